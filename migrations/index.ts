@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { Foundation1764000000000 } from './1764000000000-Foundation.js';
+
+/** Every migration, in order. Passed as classes (not globs) so dist, Vitest and the CLI share one list. */
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Foundation1764000000000];

@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import type { Logger } from 'pino';
+import { MIGRATIONS } from '../migrations/index.js';
+import { AppModule } from './app.module.js';
+import { AppConfig } from './core/config/app-config.js';
+import type { SettingName } from './core/config/settings.js';
+import type { CoreDeps } from './core/core.module.js';
+import { Database } from './core/database/database.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './core/database/embedded-postgres.js';
+import { runMigrations } from './core/database/migrator.js';
+import { GlobalExceptionFilter } from './core/errors/global-exception.filter.js';
+import { DomainEventBus } from './core/events/domain-events.js';
+import { Readiness } from './core/health/readiness.js';
+import { requestContextMiddleware } from './core/http/middleware.js';
+import { createValidationPipe } from './core/http/validation-pipe.js';
+import { createLogger } from './core/logging/logger.js';
+import { Metrics } from './core/metrics/metrics.js';
+import { RedisHolder } from './core/redis/redis.js';
+import { ENTITIES } from './entities.js';
+import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
+import { setupOpenApi } from './openapi.setup.js';
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  overrides?: Partial<Record<SettingName, string>>;
+  /** Listen on HOST:PORT (default true). */
+  listen?: boolean;
+  log?: Logger;
+}
+
+export interface RunningServer {
+  app: NestExpressApplication;
+  deps: CoreDeps;
+  url: string;
+  firstStart: FirstStart | null;
+  /** Stops accepting, finishes in-flight requests (up to the shutdown timeout), then closes pools and PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/** Database first: embedded PostgreSQL when DATABASE_URL is unset, then migrations under a lock. */
+export async function openDatabase(config: AppConfig, log: Logger): Promise<{ db: Database; embedded?: EmbeddedDatabase }> {
+  let url = config.optional('DATABASE_URL');
+  let embedded: EmbeddedDatabase | undefined;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(config.get('TENANTFLOW_DATA_DIR'), log);
+    url = embedded.url;
+  }
+  const db = new Database({ url, entities: ENTITIES, migrations: MIGRATIONS, poolSize: config.get('TENANTFLOW_DB_POOL_SIZE') });
+  try {
+    await db.connectSystem();
+    await runMigrations(db, log);
+    await db.connectApp();
+  } catch (e) {
+    await db.close();
+    await embedded?.stop();
+    throw e;
+  }
+  return { db, embedded };
+}
+
+function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
+  const { config, log, metrics } = deps;
+  const trust = config.get('TENANTFLOW_TRUST_PROXY');
+  app.set('trust proxy', trust === 'false' ? false : trust === 'true' ? true : trust);
+  app.disable('x-powered-by');
+  app.use(requestContextMiddleware(log, metrics, config.isProduction));
+  const limit = config.get('TENANTFLOW_BODY_LIMIT');
+  // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
+  app.use(express.json({ limit, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf; } }));
+  app.use(express.urlencoded({ limit, extended: false }));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new GlobalExceptionFilter(log));
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const config = AppConfig.fromEnv(opts.env ?? process.env, opts.overrides);
+  const log = opts.log ?? createLogger(config.get('LOG_LEVEL'));
+  const { db, embedded } = await openDatabase(config, log);
+  const redis = new RedisHolder(config.optional('REDIS_URL'));
+  const deps: CoreDeps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis };
+  deps.metrics.registerGauge('db_pool_connections', 'Database pool connections by pool and state.', () =>
+    db.poolStats().flatMap((p) => [
+      { labels: { pool: p.name, state: 'total' }, value: p.total },
+      { labels: { pool: p.name, state: 'idle' }, value: p.idle },
+      { labels: { pool: p.name, state: 'waiting' }, value: p.waiting },
+    ]),
+  );
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(deps), { bodyParser: false, logger: false, abortOnError: false });
+    configureHttp(app, deps);
+    setupOpenApi(app);
+    await app.init();
+    await app.get(CredentialsService).start();
+  } catch (e) {
+    await db.close();
+    await redis.close();
+    await embedded?.stop();
+    throw e;
+  }
+  const firstStart = await app.get(BootstrapService).ensureInitialized();
+  if (opts.listen !== false) await app.listen(config.get('PORT'), config.get('HOST'));
+  const server = app.getHttpServer() as Server;
+  const address = server.address();
+  const port = address && typeof address === 'object' ? address.port : config.get('PORT');
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= shutdown(app, server, deps, embedded, config.get('TENANTFLOW_SHUTDOWN_TIMEOUT')));
+  return { app, deps, url: config.publicUrl(port), firstStart, close };
+}
+
+async function shutdown(app: NestExpressApplication, server: Server, deps: CoreDeps, embedded: EmbeddedDatabase | undefined, timeoutMs: number): Promise<void> {
+  // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
+  const drained = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await drained;
+  clearTimeout(timer);
+  await app.close();
+  await deps.db.close();
+  await deps.redis.close();
+  await embedded?.stop();
+}

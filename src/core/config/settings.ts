@@ -1,0 +1,39 @@
+/**
+ * The registry of every setting the server reads from the environment. Each entry documents itself
+ * (description, group, sensitivity) so README tables and `config/tenantflow.env.example` stay true.
+ * Any secret setting may also be given as `<NAME>_FILE` (a path whose contents are the value).
+ */
+export type SettingKind = 'string' | 'int' | 'bool' | 'enum' | 'url' | 'duration_ms' | 'bytes';
+
+export interface SettingSpec {
+  kind: SettingKind;
+  group: 'server' | 'database' | 'security' | 'limits' | 'scale-out' | 'logging';
+  description: string;
+  default?: string;
+  sensitive?: boolean;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+export const SETTINGS = {
+  NODE_ENV: { kind: 'enum', group: 'server', values: ['development', 'production', 'test'], default: 'development', description: 'Runtime environment; anything but production is "development" for security defaults.' },
+  HOST: { kind: 'string', group: 'server', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
+  PORT: { kind: 'int', group: 'server', default: '3000', min: 0, max: 65535, description: 'HTTP port (0 picks a free port).' },
+  TENANTFLOW_PUBLIC_URL: { kind: 'url', group: 'server', description: 'Public base URL; every URL handed out or registered with an IdP is built from it. Default http://<HOST>:<PORT>.' },
+  TENANTFLOW_MODE: { kind: 'enum', group: 'server', values: ['all', 'api', 'worker'], default: 'all', description: 'Process role: API and worker together, API only, or execution worker only.' },
+  TENANTFLOW_TRUST_PROXY: { kind: 'string', group: 'server', default: 'loopback', description: 'Express trust-proxy setting used to derive client addresses (e.g. "loopback", "10.0.0.0/8", "false").' },
+  TENANTFLOW_SHUTDOWN_TIMEOUT: { kind: 'duration_ms', group: 'server', default: '8000', min: 0, description: 'How long SIGTERM waits for in-flight requests (ms).' },
+  DATABASE_URL: { kind: 'url', group: 'database', sensitive: true, description: 'External PostgreSQL. Unset: an embedded PostgreSQL is started under the data directory.' },
+  TENANTFLOW_DATA_DIR: { kind: 'string', group: 'database', default: './data', description: 'Where the embedded PostgreSQL keeps its files.' },
+  TENANTFLOW_DB_POOL_SIZE: { kind: 'int', group: 'database', default: '10', min: 1, max: 500, description: 'Connections per pool (the API uses one tenant pool and one small system pool).' },
+  REDIS_URL: { kind: 'url', group: 'scale-out', sensitive: true, description: 'Redis for shared rate limits, replay caches and queues across instances. Unset: PostgreSQL and memory.' },
+  TENANTFLOW_ENCRYPTION_KEY: { kind: 'string', group: 'security', sensitive: true, description: 'Base64 32-byte key for credentials at rest (one key).' },
+  TENANTFLOW_ENCRYPTION_KEYS: { kind: 'string', group: 'security', sensitive: true, description: 'Key ring "id:base64,id:base64"; the first encrypts, all decrypt.' },
+  TENANTFLOW_BODY_LIMIT: { kind: 'bytes', group: 'limits', default: '1048576', min: 1024, description: 'Largest accepted request body in bytes (413 above).' },
+  TENANTFLOW_API_RATE_LIMIT: { kind: 'int', group: 'limits', default: '1200', min: 1, description: 'Management API requests a minute per credential.' },
+  TENANTFLOW_AUTH_FAILURE_LIMIT: { kind: 'int', group: 'limits', default: '20', min: 1, description: 'Failed authentications a minute per client address.' },
+  LOG_LEVEL: { kind: 'enum', group: 'logging', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level.' },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;

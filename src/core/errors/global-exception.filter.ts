@@ -1,0 +1,55 @@
+import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { LOGGER } from '../logging/logger.js';
+import { AppException } from './app.exception.js';
+import { problem, sendProblem, type Problem } from './problem.js';
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'bad_request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
+  409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'unprocessable', 429: 'rate_limited',
+};
+
+/** Maps body-parser and other middleware errors (which carry `status`/`type`) to problems. */
+export function problemFromMiddlewareError(err: { status?: number; statusCode?: number; type?: string }): Problem | null {
+  const status = err.status ?? err.statusCode;
+  if (!status || status < 400 || status >= 500) return null;
+  if (err.type === 'entity.parse.failed') return problem(400, 'malformed_json', 'The request body is not valid JSON');
+  if (err.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body exceeds the size limit');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return problem(415, 'unsupported_media_type', 'Unsupported body encoding');
+  return problem(status, HTTP_CODES[status] ?? 'bad_request', 'The request could not be processed');
+}
+
+/**
+ * The one place errors become responses: coded app exceptions keep their code and status; Nest HTTP errors and
+ * middleware errors are mapped; everything else is a 500 with no detail (logged with the request id).
+ */
+@Catch()
+export class GlobalExceptionFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly log: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { problem: p, headers } = this.toProblem(exception);
+    if (p.status >= 500) this.log.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) }, 'unhandled error');
+    sendProblem(res, p, headers);
+  }
+
+  private toProblem(e: unknown): { problem: Problem; headers?: Record<string, string> } {
+    if (e instanceof AppException) {
+      const { headers, ...extra } = e.extra;
+      return { problem: problem(e.status, e.code, e.message, extra), headers };
+    }
+    if (e instanceof HttpException) {
+      const cause = e.cause as { status?: number; type?: string } | undefined;
+      const fromMiddleware = cause && typeof cause === 'object' ? problemFromMiddlewareError(cause) : null;
+      if (fromMiddleware) return { problem: fromMiddleware };
+      const status = e.getStatus();
+      const detail = status === 404 ? 'No such route' : status < 500 ? 'The request could not be processed' : 'Internal server error';
+      return { problem: problem(status, HTTP_CODES[status] ?? (status < 500 ? 'bad_request' : 'internal_error'), detail) };
+    }
+    const mw = e && typeof e === 'object' ? problemFromMiddlewareError(e as never) : null;
+    if (mw) return { problem: mw };
+    return { problem: problem(500, 'internal_error', 'Internal server error') };
+  }
+}

@@ -1,0 +1,40 @@
+import { pino, type Logger } from 'pino';
+import { RequestContextStore } from '../context/request-context.js';
+
+/** Key names whose values never reach a log line, wherever they appear (case-insensitive by listing both forms). */
+const REDACTED_KEYS = [
+  'authorization', 'Authorization', 'cookie', 'Cookie', 'set-cookie', 'x-csrf-token', 'password', 'secret',
+  'clientSecret', 'client_secret', 'token', 'key', 'apiKey', 'privateKey', 'data', 'auth', 'SAMLResponse',
+];
+
+/** DI token for the pino root logger. */
+export const LOGGER = Symbol('LOGGER');
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [...REDACTED_KEYS, ...REDACTED_KEYS.map((k) => `*.${k}`), ...REDACTED_KEYS.map((k) => `*.*.${k}`)],
+      censor: '[redacted]',
+    },
+    // Every line carries the request id of the request it was written under.
+    mixin() {
+      const requestId = RequestContextStore.get()?.requestId;
+      return requestId ? { requestId } : {};
+    },
+  });
+}
+
+/**
+ * Masks every occurrence of known secret values (resolved at run time) in a string. Redaction by value
+ * catches secrets that arrive under innocent key names or inside other strings.
+ */
+export function redactValues(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import { ConfigError } from './core/config/app-config.js';
+import { startServer } from './app.factory.js';
+
+/** `npm start`: one process serving the API (and, in later modes, running flows). */
+async function main(): Promise<void> {
+  let server;
+  try {
+    server = await startServer();
+  } catch (e) {
+    // One clear line; no stack trace for configuration mistakes.
+    const msg = e instanceof ConfigError ? `Configuration error: ${e.message}` : `Could not start: ${e instanceof Error ? e.message : String(e)}`;
+    process.stderr.write(`${msg}\n`);
+    process.exit(1);
+  }
+  const { url, firstStart } = server;
+  const lines = [`Tenantflow listening on ${url}`, `API documentation: ${url}/docs`];
+  if (firstStart) {
+    lines.push(
+      '',
+      'First start: these credentials are shown once and never again. Store them now.',
+      `  Platform key (platform routes only):  ${firstStart.platformKey}`,
+      `  Org "${firstStart.defaultOrg.org.slug}" owner API key:      ${firstStart.defaultOrg.ownerApiKey.key}`,
+      '',
+      `Try: curl -H "Authorization: Bearer <owner key>" ${url}/api/v1/projects`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.deps.log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        server.deps.log.error({ err: err.message }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,100 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { subject as asSubject } from '@casl/ability';
+import { RequestContextStore, type Principal } from '../../core/context/request-context.js';
+import { Database } from '../../core/database/database.js';
+import { CommonException } from '../../core/errors/app.exception.js';
+import { DomainEventBus } from '../../core/events/domain-events.js';
+import { IS_PLATFORM, IS_PUBLIC } from '../../core/http/decorators.js';
+import { POLICY, type PolicyMeta } from '../../core/http/policies.js';
+import { rateLimitHeaders } from '../../core/http/rate-limit.js';
+import { LOGGER } from '../../core/logging/logger.js';
+import { CredentialsService, type AuthResult } from '../identity/index.js';
+import { AbilityFactory } from './ability.factory.js';
+import { RateLimitsService } from './rate-limits.service.js';
+
+const unauthenticated = () =>
+  new CommonException('unauthenticated', 'A valid credential is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+/**
+ * The one global guard: authenticates, applies rate limits, builds the request's ability and checks the route's
+ * declared policy. Routes without `@Public()` or `@CheckPolicies()` are refused (fail closed).
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly credentials: CredentialsService,
+    private readonly abilities: AbilityFactory,
+    private readonly limits: RateLimitsService,
+    private readonly db: Database,
+    private readonly events: DomainEventBus,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    const principal = await this.authenticate(req);
+    const ctx = RequestContextStore.get()!;
+    ctx.principal = principal;
+
+    const limit = await this.limits.api.consume(`${principal.type}:${principal.id}`);
+    res.set(rateLimitHeaders(limit));
+
+    const platformRoute = this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false;
+    if (platformRoute !== (principal.type === 'platform')) return this.deny(principal, req, 'wrong_principal_type');
+    if (platformRoute) return true;
+
+    const policy = this.reflector.get<PolicyMeta | undefined>(POLICY, context.getHandler());
+    if (!policy) {
+      this.log.error({ route: req.route?.path }, 'route has no declared policy; refusing');
+      return this.deny(principal, req, 'no_policy');
+    }
+    const ability = this.abilities.createForPrincipal(principal);
+    ctx.ability = ability;
+    if (!ability.can(policy.action, policy.subject as never)) return this.deny(principal, req, 'role', policy);
+    // The guard can check the instance only when the route names the subject's own id (projects); services check
+    // other subjects after loading them (`canOn`), because their rules are conditioned on fields of the row.
+    const id = policy.idParam && policy.subject === 'Project' ? req.params[policy.idParam] : undefined;
+    if (typeof id === 'string' && !ability.can(policy.action, asSubject(policy.subject, { orgId: principal.orgId, id }) as never)) {
+      // Outside the caller's reach (e.g. another project for a project key): indistinguishable from absent.
+      throw new CommonException('not_found', 'Not found');
+    }
+    return true;
+  }
+
+  private async authenticate(req: Request): Promise<Principal> {
+    const header = req.headers.authorization;
+    if (!header) throw unauthenticated();
+    const ip = req.ip ?? 'unknown';
+    await this.limits.authFailures.assertNotBlocked(ip);
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const result: AuthResult = token ? await this.credentials.authenticate(token) : { ok: false, reason: 'malformed' };
+    if (result.ok) return result.principal;
+    await this.limits.authFailures.penalize(ip);
+    if (result.orgId) {
+      await this.db.withOrg(result.orgId, (em) =>
+        this.events.publish(em, { action: 'api_key.auth_failed', orgId: result.orgId!, resourceType: 'api_key', resourceId: result.keyId, outcome: 'failure', reason: result.reason }),
+      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record failed authentication'));
+    }
+    if (result.reason === 'org_suspended') throw new CommonException('org_suspended', 'This organization is suspended');
+    throw unauthenticated();
+  }
+
+  private async deny(principal: Principal, req: Request, reason: string, policy?: PolicyMeta): Promise<never> {
+    if (principal.orgId) {
+      await this.db.withOrg(principal.orgId, (em) =>
+        this.events.publish(em, {
+          action: 'authz.denied', orgId: principal.orgId!, resourceType: policy?.subject ?? 'route', resourceId: null, outcome: 'denied', reason,
+          metadata: { method: req.method, route: req.route?.path, action: policy?.action },
+        }),
+      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record denial'));
+    }
+    throw new CommonException('forbidden', 'You do not have permission for this action');
+  }
+}

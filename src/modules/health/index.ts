@@ -1,0 +1,2 @@
+/** Public API of the health module. */
+export { HealthModule } from './health.module.js';

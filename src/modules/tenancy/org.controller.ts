@@ -1,0 +1,27 @@
+import { Body, Controller, Get, Patch } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequestContextStore } from '../../core/context/request-context.js';
+import { CheckPolicies } from '../../core/http/policies.js';
+import { OrgResponseDto, UpdateOrgDto } from './dto/org.dto.js';
+import { OrgsService } from './orgs.service.js';
+
+@ApiTags('organization')
+@ApiBearerAuth()
+@Controller('api/v1/org')
+export class OrgController {
+  constructor(private readonly orgs: OrgsService) {}
+
+  @Get()
+  @CheckPolicies('read', 'Org')
+  @ApiOkResponse({ type: OrgResponseDto })
+  async get(): Promise<OrgResponseDto> {
+    return this.orgs.map(await this.orgs.get(RequestContextStore.requireOrgId()));
+  }
+
+  @Patch()
+  @CheckPolicies('update', 'Org')
+  @ApiOkResponse({ type: OrgResponseDto })
+  async update(@Body() dto: UpdateOrgDto): Promise<OrgResponseDto> {
+    return this.orgs.map(await this.orgs.update(RequestContextStore.requireOrgId(), dto));
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { LessThan, type EntityManager } from 'typeorm';
+import { uuidv7 } from '../../core/crypto/tokens.js';
+import { Database } from '../../core/database/database.js';
+import { DomainEventBus } from '../../core/events/domain-events.js';
+import { toPage, type Page } from '../../core/http/pagination.js';
+import type { OrgResponseDto, SetOrgStatusDto, UpdateOrgDto } from './dto/org.dto.js';
+import { OrganizationEntity } from './organization.entity.js';
+import { TenancyException } from './tenancy.exception.js';
+
+const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
+
+@Injectable()
+export class OrgsService {
+  constructor(
+    private readonly db: Database,
+    private readonly events: DomainEventBus,
+  ) {}
+
+  /** Platform: creates an org inside the caller's system transaction (the owner key is created in the same one). */
+  async create(em: EntityManager, input: { name: string; slug: string }): Promise<OrganizationEntity> {
+    const org = Object.assign(new OrganizationEntity(), { id: uuidv7(), name: input.name, slug: input.slug, status: 'active' as const, settings: {} });
+    try {
+      await em.getRepository(OrganizationEntity).insert(org);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new TenancyException('org_slug_taken', `An organization with slug "${input.slug}" exists`);
+      throw e;
+    }
+    await this.events.publish(em, { action: 'org.created', orgId: org.id, resourceType: 'org', resourceId: org.id, metadata: { slug: org.slug } });
+    return (await em.getRepository(OrganizationEntity).findOneByOrFail({ id: org.id }));
+  }
+
+  get(orgId: string): Promise<OrganizationEntity> {
+    return this.db.withOrg(orgId, async (em) => {
+      const org = await em.getRepository(OrganizationEntity).findOneBy({ id: orgId });
+      if (!org) throw new TenancyException('org_not_found', 'Organization not found');
+      return org;
+    });
+  }
+
+  update(orgId: string, dto: UpdateOrgDto): Promise<OrganizationEntity> {
+    return this.db.withOrg(orgId, async (em) => {
+      const repo = em.getRepository(OrganizationEntity);
+      const before = await repo.findOneBy({ id: orgId });
+      if (!before) throw new TenancyException('org_not_found', 'Organization not found');
+      if (dto.name !== undefined) await repo.update({ id: orgId }, { name: dto.name });
+      const after = await repo.findOneByOrFail({ id: orgId });
+      await this.events.publish(em, {
+        action: 'org.updated', orgId, resourceType: 'org', resourceId: orgId,
+        metadata: { before: { name: before.name }, after: { name: after.name } },
+      });
+      return after;
+    });
+  }
+
+  /** Platform: every org, newest first. */
+  listAll(limit: number, beforeId?: string): Promise<Page<OrgResponseDto>> {
+    return this.db.withSystem(async (em) => {
+      const rows = await em.getRepository(OrganizationEntity).find({
+        where: beforeId ? { id: LessThan(beforeId) } : {}, order: { id: 'DESC' }, take: limit + 1,
+      });
+      return toPage(rows, limit, (o) => this.map(o));
+    });
+  }
+
+  /** Platform: suspend or reactivate (a suspended org's credentials and webhooks are refused). */
+  patchAsPlatform(orgId: string, dto: SetOrgStatusDto): Promise<OrganizationEntity> {
+    return this.db.withSystem(async (em) => {
+      const repo = em.getRepository(OrganizationEntity);
+      const before = await repo.findOneBy({ id: orgId });
+      if (!before) throw new TenancyException('org_not_found', 'Organization not found');
+      const patch: Partial<OrganizationEntity> = {};
+      if (dto.status) patch.status = dto.status;
+      if (dto.name) patch.name = dto.name;
+      if (Object.keys(patch).length) await repo.update({ id: orgId }, patch);
+      const after = await repo.findOneByOrFail({ id: orgId });
+      await this.events.publish(em, {
+        action: 'org.updated', orgId, resourceType: 'org', resourceId: orgId,
+        metadata: { before: { status: before.status, name: before.name }, after: { status: after.status, name: after.name } },
+      });
+      return after;
+    });
+  }
+
+  /** Pre-tenant lookup (sign-in URLs carry the slug). */
+  findBySlug(slug: string): Promise<OrganizationEntity | null> {
+    return this.db.system.getRepository(OrganizationEntity).findOneBy({ slug });
+  }
+
+  map(o: OrganizationEntity): OrgResponseDto {
+    return { id: o.id, slug: o.slug, name: o.name, status: o.status, createdAt: o.createdAt.toISOString() };
+  }
+}

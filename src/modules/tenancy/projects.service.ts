@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import type { FindOptionsWhere } from 'typeorm';
+import { uuidv7 } from '../../core/crypto/tokens.js';
+import { Database } from '../../core/database/database.js';
+import { TenantScopedRepository, type OrgScope } from '../../core/database/tenant-scoped.repository.js';
+import { DomainEventBus } from '../../core/events/domain-events.js';
+import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../core/http/pagination.js';
+import type { CreateProjectDto, ProjectResponseDto, UpdateProjectDto } from './dto/project.dto.js';
+import { ProjectEntity } from './project.entity.js';
+import { TenancyException } from './tenancy.exception.js';
+
+const projects = new TenantScopedRepository(ProjectEntity);
+const notFound = () => new TenancyException('project_not_found', 'Project not found');
+const nameTaken = (name: string) => new TenancyException('project_name_taken', `A project named "${name}" exists`);
+const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
+
+/** Extra row filter from the caller's abilities (see authorization `accessibleBy`); `[]` means nothing is visible. */
+export type ProjectFilter = FindOptionsWhere<ProjectEntity>[] | undefined;
+
+@Injectable()
+export class ProjectsService {
+  constructor(
+    private readonly db: Database,
+    private readonly events: DomainEventBus,
+  ) {}
+
+  list(orgId: string, q: PageQueryDto, filter?: ProjectFilter): Promise<Page<ProjectResponseDto>> {
+    const limit = pageLimit(q);
+    const before = decodeCursor(q.cursor);
+    if (filter && filter.length === 0) return Promise.resolve({ items: [], nextCursor: null });
+    const where = (filter ?? [{}]).map((f) => ({ ...f, orgId }) as FindOptionsWhere<ProjectEntity> & OrgScope);
+    return this.db.withOrg(orgId, async (em) => toPage(await projects.page(em, where, limit, before), limit, (p) => this.map(p)));
+  }
+
+  get(orgId: string, id: string): Promise<ProjectResponseDto> {
+    return this.db.withOrg(orgId, async (em) => {
+      const p = await projects.findOne(em, { orgId, id });
+      if (!p) throw notFound();
+      return this.map(p);
+    });
+  }
+
+  create(orgId: string, dto: CreateProjectDto): Promise<ProjectResponseDto> {
+    return this.db.withOrg(orgId, async (em) => {
+      const row = Object.assign(new ProjectEntity(), { id: uuidv7(), orgId, name: dto.name, description: dto.description ?? null });
+      try {
+        await projects.insert(em, row);
+      } catch (e) {
+        if (isUniqueViolation(e)) throw nameTaken(dto.name);
+        throw e;
+      }
+      const saved = (await projects.findOne(em, { orgId, id: row.id }))!;
+      await this.events.publish(em, { action: 'project.created', orgId, resourceType: 'project', resourceId: row.id, metadata: { name: dto.name } });
+      return this.map(saved);
+    });
+  }
+
+  update(orgId: string, id: string, dto: UpdateProjectDto): Promise<ProjectResponseDto> {
+    return this.db.withOrg(orgId, async (em) => {
+      const before = await projects.findOne(em, { orgId, id });
+      if (!before) throw notFound();
+      const patch: Partial<ProjectEntity> = {};
+      if (dto.name !== undefined) patch.name = dto.name;
+      if (dto.description !== undefined) patch.description = dto.description;
+      let after = before;
+      if (Object.keys(patch).length) {
+        try {
+          after = (await projects.update(em, { orgId, id }, patch))!;
+        } catch (e) {
+          if (isUniqueViolation(e)) throw nameTaken(dto.name ?? before.name);
+          throw e;
+        }
+      }
+      await this.events.publish(em, {
+        action: 'project.updated', orgId, resourceType: 'project', resourceId: id,
+        metadata: { before: { name: before.name, description: before.description }, after: { name: after.name, description: after.description } },
+      });
+      return this.map(after);
+    });
+  }
+
+  remove(orgId: string, id: string): Promise<void> {
+    return this.db.withOrg(orgId, async (em) => {
+      if (!(await projects.delete(em, { orgId, id }))) throw notFound();
+      await this.events.publish(em, { action: 'project.deleted', orgId, resourceType: 'project', resourceId: id });
+    });
+  }
+
+  private map(p: ProjectEntity): ProjectResponseDto {
+    return { id: p.id, name: p.name, description: p.description, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() };
+  }
+}

@@ -1,0 +1,18 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Tenantflow API')
+    .setDescription('Multi-tenant workflow automation. Errors are RFC 9457 problem+json with a stable `code`.')
+    .setVersion('0.1.0')
+    .setOpenAPIVersion('3.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'tfk_… (org API key) or tfp_… (platform key)' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Serves the UI at /docs and the document at /docs/openapi.json. */
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+}
