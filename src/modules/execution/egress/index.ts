@@ -1,3 +1,18 @@
 export { type AddressCategory, type AddressClassification, classifyAddress } from './address-classifier.js';
+export type { EgressRequestBody } from './egress-body.js';
 export { EgressDeniedError, EgressError, type EgressErrorReason, EgressNetworkError } from './egress.errors.js';
+export {
+  DEFAULT_MAX_REDIRECTS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  type EgressMethod,
+  type SafeHttpRequestOptions,
+} from './egress-options.js';
 export { type AddressVerdict, EgressPolicy, isAddressAllowed } from './egress-policy.js';
+export {
+  type EgressResolver,
+  type ResolvedAddress,
+  resolverFromDnsResolver,
+  systemResolver,
+} from './egress-resolver.js';
+export { type SafeHttpResponse, safeHttpRequest } from './safe-http-request.js';
