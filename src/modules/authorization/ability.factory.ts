@@ -6,13 +6,31 @@ import { ROLE_MATRIX, type BuiltInRole } from './role-matrix.js';
 /** Subjects that live inside a project; a project-limited key reaches them only in its project. */
 const PROJECT_SUBJECTS: Partial<Record<SubjectName, string>> = { Project: 'id', Flow: 'projectId', Run: 'projectId', Connection: 'projectId', ProjectMember: 'projectId' };
 
+/**
+ * Adds rules for a principal beyond its org role: project-level role assignments, flow-level shares, plugins.
+ * Every rule a contributor returns must be conditioned on the principal's org. Scopes and project limits of an
+ * API key still narrow the result.
+ */
+export interface AbilityContributor {
+  readonly name: string;
+  contribute(principal: Principal & { orgId: string }): Promise<AppRule[]>;
+}
+
 /** Builds one CASL ability per request from the principal; every rule is conditioned on the principal's org. */
 @Injectable()
 export class AbilityFactory {
-  createForPrincipal(principal: Principal): AppAbility {
+  private readonly contributors: AbilityContributor[] = [];
+
+  /** Modules register contributors at init (e.g. flows registers flow-level shares). */
+  registerContributor(contributor: AbilityContributor): void {
+    this.contributors.push(contributor);
+  }
+
+  async createForPrincipal(principal: Principal): Promise<AppAbility> {
     if (principal.type === 'platform' || !principal.orgId) return buildAbility([]);
     const orgId = principal.orgId;
     let rules = this.roleRules(principal.role ?? '', orgId);
+    for (const c of this.contributors) rules = rules.concat(await c.contribute({ ...principal, orgId }));
     if (principal.projectId) rules = this.limitToProject(rules, principal.projectId);
     if (principal.scopes) rules = this.narrowToScopes(rules, principal.scopes, orgId, principal.projectId ?? undefined);
     return buildAbility(rules);

@@ -55,7 +55,7 @@ export class AccessGuard implements CanActivate {
       this.log.error({ route: req.route?.path }, 'route has no declared policy; refusing');
       return this.deny(principal, req, 'no_policy');
     }
-    const ability = this.abilities.createForPrincipal(principal);
+    const ability = await this.abilities.createForPrincipal(principal);
     ctx.ability = ability;
     if (!ability.can(policy.action, policy.subject as never)) return this.deny(principal, req, 'role', policy);
     // The guard can check the instance only when the route names the subject's own id (projects); services check
