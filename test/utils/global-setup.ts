@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -25,6 +25,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     tmp = mkdtempSync(join(tmpdir(), 'tenantflow-test-'));
+    chmodSync(tmp, 0o711); // as root, PostgreSQL runs as 'postgres' and must traverse into it
     embedded = await startEmbeddedPostgres(tmp, log);
     serverUrl = embedded.url;
   }
