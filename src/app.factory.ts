@@ -123,4 +123,5 @@ async function shutdown(app: NestExpressApplication, server: Server, deps: CoreD
   await deps.db.close();
   await deps.redis.close();
   await embedded?.stop();
+  deps.log.flush();
 }
