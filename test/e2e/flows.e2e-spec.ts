@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../src/core/events/domain-events.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 import { createFlow, createProject, exampleDefinition, publish, saveDraft } from '../utils/flow-helpers.js';
 
@@ -137,5 +139,33 @@ describe('flows: drafts, publishing, versions, diff and rollback', () => {
     ]);
     const missing = await t.http().post(`/api/v1/flows/${flowId}/rollback`).set(bearer(a.ownerKey)).send({ version: 42 }).expect(404);
     expect(missing.body.code).toBe('flow_version_not_found');
+  });
+
+  it('publishes a domain event for the audit log on every change, without secret values', async () => {
+    const seen: DomainEvent[] = [];
+    t.server.deps.events.subscribe(async (_em, e) => void seen.push(e));
+    const flowId = await createFlow(t, a.ownerKey, projectId);
+    await t.http().patch(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).send({ description: 'x' }).expect(200);
+    const def = exampleDefinition();
+    (def.trigger.settings as Record<string, unknown>).auth = { mode: 'basic', username: 'u', password: 'pa55-secret' };
+    await saveDraft(t, a.ownerKey, flowId, def);
+    await publish(t, a.ownerKey, flowId);
+    await publish(t, a.ownerKey, flowId);
+    await t.http().post(`/api/v1/flows/${flowId}/rollback`).set(bearer(a.ownerKey)).send({ version: 1 }).expect(201);
+    await t.http().post(`/api/v1/flows/${flowId}/enable`).set(bearer(a.ownerKey)).expect(200);
+    await t.http().post(`/api/v1/flows/${flowId}/disable`).set(bearer(a.ownerKey)).expect(200);
+    const userId = randomUUID();
+    await t.server.deps.db.system.query(`INSERT INTO app_user (id, org_id, email, role) VALUES ($1, $2, $3, 'viewer')`, [userId, a.id, `${userId}@example.com`]);
+    await t.http().put(`/api/v1/flows/${flowId}/shares/${userId}`).set(bearer(a.ownerKey)).send({ role: 'editor' }).expect(200);
+    await t.http().delete(`/api/v1/flows/${flowId}/shares/${userId}`).set(bearer(a.ownerKey)).expect(204);
+    await t.http().delete(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).expect(204);
+    const mine = seen.filter((e) => e.resourceId === flowId);
+    expect(mine.map((e) => e.action)).toEqual([
+      'flow.created', 'flow.updated', 'flow.draft_saved', 'flow.published', 'flow.published', 'flow.rolled_back',
+      'flow.enabled', 'flow.disabled', 'flow.shared', 'flow.unshared', 'flow.deleted',
+    ]);
+    expect(mine.every((e) => e.orgId === a.id && e.resourceType === 'flow')).toBe(true);
+    expect(mine.find((e) => e.action === 'flow.rolled_back')!.metadata).toMatchObject({ version: 3, rolledBackFrom: 1, previousVersion: 2 });
+    expect(JSON.stringify(seen)).not.toContain('pa55-secret');
   });
 });

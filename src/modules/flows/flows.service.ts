@@ -13,6 +13,8 @@ import { currentActor, flowsRepo, loadFlowFor } from './flow-access.js';
 import { FlowEntity } from './flow.entity.js';
 import { FlowsException } from './flows.exception.js';
 
+const projectNotFound = () => new FlowsException('project_not_found', 'Project not found');
+
 /** Extra row filter from the caller's ability (`accessibleWhere('read', 'Flow')`); `[]` = nothing visible. */
 export type FlowFilter = FindOptionsWhere<FlowEntity>[] | undefined;
 
@@ -45,8 +47,9 @@ export class FlowsService {
     const before = decodeCursor(q.cursor);
     return this.db.withOrg(orgId, async (em) => {
       await this.projects.get(orgId, projectId);
-      if (filter && filter.length === 0) return { items: [], nextCursor: null };
-      const rows = await flowsRepo.page(em, narrow(filter, { orgId, projectId, deletedAt: IsNull() }), limit, before);
+      const rows = filter && filter.length === 0 ? [] : await flowsRepo.page(em, narrow(filter, { orgId, projectId, deletedAt: IsNull() }), limit, before);
+      // A project outside the caller's reach is "not found", unless they hold flows in it (e.g. through a share).
+      if (!rows.length && !before && !canOn('read', 'Project', { orgId, id: projectId })) throw projectNotFound();
       return toPage(rows, limit, (f) => toFlowResponse(f));
     });
   }
@@ -59,7 +62,7 @@ export class FlowsService {
     return this.db.withOrg(orgId, async (em) => {
       await this.projects.get(orgId, projectId);
       if (!canOn('create', 'Flow', { orgId, projectId })) {
-        if (!canOn('read', 'Project', { orgId, id: projectId })) throw new FlowsException('project_not_found', 'Project not found');
+        if (!canOn('read', 'Project', { orgId, id: projectId })) throw projectNotFound();
         throw new FlowsException('forbidden', 'You may not create flows in this project');
       }
       const actor = currentActor();
