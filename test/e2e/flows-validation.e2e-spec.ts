@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowDefinitionsService, FlowRuntimeService, type ConnectionReferenceChecker } from '../../src/modules/flows/index.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
-import { createFlow, createProject, exampleDefinition, publish, saveDraft } from '../utils/flow-helpers.js';
-
-type Def = ReturnType<typeof exampleDefinition> & Record<string, unknown>;
+import { createFlow, createProject, exampleDefinition, publish, saveDraft, type TestDefinition as Def } from '../utils/flow-helpers.js';
 
 describe('flows: invalid definitions, limits and secret values', () => {
   let t: TestApp;
@@ -91,7 +89,7 @@ describe('flows: invalid definitions, limits and secret values', () => {
     connections.set(theirs, otherProjectId);
     const call = (connectionId: string, auth = 'Bearer {{ secrets.vault.kv/stripe#api_key }}'): Def => {
       const def: Def = exampleDefinition();
-      def.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://api.example.com', connectionId, headers: { Authorization: auth } } } as never);
+      def.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://api.example.com', connectionId, headers: { Authorization: auth } } });
       def.edges.push({ from: 'reply', to: 'call' });
       return def;
     };
