@@ -61,6 +61,11 @@ describe('flows: invalid definitions, limits and secret values', () => {
     await expectDraftRefused(flowId, dangling, 400, 'definition_invalid', '$.edges[3].to');
     await expectDraftRefused(flowId, { ...exampleDefinition(), schemaVersion: 7 }, 400, 'definition_invalid', '$.schemaVersion');
     await expectDraftRefused(flowId, { ...exampleDefinition(), extra: true }, 400, 'definition_invalid', '$.extra');
+    const etag = (await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).expect(200)).headers.etag as string;
+    for (const [body, path] of [[{ definition: 'x' }, 'definition'], [{ definition: exampleDefinition(), orgId: 'x' }, 'orgId'], [{}, 'definition']] as const) {
+      const res = await t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).set('If-Match', etag).send(body).expect(400);
+      expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ path }] });
+    }
   });
 
   it('saves an incomplete draft and refuses it at publish (422 with paths)', async () => {
@@ -98,6 +103,18 @@ describe('flows: invalid definitions, limits and secret values', () => {
     await expectPublishRefused(flowId, call('not-a-uuid'), '$.nodes[3].params.connectionId', /connection id/);
     await saveDraft(t, a.ownerKey, flowId, call(mine));
     expect(await publish(t, a.ownerKey, flowId)).toBe(1);
+  });
+
+  it('refuses a hostile, deeply nested definition with 4xx, not a 500', async () => {
+    const flowId = await createFlow(t, a.ownerKey, projectId);
+    const cur = await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).expect(200);
+    for (const depth of [100, 5000]) {
+      const nested = '['.repeat(depth) + ']'.repeat(depth);
+      const body = `{"definition":{"schemaVersion":1,"trigger":{"type":"manual"},"nodes":[{"id":"a","type":"transform","params":{"fields":{"x":${nested}}}}],"edges":[]}}`;
+      const res = await t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).set('If-Match', cur.headers.etag as string).set('Content-Type', 'application/json').send(body);
+      expect(res.status, `depth ${depth}`).toBe(400);
+      expect(res.body.code).toBe('definition_invalid');
+    }
   });
 
   it('refuses an oversized definition (413) and too many nodes (422) with a clear message', async () => {
