@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxPool } from '../index.js';
 import { expectFailure, RunLog } from './sandbox-test-kit.js';
@@ -174,6 +175,22 @@ describe('escape attempts and crashes', () => {
       return { sameGlobal: fromPrototype === globalThis, present: names.filter((n) => n in globalThis) };`;
     const result = await timePool.runCode({ orgId: ORG, code, input: { a: 1 } });
     expect(result).toEqual({ ok: true, value: { sameGlobal: true, present: [] }, console: [] });
+  });
+
+  it.skipIf(process.platform !== 'linux')('keeps the API process environment out of the host process', async () => {
+    // Defence in depth: code never sees process.env, and even the process around the isolate has no secrets.
+    process.env.SANDBOX_TEST_SECRET = 'must-not-leak';
+    const runs = new RunLog();
+    const probe = new SandboxPool({ onRun: runs.onRun });
+    try {
+      await probe.runCode({ orgId: ORG, code: 'return 1;' });
+      const hostPid = runs.last().isolateId?.split(':')[0];
+      const environ = readFileSync(`/proc/${hostPid}/environ`, 'utf8');
+      expect(environ).not.toContain('must-not-leak');
+    } finally {
+      delete process.env.SANDBOX_TEST_SECRET;
+      await probe.close();
+    }
   });
 
   it('reports a syntax error with the line number and no host details', async () => {
