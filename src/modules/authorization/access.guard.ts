@@ -68,9 +68,12 @@ export class AccessGuard implements CanActivate {
     // The guard can check the instance only when the route names the subject's own id (projects); services check
     // other subjects after loading them (`canOn`), because their rules are conditioned on fields of the row.
     const id = policy.idParam && policy.subject === 'Project' ? req.params[policy.idParam] : undefined;
-    if (typeof id === 'string' && !ability.can(policy.action, asSubject(policy.subject, { orgId: principal.orgId, id }) as never)) {
-      // Outside the caller's reach (e.g. another project for a project key): indistinguishable from absent.
-      throw new CommonException('not_found', 'Not found');
+    if (typeof id === 'string') {
+      const instance = asSubject(policy.subject, { orgId: principal.orgId, id });
+      if (ability.can(policy.action, instance as never)) return true;
+      // Outside the caller's sight (e.g. another project for a project key): indistinguishable from absent.
+      if (!ability.can('read', instance as never)) throw new CommonException('not_found', 'Not found');
+      return this.deny(principal, req, 'instance', policy);
     }
     return true;
   }
