@@ -65,6 +65,11 @@ export class AccessGuard implements CanActivate {
     const ability = buildAbility(rules);
     ctx.ability = ability;
     if (!ability.can(policy.action, policy.subject as never)) return this.deny(principal, req, 'role', policy);
+    // Creating at the org level needs a rule that matches a new row with no project or id yet: a rule pinned to one
+    // project (a project role, a project key) lets its holder work inside that project, not create projects.
+    if (policy.action === 'create' && !policy.idParam && !ability.can('create', asSubject(policy.subject, { orgId: principal.orgId }) as never)) {
+      return this.deny(principal, req, 'role', policy);
+    }
     // The guard can check the instance only when the route names the subject's own id (projects); services check
     // other subjects after loading them (`canOn`), because their rules are conditioned on fields of the row.
     const id = policy.idParam && policy.subject === 'Project' ? req.params[policy.idParam] : undefined;

@@ -140,8 +140,8 @@ export class RolesService {
     }
     if (!perms) return;
     const errors = checkPermissions(perms);
-    const projectIds = referencedProjects(perms);
-    if (!errors.length && projectIds.length) {
+    const projectIds = errors.length ? [] : referencedProjects(perms);
+    if (projectIds.length) {
       const found = await em.getRepository(ProjectEntity).countBy({ orgId, id: In(projectIds) });
       if (found !== projectIds.length) errors.push({ path: 'permissions', message: 'conditions name a project that does not exist' });
     }
