@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Test } from 'supertest';
+import type { Response, Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../utils/routes.js';
 import { createUser, openSession, userSession, type TestSession } from '../utils/sessions.js';
@@ -42,7 +42,7 @@ describe('the documented role matrix', () => {
     own ? (await as(t.http().post('/api/v1/api-keys'), s).send({ name: 'own', role: 'viewer' }).expect(201)).body : created(t.http().post('/api/v1/api-keys').send({ name: 'theirs', role: 'viewer' }));
 
   /** One request per documented route, made by `s`; fixtures are fresh so destructive calls can succeed. */
-  const REQUESTS: Record<string, (s: TestSession, own: boolean) => Promise<Test>> = {
+  const REQUESTS: Record<string, (s: TestSession, own: boolean) => Promise<Response>> = {
     'GET /api/v1/org': async (s) => as(t.http().get('/api/v1/org'), s),
     'PATCH /api/v1/org': async (s) => as(t.http().patch('/api/v1/org'), s).send({ name: org.slug }),
     'GET /api/v1/users': async (s) => as(t.http().get('/api/v1/users'), s),
@@ -99,7 +99,7 @@ describe('the documented role matrix', () => {
       const mismatches: string[] = [];
       for (const [route, cells] of matrix) {
         const cell = cells[r];
-        const res = await (await REQUESTS[route](actors[r], cell === 'own'))!;
+        const res = await REQUESTS[route](actors[r], cell === 'own');
         const ok = cell === 'no' ? res.status === 403 && res.body.code === 'forbidden' : res.status >= 200 && res.status < 300;
         if (!ok) mismatches.push(`${route}: documented ${cell}, got ${res.status} ${res.body?.code ?? ''}`);
         if (cell === 'own' && route.includes(':keyId')) {

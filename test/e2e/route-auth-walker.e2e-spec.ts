@@ -71,6 +71,16 @@ describe('every non-public route refuses missing and revoked credentials', () =>
     }
   });
 
+  it('every guarded route is in the OpenAPI document, with its credentials', async () => {
+    const doc = (await t.http().get('/docs/openapi.json').expect(200)).body;
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['bearer', 'session']);
+    const missing = guarded().filter((r) => {
+      const op = doc.paths[r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[r.method.toLowerCase()];
+      return !op;
+    });
+    expect(missing.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
   it('public routes are only health, metrics and docs', () => {
     for (const r of routes.filter((x) => x.public)) expect(r.path, `${r.method} ${r.path}`).toMatch(/^\/(health|metrics|docs)/);
   });
