@@ -12,6 +12,7 @@ import { IS_PLATFORM, IS_PUBLIC } from '../../core/http/decorators.js';
 import { POLICY, type PolicyMeta } from '../../core/http/policies.js';
 import { rateLimitHeaders } from '../../core/http/rate-limit.js';
 import { LOGGER } from '../../core/logging/logger.js';
+import type { KeyAuthority } from '../identity/index.js';
 import { AbilityFactory } from './ability.factory.js';
 import { Authenticator } from './authenticator.js';
 import { RateLimitsService } from './rate-limits.service.js';
@@ -58,29 +59,34 @@ export class AccessGuard implements CanActivate {
       this.log.error({ route: req.route?.path }, 'route has no declared policy; refusing');
       return this.deny(principal, req, 'no_policy');
     }
+    await this.authorize(principal, authority, policy, req);
+    return true;
+  }
+
+  /** Builds the request's ability (refusing a key beyond its creator's rights) and checks the route's policy. */
+  private async authorize(principal: Principal, authority: KeyAuthority | undefined, policy: PolicyMeta, req: Request): Promise<void> {
     const rules = await this.abilities.rulesFor(principal);
     if (authority && !(await this.abilities.keyWithinAuthority(principal, rules, authority))) {
       return this.authenticator.refuse(req, { reason: 'creator_rights', orgId: principal.orgId, keyId: principal.id });
     }
     const ability = buildAbility(rules);
-    ctx.ability = ability;
+    RequestContextStore.get()!.ability = ability;
     if (!ability.can(policy.action, policy.subject as never)) return this.deny(principal, req, 'role', policy);
-    // Creating at the org level needs a rule that matches a new row with no project or id yet: a rule pinned to one
-    // project (a project role, a project key) lets its holder work inside that project, not create projects.
-    if (policy.action === 'create' && !policy.idParam && !ability.can('create', asSubject(policy.subject, { orgId: principal.orgId }) as never)) {
+    if (policy.subject !== 'Project') return;
+    // A new project has no id yet: a rule pinned to one project (a project role, a project key) lets its holder
+    // work inside that project, not create projects.
+    if (policy.action === 'create' && !ability.can('create', asSubject('Project', { orgId: principal.orgId }) as never)) {
       return this.deny(principal, req, 'role', policy);
     }
-    // The guard can check the instance only when the route names the subject's own id (projects); services check
-    // other subjects after loading them (`canOn`), because their rules are conditioned on fields of the row.
-    const id = policy.idParam && policy.subject === 'Project' ? req.params[policy.idParam] : undefined;
-    if (typeof id === 'string') {
-      const instance = asSubject(policy.subject, { orgId: principal.orgId, id });
-      if (ability.can(policy.action, instance as never)) return true;
-      // Outside the caller's sight (e.g. another project for a project key): indistinguishable from absent.
-      if (!ability.can('read', instance as never)) throw new CommonException('not_found', 'Not found');
-      return this.deny(principal, req, 'instance', policy);
-    }
-    return true;
+    // The guard checks the instance only when the route names the project's own id; services check other subjects
+    // after loading them (`canOn`), because their rules are conditioned on fields of the row.
+    const id = policy.idParam ? req.params[policy.idParam] : undefined;
+    if (typeof id !== 'string') return;
+    const instance = asSubject('Project', { orgId: principal.orgId, id });
+    if (ability.can(policy.action, instance as never)) return;
+    // Outside the caller's sight (e.g. another project for a project key): indistinguishable from absent.
+    if (!ability.can('read', instance as never)) throw new CommonException('not_found', 'Not found');
+    return this.deny(principal, req, 'instance', policy);
   }
 
   private async deny(principal: Principal, req: Request, reason: string, policy?: PolicyMeta): Promise<never> {
