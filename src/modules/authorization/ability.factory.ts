@@ -72,7 +72,7 @@ export class AbilityFactory {
       rules = applyProjectRoles(rules, perProject);
     }
     if (!opts.rolesOnly) {
-      for (const c of this.contributors) rules = rules.concat(await c.contribute({ ...principal, orgId }));
+      for (const c of this.contributors) rules = rules.concat(inOrg(await c.contribute({ ...principal, orgId }), orgId));
     }
     if (principal.projectId) rules = projectOnly(rules, principal.projectId);
     if (principal.scopes) rules = narrowToScopes(rules, principal.scopes);
@@ -99,6 +99,13 @@ export class AbilityFactory {
       return uncoveredRule(holder, keyRules) === null;
     });
   }
+}
+
+/** Contributed rules are conditioned on the caller's org; a rule naming another org is dropped (fail closed). */
+function inOrg(rules: AppRule[], orgId: string): AppRule[] {
+  return rules
+    .filter((r) => !r.inverted && [undefined, orgId].includes((r.conditions as { orgId?: string } | undefined)?.orgId))
+    .map((r) => ({ ...r, conditions: { ...((r.conditions as object) ?? {}), orgId } }) as AppRule);
 }
 
 /**
