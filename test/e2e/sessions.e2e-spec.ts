@@ -14,7 +14,7 @@ describe('cookie sessions', () => {
   let owner: pg.Client;
 
   beforeAll(async () => {
-    t = await createTestApp({ TENANTFLOW_SESSION_IDLE_TIMEOUT: '1500', TENANTFLOW_SESSION_TTL: '4000' });
+    t = await createTestApp({ TENANTFLOW_SESSION_IDLE_TIMEOUT: '2000', TENANTFLOW_SESSION_TTL: '5000' });
     a = await t.createOrg();
     owner = new pg.Client({ connectionString: inject('databaseUrl') });
     await owner.connect();
@@ -100,9 +100,13 @@ describe('cookie sessions', () => {
       await sleep(500);
       await t.http().get('/api/v1/org').set(busy.cookie).expect(200);
     }
-    await t.http().get('/api/v1/org').set(idle.cookie).expect(401); // 2.5 s without use > 1.5 s idle
-    await sleep(1600); // past the 4 s absolute lifetime, although used every 0.5 s until now
-    await t.http().get('/api/v1/org').set(busy.cookie).expect(401);
+    await t.http().get('/api/v1/org').set(idle.cookie).expect(401); // 2.5 s without use > 2 s idle
+    while (busy.expiresAt.getTime() - Date.now() > 300) {
+      await t.http().get('/api/v1/org').set(busy.cookie).expect(200); // in use: alive until the absolute expiry
+      await sleep(Math.min(500, busy.expiresAt.getTime() - Date.now() - 300));
+    }
+    await sleep(Math.max(0, busy.expiresAt.getTime() - Date.now() + 50));
+    await t.http().get('/api/v1/org').set(busy.cookie).expect(401); // past the 5 s absolute lifetime
   });
 
   it('revokeForUser ends every session of the user', async () => {
