@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleDefinition, publish, saveDraft } from '../utils/flow-helpers.js';
 import { registeredRoutes } from '../utils/routes.js';
 import { createUser } from '../utils/sessions.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
@@ -18,6 +19,8 @@ interface Created {
   /** Lists the other org's owner may call, none of which may contain `id` (the item's `idField`). */
   lists: string[];
   idField?: string;
+  /** Further reads and actions on the resource, each of which must also be 404 for B. */
+  more?: { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string; body?: Record<string, unknown> }[];
   /** A's view after B's attempts: the resource is still there, unchanged. */
   check: string;
 }
@@ -87,11 +90,61 @@ const RESOURCE_TYPES: ResourceType[] = [
       };
     },
   },
+  {
+    name: 'flow',
+    creates: ['POST /api/v1/projects/:projectId/flows'],
+    async create(t, a, b) {
+      const p = await post(t, a.ownerKey, '/api/v1/projects', { name: `xo-flows-${Date.now()}` });
+      const f = await post(t, a.ownerKey, `/api/v1/projects/${p.id}/flows`, { name: 'xo' });
+      const bProject = await post(t, b.ownerKey, '/api/v1/projects', { name: `xo-bf-${Date.now()}` });
+      const path = `/api/v1/flows/${f.id}`;
+      return {
+        id: f.id, read: path, update: { path, body: { name: 'pwned' } }, remove: path,
+        lists: [`/api/v1/projects/${bProject.id}/flows?limit=200`], check: path,
+        more: [{ method: 'post', path: `${path}/enable` }, { method: 'get', path: `/api/v1/projects/${p.id}/flows` }],
+      };
+    },
+  },
+  {
+    name: 'flow draft and version',
+    creates: ['PUT /api/v1/flows/:flowId/draft', 'POST /api/v1/flows/:flowId/publish', 'POST /api/v1/flows/:flowId/rollback'],
+    async create(t, a) {
+      const p = await post(t, a.ownerKey, '/api/v1/projects', { name: `xo-versions-${Date.now()}` });
+      const f = await post(t, a.ownerKey, `/api/v1/projects/${p.id}/flows`, { name: 'xo' });
+      await saveDraft(t, a.ownerKey, f.id, exampleDefinition());
+      const version = await publish(t, a.ownerKey, f.id);
+      return {
+        id: String(version), idField: 'version', read: `/api/v1/flows/${f.id}/versions/${version}`,
+        update: { path: `/api/v1/flows/${f.id}/draft`, body: { definition: exampleDefinition() }, method: 'put' },
+        lists: [], check: `/api/v1/flows/${f.id}/versions`,
+        more: [
+          { method: 'post', path: `/api/v1/flows/${f.id}/rollback`, body: { version } }, { method: 'post', path: `/api/v1/flows/${f.id}/publish` },
+          { method: 'get', path: `/api/v1/flows/${f.id}/draft` }, { method: 'get', path: `/api/v1/flows/${f.id}/diff?from=1&to=draft` },
+        ],
+      };
+    },
+  },
+  {
+    name: 'flow share',
+    creates: ['PUT /api/v1/flows/:flowId/shares/:userId'],
+    async create(t, a) {
+      const p = await post(t, a.ownerKey, '/api/v1/projects', { name: `xo-shares-${Date.now()}` });
+      const f = await post(t, a.ownerKey, `/api/v1/projects/${p.id}/flows`, { name: 'xo' });
+      const userId = await createUser(t, a.id, 'viewer');
+      const path = `/api/v1/flows/${f.id}/shares/${userId}`;
+      await t.http().put(path).set(bearer(a.ownerKey)).send({ role: 'editor' }).expect(200);
+      return {
+        id: userId, idField: 'userId', read: `/api/v1/flows/${f.id}/shares`, update: { path, body: { role: 'viewer' }, method: 'put' },
+        remove: path, lists: [], check: `/api/v1/flows/${f.id}/shares`,
+      };
+    },
+  },
 ];
 
 /** Routes that create nothing an org owns (actions on existing resources, sign-out, questions, platform). */
 const NOT_CREATING = [
   'POST /api/v1/api-keys/:keyId/rotate', 'POST /api/v1/auth/logout', 'POST /api/v1/authz/check', 'POST /api/v1/platform/orgs',
+  'POST /api/v1/flows/:flowId/enable', 'POST /api/v1/flows/:flowId/disable',
 ];
 
 describe('cross-org isolation of every resource type', () => {
@@ -120,6 +173,7 @@ describe('cross-org isolation of every resource type', () => {
       if (r.read) expect((await t.http().get(r.read).set(asB)).status, 'read').toBe(404);
       if (r.update) expect((await t.http()[r.update.method ?? 'patch'](r.update.path).set(asB).send(r.update.body)).status, 'update').toBe(404);
       if (r.rotate) expect((await t.http().post(r.rotate).set(asB).send({})).status, 'rotate').toBe(404);
+      for (const m of r.more ?? []) expect((await t.http()[m.method](m.path).set(asB).send(m.body ?? {})).status, `${m.method} ${m.path}`).toBe(404);
       if (r.remove) expect((await t.http().delete(r.remove).set(asB)).status, 'delete').toBe(404);
       for (const list of r.lists) {
         const res = await t.http().get(list).set(asB).expect(200);

@@ -33,6 +33,8 @@ export const SETTINGS = {
   TENANTFLOW_SESSION_TTL: { kind: 'duration_ms', group: 'security', default: '43200000', min: 1000, description: 'Absolute lifetime of a browser session (ms, default 12 h).' },
   TENANTFLOW_SESSION_IDLE_TIMEOUT: { kind: 'duration_ms', group: 'security', default: '1800000', min: 1000, description: 'A browser session unused for this long ends (ms, default 30 min).' },
   TENANTFLOW_BODY_LIMIT: { kind: 'bytes', group: 'limits', default: '1048576', min: 1024, description: 'Largest accepted request body in bytes (413 above).' },
+  TENANTFLOW_FLOW_MAX_DEFINITION_BYTES: { kind: 'bytes', group: 'limits', default: '1048576', min: 1024, description: 'Largest flow definition (draft or version) in bytes of JSON (413 above).' },
+  TENANTFLOW_FLOW_MAX_NODES: { kind: 'int', group: 'limits', default: '500', min: 1, max: 100000, description: 'Most nodes in one flow definition (422 above).' },
   TENANTFLOW_API_RATE_LIMIT: { kind: 'int', group: 'limits', default: '1200', min: 1, description: 'Management API requests a minute per credential.' },
   TENANTFLOW_AUTH_FAILURE_LIMIT: { kind: 'int', group: 'limits', default: '20', min: 1, description: 'Failed authentications a minute per client address.' },
   LOG_LEVEL: { kind: 'enum', group: 'logging', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level.' },
