@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAbility, type AppRule } from '../../src/core/authz/ability.js';
 import { RequestContextStore } from '../../src/core/context/request-context.js';
 import { Database } from '../../src/core/database/database.js';
-import { accessibleWhere } from '../../src/core/http/policies.js';
+import { accessibleSql, accessibleWhere } from '../../src/core/http/policies.js';
 import { ApiKeyEntity, ApiKeysService } from '../../src/modules/identity/index.js';
 import { createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 import { subject } from '@casl/ability';
@@ -11,7 +11,7 @@ import { subject } from '@casl/ability';
  * Lists are filtered in SQL from the ability's rules; the SQL must select exactly the rows the ability allows,
  * including `$nin` on a nullable column (CASL: an absent field is "not in"; SQL: NULL NOT IN is unknown).
  */
-describe('accessibleWhere agrees with the ability, row by row, in SQL', () => {
+describe('accessibleWhere and accessibleSql agree with the ability, row by row, in SQL', () => {
   let t: TestApp;
   let org: TestOrg;
   const projects: string[] = [];
@@ -52,6 +52,13 @@ describe('accessibleWhere agrees with the ability, row by row, in SQL', () => {
       });
       expect(got).toEqual(expected);
       expect(expected.length).toBeGreaterThan(0);
+      const viaSql = await RequestContextStore.run({ requestId: 't', ability }, async () => {
+        const params: unknown[] = [org.id];
+        const visible = accessibleSql('read', 'ApiKey', { id: 'id', projectId: 'project_id' }, params);
+        const rows = await db.readOrg<{ id: string }>(org.id, `SELECT id FROM api_key WHERE org_id = $1${visible ? ` AND ${visible}` : ''}`, params);
+        return rows.map((r) => r.id).sort();
+      });
+      expect(viaSql).toEqual(expected);
     });
   }
 });

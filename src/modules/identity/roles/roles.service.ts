@@ -47,7 +47,11 @@ export class RolesService {
   async resolve(orgId: string, role: string): Promise<ResolvedRole | null> {
     if (isBuiltInRole(role)) return { kind: 'built_in', name: role };
     if (!UUID_RE.test(role)) return null;
-    const row = await this.cache.get(`${orgId}:${role}`, () => this.db.withOrg(orgId, (em) => roles.findOne(em, { orgId, id: role })));
+    const row = await this.cache.get(`${orgId}:${role}`, async () => {
+      const [r] = await this.db.readOrg<{ id: string; name: string; permissions: PermissionSpec[] }>(
+        orgId, 'SELECT id, name, permissions FROM custom_role WHERE org_id = $1 AND id = $2', [orgId, role]);
+      return r ? Object.assign(new CustomRoleEntity(), { ...r, orgId }) : null;
+    });
     return row ? { kind: 'custom', id: row.id, name: row.name, permissions: row.permissions } : null;
   }
 
