@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import { subject as asSubject } from '@casl/ability';
 import type { FindOptionsWhere, ObjectLiteral } from 'typeorm';
-import { In } from 'typeorm';
+import { In, IsNull, Not, Or } from 'typeorm';
 import type { Action, AppAbility, SubjectName } from '../authz/ability.js';
 import { RequestContextStore } from '../context/request-context.js';
 
@@ -11,8 +11,8 @@ export interface PolicyMeta {
   action: Action;
   subject: SubjectName;
   /**
-   * Route parameter holding the subject's id. For `Project` the guard checks the instance too (denial answers 404,
-   * no existence leak); services check other subjects with `canOn` after loading the row.
+   * Route parameter holding the subject's id. For `Project` the guard checks the instance too (404 when the caller
+   * cannot see the project, 403 when they see it but may not act); services check other subjects with `canOn`.
    */
   idParam?: string;
 }
@@ -35,10 +35,16 @@ export function canOn(action: Action, subject: SubjectName, fields: Record<strin
 
 type FieldFilter = Record<string, unknown>;
 
+const listOf = (v: unknown, op: '$in' | '$nin'): unknown[] | null =>
+  v !== null && typeof v === 'object' && op in v && Array.isArray((v as Record<string, unknown>)[op]) ? ((v as Record<string, unknown[]>)[op]) : null;
+const inValues = (v: unknown): unknown[] | null => listOf(v, '$in');
+const ninValues = (v: unknown): unknown[] | null => listOf(v, '$nin');
+
 /**
  * Walks the ability's rules for (action, subject) into alternatives of field filters (our rule vocabulary:
- * equality and `$in`). `undefined` = no restriction beyond the org; `[]` = nothing is visible. Inverted rules
- * with conditions are not part of our vocabulary and deny everything (fail closed).
+ * equality, `$in` and `$nin`). `undefined` = no restriction beyond the org; `[]` = nothing is visible. Inverted
+ * rules with conditions are not part of our vocabulary and deny everything (fail closed). `$nin` (project roles
+ * carve their projects out of the org role) keeps NULL values, as CASL does for an absent field.
  */
 function accessibleFilters(action: Action, subject: SubjectName): FieldFilter[] | undefined {
   const rules = currentAbility().rulesFor(action, subject as never);
@@ -52,8 +58,8 @@ function accessibleFilters(action: Action, subject: SubjectName): FieldFilter[] 
     const filter: FieldFilter = {};
     for (const [field, cond] of Object.entries(rule.conditions as Record<string, unknown>)) {
       if (field === 'orgId') continue; // enforced by the tenant scope and RLS
-      const isIn = cond !== null && typeof cond === 'object' && '$in' in cond && Array.isArray((cond as { $in: unknown }).$in);
-      if (cond !== null && typeof cond === 'object' && !isIn) return [];
+      const isList = cond !== null && typeof cond === 'object' && (inValues(cond) ?? ninValues(cond)) !== null;
+      if (cond !== null && typeof cond === 'object' && !isList) return [];
       filter[field] = cond;
     }
     if (Object.keys(filter).length === 0) return undefined;
@@ -62,12 +68,17 @@ function accessibleFilters(action: Action, subject: SubjectName): FieldFilter[] 
   return out;
 }
 
-const inValues = (v: unknown): unknown[] | null => (v !== null && typeof v === 'object' && '$in' in v ? (v as { $in: unknown[] }).$in : null);
-
 /** `accessibleFilters` as TypeORM `where` alternatives (an `accessibleBy` for TypeORM finds). */
 export function accessibleWhere<T extends ObjectLiteral>(action: Action, subject: SubjectName): FindOptionsWhere<T>[] | undefined {
   const filters = accessibleFilters(action, subject);
-  return filters?.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, inValues(v) ? In(inValues(v)!) : v])) as FindOptionsWhere<T>);
+  const toOperator = (v: unknown): unknown => {
+    const list = inValues(v);
+    if (list) return In(list);
+    const excluded = ninValues(v);
+    if (excluded) return Or(IsNull(), Not(In(excluded)));
+    return v === null ? IsNull() : v;
+  };
+  return filters?.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, toOperator(v)])) as FindOptionsWhere<T>);
 }
 
 /**
@@ -84,8 +95,15 @@ export function accessibleSql(action: Action, subject: SubjectName, columns: Rec
       const column = columns[field];
       if (!column) return 'FALSE';
       const list = inValues(value);
-      params.push(list ?? value);
-      parts.push(list ? `${column} = ANY($${params.length})` : `${column} = $${params.length}`);
+      const excluded = ninValues(value);
+      if (value === null) {
+        parts.push(`${column} IS NULL`);
+        continue;
+      }
+      params.push(list ?? excluded ?? value);
+      if (list) parts.push(`${column} = ANY($${params.length})`);
+      else if (excluded) parts.push(`(${column} IS NULL OR NOT (${column} = ANY($${params.length})))`);
+      else parts.push(`${column} = $${params.length}`);
     }
     alternatives.push(`(${parts.join(' AND ')})`);
   }
