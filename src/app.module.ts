@@ -3,6 +3,7 @@ import { CoreModule, type CoreDeps } from './core/core.module.js';
 import { AuthorizationModule } from './modules/authorization/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
+import { SsoModule } from './modules/identity/sso/index.js';
 import { TenancyModule } from './modules/tenancy/index.js';
 
 /** Imports feature modules only. */
@@ -11,7 +12,7 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule],
+      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, SsoModule],
     };
   }
 }
