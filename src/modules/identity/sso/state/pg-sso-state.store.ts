@@ -3,6 +3,12 @@ import { SsoStateStore, type OidcFlow, type SamlRequestRecord } from './sso-stat
 
 type Row = Record<string, unknown>;
 
+/** TypeORM answers UPDATE/DELETE … RETURNING as [rows, affected] and SELECT/INSERT as rows. */
+function rowsOf(result: unknown): Row[] {
+  const r = result as unknown[];
+  return Array.isArray(r[0]) && typeof r[1] === 'number' ? (r[0] as Row[]) : (r as Row[]);
+}
+
 /** The state store on PostgreSQL (shared by every instance already); rows are org-scoped under RLS. */
 export class PgSsoStateStore extends SsoStateStore {
   constructor(private readonly db: Database) {
@@ -27,12 +33,12 @@ export class PgSsoStateStore extends SsoStateStore {
   }
 
   async takeSamlRequest(orgId: string, requestId: string): Promise<SamlRequestRecord | null> {
-    const rows: Row[] = await this.db.withOrg(orgId, (em) =>
+    const rows = rowsOf(await this.db.withOrg(orgId, (em) =>
       em.query(
         `DELETE FROM sso_saml_request WHERE org_id = $1 AND request_id = $2 RETURNING created_at, return_to, expires_at > now() AS live`,
         [orgId, requestId],
       ),
-    );
+    ));
     const row = rows[0];
     return row?.live ? { createdAt: row.created_at as Date, returnTo: row.return_to as string } : null;
   }
@@ -47,11 +53,11 @@ export class PgSsoStateStore extends SsoStateStore {
   async markAssertionSeen(orgId: string, assertionId: string, expiresAt: Date): Promise<boolean> {
     return this.db.withOrg(orgId, async (em) => {
       await em.query(`DELETE FROM sso_saml_assertion WHERE org_id = $1 AND expires_at < now()`, [orgId]);
-      const rows: Row[] = await em.query(
+      const rows = rowsOf(await em.query(
         `INSERT INTO sso_saml_assertion (org_id, assertion_id, expires_at) VALUES ($1, $2, $3)
            ON CONFLICT (org_id, assertion_id) DO NOTHING RETURNING 1`,
         [orgId, assertionId, expiresAt],
-      );
+      ));
       return rows.length === 1;
     });
   }
@@ -68,13 +74,13 @@ export class PgSsoStateStore extends SsoStateStore {
   }
 
   async takeOidcFlow(orgId: string, state: string): Promise<OidcFlow | null> {
-    const rows: Row[] = await this.db.withOrg(orgId, (em) =>
+    const rows = rowsOf(await this.db.withOrg(orgId, (em) =>
       em.query(
         `DELETE FROM sso_oidc_flow WHERE org_id = $1 AND state = $2
            RETURNING binding_hash, nonce, code_verifier, return_to, expires_at > now() AS live`,
         [orgId, state],
       ),
-    );
+    ));
     const r = rows[0];
     if (!r?.live) return null;
     return { state, bindingHash: r.binding_hash as Buffer, nonce: r.nonce as string, codeVerifier: r.code_verifier as string, returnTo: r.return_to as string };
