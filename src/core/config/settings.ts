@@ -30,6 +30,8 @@ export const SETTINGS = {
   REDIS_URL: { kind: 'url', group: 'scale-out', sensitive: true, description: 'Redis for shared rate limits, replay caches and queues across instances. Unset: PostgreSQL and memory.' },
   TENANTFLOW_ENCRYPTION_KEY: { kind: 'string', group: 'security', sensitive: true, description: 'Base64 32-byte key for credentials at rest (one key).' },
   TENANTFLOW_ENCRYPTION_KEYS: { kind: 'string', group: 'security', sensitive: true, description: 'Key ring "id:base64,id:base64"; the first encrypts, all decrypt.' },
+  TENANTFLOW_SESSION_TTL: { kind: 'duration_ms', group: 'security', default: '43200000', min: 1000, description: 'Absolute lifetime of a browser session (ms, default 12 h).' },
+  TENANTFLOW_SESSION_IDLE_TIMEOUT: { kind: 'duration_ms', group: 'security', default: '1800000', min: 1000, description: 'A browser session unused for this long ends (ms, default 30 min).' },
   TENANTFLOW_BODY_LIMIT: { kind: 'bytes', group: 'limits', default: '1048576', min: 1024, description: 'Largest accepted request body in bytes (413 above).' },
   TENANTFLOW_API_RATE_LIMIT: { kind: 'int', group: 'limits', default: '1200', min: 1, description: 'Management API requests a minute per credential.' },
   TENANTFLOW_AUTH_FAILURE_LIMIT: { kind: 'int', group: 'limits', default: '20', min: 1, description: 'Failed authentications a minute per client address.' },

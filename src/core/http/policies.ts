@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import { subject as asSubject } from '@casl/ability';
 import type { FindOptionsWhere, ObjectLiteral } from 'typeorm';
-import { In } from 'typeorm';
+import { In, IsNull, Not, Or } from 'typeorm';
 import type { Action, AppAbility, SubjectName } from '../authz/ability.js';
 import { RequestContextStore } from '../context/request-context.js';
 
@@ -35,8 +35,9 @@ export function canOn(action: Action, subject: SubjectName, fields: Record<strin
 
 /**
  * Translates the ability's rules for (action, subject) into TypeORM `where` alternatives (an `accessibleBy`
- * for our rule vocabulary: equality and `$in` on columns). `undefined` = no restriction beyond the org;
+ * for our rule vocabulary: equality, `$in` and `$nin` on columns). `undefined` = no restriction beyond the org;
  * `[]` = nothing is visible. Inverted rules with conditions are not part of our vocabulary and deny everything.
+ * `$nin` keeps NULL rows, as CASL does for an absent field (e.g. an org-level connection outside every project).
  */
 export function accessibleWhere<T extends ObjectLiteral>(action: Action, subject: SubjectName): FindOptionsWhere<T>[] | undefined {
   const rules = currentAbility().rulesFor(action, subject as never);
@@ -51,7 +52,9 @@ export function accessibleWhere<T extends ObjectLiteral>(action: Action, subject
     for (const [field, cond] of Object.entries(rule.conditions as Record<string, unknown>)) {
       if (field === 'orgId') continue; // enforced by the tenant scope and RLS
       if (cond && typeof cond === 'object' && '$in' in cond) where[field] = In((cond as { $in: unknown[] }).$in);
-      else if (cond === null || typeof cond !== 'object') where[field] = cond;
+      else if (cond && typeof cond === 'object' && '$nin' in cond) where[field] = Or(IsNull(), Not(In((cond as { $nin: unknown[] }).$nin)));
+      else if (cond === null) where[field] = IsNull();
+      else if (typeof cond !== 'object') where[field] = cond;
       else return [];
     }
     if (Object.keys(where).length === 0) return undefined;

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { subject as asSubject } from '@casl/ability';
+import { buildAbility } from '../../core/authz/ability.js';
 import { RequestContextStore, type Principal } from '../../core/context/request-context.js';
 import { Database } from '../../core/database/database.js';
 import { CommonException } from '../../core/errors/app.exception.js';
@@ -11,22 +12,23 @@ import { IS_PLATFORM, IS_PUBLIC } from '../../core/http/decorators.js';
 import { POLICY, type PolicyMeta } from '../../core/http/policies.js';
 import { rateLimitHeaders } from '../../core/http/rate-limit.js';
 import { LOGGER } from '../../core/logging/logger.js';
-import { CredentialsService, type AuthResult } from '../identity/index.js';
 import { AbilityFactory } from './ability.factory.js';
+import { Authenticator } from './authenticator.js';
 import { RateLimitsService } from './rate-limits.service.js';
 
-const unauthenticated = () =>
-  new CommonException('unauthenticated', 'A valid credential is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
+/** Where the authenticated request keeps its session cookie value (for logout). */
+export const SESSION_TOKEN = Symbol('tenantflow:session-token');
 
 /**
- * The one global guard: authenticates, applies rate limits, builds the request's ability and checks the route's
+ * The one global guard: authenticates (bearer key or session cookie + CSRF), applies rate limits, builds the
+ * request's ability, re-checks that an API key still lies within its creator's rights, and checks the route's
  * declared policy. Routes without `@Public()` or `@CheckPolicies()` are refused (fail closed).
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly credentials: CredentialsService,
+    private readonly authenticator: Authenticator,
     private readonly abilities: AbilityFactory,
     private readonly limits: RateLimitsService,
     private readonly db: Database,
@@ -39,9 +41,10 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
-    const principal = await this.authenticate(req);
+    const { principal, authority, sessionToken } = await this.authenticator.authenticate(req);
     const ctx = RequestContextStore.get()!;
     ctx.principal = principal;
+    (req as unknown as Record<symbol, unknown>)[SESSION_TOKEN] = sessionToken;
 
     const limit = await this.limits.api.consume(`${principal.type}:${principal.id}`);
     res.set(rateLimitHeaders(limit));
@@ -55,7 +58,11 @@ export class AccessGuard implements CanActivate {
       this.log.error({ route: req.route?.path }, 'route has no declared policy; refusing');
       return this.deny(principal, req, 'no_policy');
     }
-    const ability = await this.abilities.createForPrincipal(principal);
+    const rules = await this.abilities.rulesFor(principal);
+    if (authority && !(await this.abilities.keyWithinAuthority(principal, rules, authority))) {
+      return this.authenticator.refuse(req, { reason: 'creator_rights', orgId: principal.orgId, keyId: principal.id });
+    }
+    const ability = buildAbility(rules);
     ctx.ability = ability;
     if (!ability.can(policy.action, policy.subject as never)) return this.deny(principal, req, 'role', policy);
     // The guard can check the instance only when the route names the subject's own id (projects); services check
@@ -66,24 +73,6 @@ export class AccessGuard implements CanActivate {
       throw new CommonException('not_found', 'Not found');
     }
     return true;
-  }
-
-  private async authenticate(req: Request): Promise<Principal> {
-    const header = req.headers.authorization;
-    if (!header) throw unauthenticated();
-    const ip = req.ip ?? 'unknown';
-    await this.limits.authFailures.assertNotBlocked(ip);
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    const result: AuthResult = token ? await this.credentials.authenticate(token) : { ok: false, reason: 'malformed' };
-    if (result.ok) return result.principal;
-    await this.limits.authFailures.penalize(ip);
-    if (result.orgId) {
-      await this.db.withOrg(result.orgId, (em) =>
-        this.events.publish(em, { action: 'api_key.auth_failed', orgId: result.orgId!, resourceType: 'api_key', resourceId: result.keyId, outcome: 'failure', reason: result.reason }),
-      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record failed authentication'));
-    }
-    if (result.reason === 'org_suspended') throw new CommonException('org_suspended', 'This organization is suspended');
-    throw unauthenticated();
   }
 
   private async deny(principal: Principal, req: Request, reason: string, policy?: PolicyMeta): Promise<never> {

@@ -1,12 +1,13 @@
 import type { Action, SubjectName } from '../../core/authz/ability.js';
+import { BUILT_IN_ROLES, SELF, type BuiltInRole } from '../identity/index.js';
 
-export const BUILT_IN_ROLES = ['owner', 'admin', 'editor', 'viewer'] as const;
-export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
+export { BUILT_IN_ROLES, type BuiltInRole };
 
-/** Rank for escalation checks: nobody grants a role ranked above their own. */
+/** Rank for the owner rule: only an owner grants `owner` or acts on an owner (user, owner-role key). */
 export const ROLE_RANK: Record<BuiltInRole, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
 
-type Grant = [Action | Action[], SubjectName];
+/** `[actions, subject, conditions?]`; conditions use the custom-role vocabulary (`$self` = the holder). */
+export type Grant = [Action | Action[], SubjectName, Record<string, unknown>?];
 
 const VIEWER: Grant[] = [
   ['read', 'Org'], ['read', 'Project'], ['read', 'ProjectMember'], ['read', 'User'], ['read', 'Role'],
@@ -19,13 +20,14 @@ const EDITOR: Grant[] = [
   [['create', 'update'], 'Run'],
   [['create', 'update', 'delete'], 'Connection'],
   ['read', 'SecretProvider'],
-  [['read', 'create'], 'ApiKey'],
+  ['create', 'ApiKey'],
+  [['read', 'update', 'rotate', 'delete'], 'ApiKey', { ownerUserId: SELF }],
 ];
 
 /**
- * The documented permission matrix of the built-in roles (README "Roles"). Every rule is additionally
- * conditioned on the principal's org by the ability factory. Admins manage everything but cannot act on
- * owners (enforced by the escalation rules in the services); owners manage everything.
+ * The documented permission matrix of the built-in roles (docs/roles.md). The ability factory conditions every
+ * rule on the principal's org. Admins and owners both manage everything; what only an owner may do (grant
+ * `owner`, change or deactivate an owner, rotate or revoke an owner-role key) is enforced by `GrantsService`.
  */
 export const ROLE_MATRIX: Record<BuiltInRole, Grant[]> = {
   owner: [['manage', 'all']],

@@ -1,61 +1,58 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { PoolClient } from 'pg';
+import { AppConfig } from '../../core/config/app-config.js';
+import type { Principal } from '../../core/context/request-context.js';
 import { safeEqual } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
 import { LOGGER } from '../../core/logging/logger.js';
-import type { Principal } from '../../core/context/request-context.js';
-import { parseKey, type KeyKind } from './key-format.js';
+import { loadCredential, type CredentialRecord, type KeyRecord, type SessionRecord } from './credential-records.js';
+import { InvalidationBus, type Invalidation } from './invalidation.bus.js';
+import { csrfTokenFor, parseKey, type KeyKind } from './key-format.js';
+import { TtlCache } from './ttl-cache.js';
 
 /** Cache lifetime of a credential lookup: revocation reaches every instance within this, NOTIFY or not. */
-const CACHE_TTL_MS = 500;
+export const CREDENTIAL_CACHE_TTL_MS = 500;
 const LAST_USED_FLUSH_MS = 10_000;
-export const CREDENTIALS_CHANNEL = 'tenantflow_credentials';
 
-interface KeyRecord {
-  kind: KeyKind;
-  id: string;
-  orgId: string | null;
-  orgStatus: string | null;
-  name: string;
-  secretHash: Buffer;
-  previousSecretHash: Buffer | null;
-  previousValidUntil: Date | null;
-  role: string | null;
-  projectId: string | null;
-  scopes: string[] | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  createdById: string | null;
+export type AuthFailureReason =
+  | 'malformed' | 'unknown' | 'bad_secret' | 'revoked' | 'expired' | 'idle' | 'org_suspended' | 'user_inactive' | 'creator_inactive'
+  | 'creator_rights';
+export type AuthFailure = { reason: AuthFailureReason; orgId?: string; keyId?: string; sessionId?: string };
+
+/** The user whose current rights bound an API key (see docs/identity.md "Keys never outgrow their creator"). */
+export interface KeyAuthority {
+  userId: string;
+  role: string;
 }
 
-export type AuthFailure = { reason: 'malformed' | 'unknown' | 'bad_secret' | 'revoked' | 'expired' | 'org_suspended'; orgId?: string; keyId?: string };
-export type AuthResult = { ok: true; principal: Principal } | ({ ok: false } & AuthFailure);
+export type AuthResult = { ok: true; principal: Principal; authority?: KeyAuthority } | ({ ok: false } & AuthFailure);
 
 /**
- * Verifies bearer keys. Lookups by public id are cached for {@link CACHE_TTL_MS} and invalidated across
- * instances by PostgreSQL NOTIFY; last-used times are batched in memory and flushed, never written per request.
+ * Verifies API keys, platform keys and session cookies. Lookups by public id are cached for
+ * {@link CREDENTIAL_CACHE_TTL_MS} and invalidated across instances by NOTIFY; key last-used times are batched in
+ * memory and flushed, and session activity is written at most once per touch interval, never per request.
  */
 @Injectable()
 export class CredentialsService implements OnModuleDestroy {
-  private readonly cache = new Map<string, { rec: KeyRecord | null; at: number }>();
-  private readonly lastUsed = new Map<string, { kind: KeyKind; at: Date }>();
-  private listener?: PoolClient;
+  private readonly cache = new TtlCache<string, CredentialRecord | null>(CREDENTIAL_CACHE_TTL_MS);
+  private readonly lastUsed = new Map<string, { kind: 'tfk' | 'tfp'; at: Date }>();
   private flushTimer?: NodeJS.Timeout;
+  private readonly idleMs: number;
+  private readonly touchMs: number;
 
   constructor(
     private readonly db: Database,
+    private readonly bus: InvalidationBus,
+    config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
-  ) {}
+  ) {
+    this.idleMs = config.get('TENANTFLOW_SESSION_IDLE_TIMEOUT');
+    this.touchMs = Math.min(60_000, Math.floor(this.idleMs / 4));
+    bus.subscribe((i) => this.onInvalidation(i));
+  }
 
   async start(): Promise<void> {
-    const pool = (this.db.system.driver as unknown as { master: { connect(): Promise<PoolClient> } }).master;
-    this.listener = await pool.connect();
-    this.listener.on('notification', (n) => {
-      if (n.channel === CREDENTIALS_CHANNEL && n.payload) this.cache.delete(n.payload);
-    });
-    this.listener.on('error', (err) => this.log.warn({ err: err.message }, 'credential listener lost; relying on cache expiry'));
-    await this.listener.query(`LISTEN ${CREDENTIALS_CHANNEL}`);
+    await this.bus.start();
     this.flushTimer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
     this.flushTimer.unref();
   }
@@ -63,8 +60,7 @@ export class CredentialsService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.flushTimer);
     await this.flushLastUsed();
-    this.listener?.release(true);
-    this.listener = undefined;
+    this.bus.stop();
   }
 
   /** Drops a cached credential here; other instances learn it from the NOTIFY sent in the changing transaction. */
@@ -72,53 +68,86 @@ export class CredentialsService implements OnModuleDestroy {
     this.cache.delete(publicId);
   }
 
+  /** The last use this instance saw and has not flushed yet (lists show it without waiting for the flush). */
+  pendingLastUsed(publicId: string): Date | undefined {
+    return this.lastUsed.get(publicId)?.at;
+  }
+
+  /** Bearer keys (`tfk_`, `tfp_`). Session tokens are refused here: they are valid only as the cookie. */
   async authenticate(raw: string): Promise<AuthResult> {
     const parsed = parseKey(raw);
-    if (!parsed) return { ok: false, reason: 'malformed' };
+    if (!parsed || parsed.kind === 'tfs') return { ok: false, reason: 'malformed' };
     const rec = await this.lookup(parsed.kind, parsed.publicId);
     if (!rec || rec.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
-    const fail = (reason: AuthFailure['reason']): AuthResult => ({ ok: false, reason, orgId: rec.orgId ?? undefined, keyId: rec.id });
+    return this.checkKey(rec, parsed.publicId, parsed.secretHash);
+  }
+
+  /** The session cookie's value (`tfs_`). */
+  async authenticateSession(raw: string): Promise<AuthResult> {
+    const parsed = parseKey(raw);
+    if (!parsed || parsed.kind !== 'tfs') return { ok: false, reason: 'malformed' };
+    const rec = await this.lookup('tfs', parsed.publicId);
+    if (!rec || rec.kind !== 'tfs') return { ok: false, reason: 'unknown' };
+    const fail = (reason: AuthFailureReason): AuthResult => ({ ok: false, reason, orgId: rec.orgId, sessionId: rec.id });
+    if (!safeEqual(parsed.secretHash, rec.secretHash)) return fail('bad_secret');
     const now = Date.now();
-    const current = safeEqual(parsed.secretHash, rec.secretHash);
+    if (rec.revokedAt) return fail('revoked');
+    if (rec.expiresAt.getTime() <= now) return fail('expired');
+    if (rec.lastSeenAt.getTime() + this.idleMs <= now) return fail('idle');
+    if (rec.userStatus !== 'active') return fail('user_inactive');
+    if (rec.orgStatus !== 'active') return fail('org_suspended');
+    this.touch(rec, parsed.publicId, now);
+    return { ok: true, principal: this.sessionPrincipal(rec, raw) };
+  }
+
+  private checkKey(rec: KeyRecord, publicId: string, secretHash: Buffer): AuthResult {
+    const fail = (reason: AuthFailureReason): AuthResult => ({ ok: false, reason, orgId: rec.orgId ?? undefined, keyId: rec.id });
+    const now = Date.now();
+    const current = safeEqual(secretHash, rec.secretHash);
     const previous = !current && !!rec.previousSecretHash && !!rec.previousValidUntil && rec.previousValidUntil.getTime() > now
-      && safeEqual(parsed.secretHash, rec.previousSecretHash);
+      && safeEqual(secretHash, rec.previousSecretHash);
     if (!current && !previous) return fail('bad_secret');
     if (rec.revokedAt) return fail('revoked');
     if (rec.expiresAt && rec.expiresAt.getTime() <= now) return fail('expired');
-    if (rec.kind === 'tfk' && rec.orgStatus !== 'active') return fail('org_suspended');
-    this.lastUsed.set(parsed.publicId, { kind: rec.kind, at: new Date(now) });
-    return { ok: true, principal: this.toPrincipal(rec) };
+    if (rec.kind === 'tfp') {
+      this.lastUsed.set(publicId, { kind: rec.kind, at: new Date(now) });
+      return { ok: true, principal: { type: 'platform', id: rec.id, displayName: rec.name } };
+    }
+    if (rec.orgStatus !== 'active') return fail('org_suspended');
+    if (rec.ownerUserId && rec.ownerStatus !== 'active') return fail('creator_inactive');
+    this.lastUsed.set(publicId, { kind: rec.kind, at: new Date(now) });
+    const principal: Principal = {
+      type: 'api_key', id: rec.id, orgId: rec.orgId!, displayName: rec.name, role: rec.role!,
+      projectId: rec.projectId, scopes: rec.scopes, createdBy: rec.ownerUserId,
+    };
+    const authority = rec.ownerUserId ? { userId: rec.ownerUserId, role: rec.ownerRole! } : undefined;
+    return { ok: true, principal, authority };
   }
 
-  private toPrincipal(rec: KeyRecord): Principal {
-    if (rec.kind === 'tfp') return { type: 'platform', id: rec.id, displayName: rec.name };
+  private sessionPrincipal(rec: SessionRecord, raw: string): Principal {
     return {
-      type: 'api_key', id: rec.id, orgId: rec.orgId!, displayName: rec.name, role: rec.role!,
-      projectId: rec.projectId, scopes: rec.scopes, createdBy: rec.createdById,
+      type: rec.method === 'embed' ? 'embed' : 'user', id: rec.userId, orgId: rec.orgId, email: rec.email,
+      displayName: rec.displayName ?? undefined, role: rec.role, csrfToken: csrfTokenFor(raw),
     };
   }
 
-  private async lookup(kind: KeyKind, publicId: string): Promise<KeyRecord | null> {
-    const hit = this.cache.get(publicId);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.rec;
-    const rows: Record<string, unknown>[] = kind === 'tfp'
-      ? await this.db.system.query(
-        `SELECT id, name, secret_hash, revoked_at FROM platform_key WHERE public_id = $1`, [publicId])
-      : await this.db.system.query(
-        `SELECT k.id, k.org_id, o.status AS org_status, k.name, k.secret_hash, k.previous_secret_hash, k.previous_valid_until,
-                k.role, k.project_id, k.scopes, k.expires_at, k.revoked_at, k.created_by_id
-           FROM api_key k JOIN organization o ON o.id = k.org_id WHERE k.public_id = $1`, [publicId]);
-    const r = rows[0];
-    const rec: KeyRecord | null = r ? {
-      kind, id: r.id as string, orgId: (r.org_id as string) ?? null, orgStatus: (r.org_status as string) ?? null,
-      name: r.name as string, secretHash: r.secret_hash as Buffer, previousSecretHash: (r.previous_secret_hash as Buffer) ?? null,
-      previousValidUntil: (r.previous_valid_until as Date) ?? null, role: (r.role as string) ?? null,
-      projectId: (r.project_id as string) ?? null, scopes: (r.scopes as string[]) ?? null,
-      expiresAt: (r.expires_at as Date) ?? null, revokedAt: (r.revoked_at as Date) ?? null, createdById: (r.created_by_id as string) ?? null,
-    } : null;
-    if (this.cache.size > 50_000) this.cache.clear();
-    this.cache.set(publicId, { rec, at: Date.now() });
-    return rec;
+  /** Idle expiry needs activity in the database, but at most one write per session per touch interval. */
+  private touch(rec: SessionRecord, publicId: string, now: number): void {
+    if (now - rec.lastSeenAt.getTime() < this.touchMs) return;
+    rec.lastSeenAt = new Date(now);
+    this.db.system.query(`UPDATE app_session SET last_seen_at = now() WHERE public_id = $1 AND last_seen_at < now()`, [publicId])
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'could not record session activity'));
+  }
+
+  private lookup(kind: KeyKind, publicId: string): Promise<CredentialRecord | null> {
+    return this.cache.get(publicId, () => loadCredential(this.db, kind, publicId));
+  }
+
+  private onInvalidation(i: Invalidation): void {
+    if (i.kind === 'credential') this.cache.delete(i.publicId);
+    else if (i.kind === 'user') {
+      this.cache.deleteWhere((_k, rec) => !!rec && ((rec.kind === 'tfs' && rec.userId === i.id) || (rec.kind === 'tfk' && rec.ownerUserId === i.id)));
+    }
   }
 
   private async flushLastUsed(): Promise<void> {

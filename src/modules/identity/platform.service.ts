@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../../core/database/database.js';
 import { OrgsService, type OrgResponseDto } from '../tenancy/index.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
 
 export interface CreatedOrg {
   org: Pick<OrgResponseDto, 'id' | 'slug' | 'name'>;

@@ -16,6 +16,8 @@ export class ApiKeyEntity {
   @Column('timestamptz', { nullable: true }) revokedAt: Date | null;
   @Column('text') createdByType: string;
   @Column('uuid', { nullable: true }) createdById: string | null;
+  /** The user on whose authority the key exists (its creator, or the creating key's authority); null for org root keys. */
+  @Column('uuid', { nullable: true }) ownerUserId: string | null;
   @Column('timestamptz', { nullable: true }) lastUsedAt: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
 }

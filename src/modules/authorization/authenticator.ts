@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Logger } from 'pino';
+import type { Principal } from '../../core/context/request-context.js';
+import { safeEqual } from '../../core/crypto/tokens.js';
+import { Database } from '../../core/database/database.js';
+import { CommonException } from '../../core/errors/app.exception.js';
+import { DomainEventBus } from '../../core/events/domain-events.js';
+import { LOGGER } from '../../core/logging/logger.js';
+import { CredentialsService, readSessionCookie, type AuthFailure, type AuthResult, type KeyAuthority } from '../identity/index.js';
+import { RateLimitsService } from './rate-limits.service.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const unauthenticated = (): CommonException =>
+  new CommonException('unauthenticated', 'A valid credential is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+export interface Authenticated {
+  principal: Principal;
+  authority?: KeyAuthority;
+  /** The session cookie's value, for cookie sessions (logout ends exactly this session). */
+  sessionToken?: string;
+}
+
+/**
+ * Turns a request's credential into a principal: `Authorization: Bearer` (API or platform key) wins; otherwise the
+ * session cookie, which on unsafe methods also needs a matching `X-CSRF-Token`. Failures count against the
+ * client address (429 once the limit is spent) and failed key uses are audited.
+ */
+@Injectable()
+export class Authenticator {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly limits: RateLimitsService,
+    private readonly db: Database,
+    private readonly events: DomainEventBus,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async authenticate(req: Request): Promise<Authenticated> {
+    const header = req.headers.authorization;
+    const cookie = header ? undefined : readSessionCookie(req);
+    if (!header && !cookie) throw unauthenticated();
+    const ip = req.ip ?? 'unknown';
+    await this.limits.authFailures.assertNotBlocked(ip);
+    let result: AuthResult;
+    if (header) {
+      const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      result = token ? await this.credentials.authenticate(token) : { ok: false, reason: 'malformed' };
+    } else {
+      result = await this.credentials.authenticateSession(cookie!);
+    }
+    if (!result.ok) return this.fail(ip, result);
+    if (cookie) this.checkCsrf(req, result.principal);
+    return { principal: result.principal, authority: result.authority, sessionToken: cookie };
+  }
+
+  /** Records a failure that happened after the credential was recognised (e.g. a key beyond its creator's rights). */
+  async refuse(req: Request, failure: AuthFailure): Promise<never> {
+    return this.fail(req.ip ?? 'unknown', failure);
+  }
+
+  private checkCsrf(req: Request, principal: Principal): void {
+    if (SAFE_METHODS.has(req.method)) return;
+    const sent = req.headers['x-csrf-token'];
+    if (typeof sent !== 'string' || !principal.csrfToken || !safeEqual(sent, principal.csrfToken)) {
+      throw new CommonException('csrf_failed', 'A valid X-CSRF-Token header is required for this request (see GET /api/v1/auth/me)');
+    }
+  }
+
+  private async fail(ip: string, failure: AuthFailure): Promise<never> {
+    await this.limits.authFailures.penalize(ip);
+    if (failure.orgId && failure.keyId) {
+      const orgId = failure.orgId;
+      await this.db.withOrg(orgId, (em) =>
+        this.events.publish(em, { action: 'api_key.auth_failed', orgId, resourceType: 'api_key', resourceId: failure.keyId, outcome: 'failure', reason: failure.reason }),
+      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record failed authentication'));
+    }
+    if (failure.reason === 'org_suspended') throw new CommonException('org_suspended', 'This organization is suspended');
+    throw unauthenticated();
+  }
+}
