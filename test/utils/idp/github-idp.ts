@@ -35,7 +35,9 @@ export class TestGithub {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.base);
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
     if (url.pathname === '/login/oauth/authorize') {
       const q = url.searchParams;
       if (q.get('client_id') !== this.client.clientId || q.get('code_challenge_method') !== 'S256' || !this.nextUser) return json(400, { error: 'bad_request' });

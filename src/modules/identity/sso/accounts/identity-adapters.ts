@@ -1,46 +1,56 @@
 import { Injectable } from '@nestjs/common';
 import type { CookieOptions } from 'express';
 import type { EntityManager } from 'typeorm';
-import { uuidv7 } from '../../../../core/crypto/tokens.js';
-import { IdentityModule, UserEntity } from '../../index.js';
-import { SsoLoginFailure } from '../sso.exception.js';
+import { AppConfig } from '../../../../core/config/app-config.js';
+import { IdentityModule, SESSION_COOKIE, SessionsService, UsersService, sessionCookieOptions } from '../../index.js';
 import { SsoSessionIssuer, SsoUserDirectory, type OpenedSsoSession, type SsoUser } from './identity-ports.js';
 
-// INTERIM until identity's UsersService / SessionsService land: users through the entity, no sessions.
+/** Users through identity's UsersService (role checks, `user.created` / `user.updated` events). */
 @Injectable()
-class InterimUserDirectory extends SsoUserDirectory {
+class IdentityUserDirectory extends SsoUserDirectory {
+  constructor(private readonly users: UsersService) {
+    super();
+  }
+
   findById(em: EntityManager, orgId: string, id: string): Promise<SsoUser | null> {
-    return em.getRepository(UserEntity).findOneBy({ orgId, id });
+    return this.users.findByIdInTx(em, orgId, id);
   }
 
   findByEmail(em: EntityManager, orgId: string, email: string): Promise<SsoUser | null> {
-    return em.getRepository(UserEntity).findOneBy({ orgId, email });
+    return this.users.findByEmail(em, orgId, email);
   }
 
-  async create(em: EntityManager, input: { orgId: string; email: string; displayName: string | null; role: string }): Promise<SsoUser> {
-    const row = Object.assign(new UserEntity(), { id: uuidv7(), ...input, status: 'active' as const });
-    await em.getRepository(UserEntity).insert(row);
-    return row;
+  create(em: EntityManager, input: { orgId: string; email: string; displayName: string | null; role: string }): Promise<SsoUser> {
+    return this.users.createInTx(em, input);
   }
 
-  async setRole(em: EntityManager, orgId: string, userId: string, role: string): Promise<SsoUser> {
-    await em.getRepository(UserEntity).update({ orgId, id: userId }, { role });
-    return (await em.getRepository(UserEntity).findOneBy({ orgId, id: userId }))!;
+  setRole(em: EntityManager, orgId: string, userId: string, role: string): Promise<SsoUser> {
+    return this.users.setRoleInTx(em, orgId, userId, role);
   }
 }
 
+/** Sessions through identity's SessionsService and its cookie attributes. */
 @Injectable()
-class InterimSessionIssuer extends SsoSessionIssuer {
-  readonly cookieName = 'tenantflow_session';
+class IdentitySessionIssuer extends SsoSessionIssuer {
+  readonly cookieName = SESSION_COOKIE;
 
-  open(): Promise<OpenedSsoSession> {
-    return Promise.reject(new SsoLoginFailure('session_unavailable'));
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly config: AppConfig,
+  ) {
+    super();
   }
 
-  async revokeForUser(): Promise<void> {}
+  open(input: { orgId: string; userId: string; method: 'saml' | 'oidc'; ip?: string; userAgent?: string }): Promise<OpenedSsoSession> {
+    return this.sessions.open(input);
+  }
+
+  async revokeForUser(orgId: string, userId: string): Promise<void> {
+    await this.sessions.revokeForUser(orgId, userId);
+  }
 
   cookieOptions(expiresAt: Date): CookieOptions {
-    return { httpOnly: true, sameSite: 'lax', path: '/', expires: expiresAt };
+    return sessionCookieOptions(this.config, expiresAt);
   }
 }
 
@@ -48,7 +58,7 @@ class InterimSessionIssuer extends SsoSessionIssuer {
 export const IDENTITY_ADAPTERS = {
   imports: [IdentityModule],
   providers: [
-    { provide: SsoUserDirectory, useClass: InterimUserDirectory },
-    { provide: SsoSessionIssuer, useClass: InterimSessionIssuer },
+    { provide: SsoUserDirectory, useClass: IdentityUserDirectory },
+    { provide: SsoSessionIssuer, useClass: IdentitySessionIssuer },
   ],
 };
