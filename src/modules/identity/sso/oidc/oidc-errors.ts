@@ -6,7 +6,10 @@ import { SsoLoginFailure, type SsoLoginReason } from '../sso.exception.js';
  */
 export function oidcFailure(err: unknown): SsoLoginFailure {
   if (err instanceof SsoLoginFailure) return err;
-  const e = err as { code?: string; name?: string; status?: number; error?: string; message?: string; cause?: { claim?: string; attribute?: string } };
+  type Detail = { claim?: string; attribute?: string; cause?: Detail };
+  const e = err as { code?: string; name?: string; status?: number; error?: string; message?: string; cause?: Detail };
+  // openid-client wraps oauth4webapi's error (whose `cause` names the claim) in a ClientError with the same code.
+  const detail = e.cause?.claim || e.cause?.attribute ? e.cause : e.cause?.cause;
   const internal = `${e.code ?? e.name ?? 'error'}: ${e.message ?? ''}`.slice(0, 500);
   let reason: SsoLoginReason = 'token_invalid';
   switch (e.code) {
@@ -17,10 +20,10 @@ export function oidcFailure(err: unknown): SsoLoginFailure {
       reason = 'idp_error';
       break;
     case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
-      reason = e.cause?.claim === 'nonce' ? 'nonce_mismatch' : 'token_invalid';
+      reason = detail?.claim === 'nonce' ? 'nonce_mismatch' : 'token_invalid';
       break;
     case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED':
-      reason = e.cause?.attribute === 'state' ? 'state_mismatch' : 'token_invalid';
+      reason = detail?.attribute === 'state' ? 'state_mismatch' : 'token_invalid';
       break;
     default:
       if (!e.code?.startsWith('OAUTH_') && (e.name === 'TypeError' || e.name === 'AbortError' || e.name === 'TimeoutError')) reason = 'idp_unavailable';
