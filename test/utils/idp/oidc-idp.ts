@@ -28,10 +28,11 @@ export class TestOidcIdp {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private provider: any;
 
-  async start(clients: OidcClientRegistration[]): Promise<this> {
+  /** `host`: the name in the issuer URL ("localhost" makes the IdP another site than the app at 127.0.0.1). */
+  async start(clients: OidcClientRegistration[], host = '127.0.0.1'): Promise<this> {
     this.server = createServer();
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.issuer = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.issuer = `http://${host}:${(this.server.address() as AddressInfo).port}`;
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const accounts = this.accounts;
     this.provider = new Provider(this.issuer, {

@@ -65,7 +65,8 @@ export class TestSamlIdp {
     this.entityId = `https://${name}.idp.test/metadata`;
   }
 
-  async start(): Promise<this> {
+  /** `host`: the name in the SSO URL ("localhost" makes the IdP another site than the app at 127.0.0.1). */
+  async start(host = '127.0.0.1'): Promise<this> {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== '/sso') return void res.writeHead(404).end();
@@ -82,7 +83,7 @@ export class TestSamlIdp {
       }
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.ssoUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/sso`;
+    this.ssoUrl = `http://${host}:${(this.server.address() as AddressInfo).port}/sso`;
     return this;
   }
 

@@ -72,8 +72,28 @@ export class OidcClients {
     };
     const config = new client.Configuration(server, s.clientId, secret, client.ClientSecretPost(secret));
     config.timeout = HTTP_TIMEOUT_SECONDS;
+    config[client.customFetch] = githubTokenErrors(server.token_endpoint!);
     if (this.insecureAllowed(base)) client.allowInsecureRequests(config);
     // github.com serves its API on its own host; GitHub Enterprise Server under /api/v3.
     return { config, githubApi: base === GITHUB ? 'https://api.github.com' : `${base}/api/v3` };
   }
+}
+
+/**
+ * GitHub answers token-endpoint errors (a bad or reused code) with HTTP 200 and an `error` body; re-issue them as
+ * the 400 OAuth 2.0 specifies, so they surface as the provider refusing the code.
+ */
+function githubTokenErrors(tokenEndpoint: string): client.CustomFetch {
+  return async (url, options) => {
+    const res = await fetch(url, options as RequestInit);
+    if (url !== tokenEndpoint || res.status !== 200) return res;
+    const text = await res.text();
+    let error = false;
+    try {
+      error = typeof (JSON.parse(text) as { error?: unknown }).error === 'string';
+    } catch {
+      // not JSON: let the client report it
+    }
+    return new Response(text, { status: error ? 400 : 200, headers: res.headers });
+  };
 }
