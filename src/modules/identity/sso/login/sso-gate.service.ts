@@ -40,25 +40,29 @@ export class SsoGate {
     private readonly signIn: SsoSignInService,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
-    // Same name and budget as the API's failed-authentication limit: shared across instances through Redis.
-    this.failures = new Limiter('authfail', config.get('TENANTFLOW_AUTH_FAILURE_LIMIT'), 60, redis.client);
+    // The API's failed-authentication budget, counted apart (same in memory and in Redis): a burst of refused
+    // sign-ins from an address does not lock that address out of API-key access (break-glass), nor the reverse.
+    this.failures = new Limiter('ssofail', config.get('TENANTFLOW_AUTH_FAILURE_LIMIT'), 60, redis.client);
   }
 
-  async run(req: Request, res: Response, slug: string, provider: SsoProvider, flow: (ctx: FlowContext) => Promise<void>): Promise<void> {
+  /** `limited: false` for routes that are not sign-in attempts (SP metadata). */
+  async run(req: Request, res: Response, slug: string, provider: SsoProvider, flow: (ctx: FlowContext) => Promise<void>, limited = true): Promise<void> {
     const client: ClientInfo = { ip: req.ip, userAgent: req.headers['user-agent']?.slice(0, 500) };
     let ctx: FlowContext | undefined;
     try {
-      await this.failures.assertNotBlocked(req.ip ?? 'unknown').catch((e: unknown) => {
-        throw e instanceof AppException ? new SsoLoginFailure('rate_limited', undefined, e.extra.headers ?? {}) : e;
-      });
+      if (limited) {
+        await this.failures.assertNotBlocked(req.ip ?? 'unknown').catch((e: unknown) => {
+          throw e instanceof AppException ? new SsoLoginFailure('rate_limited', undefined, e.extra.headers ?? {}) : e;
+        });
+      }
       const org = await this.resolveOrg(slug);
       ctx = { org, urls: this.urls.forOrg(org.slug), client, provider };
       if (org.status !== 'active') throw new SsoLoginFailure('org_suspended');
       await flow(ctx);
     } catch (err) {
       if (!(err instanceof SsoLoginFailure)) throw err;
-      if (err.status === 401 || err.status === 403) await this.failures.penalize(req.ip ?? 'unknown');
-      if (ctx) await this.signIn.recordFailure(ctx.org.id, ctx.provider, err, client);
+      if (limited && (err.status === 401 || err.status === 403)) await this.failures.penalize(req.ip ?? 'unknown');
+      if (ctx && limited) await this.signIn.recordFailure(ctx.org.id, ctx.provider, err, client);
       else this.log.info({ reason: err.reason }, 'sso sign-in refused before an org was known');
       sendLoginFailure(req, res, err, err.headers);
     }

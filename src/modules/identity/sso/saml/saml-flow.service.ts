@@ -33,7 +33,7 @@ export class SamlFlowService {
   metadata(slug: string, req: Request, res: Response): Promise<void> {
     return this.gate.run(req, res, slug, 'saml', async (ctx) => {
       res.type('application/samlmetadata+xml').send(this.saml.metadata(ctx.urls));
-    });
+    }, false);
   }
 
   login(slug: string, req: Request, res: Response): Promise<void> {
