@@ -41,10 +41,9 @@ describe('SAML sign-in', () => {
   const post = (org: TestOrg, xml: string, accept = 'application/json') =>
     t.http().post(`/auth/${org.slug}/saml/acs`).set('Accept', accept).type('form').send({ SAMLResponse: Buffer.from(xml).toString('base64') });
 
-  async function counts(org: TestOrg): Promise<{ users: number; links: number }> {
-    const u = await owner.query(`SELECT count(*)::int AS n FROM app_user WHERE org_id = $1`, [org.id]);
-    const l = await owner.query(`SELECT count(*)::int AS n FROM sso_identity WHERE org_id = $1`, [org.id]);
-    return { users: u.rows[0].n, links: l.rows[0].n };
+  async function counts(org: TestOrg): Promise<{ users: number; links: number; sessions: number }> {
+    const n = async (table: string) => (await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [org.id])).rows[0].n as number;
+    return { users: await n('app_user'), links: await n('sso_identity'), sessions: await n('app_session') };
   }
 
   /** Posts and expects a refusal with `reason`, no session cookie, no user or link created, and a failure event. */
@@ -154,6 +153,14 @@ describe('SAML sign-in', () => {
     expect((await post(a, xml)).status).toBe(303);
     await expectRefused(a, xml, 'replayed_assertion');
     await expectRefused(a, idpA.response(base(a, id)), 'unknown_request');
+  });
+
+  it('lets exactly one of two simultaneous posts of the same response through', async () => {
+    const xml = idpA.response(base(a, await requestId(a)));
+    const before = await counts(a);
+    const results = await Promise.all([post(a, xml), post(a, xml)]);
+    expect(results.map((r) => r.status).sort()).toEqual([303, 401]);
+    expect((await counts(a)).sessions).toBe(before.sessions + 1);
   });
 
   it("refuses an InResponseTo issued for another org's request", async () => {
