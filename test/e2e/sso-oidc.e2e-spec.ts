@@ -157,6 +157,14 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     expect(rows).toEqual([{ subject: 'carol' }]);
   });
 
+  it('refuses a linked user who was deactivated', async () => {
+    const dave = await createUser(t, a.id, 'viewer', 'dave@example.test');
+    idp.accounts.set('dave', { email: 'dave@example.test', email_verified: true, groups: ['tf-editors'] });
+    expect((await signIn(a, 'dave')).hop.status).toBe(303);
+    await t.http().delete(`/api/v1/users/${dave}`).set(bearer(a.ownerKey)).expect(204);
+    expectRefusal((await signIn(a, 'dave')).hop, 'user_deactivated', 403);
+  });
+
   it("keeps orgs apart: another org's state, code or user gets nothing in this org", async () => {
     const inB = await signIn(b, 'bob');
     expect(inB.hop.status).toBe(303);

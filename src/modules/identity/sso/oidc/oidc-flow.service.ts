@@ -9,6 +9,7 @@ import { finishSignIn } from '../login/session-cookie.js';
 import { SsoGate, type FlowContext } from '../login/sso-gate.service.js';
 import { readCookie } from '../login/sso-responder.js';
 import { SsoSignInService } from '../login/sso-sign-in.service.js';
+import { SecretBoxError } from '../secret-box.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import { OIDC_FLOW_TTL_MS, OidcLoginService } from './oidc-login.service.js';
 
@@ -29,7 +30,11 @@ export class OidcFlowService {
   ) {}
 
   private async enabledConfig(ctx: FlowContext) {
-    const cfg = await this.configs.loadOidc(ctx.org.id);
+    const cfg = await this.configs.loadOidc(ctx.org.id).catch((e: unknown) => {
+      // A client secret sealed under a key no longer in the ring: an operator problem, not the browser's.
+      if (e instanceof SecretBoxError) throw new SsoLoginFailure('sso_not_available', 'client secret cannot be opened (encryption key changed?)');
+      throw e;
+    });
     if (!cfg?.enabled) throw new SsoLoginFailure('sso_not_available', 'oidc not enabled');
     ctx.provider = cfg.settings.provider;
     return cfg;
