@@ -65,12 +65,20 @@ export class AccessGuard implements CanActivate {
     const ability = buildAbility(rules);
     ctx.ability = ability;
     if (!ability.can(policy.action, policy.subject as never)) return this.deny(principal, req, 'role', policy);
+    // Creating at the org level needs a rule that matches a new row with no project or id yet: a rule pinned to one
+    // project (a project role, a project key) lets its holder work inside that project, not create projects.
+    if (policy.action === 'create' && !policy.idParam && !ability.can('create', asSubject(policy.subject, { orgId: principal.orgId }) as never)) {
+      return this.deny(principal, req, 'role', policy);
+    }
     // The guard can check the instance only when the route names the subject's own id (projects); services check
     // other subjects after loading them (`canOn`), because their rules are conditioned on fields of the row.
     const id = policy.idParam && policy.subject === 'Project' ? req.params[policy.idParam] : undefined;
-    if (typeof id === 'string' && !ability.can(policy.action, asSubject(policy.subject, { orgId: principal.orgId, id }) as never)) {
-      // Outside the caller's reach (e.g. another project for a project key): indistinguishable from absent.
-      throw new CommonException('not_found', 'Not found');
+    if (typeof id === 'string') {
+      const instance = asSubject(policy.subject, { orgId: principal.orgId, id });
+      if (ability.can(policy.action, instance as never)) return true;
+      // Outside the caller's sight (e.g. another project for a project key): indistinguishable from absent.
+      if (!ability.can('read', instance as never)) throw new CommonException('not_found', 'Not found');
+      return this.deny(principal, req, 'instance', policy);
     }
     return true;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Action, SubjectName } from '../../core/authz/ability.js';
 import { RequestContextStore } from '../../core/context/request-context.js';
 import type { Page, PageQueryDto } from '../../core/http/pagination.js';
+import { accessibleWhere } from '../../core/http/policies.js';
 import {
   BUILT_IN_ROLES, RolesService, isBuiltInRole, type BuiltInRole, type CreateRoleDto, type CustomRoleEntity, type PermissionSpec,
   type RoleResponseDto, type UpdateRoleDto,
@@ -32,7 +33,7 @@ export class RolesAdminService {
 
   /** Built-in roles lead the first page (not counted in `limit`); custom roles follow, newest first. */
   async list(q: PageQueryDto): Promise<Page<RoleResponseDto>> {
-    const page = await this.roles.list(RequestContextStore.requireOrgId(), q);
+    const page = await this.roles.list(RequestContextStore.requireOrgId(), q, accessibleWhere('read', 'Role'));
     const builtIns = q.cursor ? [] : BUILT_IN_ROLES.map((r) => this.mapBuiltIn(r));
     return { items: [...builtIns, ...page.items.map((r) => this.map(r))], nextCursor: page.nextCursor };
   }

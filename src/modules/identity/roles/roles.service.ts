@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { In, type EntityManager } from 'typeorm';
+import { In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
 import { Database } from '../../../core/database/database.js';
-import { TenantScopedRepository } from '../../../core/database/tenant-scoped.repository.js';
+import { TenantScopedRepository, type OrgScope } from '../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
 import { ProjectEntity } from '../../tenancy/index.js';
@@ -69,10 +69,12 @@ export class RolesService {
     return resolved;
   }
 
-  list(orgId: string, q: PageQueryDto): Promise<Page<CustomRoleEntity>> {
+  list(orgId: string, q: PageQueryDto, filter?: FindOptionsWhere<CustomRoleEntity>[]): Promise<Page<CustomRoleEntity>> {
     const limit = pageLimit(q);
     const before = decodeCursor(q.cursor);
-    return this.db.withOrg(orgId, async (em) => toPage(await roles.page(em, { orgId }, limit, before), limit, (r) => r));
+    if (filter && filter.length === 0) return Promise.resolve({ items: [], nextCursor: null });
+    const where = (filter ?? [{}]).map((f) => ({ ...f, orgId }) as FindOptionsWhere<CustomRoleEntity> & OrgScope);
+    return this.db.withOrg(orgId, async (em) => toPage(await roles.page(em, where, limit, before), limit, (r) => r));
   }
 
   get(orgId: string, id: string): Promise<CustomRoleEntity> {
@@ -140,8 +142,8 @@ export class RolesService {
     }
     if (!perms) return;
     const errors = checkPermissions(perms);
-    const projectIds = referencedProjects(perms);
-    if (!errors.length && projectIds.length) {
+    const projectIds = errors.length ? [] : referencedProjects(perms);
+    if (projectIds.length) {
       const found = await em.getRepository(ProjectEntity).countBy({ orgId, id: In(projectIds) });
       if (found !== projectIds.length) errors.push({ path: 'permissions', message: 'conditions name a project that does not exist' });
     }

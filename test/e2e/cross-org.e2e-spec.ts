@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registeredRoutes } from '../utils/routes.js';
+import { createUser } from '../utils/sessions.js';
+import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
+
+/**
+ * Must-show 2: for every resource type an org can create, another org's owner gets 404 on read, update, delete
+ * and rotate of it, and never sees it in a list. "Every" is enforced: each route that creates something must be
+ * claimed by a resource type below (or listed as not creating anything), so a new resource fails this test until
+ * it is added here.
+ */
+interface Created {
+  id: string;
+  read?: string;
+  update?: { path: string; body: Record<string, unknown>; method?: 'patch' | 'put' };
+  remove?: string;
+  rotate?: string;
+  /** Lists the other org's owner may call, none of which may contain `id` (the item's `idField`). */
+  lists: string[];
+  idField?: string;
+  /** A's view after B's attempts: the resource is still there, unchanged. */
+  check: string;
+}
+
+interface ResourceType {
+  name: string;
+  /** The routes that create this type (`METHOD /path` as the router registers it). */
+  creates: string[];
+  create(t: TestApp, a: TestOrg, b: TestOrg): Promise<Created>;
+}
+
+const post = async (t: TestApp, key: string, path: string, body: Record<string, unknown>) =>
+  (await t.http().post(path).set(bearer(key)).send(body).expect(201)).body;
+
+const RESOURCE_TYPES: ResourceType[] = [
+  {
+    name: 'project',
+    creates: ['POST /api/v1/projects'],
+    async create(t, a) {
+      const p = await post(t, a.ownerKey, '/api/v1/projects', { name: `xo-${Date.now()}` });
+      const path = `/api/v1/projects/${p.id}`;
+      return { id: p.id, read: path, update: { path, body: { name: 'pwned' } }, remove: path, lists: ['/api/v1/projects?limit=200'], check: path };
+    },
+  },
+  {
+    name: 'user',
+    creates: ['POST /api/v1/users'],
+    async create(t, a) {
+      const u = await post(t, a.ownerKey, '/api/v1/users', { email: `xo-${Date.now()}@a.test`, role: 'viewer' });
+      const path = `/api/v1/users/${u.id}`;
+      return { id: u.id, read: path, update: { path, body: { role: 'admin' } }, remove: path, lists: ['/api/v1/users?limit=200'], check: path };
+    },
+  },
+  {
+    name: 'custom role',
+    creates: ['POST /api/v1/roles'],
+    async create(t, a) {
+      const r = await post(t, a.ownerKey, '/api/v1/roles', { name: `xo-${Date.now()}`, permissions: [{ action: 'read', subject: 'Flow' }] });
+      const path = `/api/v1/roles/${r.id}`;
+      return {
+        id: r.id, read: path, update: { path, body: { permissions: [{ action: 'manage', subject: 'all' }] } }, remove: path,
+        lists: ['/api/v1/roles?limit=200'], check: path,
+      };
+    },
+  },
+  {
+    name: 'API key',
+    creates: ['POST /api/v1/api-keys'],
+    async create(t, a) {
+      const k = await post(t, a.ownerKey, '/api/v1/api-keys', { name: 'xo', role: 'viewer' });
+      const path = `/api/v1/api-keys/${k.id}`;
+      return { id: k.id, read: path, update: { path, body: { name: 'pwned' } }, remove: path, rotate: `${path}/rotate`, lists: ['/api/v1/api-keys?limit=200'], check: path };
+    },
+  },
+  {
+    name: 'project member',
+    creates: ['PUT /api/v1/projects/:projectId/members/:userId'],
+    async create(t, a, b) {
+      const p = await post(t, a.ownerKey, '/api/v1/projects', { name: `xo-members-${Date.now()}` });
+      const userId = await createUser(t, a.id, 'viewer');
+      const path = `/api/v1/projects/${p.id}/members/${userId}`;
+      await t.http().put(path).set(bearer(a.ownerKey)).send({ role: 'editor' }).expect(200);
+      const bProject = await post(t, b.ownerKey, '/api/v1/projects', { name: `xo-b-${Date.now()}` });
+      return {
+        id: userId, idField: 'userId', read: `/api/v1/projects/${p.id}/members`, update: { path, body: { role: 'admin' }, method: 'put' },
+        remove: path, lists: [`/api/v1/projects/${bProject.id}/members?limit=200`], check: `/api/v1/projects/${p.id}/members`,
+      };
+    },
+  },
+];
+
+/** Routes that create nothing an org owns (actions on existing resources, sign-out, questions, platform). */
+const NOT_CREATING = [
+  'POST /api/v1/api-keys/:keyId/rotate', 'POST /api/v1/auth/logout', 'POST /api/v1/authz/check', 'POST /api/v1/platform/orgs',
+];
+
+describe('cross-org isolation of every resource type', () => {
+  let t: TestApp;
+  let a: TestOrg;
+  let b: TestOrg;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    a = await t.createOrg();
+    b = await t.createOrg();
+  });
+  afterAll(() => t.close());
+
+  it('every route that creates something is covered by a resource type here', () => {
+    const claimed = new Set([...RESOURCE_TYPES.flatMap((r) => r.creates), ...NOT_CREATING]);
+    const creating = registeredRoutes(t.server).filter((r) => !r.public && (r.method === 'POST' || r.method === 'PUT')).map((r) => `${r.method} ${r.path}`);
+    expect(creating.filter((r) => !claimed.has(r)), 'add a resource type (or a NOT_CREATING entry) for these routes').toEqual([]);
+  });
+
+  for (const type of RESOURCE_TYPES) {
+    it(`${type.name}: B's owner gets 404 on read, update, delete and rotate, and never sees it listed`, async () => {
+      const r = await type.create(t, a, b);
+      const before = (await t.http().get(r.check).set(bearer(a.ownerKey)).expect(200)).body;
+      const asB = bearer(b.ownerKey);
+      if (r.read) expect((await t.http().get(r.read).set(asB)).status, 'read').toBe(404);
+      if (r.update) expect((await t.http()[r.update.method ?? 'patch'](r.update.path).set(asB).send(r.update.body)).status, 'update').toBe(404);
+      if (r.rotate) expect((await t.http().post(r.rotate).set(asB).send({})).status, 'rotate').toBe(404);
+      if (r.remove) expect((await t.http().delete(r.remove).set(asB)).status, 'delete').toBe(404);
+      for (const list of r.lists) {
+        const res = await t.http().get(list).set(asB).expect(200);
+        expect(res.body.items.map((i: Record<string, unknown>) => i[r.idField ?? 'id'])).not.toContain(r.id);
+      }
+      const after = (await t.http().get(r.check).set(bearer(a.ownerKey)).expect(200)).body;
+      expect(after).toEqual(before);
+    });
+  }
+
+  it("another org's custom role or project cannot be referenced in grants", async () => {
+    const role = await post(t, a.ownerKey, '/api/v1/roles', { name: `ref-${Date.now()}`, permissions: [{ action: 'read', subject: 'Flow' }] });
+    const project = await post(t, a.ownerKey, '/api/v1/projects', { name: `ref-${Date.now()}` });
+    const asB = bearer(b.ownerKey);
+    expect((await t.http().post('/api/v1/users').set(asB).send({ email: `r-${Date.now()}@b.test`, role: role.id })).status).toBe(400);
+    expect((await t.http().post('/api/v1/api-keys').set(asB).send({ name: 'x', role: role.id })).status).toBe(400);
+    expect((await t.http().post('/api/v1/api-keys').set(asB).send({ name: 'x', role: 'viewer', projectId: project.id })).status).toBe(404);
+    const conds = await t.http().post('/api/v1/roles').set(asB).send({ name: 'steal', permissions: [{ action: 'read', subject: 'Flow', conditions: { projectId: project.id } }] });
+    expect(conds.status).toBe(400);
+    const authz = await t.http().post('/api/v1/authz/check').set(asB).send({ action: 'read', subject: 'Project', subjectId: project.id }).expect(200);
+    expect(authz.body.allowed).toBe(false);
+    const users = (await t.http().get('/api/v1/users?limit=1').set(bearer(a.ownerKey)).expect(200)).body.items;
+    if (users[0]) await t.http().post('/api/v1/authz/check').set(asB).send({ action: 'read', subject: 'Org', userId: users[0].id }).expect(404);
+  });
+});

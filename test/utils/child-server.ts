@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+
+export interface ChildServer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `server-child.ts` in a separate Node process against the run's database and waits until it listens. */
+export async function startChildServer(timeoutMs = 45_000): Promise<ChildServer> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--no-node-snapshot', '--import', fileURLToPath(new URL('./swc-register.mjs', import.meta.url)), fileURLToPath(new URL('./server-child.ts', import.meta.url))],
+    { env: { PATH: process.env.PATH ?? '', TF_CHILD_DATABASE_URL: inject('databaseUrl') }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ready = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`child server did not start: ${stderr}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as { url: string; pid: number });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child server exited with ${code}: ${stderr}`));
+    });
+  });
+  return {
+    ...ready,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
