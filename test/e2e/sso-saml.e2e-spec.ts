@@ -176,6 +176,8 @@ describe('SAML sign-in', () => {
       .send({ SAMLResponse: 'A'.repeat(300 * 1024) });
     expect({ status: big.status, code: big.body.code }).toEqual({ status: 413, code: 'payload_too_large' });
     expect(await counts(a)).toEqual(before);
+    const asJson = await t.http().post(`/auth/${a.slug}/saml/acs`).set('Accept', 'application/json').send({ SAMLResponse: Buffer.from(xml).toString('base64') });
+    expect({ status: asJson.status, code: asJson.body.code }).toEqual({ status: 400, code: 'invalid_request' });
   });
 
   it('refuses wrapped or transient-subject assertions', async () => {

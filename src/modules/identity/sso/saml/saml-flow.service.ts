@@ -53,7 +53,8 @@ export class SamlFlowService {
       if (Number(req.headers['content-length'] ?? 0) > ACS_MAX_BYTES || (typeof samlResponse === 'string' && samlResponse.length > ACS_MAX_BYTES)) {
         throw new SsoLoginFailure('payload_too_large');
       }
-      if (typeof samlResponse !== 'string' || !samlResponse || (relayState !== undefined && typeof relayState !== 'string')) {
+      // The HTTP-POST binding is a form post; anything else (JSON, multipart) is not a SAML message.
+      if (!req.is('application/x-www-form-urlencoded') || typeof samlResponse !== 'string' || !samlResponse || (relayState !== undefined && typeof relayState !== 'string')) {
         throw new SsoLoginFailure('invalid_request', 'no SAMLResponse form field');
       }
       const cfg = await this.enabledConfig(ctx);
