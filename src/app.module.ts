@@ -4,6 +4,7 @@ import { AuthorizationModule } from './modules/authorization/index.js';
 import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
+import { SsoModule } from './modules/identity/sso/index.js';
 import { TenancyModule } from './modules/tenancy/index.js';
 
 /** Imports feature modules only. */
@@ -12,7 +13,7 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, FlowsModule],
+      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, SsoModule, FlowsModule],
     };
   }
 }

@@ -145,6 +145,9 @@ const RESOURCE_TYPES: ResourceType[] = [
 const NOT_CREATING = [
   'POST /api/v1/api-keys/:keyId/rotate', 'POST /api/v1/auth/logout', 'POST /api/v1/authz/check', 'POST /api/v1/platform/orgs',
   'POST /api/v1/flows/:flowId/enable', 'POST /api/v1/flows/:flowId/disable',
+  // One-per-org settings addressed without an id: there is no "A's resource" for B to name; their isolation is
+  // tested in sso-config.e2e-spec.ts.
+  'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc',
 ];
 
 describe('cross-org isolation of every resource type', () => {

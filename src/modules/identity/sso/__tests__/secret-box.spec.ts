@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppConfig } from '../../../../core/config/app-config.js';
+import { SecretBox, keyRingFromConfig } from '../secret-box.js';
+
+const key = (n: number): string => Buffer.alloc(32, n).toString('base64');
+const box = (overrides: Record<string, string>): SecretBox => new SecretBox(AppConfig.fromEnv({}, overrides), pino({ level: 'silent' }));
+
+describe('SecretBox', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('round-trips, binds the context, and detects tampering', () => {
+    const b = box({ TENANTFLOW_ENCRYPTION_KEY: key(1) });
+    const sealed = b.seal('client-secret', 'sso:oidc:org-a');
+    expect(sealed).toMatch(/^v1:default:[\w-]+:[\w-]+:[\w-]+$/);
+    expect(sealed).not.toContain('client-secret');
+    expect(b.open(sealed, 'sso:oidc:org-a')).toBe('client-secret');
+    expect(() => b.open(sealed, 'sso:oidc:org-b')).toThrow(/authenticate/);
+    const parts = sealed.split(':');
+    parts[4] = Buffer.from('x').toString('base64url') + parts[4].slice(2);
+    expect(() => b.open(parts.join(':'), 'sso:oidc:org-a')).toThrow();
+    expect(b.seal('same', 'c')).not.toBe(b.seal('same', 'c'));
+  });
+
+  it('encrypts with the first key of a ring and still opens values sealed with older keys', () => {
+    const old = box({ TENANTFLOW_ENCRYPTION_KEYS: `k1:${key(1)}` }).seal('v', 'c');
+    const ring = box({ TENANTFLOW_ENCRYPTION_KEYS: `k2:${key(2)},k1:${key(1)}` });
+    expect(ring.open(old, 'c')).toBe('v');
+    expect(ring.seal('v', 'c')).toMatch(/^v1:k2:/);
+    expect(() => box({ TENANTFLOW_ENCRYPTION_KEYS: `k2:${key(2)}` }).open(old, 'c')).toThrow(/no key "k1"/);
+  });
+
+  it('refuses malformed key settings', () => {
+    expect(() => keyRingFromConfig(undefined, 'c2hvcnQ=')).toThrow(/32 bytes/);
+    expect(() => keyRingFromConfig('nokeyid', undefined)).toThrow(/id:base64/);
+    expect(keyRingFromConfig(undefined, undefined)).toBeNull();
+  });
+
+  it('without a configured key, generates one per data directory (0600) and reuses it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sso-box-'));
+    dirs.push(dir);
+    const sealed = box({ TENANTFLOW_DATA_DIR: dir }).seal('v', 'c');
+    expect(sealed).toMatch(/^v1:local:/);
+    const file = join(dir, 'sso-secret-box.key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(readFileSync(file, 'utf8'), 'base64')).toHaveLength(32);
+    expect(box({ TENANTFLOW_DATA_DIR: dir }).open(sealed, 'c')).toBe('v');
+  });
+});
