@@ -9,7 +9,7 @@ export function flow(nodes: NodeDefinition[], edges?: EdgeDefinition[]): FlowDef
   return { schemaVersion: 1, trigger: { type: 'manual' }, nodes, edges: edges ?? linear };
 }
 
-export function engineRun(definition: FlowDefinition, over: Partial<EngineRun> & { limits?: Partial<RunLimits> } = {}): EngineRun {
+export function engineRun(definition: FlowDefinition, over: Partial<Omit<EngineRun, 'limits'>> & { limits?: Partial<RunLimits> } = {}): EngineRun {
   const trigger: TriggerPayload = over.trigger ?? { type: 'webhook', body: { a: 2, b: 3 }, headers: {}, query: {}, method: 'POST' };
   return {
     runId: `run-${++seq}`,
