@@ -1,0 +1,21 @@
+/** Flow definitions: types, the node-type registry, the two-level validator and read-time upgrades. */
+export * from './definition.types.js';
+export {
+  checkValue, childPath, isExpression, mapSensitive, walkSchema,
+  type ArraySchema, type BooleanSchema, type CheckOptions, type FormatChecker, type JsonSchema, type NumberSchema,
+  type ObjectSchema, type ParamSchema, type SchemaIssue, type StringFormat, type StringSchema, type UnionSchema,
+  type ValidationLevel,
+} from './param-schema.js';
+export { NodeTypeRegistry, type NodeTypeSpec, type TriggerTypeSpec } from './node-type.registry.js';
+export { createNodeTypeRegistry } from './create-registry.js';
+export { BUILT_IN_NODE_TYPES } from './built-in-node-types.js';
+export { BUILT_IN_TRIGGER_TYPES } from './built-in-trigger-types.js';
+export { NODE_ID_PATTERN } from './envelope.schema.js';
+export { validateDefinition, type DefinitionCheck } from './validate-definition.js';
+export { checkGraph } from './graph.js';
+export {
+  SECRET_REF_RE, parseSecretReference, secretReferencesIn, checkTemplateString, collectConnectionReferences,
+  type ConnectionReference, type SecretReference,
+} from './references.js';
+export { upgradeDefinition, DefinitionUpgradeError, type UpgradeResult } from './upgrade.js';
+export { DEFINITION_MIGRATIONS } from './migrations/index.js';
