@@ -36,11 +36,16 @@ function buildPlan(def: FlowDefinition): FlowPlan {
     if ((e.from !== TRIGGER_ID && !nodes.has(e.from)) || !nodes.has(e.to)) throw invalid(`Edge ${e.from} → ${e.to} names an unknown node`);
     outgoing.set(e.from, [...(outgoing.get(e.from) ?? []), e]);
   }
-  const order = topologicalOrder(nodes, outgoing);
   const bodies = new Map<string, Set<string>>();
   for (const n of nodes.values()) {
     if (n.type === 'loop') bodies.set(n.id, reachable(n.id, outgoing));
   }
+  // An edge from a loop's body back to the loop closes the iteration (the only cycle a flow may have): the engine
+  // iterates itself, so such edges are not part of the order and are never taken.
+  for (const [from, edges] of outgoing) {
+    outgoing.set(from, edges.filter((e) => !bodies.get(e.to)?.has(from)));
+  }
+  const order = topologicalOrder(nodes, outgoing);
   const inSomeBody = new Set([...bodies.values()].flatMap((b) => [...b]));
   const topLevel = new Set([...nodes.keys()].filter((id) => !inSomeBody.has(id)));
   return { nodes, order, outgoing, bodies, topLevel };

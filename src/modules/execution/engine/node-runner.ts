@@ -15,14 +15,16 @@ interface RetryPolicy {
   maxDelayMs: number;
 }
 
+const int = (v: unknown, d: number, lo: number, hi: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.floor(v))) : d);
+
+/** Exponential backoff: `delayMs`, then doubling, capped at 30 s. */
 function retryPolicy(r: NodeRetrySettings | undefined): RetryPolicy {
-  const int = (v: unknown, d: number, lo: number, hi: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.floor(v))) : d);
-  return {
-    maxAttempts: int(r?.maxAttempts, 1, 1, MAX_ATTEMPTS),
-    delayMs: int(r?.delayMs, 1000, 0, 60_000),
-    factor: typeof r?.factor === 'number' && r.factor >= 1 && r.factor <= 10 ? r.factor : 2,
-    maxDelayMs: int(r?.maxDelayMs, 30_000, 0, 5 * 60_000),
-  };
+  return { maxAttempts: int(r?.maxAttempts, 1, 1, MAX_ATTEMPTS), delayMs: int(r?.delayMs, 1000, 0, 60_000), factor: 2, maxDelayMs: 30_000 };
+}
+
+/** A node's own `params.timeoutMs` (code, http.request) bounds each attempt; otherwise the server default. */
+function attemptTimeout(node: NodeDefinition, fallback: number): number {
+  return int(node.params?.timeoutMs, fallback, 1, 60 * 60_000);
 }
 
 /** Limits and cancellations are final; everything else may be retried when the node asks for retries. */
@@ -60,7 +62,11 @@ export class NodeRunner {
       } catch (e) {
         const f = state.abortReason ? abortFailure(state) : toStepFailure(e);
         state.record({ nodeId: node.id, nodeType: node.type, attempt, iteration, status: 'failed', startedAt, durationMs: Date.now() - startedAt.getTime(), error: { type: f.type, message: f.message } });
-        if (state.abortReason || attempt >= policy.maxAttempts || !retryable(f)) throw Object.assign(f, { nodeId: node.id });
+        if (state.abortReason || attempt >= policy.maxAttempts || !retryable(f)) {
+          // `onError: continue` records the failure and hands `{error}` on; limits and aborts always end the run.
+          if (node.onError === 'continue' && !state.abortReason && f.type !== 'limit') return { output: { error: { type: f.type, message: f.message } } };
+          throw Object.assign(f, { nodeId: node.id });
+        }
         const delay = Math.min(policy.maxDelayMs, policy.delayMs * policy.factor ** (attempt - 1));
         await sleep(delay, state.signal);
         if (state.abortReason) throw Object.assign(abortFailure(state), { nodeId: node.id });
@@ -77,7 +83,7 @@ export class NodeRunner {
         throw new StepFailure('node_error', `Refused before execution: ${e instanceof Error ? e.message : 'hook failed'}`);
       }
     }
-    const timeoutMs = Math.max(1, Math.min(node.timeoutMs ?? run.limits.nodeTimeoutMs, state.deadline - Date.now()));
+    const timeoutMs = Math.max(1, Math.min(attemptTimeout(node, run.limits.nodeTimeoutMs), state.deadline - Date.now()));
     const ends = Date.now() + timeoutMs;
     const controller = new AbortController();
     const onRunAbort = () => controller.abort(state.signal.reason);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { FlowDefinition } from '../../definition/flow-definition.js';
 import { ExecutionHooks } from '../execution-hooks.js';
 import { FlowEngine } from '../flow-engine.js';
 import { IsolateSandbox } from '../isolate-sandbox.js';
@@ -49,7 +50,7 @@ describe('FlowEngine: graph, expressions, node types', () => {
   });
 
   it('branches on the first true condition, else the default handle', async () => {
-    const def = (a: number) => ({
+    const def = (a: number): FlowDefinition => ({
       ...flow([]),
       nodes: [
         { id: 'b', type: 'branch', params: { conditions: [{ when: '{{ trigger.body.a > 10 }}', handle: 'big' }], default: 'small' } },
@@ -66,7 +67,7 @@ describe('FlowEngine: graph, expressions, node types', () => {
   });
 
   it('loops over items (body once per item, `done` afterwards) and refuses more items than max', async () => {
-    const def = (max: number) => ({
+    const def = (max: number): FlowDefinition => ({
       ...flow([]),
       nodes: [
         { id: 'each', type: 'loop', params: { items: '{{ trigger.body.list }}', max } },
@@ -80,6 +81,11 @@ describe('FlowEngine: graph, expressions, node types', () => {
     expect(ok.status).toBe('succeeded');
     expect(ok.output).toBe(14);
     expect(ok.steps.filter((s) => s.nodeId === 'sq').map((s) => s.iteration)).toEqual([0, 1, 2]);
+    const backEdge = def(10);
+    backEdge.edges.push({ from: 'sq', to: 'each' });
+    const again = await engine.execute(engineRun(backEdge, { trigger }));
+    expect(again.status).toBe('succeeded');
+    expect(again.output).toBe(14);
     const over = await engine.execute(engineRun(def(2), { trigger }));
     expect(over.status).toBe('failed');
     expect(over.error).toMatchObject({ type: 'limit', nodeId: 'each' });
@@ -104,7 +110,7 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
     const ex = flaky(2);
     const e = new FlowEngine({ sandbox, executors: [...DEFAULT_NODE_EXECUTORS, ex] });
     const started = Date.now();
-    const out = await e.execute(engineRun(flow([{ id: 'f', type: 'flaky', retry: { maxAttempts: 3, delayMs: 40, factor: 2 } }])));
+    const out = await e.execute(engineRun(flow([{ id: 'f', type: 'flaky', retry: { maxAttempts: 3, delayMs: 40 } }])));
     expect(out.status).toBe('succeeded');
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 - 5);
     expect(out.steps.map((s) => [s.attempt, s.status])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'succeeded']]);
@@ -114,9 +120,19 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
     expect(gaveUp.steps).toHaveLength(2);
   });
 
+  it('goes on after a failed node with onError: continue', async () => {
+    const def = flow([
+      { id: 'bad', type: 'code', onError: 'continue', params: { code: 'throw new Error("nope")' } },
+      { id: 'after', type: 'transform', params: { fields: { saw: '{{ input.error.type }}' } } },
+    ]);
+    const out = await engine.execute(engineRun(def));
+    expect(out.status).toBe('succeeded');
+    expect(out.output).toEqual({ saw: 'user_error' });
+  });
+
   it('times a node out, and a run past its maximum duration ends timed_out', async () => {
     const e = new FlowEngine({ sandbox, executors: [slow] });
-    const node = await e.execute(engineRun(flow([{ id: 's', type: 'slow', timeoutMs: 50 }])));
+    const node = await e.execute(engineRun(flow([{ id: 's', type: 'slow', params: { timeoutMs: 50 } }])));
     expect(node.status).toBe('failed');
     expect(node.error).toMatchObject({ type: 'timeout', nodeId: 's' });
     const run = await e.execute(engineRun(flow([{ id: 's', type: 'slow' }]), { limits: { maxDurationMs: 80 } }));

@@ -36,10 +36,36 @@ function egressFailure(node: string, e: EgressError): StepFailure {
   return new StepFailure('node_error', `Node "${node}": request ${kind} (${e.reason}): ${e.message}`, retryable);
 }
 
+function withQuery(node: string, url: string, raw: unknown): string {
+  if (raw === undefined || raw === null) return url;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad(node, 'query must be an object');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw bad(node, 'url is not a valid absolute URL');
+  }
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (v !== undefined && v !== null) u.searchParams.append(k, String(v));
+  return u.href;
+}
+
+function formatBody(node: string, body: unknown, format: unknown): unknown {
+  if (Buffer.isBuffer(body)) return format === 'text' ? body.toString('utf8') : { base64: body.toString('base64') };
+  if (format === 'text' && typeof body !== 'string') return JSON.stringify(body);
+  if (format === 'json' && typeof body === 'string') {
+    try {
+      return body === '' ? null : JSON.parse(body);
+    } catch {
+      throw bad(node, 'the response is not valid JSON');
+    }
+  }
+  return body;
+}
+
 /**
- * `http.request`: method, url, headers, body, timeoutMs, maxResponseBytes, failOnError (default true). Goes out only
+ * `http.request`: method, url, query, headers, body, timeoutMs, responseFormat, failOnHttpError (default true). Goes out only
  * through the SSRF-guarded client. Output: `{status, headers, body}`. Status >= 400 fails the node (5xx and 429 may
- * be retried) unless `failOnError` is false.
+ * be retried) unless `failOnHttpError` is false.
  */
 export const httpRequestExecutor: NodeExecutor = {
   type: 'http.request',
@@ -58,7 +84,7 @@ export const httpRequestExecutor: NodeExecutor = {
     try {
       res = await ctx.http({
         method: method as EgressMethod,
-        url: params.url,
+        url: withQuery(id, params.url, params.query),
         headers: headersParam(id, params.headers),
         body: (params.body ?? undefined) as never,
         timeoutMs,
@@ -68,9 +94,8 @@ export const httpRequestExecutor: NodeExecutor = {
       if (e instanceof EgressError) throw egressFailure(id, e);
       throw e;
     }
-    const body = Buffer.isBuffer(res.body) ? { base64: res.body.toString('base64') } : res.body;
-    const output = { status: res.status, headers: res.headers, body };
-    if (params.failOnError !== false && res.status >= 400) {
+    const output = { status: res.status, headers: res.headers, body: formatBody(id, res.body, params.responseFormat) };
+    if (params.failOnHttpError !== false && res.status >= 400) {
       const retryable = res.status >= 500 || res.status === 429;
       throw new StepFailure('node_error', `Node "${id}": the server answered ${res.status}`, retryable);
     }
