@@ -41,6 +41,7 @@ export class RunState implements RunSecrets {
     private readonly resolver: SecretResolver,
     readonly http: HttpClient = safeHttpRequest,
   ) {
+    for (const s of run.knownSecrets ?? []) this.redactor.add(s);
     this.deadline = this.startedAt.getTime() + run.limits.maxDurationMs;
     this.deadlineTimer = setTimeout(() => this.abort('timed_out'), run.limits.maxDurationMs);
     run.signal?.addEventListener('abort', this.onExternalAbort, { once: true });

@@ -43,6 +43,8 @@ export interface EngineRun {
   signal?: AbortSignal;
   /** The org's egress allowlist (CIDRs and host names). */
   egressAllowlist?: readonly string[];
+  /** Secret values known before the run starts (e.g. the webhook's auth secret): redacted like resolved ones. */
+  knownSecrets?: readonly string[];
   /** Called once, when the first `respond` node runs (the waiting webhook answers then). */
   onRespond?(r: RespondOutput): void;
 }

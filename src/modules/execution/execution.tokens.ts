@@ -1,0 +1,2 @@
+/** DI token of the process's FlowEngine. */
+export const ENGINE = Symbol('ENGINE');
