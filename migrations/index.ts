@@ -1,6 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { Foundation1764000000000 } from './1764000000000-Foundation.js';
+import { Flows1764400000000 } from './1764400000000-Flows.js';
 import { Runs1764500000000 } from './1764500000000-Runs.js';
 
 /** Every migration, in order. Passed as classes (not globs) so dist, Vitest and the CLI share one list. */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Foundation1764000000000, Runs1764500000000];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Foundation1764000000000, Flows1764400000000, Runs1764500000000];

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreDeps } from './core/core.module.js';
 import { AuthorizationModule } from './modules/authorization/index.js';
+import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
 import { TenancyModule } from './modules/tenancy/index.js';
@@ -11,7 +12,7 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule],
+      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, FlowsModule],
     };
   }
 }

@@ -39,6 +39,8 @@ export const SETTINGS = {
   TENANTFLOW_SANDBOX_MEMORY_MB: { kind: 'int', group: 'limits', default: '64', min: 8, max: 4096, description: 'Memory limit of a sandbox isolate (MiB).' },
   TENANTFLOW_SANDBOX_ISOLATES: { kind: 'int', group: 'limits', default: '2', min: 1, max: 64, description: 'Sandbox isolates kept ready (parallel code nodes and expressions).' },
   TENANTFLOW_WEBHOOK_WAIT_TIMEOUT: { kind: 'duration_ms', group: 'limits', default: '30000', min: 100, description: 'How long a waiting webhook holds the caller before 504 run_still_running (ms), unless the trigger sets one.' },
+  TENANTFLOW_FLOW_MAX_DEFINITION_BYTES: { kind: 'bytes', group: 'limits', default: '1048576', min: 1024, description: 'Largest flow definition (draft or version) in bytes of JSON (413 above).' },
+  TENANTFLOW_FLOW_MAX_NODES: { kind: 'int', group: 'limits', default: '500', min: 1, max: 100000, description: 'Most nodes in one flow definition (422 above).' },
   TENANTFLOW_API_RATE_LIMIT: { kind: 'int', group: 'limits', default: '1200', min: 1, description: 'Management API requests a minute per credential.' },
   TENANTFLOW_AUTH_FAILURE_LIMIT: { kind: 'int', group: 'limits', default: '20', min: 1, description: 'Failed authentications a minute per client address.' },
   LOG_LEVEL: { kind: 'enum', group: 'logging', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level.' },
