@@ -1,6 +1,7 @@
+import { RunEntity, StepRunEntity } from './modules/execution/index.js';
 import { FlowEntity, FlowShareEntity, FlowVersionEntity } from './modules/flows/index.js';
 import { ApiKeyEntity, PlatformKeyEntity, UserEntity } from './modules/identity/index.js';
 import { OrganizationEntity, ProjectEntity } from './modules/tenancy/index.js';
 
 /** Every TypeORM entity, passed as classes so dist, Vitest and the CLI share one list. */
-export const ENTITIES = [OrganizationEntity, ProjectEntity, UserEntity, ApiKeyEntity, PlatformKeyEntity, FlowEntity, FlowVersionEntity, FlowShareEntity];
+export const ENTITIES = [OrganizationEntity, ProjectEntity, UserEntity, ApiKeyEntity, PlatformKeyEntity, FlowEntity, FlowVersionEntity, FlowShareEntity, RunEntity, StepRunEntity];

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
+import type { FindOptionsWhere } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config.js';
 import type { Principal } from '../../core/context/request-context.js';
 import { UUID_RE } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
-import { TenantScopedRepository } from '../../core/database/tenant-scoped.repository.js';
+import { TenantScopedRepository, type OrgScope } from '../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../core/http/pagination.js';
 import { canOn } from '../../core/http/policies.js';
@@ -77,12 +77,13 @@ export class RunsService {
     return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
   }
 
-  async list(orgId: string, flowId: string, q: PageQueryDto, projectFilter?: string[] | null): Promise<Page<RunSummaryDto>> {
+  /** Newest first. `filter` are the caller's ability conditions on runs (`[]`: nothing visible). */
+  async list(orgId: string, flowId: string, q: PageQueryDto, filter?: FindOptionsWhere<RunEntity>[]): Promise<Page<RunSummaryDto>> {
     const limit = pageLimit(q);
     const before = decodeCursor(q.cursor);
-    if (!UUID_RE.test(flowId) || (projectFilter && projectFilter.length === 0)) return { items: [], nextCursor: null };
+    if (!UUID_RE.test(flowId) || (filter && filter.length === 0)) return { items: [], nextCursor: null };
     await this.execution.writer.flush();
-    const where = projectFilter ? { orgId, flowId, projectId: In(projectFilter) } : { orgId, flowId };
+    const where = (filter ?? [{}]).map((f) => ({ ...f, orgId, flowId }) as FindOptionsWhere<RunEntity> & OrgScope);
     return this.db.withOrg(orgId, async (em) => toPage(await runs.page(em, where, limit, before), limit, (r) => summary(r)));
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppConfig } from '../../../core/config/app-config.js';
 import { Database } from '../../../core/database/database.js';
@@ -25,7 +25,7 @@ const OVERDUE = 'The run outlived its maximum duration without finishing';
  */
 @Injectable()
 export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestroy {
-  private client?: PoolClient;
+  private client?: pg.Client;
   private timer?: NodeJS.Timeout;
   private readonly listeners = new Map<string, ((payload: string) => void)[]>();
 
@@ -50,8 +50,10 @@ export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const pool = (this.db.system.driver as unknown as { master: { connect(): Promise<PoolClient> } }).master;
-    this.client = await pool.connect();
+    // Its own connection, outside the pools: it is held for the process's life (lock, LISTEN).
+    const url = (this.db.system.options as { url?: string }).url;
+    this.client = new pg.Client({ connectionString: url, application_name: 'tenantflow:runs' });
+    await this.client.connect();
     this.client.on('notification', (n) => {
       for (const fn of this.listeners.get(n.channel) ?? []) fn(n.payload ?? '');
     });
@@ -65,8 +67,9 @@ export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestr
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    this.client?.release(true);
+    const c = this.client;
     this.client = undefined;
+    await c?.end().catch(() => undefined);
   }
 
   /** Fails unfinished runs of dead instances and overdue runs. Returns how many runs it ended. */
