@@ -16,6 +16,7 @@ import { GlobalExceptionFilter } from './core/errors/global-exception.filter.js'
 import { DomainEventBus } from './core/events/domain-events.js';
 import { Readiness } from './core/health/readiness.js';
 import { requestContextMiddleware } from './core/http/middleware.js';
+import { assertJsonDepth } from './core/http/json-depth.js';
 import { createValidationPipe } from './core/http/validation-pipe.js';
 import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
@@ -70,7 +71,10 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.use(requestContextMiddleware(log, metrics, config.isProduction));
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
-  app.use(express.json({ limit, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf; } }));
+  app.use(express.json({ limit, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => {
+    assertJsonDepth(buf);
+    (req as { rawBody?: Buffer }).rawBody = buf;
+  } }));
   app.use(express.urlencoded({ limit, extended: false }));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new GlobalExceptionFilter(log));
@@ -123,4 +127,5 @@ async function shutdown(app: NestExpressApplication, server: Server, deps: CoreD
   await deps.db.close();
   await deps.redis.close();
   await embedded?.stop();
+  deps.log.flush();
 }

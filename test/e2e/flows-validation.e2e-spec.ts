@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowDefinitionsService, FlowRuntimeService, type ConnectionReferenceChecker } from '../../src/modules/flows/index.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
-import { createFlow, createProject, exampleDefinition, publish, saveDraft } from '../utils/flow-helpers.js';
-
-type Def = ReturnType<typeof exampleDefinition> & Record<string, unknown>;
+import { createFlow, createProject, exampleDefinition, publish, saveDraft, type TestDefinition as Def } from '../utils/flow-helpers.js';
 
 describe('flows: invalid definitions, limits and secret values', () => {
   let t: TestApp;
@@ -63,6 +61,11 @@ describe('flows: invalid definitions, limits and secret values', () => {
     await expectDraftRefused(flowId, dangling, 400, 'definition_invalid', '$.edges[3].to');
     await expectDraftRefused(flowId, { ...exampleDefinition(), schemaVersion: 7 }, 400, 'definition_invalid', '$.schemaVersion');
     await expectDraftRefused(flowId, { ...exampleDefinition(), extra: true }, 400, 'definition_invalid', '$.extra');
+    const etag = (await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).expect(200)).headers.etag as string;
+    for (const [body, path] of [[{ definition: 'x' }, 'definition'], [{ definition: exampleDefinition(), orgId: 'x' }, 'orgId'], [{}, 'definition']] as const) {
+      const res = await t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).set('If-Match', etag).send(body).expect(400);
+      expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ path }] });
+    }
   });
 
   it('saves an incomplete draft and refuses it at publish (422 with paths)', async () => {
@@ -91,7 +94,7 @@ describe('flows: invalid definitions, limits and secret values', () => {
     connections.set(theirs, otherProjectId);
     const call = (connectionId: string, auth = 'Bearer {{ secrets.vault.kv/stripe#api_key }}'): Def => {
       const def: Def = exampleDefinition();
-      def.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://api.example.com', connectionId, headers: { Authorization: auth } } } as never);
+      def.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://api.example.com', connectionId, headers: { Authorization: auth } } });
       def.edges.push({ from: 'reply', to: 'call' });
       return def;
     };
@@ -100,6 +103,19 @@ describe('flows: invalid definitions, limits and secret values', () => {
     await expectPublishRefused(flowId, call('not-a-uuid'), '$.nodes[3].params.connectionId', /connection id/);
     await saveDraft(t, a.ownerKey, flowId, call(mine));
     expect(await publish(t, a.ownerKey, flowId)).toBe(1);
+  });
+
+  it('refuses a hostile, deeply nested definition with 4xx, not a 500', async () => {
+    const flowId = await createFlow(t, a.ownerKey, projectId);
+    const cur = await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).expect(200);
+    // 100 levels reach the definition validator; 5000 are refused by the body parser's depth guard first.
+    for (const [depth, code] of [[100, 'definition_invalid'], [5000, 'validation_failed']] as const) {
+      const nested = '['.repeat(depth) + ']'.repeat(depth);
+      const body = `{"definition":{"schemaVersion":1,"trigger":{"type":"manual"},"nodes":[{"id":"a","type":"transform","params":{"fields":{"x":${nested}}}}],"edges":[]}}`;
+      const res = await t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).set('If-Match', cur.headers.etag as string).set('Content-Type', 'application/json').send(body);
+      expect(res.status, `depth ${depth}`).toBe(400);
+      expect(res.body.code).toBe(code);
+    }
   });
 
   it('refuses an oversized definition (413) and too many nodes (422) with a clear message', async () => {

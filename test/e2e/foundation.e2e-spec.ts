@@ -74,6 +74,7 @@ describe('foundation HTTP behaviour', () => {
       { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'x', orgId: b.id }), status: 400, code: 'validation_failed' },
       { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 5 }), status: 400, code: 'validation_failed' },
       { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'x'.repeat(5000) }), status: 413, code: 'payload_too_large' },
+      { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).set('Content-Type', 'application/json').send(`{"name":"x","extra":${'['.repeat(1000)}${']'.repeat(1000)}}`), status: 400, code: 'validation_failed' },
       { req: t.http().get('/api/v1/projects/not-a-uuid').set(bearer(a.ownerKey)), status: 404, code: 'project_not_found' },
       { req: t.http().patch('/api/v1/platform/orgs/not-a-uuid').set(bearer(t.platformKey)).send({ status: 'nope' }), status: 404, code: 'org_not_found' },
     ];

@@ -2,8 +2,17 @@ import { expect } from 'vitest';
 import { ApiKeysService, type NewApiKey } from '../../src/modules/identity/index.js';
 import { bearer, type TestApp } from './test-app.js';
 
+/** A loosely typed definition tests can bend into invalid shapes. */
+export interface TestDefinition {
+  schemaVersion: number;
+  trigger: { type: string; settings?: Record<string, unknown> };
+  nodes: { id: string; type: string; name?: string; params?: Record<string, any> }[];
+  edges: { from: string; to: string; handle?: string }[];
+  [extra: string]: unknown;
+}
+
 /** The example of API.md "Flow definition (version 1)". */
-export const exampleDefinition = () => ({
+export const exampleDefinition = (): TestDefinition => ({
   schemaVersion: 1,
   trigger: { type: 'webhook', settings: { auth: { mode: 'none' }, respond: 'wait' } },
   nodes: [

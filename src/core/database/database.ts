@@ -2,6 +2,10 @@ import { DataSource, type EntityManager, type EntitySchema, type MigrationInterf
 import { RequestContextStore } from '../context/request-context.js';
 import { UUID_RE } from '../crypto/tokens.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
+import { OrgScopedQuery } from './org-scoped-query.js';
+
+type PgPool = { connect(): Promise<PgClient>; totalCount: number; idleCount: number; waitingCount: number };
+type PgClient = { query(q: unknown): unknown; release(err?: boolean): void };
 
 /** The role every tenant query runs as. It cannot bypass row-level security (see migrations). */
 export const APP_DB_ROLE = 'tenantflow_app';
@@ -75,11 +79,53 @@ export class Database {
       if (ctx.tx.orgId !== orgId) throw new Error('A transaction for another organization is already open');
       return fn(ctx.tx.em);
     }
-    return this.app.transaction(async (em) => {
-      await em.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
+    const qr = this.app.createQueryRunner();
+    await qr.connect();
+    try {
+      // One round trip opens the transaction and sets the tenant (orgId is a validated UUID, safe to inline);
+      // TypeORM is then told a transaction is open so nested saves use savepoints instead of their own.
+      await qr.query(`START TRANSACTION; SELECT set_config('app.org_id', '${orgId}', true)`);
+      Object.assign(qr, { isTransactionActive: true, transactionDepth: 1 });
+      const em = qr.manager;
       const inner = { ...(ctx ?? { requestId: 'internal' }), tx: { orgId, em } };
-      return RequestContextStore.run(inner, () => fn(em));
-    });
+      const result = await RequestContextStore.run(inner, () => fn(em));
+      await qr.commitTransaction();
+      return result;
+    } catch (e) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      throw e;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  /**
+   * A single read statement under row-level security for `orgId`, in one round trip (see OrgScopedQuery).
+   * Inside an open `withOrg` transaction for the same org it simply joins it.
+   */
+  async readOrg<T = Record<string, unknown>>(orgId: string, sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!UUID_RE.test(orgId)) throw new Error('readOrg needs an organization id');
+    const tx = RequestContextStore.get()?.tx;
+    if (tx) {
+      if (tx.orgId !== orgId) throw new Error('A transaction for another organization is already open');
+      return tx.em.query(sql, params) as Promise<T[]>;
+    }
+    const client = await this.appPool().connect();
+    let broken = false;
+    try {
+      return await new Promise<T[]>((resolve, reject) => {
+        client.query(new OrgScopedQuery(orgId, sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+      });
+    } catch (e) {
+      broken = !(e as { code?: string }).code; // a protocol/socket failure, not an SQL error: drop the client
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private appPool(): PgPool {
+    return (this.app.driver as unknown as { master: PgPool }).master;
   }
 
   /** A transaction on the system pool (no tenant filter). Use only for platform and pre-tenant work. */
@@ -94,7 +140,7 @@ export class Database {
 
   poolStats(): { name: string; total: number; idle: number; waiting: number }[] {
     return (['app', 'system'] as const).map((name) => {
-      const pool = (this[name].driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+      const pool = (this[name].driver as unknown as { master?: PgPool }).master;
       return { name, total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
     });
   }

@@ -33,29 +33,61 @@ export function canOn(action: Action, subject: SubjectName, fields: Record<strin
   return currentAbility().can(action, asSubject(subject, { ...fields }) as never);
 }
 
+type FieldFilter = Record<string, unknown>;
+
 /**
- * Translates the ability's rules for (action, subject) into TypeORM `where` alternatives (an `accessibleBy`
- * for our rule vocabulary: equality and `$in` on columns). `undefined` = no restriction beyond the org;
- * `[]` = nothing is visible. Inverted rules with conditions are not part of our vocabulary and deny everything.
+ * Walks the ability's rules for (action, subject) into alternatives of field filters (our rule vocabulary:
+ * equality and `$in`). `undefined` = no restriction beyond the org; `[]` = nothing is visible. Inverted rules
+ * with conditions are not part of our vocabulary and deny everything (fail closed).
  */
-export function accessibleWhere<T extends ObjectLiteral>(action: Action, subject: SubjectName): FindOptionsWhere<T>[] | undefined {
+function accessibleFilters(action: Action, subject: SubjectName): FieldFilter[] | undefined {
   const rules = currentAbility().rulesFor(action, subject as never);
-  const out: FindOptionsWhere<T>[] = [];
+  const out: FieldFilter[] = [];
   for (const rule of rules) {
     if (rule.inverted) {
       if (rule.conditions) return [];
       break; // an unconditional `cannot` shadows every rule after it
     }
     if (!rule.conditions) return undefined;
-    const where: Record<string, unknown> = {};
+    const filter: FieldFilter = {};
     for (const [field, cond] of Object.entries(rule.conditions as Record<string, unknown>)) {
       if (field === 'orgId') continue; // enforced by the tenant scope and RLS
-      if (cond && typeof cond === 'object' && '$in' in cond) where[field] = In((cond as { $in: unknown[] }).$in);
-      else if (cond === null || typeof cond !== 'object') where[field] = cond;
-      else return [];
+      const isIn = cond !== null && typeof cond === 'object' && '$in' in cond && Array.isArray((cond as { $in: unknown }).$in);
+      if (cond !== null && typeof cond === 'object' && !isIn) return [];
+      filter[field] = cond;
     }
-    if (Object.keys(where).length === 0) return undefined;
-    out.push(where as FindOptionsWhere<T>);
+    if (Object.keys(filter).length === 0) return undefined;
+    out.push(filter);
   }
   return out;
+}
+
+const inValues = (v: unknown): unknown[] | null => (v !== null && typeof v === 'object' && '$in' in v ? (v as { $in: unknown[] }).$in : null);
+
+/** `accessibleFilters` as TypeORM `where` alternatives (an `accessibleBy` for TypeORM finds). */
+export function accessibleWhere<T extends ObjectLiteral>(action: Action, subject: SubjectName): FindOptionsWhere<T>[] | undefined {
+  const filters = accessibleFilters(action, subject);
+  return filters?.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, inValues(v) ? In(inValues(v)!) : v])) as FindOptionsWhere<T>);
+}
+
+/**
+ * `accessibleFilters` as an SQL condition appended to `params`: `null` = unrestricted, `'FALSE'` = nothing.
+ * `columns` maps rule fields to trusted column expressions; a rule on an unmapped field denies (fail closed).
+ */
+export function accessibleSql(action: Action, subject: SubjectName, columns: Record<string, string>, params: unknown[]): string | null {
+  const filters = accessibleFilters(action, subject);
+  if (!filters) return null;
+  const alternatives: string[] = [];
+  for (const f of filters) {
+    const parts: string[] = [];
+    for (const [field, value] of Object.entries(f)) {
+      const column = columns[field];
+      if (!column) return 'FALSE';
+      const list = inValues(value);
+      params.push(list ?? value);
+      parts.push(list ? `${column} = ANY($${params.length})` : `${column} = $${params.length}`);
+    }
+    alternatives.push(`(${parts.join(' AND ')})`);
+  }
+  return alternatives.length ? `(${alternatives.join(' OR ')})` : 'FALSE';
 }

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, Param, Put, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequestContextStore } from '../../core/context/request-context.js';
 import { CheckPolicies } from '../../core/http/policies.js';
-import { DraftResponseDto, SaveDraftDto } from './dto/draft.dto.js';
+import { DraftResponseDto, SaveDraftDto, parseSaveDraftBody } from './dto/draft.dto.js';
 import { FlowIdPipe } from './flow-params.js';
 import { FlowDraftsService, type DraftWithEtag } from './flow-drafts.service.js';
 
@@ -28,13 +28,14 @@ export class FlowDraftsController {
   @Put()
   @CheckPolicies('update', 'Flow')
   @ApiHeader({ name: 'If-Match', required: true, description: 'ETag from GET /draft (412 draft_conflict when stale, 428 when missing)' })
+  @ApiBody({ type: SaveDraftDto })
   @ApiOkResponse({ type: DraftResponseDto })
   save(
     @Param('flowId', FlowIdPipe) flowId: string,
     @Headers('if-match') ifMatch: string | undefined,
-    @Body() dto: SaveDraftDto,
+    @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DraftResponseDto> {
-    return this.drafts.save(org(), flowId, ifMatch, dto.definition).then(withEtag(res));
+    return this.drafts.save(org(), flowId, ifMatch, parseSaveDraftBody(body).definition).then(withEtag(res));
   }
 }

@@ -82,7 +82,8 @@ export class FlowsService {
       const patch: Partial<FlowEntity> = {};
       if (dto.name !== undefined) patch.name = dto.name;
       if (dto.description !== undefined) patch.description = dto.description;
-      const after = Object.keys(patch).length ? (await flowsRepo.update(em, { orgId, id: flowId }, patch))! : before;
+      if (!Object.keys(patch).length) return toFlowResponse(before);
+      const after = (await flowsRepo.update(em, { orgId, id: flowId }, patch))!;
       await this.events.publish(em, {
         action: 'flow.updated', orgId, resourceType: 'flow', resourceId: flowId,
         metadata: { before: { name: before.name, description: before.description }, after: { name: after.name, description: after.description } },

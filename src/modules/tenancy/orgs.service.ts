@@ -30,12 +30,11 @@ export class OrgsService {
     return (await em.getRepository(OrganizationEntity).findOneByOrFail({ id: org.id }));
   }
 
-  get(orgId: string): Promise<OrganizationEntity> {
-    return this.db.withOrg(orgId, async (em) => {
-      const org = await em.getRepository(OrganizationEntity).findOneBy({ id: orgId });
-      if (!org) throw new TenancyException('org_not_found', 'Organization not found');
-      return org;
-    });
+  async get(orgId: string): Promise<OrganizationEntity> {
+    const [row] = await this.db.readOrg<{ id: string; slug: string; name: string; status: OrganizationEntity['status']; settings: Record<string, unknown>; created_at: Date; updated_at: Date }>(
+      orgId, 'SELECT id, slug, name, status, settings, created_at, updated_at FROM organization WHERE id = $1', [orgId]);
+    if (!row) throw new TenancyException('org_not_found', 'Organization not found');
+    return Object.assign(new OrganizationEntity(), { ...row, createdAt: row.created_at, updatedAt: row.updated_at });
   }
 
   update(orgId: string, dto: UpdateOrgDto): Promise<OrganizationEntity> {

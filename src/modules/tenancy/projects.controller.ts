@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequestContextStore } from '../../core/context/request-context.js';
 import { PageQueryDto, type Page } from '../../core/http/pagination.js';
-import { CheckPolicies, accessibleWhere } from '../../core/http/policies.js';
+import { CheckPolicies } from '../../core/http/policies.js';
 import { UuidParam } from '../../core/http/validation.js';
 import { CreateProjectDto, ProjectResponseDto, UpdateProjectDto } from './dto/project.dto.js';
 import { ProjectsService } from './projects.service.js';
@@ -19,7 +19,7 @@ export class ProjectsController {
   @Get()
   @CheckPolicies('read', 'Project')
   list(@Query() q: PageQueryDto): Promise<Page<ProjectResponseDto>> {
-    return this.projects.list(RequestContextStore.requireOrgId(), q, accessibleWhere('read', 'Project'));
+    return this.projects.list(RequestContextStore.requireOrgId(), q);
   }
 
   @Post()

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxPool } from '../index.js';
+import { expectFailure, RunLog } from './sandbox-test-kit.js';
+
+// Hostile code nodes. Each case must fail with the right type within its limit + 1 s, the test process
+// (the "server") stays up, and the same org's next run in the same pool works.
+const ORG = 'org-hostile';
+const TIMEOUT_MS = 500;
+// Memory bombs get a small heap and a longer clock, so the memory limit is what trips.
+const BOMB_MEMORY_MB = 16;
+const BOMB_TIMEOUT_MS = 3000;
+
+const log = new RunLog();
+let timePool: SandboxPool;
+let bombPool: SandboxPool;
+
+async function expectNextRunWorks(pool: SandboxPool): Promise<void> {
+  const next = await pool.runCode({ orgId: ORG, code: 'return input.n + 1;', input: { n: 41 } });
+  expect(next).toEqual({ ok: true, value: 42, console: [] });
+}
+
+beforeAll(async () => {
+  timePool = new SandboxPool({ timeoutMs: TIMEOUT_MS, onRun: log.onRun });
+  bombPool = new SandboxPool({ timeoutMs: BOMB_TIMEOUT_MS, memoryLimitMb: BOMB_MEMORY_MB, onRun: log.onRun });
+  // Start the host processes, so that start-up time is not charged to the first hostile case.
+  await Promise.all([expectNextRunWorks(timePool), expectNextRunWorks(bombPool)]);
+});
+
+afterAll(async () => {
+  await Promise.all([timePool.close(), bombPool.close()]);
+});
+
+describe('code that never finishes', () => {
+  it.each([
+    ['a synchronous infinite loop', 'while (true) {}'],
+    ['an async infinite loop', 'for (;;) await null;'],
+    ['a promise that never settles', 'await new Promise(() => {});'],
+    ['a thenable that never calls back', 'return { then() {} };'],
+    ['a loop left running after return', '(async () => { for (;;) await null; })(); return 1;'],
+    ['a looping getter on the returned object', 'return { get x() { while (true) {} } };'],
+    ['a looping toJSON on the returned object', 'return { toJSON() { for (;;) {} } };'],
+    ['a looping getter on the thrown error', 'throw { get message() { for (;;) {} } };'],
+  ])('stops %s with a timeout error', async (_name, code) => {
+    const { message } = await expectFailure(() => timePool.runCode({ orgId: ORG, code }), 'timeout', TIMEOUT_MS);
+    expect(message).toBe(`Code exceeded the ${TIMEOUT_MS} ms time limit`);
+    await expectNextRunWorks(timePool);
+  });
+
+  it('replaces the isolate after a timeout', async () => {
+    await timePool.runCode({ orgId: ORG, code: 'return 1;' });
+    const before = log.last().isolateId;
+    await timePool.runCode({ orgId: ORG, code: 'while (true) {}' });
+    await timePool.runCode({ orgId: ORG, code: 'return 1;' });
+    expect(log.last().isolateId).not.toBe(before);
+  });
+});
+
+describe('memory bombs', () => {
+  it.each([
+    ['a growing array of objects', 'const a = []; for (;;) a.push({ n: a.length, list: [1, 2, 3] });'],
+    ['accumulated large strings', "const a = []; for (let i = 0; ; i++) a.push('y'.repeat(1e6) + i);"],
+    ['a doubling string', "let s = 'x'; for (;;) s += s;"],
+    ['typed arrays', 'const a = []; for (;;) a.push(new Uint8Array(2 ** 24).fill(1));'],
+    ['one huge typed array', 'return new Float64Array(2 ** 30).length;'],
+    ['ArrayBuffers', 'const a = []; for (;;) a.push(new ArrayBuffer(2 ** 24));'],
+    ['a Map of numbers', 'const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });'],
+    // These make V8 give up on the whole process (catastrophic OOM): only the host process dies.
+    ['a Map with string keys', "const m = new Map(); for (let i = 0; ; i++) m.set('k' + i, i);"],
+    ['a Set', 'const s = new Set(); for (let i = 0; ; i++) s.add(i);'],
+    ['an object used as a dictionary', "const o = {}; for (let i = 0; ; i++) o['k' + i] = i;"],
+  ])('stops %s with a memory error', async (_name, code) => {
+    const { message } = await expectFailure(() => bombPool.runCode({ orgId: ORG, code }), 'memory', BOMB_TIMEOUT_MS);
+    expect(message).toBe(`Code exceeded the ${BOMB_MEMORY_MB} MiB memory limit`);
+    await expectNextRunWorks(bombPool);
+  });
+
+  it('survives a fill of 2^30 elements, which V8 cannot even interrupt', async () => {
+    // The fill runs inside one builtin: it ends as a timeout (host killed at the deadline) or a memory error.
+    const code = 'return new Array(2 ** 30).fill(0).length;';
+    await expectFailure(() => bombPool.runCode({ orgId: ORG, code }), ['timeout', 'memory'], BOMB_TIMEOUT_MS);
+    await expectNextRunWorks(bombPool);
+  });
+
+  it('has no resizable, shared or wasm memory to escape the limit with', async () => {
+    const code = `return [typeof ArrayBuffer.prototype.resize, typeof SharedArrayBuffer, typeof WebAssembly,
+      typeof Atomics, typeof FinalizationRegistry, typeof WeakRef];`;
+    const result = await bombPool.runCode({ orgId: ORG, code });
+    expect(result).toMatchObject({ ok: true, value: Array(6).fill('undefined') });
+  });
+});
+
+describe('escape attempts and crashes', () => {
+  it.each([
+    ['deep recursion', 'function f() { return f() + 1; } return f();', 'RangeError: Maximum call stack size exceeded'],
+    ['deep async recursion', 'const f = async (n) => f(n + 1); return await f(0);', 'Maximum call stack size'],
+    ['process', 'return process.pid;', 'ReferenceError: process is not defined'],
+    ['require', "return require('node:fs');", 'ReferenceError: require is not defined'],
+    ['the Function constructor', "return this.constructor.constructor('return process')();", 'process is not defined'],
+    ['a prototype of the input', "return input.constructor.constructor('return process')();", 'process is not defined'],
+    ['eval', "return eval('require')('fs');", 'require is not defined'],
+    ['dynamic import', "return await import('node:fs');", 'Error'],
+    ['setTimeout', 'setTimeout(() => {}, 10);', 'setTimeout is not defined'],
+  ])('refuses %s with a user error', async (_name, code, expected) => {
+    const { message } = await expectFailure(
+      () => timePool.runCode({ orgId: ORG, code, input: { a: 1 } }),
+      'user_error',
+      TIMEOUT_MS,
+    );
+    expect(message).toContain(expected);
+    await expectNextRunWorks(timePool);
+  });
+
+  it('offers nothing of the host through globals or prototypes', async () => {
+    const code = `
+      const fromPrototype = Object.getPrototypeOf(input).constructor.constructor('return globalThis')();
+      const names = ['process', 'require', 'module', 'global', 'Buffer', 'setTimeout', 'setInterval',
+        'setImmediate', 'queueMicrotask', 'fetch', 'XMLHttpRequest', 'WebSocket', 'structuredClone'];
+      return { sameGlobal: fromPrototype === globalThis, present: names.filter((n) => n in globalThis) };`;
+    const result = await timePool.runCode({ orgId: ORG, code, input: { a: 1 } });
+    expect(result).toEqual({ ok: true, value: { sameGlobal: true, present: [] }, console: [] });
+  });
+
+  it('reports a syntax error with the line number and no host details', async () => {
+    const code = 'const a = 1;\nreturn a +;';
+    const { message } = await expectFailure(() => timePool.runCode({ orgId: ORG, code }), 'user_error', TIMEOUT_MS);
+    expect(message).toBe("SyntaxError: Unexpected token ';' (line 2)");
+  });
+
+  it('carries the thrown message and line, never a host stack', async () => {
+    const code = "const x = 1;\n\nthrow new TypeError('bad input: ' + x);";
+    const { message } = await expectFailure(() => timePool.runCode({ orgId: ORG, code }), 'user_error', TIMEOUT_MS);
+    expect(message).toBe('TypeError: bad input: 1 (line 3)');
+  });
+
+  it('reports thrown non-errors readably', async () => {
+    const result = await timePool.runCode({ orgId: ORG, code: "throw { code: 'E_BAD' };" });
+    expect(result).toMatchObject({ ok: false, error: { type: 'user_error', message: 'Uncaught {"code":"E_BAD"}' } });
+  });
+});

@@ -1,0 +1,68 @@
+import type { IsolateEntry } from './isolate-entry.js';
+import { IsolatePool } from './isolate-pool.js';
+import { runJob } from './job-runner.js';
+import type { FatalNotice, HostConfig, HostToPool, JobRequest, PoolToHost } from './protocol.js';
+
+// Main of a sandbox host process (see sandbox-pool.ts for why isolates live in a separate process).
+
+const RSS_CHECK_MS = 100;
+const FATAL_SEND_GRACE_MS = 200;
+
+const config = JSON.parse(process.argv[2] ?? '{}') as HostConfig;
+const pool = new IsolatePool(config, (entry: IsolateEntry, message: string) => {
+  die(/terminate/i.test(message) ? 'timeout' : 'memory', entry.currentJobId === undefined ? [] : [entry.currentJobId]);
+});
+let dying = false;
+
+function send(message: HostToPool): void {
+  process.send?.(message);
+}
+
+/**
+ * After a catastrophic OOM, or with code stuck in an uninterruptible builtin past its deadline, the isolate's
+ * thread is lost and its memory unrecoverable (measured: ~42 MB and one thread leaked per hit), and exit
+ * handlers could wait on that thread: report the culprit, then SIGKILL ourselves.
+ */
+function die(limit: FatalNotice['limit'], jobIds: number[]): void {
+  if (dying) {
+    return;
+  }
+  dying = true;
+  const kill = () => process.kill(process.pid, 'SIGKILL');
+  setTimeout(kill, FATAL_SEND_GRACE_MS);
+  process.send?.({ type: 'fatal', limit, jobIds } satisfies FatalNotice, kill);
+}
+
+async function handleJob(job: JobRequest): Promise<void> {
+  const entry = pool.acquire(job.orgId);
+  entry.currentJobId = job.id;
+  const run = await runJob(entry, job, config, () => die('timeout', [job.id]));
+  pool.release(entry, run.healthy, job.timeoutMs);
+  if (!dying) {
+    send({ type: 'result', id: job.id, isolateId: entry.id, outcome: run.outcome });
+  }
+}
+
+// Some allocations (Intl objects: ~1 GB RSS in 4 s under a 64 MiB limit, measured) are not charged to the
+// isolate limit. The process budget is the backstop; the jobs running when it trips are blamed.
+const rssTimer = setInterval(() => {
+  if (process.memoryUsage.rss() > config.hostMemoryLimitMb * 1024 * 1024) {
+    die('memory', pool.busyJobIds());
+  }
+}, RSS_CHECK_MS);
+rssTimer.unref();
+
+process.on('message', (message: PoolToHost) => {
+  if (message.type === 'job') {
+    void handleJob(message);
+  } else if (message.type === 'shutdown') {
+    pool.disposeAll();
+    process.exit(0);
+  }
+});
+// The API process is gone (or closed the pool): nothing will ever collect our results.
+process.on('disconnect', () => {
+  pool.disposeAll();
+  process.exit(0);
+});
+send({ type: 'ready' });

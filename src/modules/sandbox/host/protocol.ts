@@ -1,0 +1,55 @@
+// Messages between the API process (SandboxPool) and a sandbox host process, over the fork IPC channel.
+// Types only: host files import this with `import type`, so the host runs from source under Node's type stripping.
+
+/** Fixed for the life of a host process; passed as argv[2] (JSON). */
+export interface HostConfig {
+  memoryLimitMb: number;
+  consoleMaxBytes: number;
+  outputMaxBytes: number;
+  maxIdleIsolates: number;
+  maxIsolatesPerOrg: number;
+  hostMemoryLimitMb: number;
+}
+
+export type JobSpec = { kind: 'code'; code: string } | { kind: 'expressions'; expressions: string[] };
+
+export type JobRequest = JobSpec & {
+  type: 'job';
+  id: number;
+  orgId: string;
+  /** JSON of `{ trigger, nodes, input }`; parsed inside the isolate, so nothing is shared by reference. */
+  dataJson: string;
+  timeoutMs: number;
+};
+
+/**
+ * `value.json` and `error.message` come from inside the isolate and are untrusted data: the pool validates them.
+ * `consoleJson` is a JSON array of strings, produced inside the isolate as well.
+ */
+export type JobOutcome =
+  | { kind: 'value'; json: string; consoleJson: string }
+  | { kind: 'error'; type: 'user_error' | 'memory'; message: string; expressionIndex?: number; consoleJson: string }
+  | { kind: 'output_too_large'; consoleJson: string }
+  | { kind: 'timeout'; consoleJson: string }
+  | { kind: 'memory' };
+
+export interface JobResponse {
+  type: 'result';
+  id: number;
+  isolateId: string;
+  outcome: JobOutcome;
+}
+
+/**
+ * Sent just before the host kills itself; the listed jobs caused it. `limit` is what they exceeded: V8's
+ * catastrophic error says "Script failed to terminate" for code stuck in an uninterruptible builtin at its
+ * deadline (a timeout), and names out-of-memory otherwise; the RSS budget is memory.
+ */
+export interface FatalNotice {
+  type: 'fatal';
+  limit: 'timeout' | 'memory';
+  jobIds: number[];
+}
+
+export type HostToPool = { type: 'ready' } | JobResponse | FatalNotice;
+export type PoolToHost = JobRequest | { type: 'shutdown' };

@@ -1,0 +1,187 @@
+// Why the isolates live in forked host processes, not in this process and not in worker_threads.
+// Measured on Node 24.21 with isolated-vm 7.0.1 and a 64 MiB memory limit (2 cores, 24 GB RAM):
+// - Contained in-process by isolated-vm: arrays of objects, accumulated large strings and Maps of numbers
+//   (isolate disposed at the limit after 0.3-1.5 s), typed arrays and ArrayBuffers (allocation refused with
+//   a RangeError), deep recursion (RangeError), `s += s` (RangeError: Invalid string length).
+// - Not contained: `new Array(2 ** 30).fill(0)`, `Array.from({ length: 1e9 })`, a Set, a Map with string
+//   keys, objects used as dictionaries, sorting huge arrays. V8 reports a "catastrophic out-of-memory":
+//   without `onCatastrophicError` it aborts the whole process (SIGABRT, exit 134); with it the isolate's
+//   thread hangs forever and its memory leaks (8 hits: RSS 57 -> 307 MB), and the ivm README says to end
+//   the process then.
+// - worker_threads do not help: the same Set bomb in an isolate created inside a worker thread aborted
+//   the whole process (exit 134). An abort is process-wide; only a process boundary contains it.
+// - Not charged to the memory limit at all: ArrayBuffer resize (4 GB RSS), WebAssembly.Memory grow
+//   (2 GB), Intl objects (~1 GB in 4 s). The first two are removed from every context (bootstrap-source.ts);
+//   each host's RSS budget is the backstop for the rest.
+// So a few host processes (default 2) hold warm isolates keyed by org. When a host dies, the calls it blamed
+// fail with `memory`, the others are retried once (sandbox code has no I/O, so a retry is safe), and the
+// host is replaced on next use. Nothing a sandbox does can reach this process's heap.
+import { HostProcess } from './host-process.js';
+import type { HostConfig, JobSpec } from './host/protocol.js';
+import { OrgSlots } from './org-slots.js';
+import { type RawResult, toSandboxResult } from './outcome.js';
+import { sandboxMessages, type SubjectWord } from './sandbox.errors.js';
+import {
+  type EvaluateAllRequest,
+  type EvaluateRequest,
+  type JsonValue,
+  type ResolvedPoolOptions,
+  type RunCodeRequest,
+  SANDBOX_DEFAULTS,
+  type SandboxData,
+  type SandboxPoolOptions,
+  type SandboxResult,
+} from './sandbox.types.js';
+
+// The host's own watchdog answers at the deadline; past this grace the host is presumed stuck and killed.
+const HOST_GRACE_MS = 500;
+const EXPRESSION_EXCERPT_CHARS = 80;
+
+/** Runs flow code and expressions in isolated-vm isolates. See index.ts for the contract. */
+export class SandboxPool {
+  private readonly options: ResolvedPoolOptions;
+  private readonly hosts: Array<HostProcess | undefined>;
+  private readonly slots: OrgSlots;
+  private closed = false;
+
+  constructor(options: SandboxPoolOptions = {}) {
+    this.options = { ...SANDBOX_DEFAULTS, ...withoutUndefined(options) };
+    this.hosts = Array.from({ length: Math.max(1, this.options.hostProcesses) }, () => undefined);
+    this.slots = new OrgSlots(this.options.maxIsolatesPerOrg);
+  }
+
+  async runCode(request: RunCodeRequest): Promise<SandboxResult> {
+    const { orgId, code, input, trigger, nodes } = request;
+    if (typeof code !== 'string') {
+      throw new TypeError('runCode: code must be a string');
+    }
+    const { expressionIndex: _i, isolateId: _id, ...result } = await this.execute(
+      orgId,
+      { kind: 'code', code },
+      { input, trigger, nodes },
+      'Code',
+    );
+    return result;
+  }
+
+  async evaluate(request: EvaluateRequest): Promise<SandboxResult> {
+    const { orgId, expression, context } = request;
+    const result = await this.evaluateAll({ orgId, expressions: [expression], context });
+    return result.ok ? { ...result, value: result.value[0] ?? null } : result;
+  }
+
+  /** Evaluates many expressions in one sandbox call (one fresh context); results keep the input order. */
+  async evaluateAll(request: EvaluateAllRequest): Promise<SandboxResult<JsonValue[]>> {
+    const { orgId, expressions, context } = request;
+    if (!Array.isArray(expressions) || expressions.some((e) => typeof e !== 'string')) {
+      throw new TypeError('evaluateAll: expressions must be strings');
+    }
+    if (expressions.length === 0) {
+      return { ok: true, value: [], console: [] };
+    }
+    const raw = await this.execute(orgId, { kind: 'expressions', expressions }, context, 'Expression');
+    if (!raw.ok) {
+      const failed = raw.expressionIndex === undefined ? undefined : expressions[raw.expressionIndex];
+      const where = failed === undefined ? '' : `In {{ ${excerpt(failed)} }}: `;
+      return { ok: false, error: { ...raw.error, message: where + raw.error.message }, console: raw.console };
+    }
+    if (!Array.isArray(raw.value) || raw.value.length !== expressions.length) {
+      const error = { type: 'user_error' as const, message: sandboxMessages.invalidResult('Expression') };
+      return { ok: false, error, console: raw.console };
+    }
+    return { ok: true, value: raw.value, console: raw.console };
+  }
+
+  /** Stops every host process. Calls still running resolve as failures; new calls reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const hosts = this.hosts.splice(0, this.hosts.length, ...this.hosts.map(() => undefined));
+    await Promise.all(hosts.map((host) => host?.close()));
+  }
+
+  private async execute(orgId: string, spec: JobSpec, data: SandboxData, subject: SubjectWord): Promise<RawResult> {
+    if (typeof orgId !== 'string' || orgId === '') {
+      throw new TypeError('orgId must be a non-empty string');
+    }
+    // Data crosses as JSON: nothing of this process is shared with the isolate by reference.
+    const dataJson = JSON.stringify({ trigger: data?.trigger, nodes: data?.nodes, input: data?.input });
+    this.assertOpen();
+    const release = await this.slots.acquire(orgId);
+    const started = performance.now();
+    let result: RawResult | undefined;
+    try {
+      result = await this.callWithRetry(orgId, spec, dataJson, subject);
+      return result;
+    } finally {
+      release();
+      this.report(orgId, spec.kind, started, result);
+    }
+  }
+
+  private async callWithRetry(orgId: string, spec: JobSpec, dataJson: string, subject: SubjectWord) {
+    for (let attempt = 0; ; attempt++) {
+      this.assertOpen();
+      const host = this.hostFor(orgId);
+      const call = await host.call(spec, orgId, dataJson, this.options.timeoutMs, HOST_GRACE_MS);
+      // The host died because of another call: this one is innocent, and pure, so it may run again once.
+      if (call.status === 'crashed' && !call.blame && attempt === 0 && !this.closed) {
+        continue;
+      }
+      return toSandboxResult(call, subject, this.options);
+    }
+  }
+
+  /** Each org sticks to one host (by hash), so its warm isolates are found again. */
+  private hostFor(orgId: string): HostProcess {
+    const index = hashOrg(orgId) % this.hosts.length;
+    let host = this.hosts[index];
+    if (!host?.alive) {
+      host = new HostProcess(hostConfig(this.options));
+      this.hosts[index] = host;
+    }
+    return host;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new Error('SandboxPool is closed');
+    }
+  }
+
+  private report(orgId: string, kind: JobSpec['kind'], started: number, result: RawResult | undefined): void {
+    if (!this.options.onRun || !result) {
+      return;
+    }
+    const outcome = result.ok ? 'ok' : result.error.type;
+    const durationMs = performance.now() - started;
+    try {
+      this.options.onRun({ orgId, kind, isolateId: result.isolateId, durationMs, outcome });
+    } catch {
+      // An observer's bug must not turn a finished run into a failure.
+    }
+  }
+}
+
+function hostConfig(options: ResolvedPoolOptions): HostConfig {
+  const { memoryLimitMb, consoleMaxBytes, outputMaxBytes, maxIdleIsolates, maxIsolatesPerOrg, hostMemoryLimitMb } =
+    options;
+  return { memoryLimitMb, consoleMaxBytes, outputMaxBytes, maxIdleIsolates, maxIsolatesPerOrg, hostMemoryLimitMb };
+}
+
+function withoutUndefined(options: SandboxPoolOptions): SandboxPoolOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+/** FNV-1a: cheap and stable across processes and restarts. */
+function hashOrg(orgId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < orgId.length; i++) {
+    hash = Math.imul(hash ^ orgId.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function excerpt(expression: string): string {
+  const text = expression.trim();
+  return text.length > EXPRESSION_EXCERPT_CHARS ? `${text.slice(0, EXPRESSION_EXCERPT_CHARS)}...` : text;
+}
