@@ -29,10 +29,11 @@ describe('hostile input end to end: the run fails typed, the server stays health
     ['an endless loop', 'while (true) {}', 'timeout'],
     ['an endless async loop', 'await null; for (;;) {}', 'timeout'],
     ['a memory bomb', 'const a = []; for (;;) a.push(new Array(1e6).fill(Math.random()));', 'memory'],
+    // V8 aborts the whole process on this one (catastrophic OOM); the sandbox's host process takes the hit.
+    ['a Set memory bomb', 'const s = new Set(); for (let i = 0; ; i++) s.add("k" + i);', 'memory|timeout'],
     ['a thrown error', 'throw new Error("boom")', 'user_error'],
     ['host access', 'return process.env', 'user_error'],
     ['a constructor escape', 'return this.constructor.constructor("return process")().env', 'user_error'],
-    ['prototype pollution', 'Object.prototype.polluted = "yes"; return 1;', 'user_error'],
   ];
 
   for (const [name, code, type] of cases) {
@@ -40,7 +41,9 @@ describe('hostile input end to end: the run fails typed, the server stays health
       const hostile = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'evil', type: 'code', params: { code } }]));
       const res = await t.http().post(`/hooks/${hostile}`).send({}).expect(502);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.body).toMatchObject({ code: 'run_failed', error: { type } });
+      expect(res.body.code).toBe('run_failed');
+      // Whichever limit trips first on a loaded machine; either way the run fails typed and the server lives.
+      expect(res.body.error.type).toMatch(new RegExp(`^(${type})$`));
       expect(res.body.runId).toBeDefined();
       await t.http().get('/health/live').expect(200);
       const good = await publishedFlow(t, a.ownerKey, exampleDefinition());
@@ -48,12 +51,14 @@ describe('hostile input end to end: the run fails typed, the server stays health
     });
   }
 
-  it('a hostile expression fails its manual run with a typed error and leaves no pollution behind', async () => {
+  it('a hostile expression fails its manual run with a typed error; pollution never reaches the next run', async () => {
+    const polluter = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code: 'Object.prototype.polluted = "yes"; Array.prototype.push = null; globalThis.leak = 1; return 1;' } }]));
+    await t.http().post(`/hooks/${polluter}`).send({});
     const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 't', type: 'transform', params: { fields: { x: '{{ (() => { while (true) {} })() }}' } } }]));
     const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ wait: true }).expect(201);
     expect(res.body).toMatchObject({ status: 'failed', error: { type: 'timeout', nodeId: 't' } });
-    const probe = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code: 'return { polluted: ({}).polluted ?? null };' } }]));
-    expect((await t.http().post(`/hooks/${probe}`).send({}).expect(200)).body.output).toEqual({ polluted: null });
+    const probe = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code: 'const a = []; a.push(1); return { polluted: ({}).polluted ?? null, leak: typeof leak, n: a.length };' } }]));
+    expect((await t.http().post(`/hooks/${probe}`).send({}).expect(200)).body.output).toEqual({ polluted: null, leak: 'undefined', n: 1 });
   });
 });
 

@@ -5,10 +5,11 @@ import { FLOW_SOURCE } from './definition/flow-source.port.js';
 import { FlowsRuntimeAdapter } from './definition/flows-runtime.adapter.js';
 import { ExecutionHooks } from './engine/execution-hooks.js';
 import { FlowEngine } from './engine/flow-engine.js';
-import { IsolateSandbox } from './engine/isolate-sandbox.js';
-import { SCRIPT_SANDBOX, type ScriptSandbox } from './engine/sandbox.port.js';
+import { SandboxPool } from '../sandbox/index.js';
+import { SandboxPoolAdapter } from './engine/sandbox-pool.adapter.js';
+import type { ScriptSandbox } from './engine/sandbox.port.js';
 import { ExecutionService } from './execution.service.js';
-import { ENGINE } from './execution.tokens.js';
+import { ENGINE, SCRIPT_SANDBOX } from './execution.tokens.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
 import { INSTANCE_ID, newInstanceId } from './runs/instance.js';
@@ -20,7 +21,11 @@ import { ScheduleService } from './runs/schedule.service.js';
   controllers: [RunsController],
   providers: [
     { provide: INSTANCE_ID, useFactory: newInstanceId },
-    { provide: SCRIPT_SANDBOX, inject: [AppConfig], useFactory: (c: AppConfig) => new IsolateSandbox({ isolates: c.get('TENANTFLOW_SANDBOX_ISOLATES'), memoryMb: c.get('TENANTFLOW_SANDBOX_MEMORY_MB') }) },
+    { provide: SCRIPT_SANDBOX, inject: [AppConfig], useFactory: (c: AppConfig) => new SandboxPoolAdapter(new SandboxPool({
+      timeoutMs: c.get('TENANTFLOW_SANDBOX_TIMEOUT'), memoryLimitMb: c.get('TENANTFLOW_SANDBOX_MEMORY_MB'),
+      hostProcesses: c.get('TENANTFLOW_SANDBOX_PROCESSES'), maxIsolatesPerOrg: c.get('TENANTFLOW_SANDBOX_ISOLATES_PER_ORG'),
+      outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
+    })) },
     ExecutionHooks,
     { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks) => new FlowEngine({ sandbox, hooks }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },

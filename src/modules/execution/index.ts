@@ -10,5 +10,5 @@ export type { RunOutcome, RunStatus, TriggerPayload } from './engine/run-types.j
 export type { RunError, RunErrorType } from './engine/run-errors.js';
 export { RunEntity, StepRunEntity } from './runs/run.entity.js';
 export { FlowEngine, type FlowEngineDeps } from './engine/flow-engine.js';
-export { IsolateSandbox } from './engine/isolate-sandbox.js';
+export { SandboxPoolAdapter } from './engine/sandbox-pool.adapter.js';
 export type { ScriptSandbox, SandboxLimits, SandboxScope } from './engine/sandbox.port.js';

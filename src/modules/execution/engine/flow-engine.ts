@@ -19,7 +19,7 @@ export interface FlowEngineDeps {
   http?: HttpClient;
 }
 
-type LoopFrame = { item: unknown; index: number };
+type LoopFrame = { index: number };
 
 /** What expressions see as `trigger` (API.md: webhook body/headers/query; manual input). */
 export function triggerScope(t: TriggerPayload): unknown {
@@ -84,7 +84,7 @@ export class FlowEngine {
       if (state.abortReason) throw abortFailure(state);
       const node = plan.nodes.get(id)!;
       const input = pending.get(id);
-      const scope: SandboxScope = { trigger, nodes: state.outputs, input, ...(loop ? { loop } : {}) };
+      const scope: SandboxScope = { trigger, nodes: state.outputs, input };
       const result = node.disabled ? { output: input } : await this.runNode(state, plan, node, scope, trigger, loop);
       state.outputs[id] = { output: result.output };
       last = result.output;
@@ -107,7 +107,7 @@ export class FlowEngine {
     const results: unknown[] = [];
     const items = result.output as unknown[];
     for (let index = 0; index < items.length; index++) {
-      results.push(await this.runScope(state, plan, body, entries, items[index], trigger, { item: items[index], index }));
+      results.push(await this.runScope(state, plan, body, entries, items[index], trigger, { index }));
     }
     return { output: results };
   }

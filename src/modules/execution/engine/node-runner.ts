@@ -100,7 +100,7 @@ export class NodeRunner {
     timedOut.catch(() => undefined);
     aborted.catch(() => undefined);
     const sandboxLimits = () => ({ memoryMb: run.limits.sandbox.memoryMb, timeoutMs: Math.max(1, Math.min(run.limits.sandbox.timeoutMs, ends - Date.now())) });
-    const env = { sandbox: this.sandbox, secrets: state, get limits() { return sandboxLimits(); } };
+    const env = { orgId: run.orgId, sandbox: this.sandbox, secrets: state, get limits() { return sandboxLimits(); } };
     const ctx: NodeExecutionContext = {
       runId: run.runId, orgId: run.orgId, flowId: run.flowId, node, attempt, signal: controller.signal, scope,
       render: (value, at) => renderValue(value, scope, env, at),

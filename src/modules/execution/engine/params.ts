@@ -8,6 +8,7 @@ export interface RunSecrets {
 }
 
 export interface RenderEnv {
+  orgId: string;
   sandbox: ScriptSandbox;
   limits: SandboxLimits;
   secrets: RunSecrets;
@@ -37,50 +38,78 @@ export function compileValue(value: unknown): Compiled {
   return compiled;
 }
 
-/** Renders a (compiled) parameter value against the scope. Results are fresh values, never parsed again. */
+/**
+ * Renders a parameter value against the scope. Every expression that needs the sandbox is evaluated in one
+ * sandbox call per value; plain property paths are read on the host; secret references go to the resolver.
+ * Results are fresh values, never parsed again.
+ */
 export async function renderValue(value: unknown, scope: SandboxScope, env: RenderEnv, at = 'params'): Promise<unknown> {
-  return renderCompiled(compileValue(value), scope, env, at);
+  const compiled = compileValue(value);
+  if (compiled.t === 'const') return compiled.v;
+  const wanted: string[] = [];
+  collect(compiled, scope, wanted);
+  let values: unknown[] = [];
+  if (wanted.length) {
+    try {
+      values = await env.sandbox.evaluateAll(env.orgId, wanted, scope, env.limits);
+    } catch (e) {
+      if (e instanceof StepFailure && e.type === 'user_error') throw new StepFailure('user_error', `Expression in ${at} failed: ${e.message}`);
+      throw e;
+    }
+  }
+  return assemble(compiled, scope, env, { values, next: 0 });
 }
 
-async function renderCompiled(c: Compiled, scope: SandboxScope, env: RenderEnv, at: string): Promise<unknown> {
+/** True when the piece is answered on the host (secret reference or a decidable plain path). */
+function onHost(p: Piece, scope: SandboxScope): boolean {
+  return !!p.secret || (!!p.path && readPath(scope as unknown as Record<string, unknown>, p.path) !== UNDECIDED);
+}
+
+function pieces(tpl: Template): Piece[] {
+  if (tpl.kind === 'single') return [tpl.piece];
+  if (tpl.kind === 'mixed') return tpl.parts.filter((p): p is Piece => typeof p !== 'string');
+  return [];
+}
+
+function collect(c: Compiled, scope: SandboxScope, out: string[]): void {
+  if (c.t === 'tpl') for (const p of pieces(c.tpl)) if (!onHost(p, scope)) out.push(p.expr);
+  if (c.t === 'arr') for (const item of c.items) collect(item, scope, out);
+  if (c.t === 'obj') for (const [, v] of c.entries) collect(v, scope, out);
+}
+
+type Cursor = { values: unknown[]; next: number };
+
+async function assemble(c: Compiled, scope: SandboxScope, env: RenderEnv, cur: Cursor): Promise<unknown> {
   switch (c.t) {
     case 'const':
       return c.v;
-    case 'tpl':
-      return renderTemplate(c.tpl, scope, env, at);
+    case 'tpl': {
+      if (c.tpl.kind === 'literal') return c.tpl.value;
+      if (c.tpl.kind === 'single') return piece(c.tpl.piece, scope, env, cur);
+      let out = '';
+      for (const part of c.tpl.parts) out += typeof part === 'string' ? part : stringifyPart(await piece(part, scope, env, cur));
+      return out;
+    }
     case 'arr': {
       const out: unknown[] = [];
-      for (let i = 0; i < c.items.length; i++) out.push(await renderCompiled(c.items[i], scope, env, `${at}[${i}]`));
+      for (const item of c.items) out.push(await assemble(item, scope, env, cur));
       return out;
     }
     case 'obj': {
       const out: Record<string, unknown> = {};
       for (const [k, v] of c.entries) {
-        Object.defineProperty(out, k, { value: await renderCompiled(v, scope, env, `${at}.${k}`), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k, { value: await assemble(v, scope, env, cur), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
   }
 }
 
-async function renderTemplate(tpl: Template, scope: SandboxScope, env: RenderEnv, at: string): Promise<unknown> {
-  if (tpl.kind === 'literal') return tpl.value;
-  if (tpl.kind === 'single') return evaluatePiece(tpl.piece, scope, env, at);
-  let out = '';
-  for (const part of tpl.parts) out += typeof part === 'string' ? part : stringifyPart(await evaluatePiece(part, scope, env, at));
-  return out;
-}
-
-async function evaluatePiece(p: Piece, scope: SandboxScope, env: RenderEnv, at: string): Promise<unknown> {
+async function piece(p: Piece, scope: SandboxScope, env: RenderEnv, cur: Cursor): Promise<unknown> {
   if (p.secret) return env.secrets.resolve(p.secret);
   if (p.path) {
     const v = readPath(scope as unknown as Record<string, unknown>, p.path);
     if (v !== UNDECIDED) return v === undefined ? undefined : structuredClone(v);
   }
-  try {
-    return await env.sandbox.evaluate(p.expr, scope, env.limits);
-  } catch (e) {
-    if (e instanceof StepFailure && e.type === 'user_error') throw new StepFailure('user_error', `Expression at ${at} failed: ${e.message}`);
-    throw e;
-  }
+  return cur.values[cur.next++];
 }

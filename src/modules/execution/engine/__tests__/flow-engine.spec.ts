@@ -2,13 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FlowDefinition } from '../../definition/flow-definition.js';
 import { ExecutionHooks } from '../execution-hooks.js';
 import { FlowEngine } from '../flow-engine.js';
-import { IsolateSandbox } from '../isolate-sandbox.js';
+import { SandboxPool } from '../../../sandbox/index.js';
+import { SandboxPoolAdapter } from '../sandbox-pool.adapter.js';
 import type { NodeExecutor } from '../nodes/node-executor.js';
 import { DEFAULT_NODE_EXECUTORS } from '../nodes/registry.js';
 import { StepFailure } from '../run-errors.js';
 import { engineRun, flow } from './support.js';
 
-const sandbox = new IsolateSandbox({ isolates: 1, memoryMb: 32 });
+const sandbox = new SandboxPoolAdapter(new SandboxPool({ timeoutMs: 300, memoryLimitMb: 32, hostProcesses: 1 }));
 const engine = new FlowEngine({ sandbox });
 afterAll(() => sandbox.close());
 
@@ -71,7 +72,7 @@ describe('FlowEngine: graph, expressions, node types', () => {
       ...flow([]),
       nodes: [
         { id: 'each', type: 'loop', params: { items: '{{ trigger.body.list }}', max } },
-        { id: 'sq', type: 'code', params: { code: 'return { i: loop.index, v: input * input };' } },
+        { id: 'sq', type: 'code', params: { code: 'return { v: input * input };' } },
         { id: 'sum', type: 'code', params: { code: 'return input.reduce((a, r) => a + r.v, 0);' } },
       ],
       edges: [{ from: 'trigger', to: 'each' }, { from: 'each', to: 'sq', handle: 'each' }, { from: 'each', to: 'sum', handle: 'done' }],
@@ -167,8 +168,8 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
   });
 
   it('types hostile code failures on the run', async () => {
-    for (const [code, type] of [['while (true) {}', 'timeout'], ['throw new Error("x")', 'user_error'], ['const a = []; for (;;) a.push("y".repeat(1e6));', 'memory']] as const) {
-      const out = await engine.execute(engineRun(flow([{ id: 'c', type: 'code', params: { code } }]), { limits: { sandbox: { timeoutMs: type === 'memory' ? 5000 : 200, memoryMb: 32 } } }));
+    for (const [code, type] of [['while (true) {}', 'timeout'], ['throw new Error("x")', 'user_error'], ['const a = []; for (;;) a.push(new Array(1e6).fill(Math.random()));', 'memory']] as const) {
+      const out = await engine.execute(engineRun(flow([{ id: 'c', type: 'code', params: { code } }])));
       expect(out.status).toBe('failed');
       expect(out.error).toMatchObject({ type, nodeId: 'c' });
     }

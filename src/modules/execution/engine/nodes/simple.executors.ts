@@ -13,13 +13,13 @@ export const transformExecutor: NodeExecutor = {
   },
 };
 
-/** `code`: the body of an async function run in the sandbox; it sees `input`, `trigger`, `nodes` (and `loop`). */
+/** `code`: the body of an async function run in the sandbox; it sees `input`, `trigger` and `nodes`. */
 export const codeExecutor: NodeExecutor = {
   type: 'code',
   rawParams: ['code'],
   async execute(params, ctx): Promise<NodeResult> {
     if (typeof params.code !== 'string') throw paramError(ctx.node.id, 'code must be a string');
-    const output = await ctx.sandbox.runCode(params.code, ctx.scope, { ...ctx.sandboxLimits(), signal: ctx.signal });
+    const output = await ctx.sandbox.runCode(ctx.orgId, params.code, ctx.scope, { ...ctx.sandboxLimits(), signal: ctx.signal });
     return { output };
   },
 };
