@@ -1,10 +1,11 @@
-import { ConfigError } from './core/config/app-config.js';
-import { startServer } from './app.factory.js';
+import { AppConfig, ConfigError } from './core/config/app-config.js';
 
 /** `npm start`: one process serving the API (and, in later modes, running flows). */
 async function main(): Promise<void> {
   let server;
   try {
+    AppConfig.fromEnv(); // fail fast on configuration, before loading the application graph
+    const { startServer } = await import('./app.factory.js');
     server = await startServer();
   } catch (e) {
     // One clear line; no stack trace for configuration mistakes.

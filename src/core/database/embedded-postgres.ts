@@ -20,17 +20,34 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A postmaster left behind by a killed process would hold the data directory: stop it first. */
+/** The parent pid of a process (Linux /proc), or null when unknown. */
+function parentPid(pid: number): number | null {
+  try {
+    const m = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A postmaster orphaned by a killed server (re-parented to init) would hold the data directory: stop it.
+ * One still owned by a live process (another server or CLI on the same directory) is never touched.
+ */
 async function stopStalePostmaster(dir: string, log: Logger): Promise<void> {
   const pidFile = join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0) return;
   try {
-    process.kill(pid, 'SIGINT');
+    process.kill(pid, 0);
   } catch {
     return; // not running: postgres cleans a stale pid file itself
   }
+  if (parentPid(pid) !== 1) {
+    throw new Error(`${dir} is in use by a running PostgreSQL (pid ${pid}) of another Tenantflow process; stop it or set DATABASE_URL`);
+  }
+  process.kill(pid, 'SIGINT');
   log.warn({ pid }, 'stopping a PostgreSQL left running by an earlier process');
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 100));

@@ -92,7 +92,7 @@ export class SandboxPool {
     return { ok: true, value: raw.value, console: raw.console };
   }
 
-  /** Stops every host process. Calls still running resolve as failures; new calls reject. */
+  /** Stops every host process. Calls still running and new calls reject with 'SandboxPool is closed'. */
   async close(): Promise<void> {
     this.closed = true;
     const hosts = this.hosts.splice(0, this.hosts.length, ...this.hosts.map(() => undefined));
@@ -123,9 +123,12 @@ export class SandboxPool {
       this.assertOpen();
       const host = this.hostFor(orgId);
       const call = await host.call(spec, orgId, dataJson, this.options.timeoutMs, HOST_GRACE_MS);
-      // The host died because of another call: this one is innocent, and pure, so it may run again once.
-      if (call.status === 'crashed' && !call.blame && attempt === 0 && !this.closed) {
-        continue;
+      if (call.status === 'crashed' && !call.blame) {
+        this.assertOpen(); // close() stopped the host under this call
+        // The host died because of another call: this one is innocent, and pure, so it may run again once.
+        if (attempt === 0) {
+          continue;
+        }
       }
       return toSandboxResult(call, subject, this.options);
     }

@@ -74,11 +74,51 @@ describe('memory bombs', () => {
     await expectNextRunWorks(bombPool);
   });
 
+  it('re-runs another org\u2019s call that was in flight when a bomb took the host process down', async () => {
+    const runs = new RunLog();
+    const shared = new SandboxPool({
+      hostProcesses: 1,
+      timeoutMs: BOMB_TIMEOUT_MS,
+      memoryLimitMb: BOMB_MEMORY_MB,
+      onRun: runs.onRun,
+    });
+    try {
+      await expectNextRunWorks(shared);
+      const innocent = shared.runCode({
+        orgId: 'org-innocent',
+        code: "const end = Date.now() + 600; while (Date.now() < end) {} return 'done';",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const code = "const m = new Map(); for (let i = 0; ; i++) m.set('k' + i, i);";
+      const bomb = shared.runCode({ orgId: ORG, code });
+      expect(await bomb).toMatchObject({ ok: false, error: { type: 'memory' } });
+      // No isolate id: the bomb took its host process down (a V8 catastrophic OOM), not just its isolate.
+      expect(runs.last()).toMatchObject({ orgId: ORG, outcome: 'memory', isolateId: undefined });
+      expect(await innocent).toEqual({ ok: true, value: 'done', console: [] });
+    } finally {
+      await shared.close();
+    }
+  });
+
   it('survives a fill of 2^30 elements, which V8 cannot even interrupt', async () => {
     // The fill runs inside one builtin: it ends as a timeout (host killed at the deadline) or a memory error.
     const code = 'return new Array(2 ** 30).fill(0).length;';
     await expectFailure(() => bombPool.runCode({ orgId: ORG, code }), ['timeout', 'memory'], BOMB_TIMEOUT_MS);
     await expectNextRunWorks(bombPool);
+  });
+
+  it('stops Intl objects, which the heap limit does not see, with the host memory budget', async () => {
+    // ~1 GB of RSS in 4 s under a 64 MiB heap limit when unchecked: ICU memory lives outside the V8 heap.
+    const budgetPool = new SandboxPool({ timeoutMs: BOMB_TIMEOUT_MS, memoryLimitMb: BOMB_MEMORY_MB, hostMemoryLimitMb: 256 });
+    try {
+      await expectNextRunWorks(budgetPool);
+      const code = `const a = [];
+        for (;;) a.push(new Intl.DateTimeFormat('en', { timeZone: 'UTC' }), new Intl.Collator('de'));`;
+      await expectFailure(() => budgetPool.runCode({ orgId: ORG, code }), 'memory', BOMB_TIMEOUT_MS);
+      await expectNextRunWorks(budgetPool);
+    } finally {
+      await budgetPool.close();
+    }
   });
 
   it('has no resizable, shared or wasm memory to escape the limit with', async () => {

@@ -153,6 +153,15 @@ describe('pool lifecycle', () => {
     await expect(closing.runCode({ orgId: ORG_A, code: 'return 1;' })).rejects.toThrow('closed');
   });
 
+  it('rejects a call that close() interrupted', async () => {
+    const closing = new SandboxPool();
+    await closing.runCode({ orgId: ORG_A, code: 'return 1;' });
+    const pending = closing.runCode({ orgId: ORG_A, code: 'await new Promise(() => {});' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await closing.close();
+    await expect(pending).rejects.toThrow('closed');
+  });
+
   it('rejects misuse instead of running it', async () => {
     await expect(pool.runCode({ orgId: '', code: 'return 1;' })).rejects.toThrow(TypeError);
     await expect(pool.runCode({ orgId: ORG_A, code: 'return 1;', input: 1n as never })).rejects.toThrow(TypeError);

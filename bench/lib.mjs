@@ -1,0 +1,62 @@
+// Shared bench helpers: child servers, load runs, printing.
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+
+/** Runs autocannon and returns req/s and latency percentiles (ms). */
+export async function load(opts) {
+  const r = await autocannon({ duration: DURATION, connections: 50, pipelining: 1, ...opts });
+  if (r.non2xx || r.errors) throw new Error(`${opts.url}: ${r.non2xx} non-2xx, ${r.errors} errors during the run`);
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+export function forkServer(script, args = [], env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--no-node-snapshot'] });
+    child.once('message', (m) => resolve({ port: m.port, stop: () => stop(child) }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+/** Starts the real server (`dist/src/main.js`) on a free port; resolves with its URL and first-start keys. */
+export function startTenantflow(extraEnv = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenantflow-bench-'));
+  chmodSync(dataDir, 0o711);
+  const env = {
+    ...process.env, PORT: String(20000 + Math.floor(Math.random() * 20000)), HOST: '127.0.0.1', LOG_LEVEL: 'silent',
+    TENANTFLOW_DATA_DIR: dataDir, TENANTFLOW_API_RATE_LIMIT: '1000000000', NODE_ENV: 'production', ...extraEnv,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const url = /listening on (\S+)/.exec(out)?.[1];
+      const owner = /(tfk_[A-Za-z0-9_-]+)/.exec(out)?.[1];
+      const platform = /(tfp_[A-Za-z0-9_-]+)/.exec(out)?.[1];
+      if (url && owner && platform) resolve({ url, ownerKey: owner, platformKey: platform, stop: async () => { await stop(child); rmSync(dataDir, { recursive: true, force: true }); } });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready:\n${out}`)));
+  });
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export async function api(url, key, method, path, body) {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const json = res.status === 204 ? null : await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export const ratio = (a, b) => `${((a / b) * 100).toFixed(1)}%`;
