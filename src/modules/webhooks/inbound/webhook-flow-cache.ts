@@ -12,11 +12,15 @@ const MAX_ENTRIES = 50_000;
 export class WebhookFlowCache {
   private readonly entries = new Map<string, { flow: WebhookFlowInfo | null; at: number }>();
   private readonly loading = new Map<string, Promise<WebhookFlowInfo | null>>();
+  /** Bumped by `forget`: a load that started before a change must not put its stale result back. */
+  private generation = 0;
 
   constructor(private readonly load: (flowId: string) => Promise<WebhookFlowInfo | null>) {}
 
   forget(flowId: string): void {
+    this.generation += 1;
     this.entries.delete(flowId);
+    this.loading.delete(flowId);
   }
 
   async get(flowId: string): Promise<WebhookFlowInfo | null> {
@@ -25,11 +29,14 @@ export class WebhookFlowCache {
     let pending = this.loading.get(flowId);
     if (!pending) {
       // One query per flow however many requests arrive while it is loading.
-      pending = this.load(flowId).finally(() => this.loading.delete(flowId));
+      const started = this.generation;
+      pending = this.load(flowId);
       this.loading.set(flowId, pending);
-      const flow = await pending;
+      const flow = await pending.finally(() => {
+        if (this.loading.get(flowId) === pending) this.loading.delete(flowId);
+      });
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      this.entries.set(flowId, { flow, at: Date.now() });
+      if (started === this.generation) this.entries.set(flowId, { flow, at: Date.now() });
       return flow;
     }
     return pending;
