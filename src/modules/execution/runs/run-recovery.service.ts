@@ -19,7 +19,7 @@ const OVERDUE = 'The run outlived its maximum duration without finishing';
  * Keeps runs honest across processes:
  * - each instance holds a PostgreSQL advisory lock named by its instance id on a dedicated connection for as long as
  *   it lives; unfinished runs of an instance whose lock is free belong to a dead process and are marked failed
- *   (at start and every 30 s), and runs older than the maximum duration are failed too, so none stays running;
+ *   (at start and every 30 s), and orphaned runs older than the maximum duration are failed too, so none stays running;
  * - LISTEN for cancellations (the instance executing the run aborts it) and for flow/org changes (caches drop them);
  *   the NOTIFYs for flow and org changes are sent from the domain events, in the changing transaction.
  */
@@ -86,8 +86,12 @@ export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestr
         await this.client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]);
         ended += await this.fail(`instance_id = $1`, [owner], 'node_error', LOST);
       }
+      // Live instances end their own runs; what is left are runs this process no longer executes (their final
+      // write failed) and rows that lost their owner. Orgs may allow longer runs, so only past the grace.
       const graceMs = this.config.get('TENANTFLOW_RUN_MAX_DURATION') + 60_000;
-      ended += await this.fail(`started_at < now() - make_interval(secs => $1::double precision / 1000) AND NOT (id = ANY($2::uuid[]))`, [graceMs, this.execution.activeIds()], 'timeout', OVERDUE);
+      ended += await this.fail(
+        `(instance_id IS NULL OR (instance_id = $1 AND NOT (id = ANY($2::uuid[])))) AND started_at < now() - make_interval(secs => $3::double precision / 1000)`,
+        [this.instanceId, this.execution.activeIds(), graceMs], 'timeout', OVERDUE);
       if (ended) this.log.warn({ ended }, 'ended runs left unfinished');
       return ended;
     } catch (e) {
