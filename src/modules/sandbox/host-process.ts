@@ -23,6 +23,14 @@ const STDERR_TAIL_BYTES = 4096;
 // Under Vitest this module is TypeScript source and so is the host entry beside it; built code is .js.
 const HOST_ENTRY = new URL(`./host/sandbox-host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
+// Only what shapes user-visible behaviour (Date and Intl defaults). The API process's environment holds
+// database URLs and keys: a host that some V8 bug let code escape into should not find them there.
+const HOST_ENV_KEYS = ['TZ', 'LANG', 'LC_ALL'];
+
+function hostEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(HOST_ENV_KEYS.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
+}
+
 /** One forked sandbox host process and the calls in flight on it. */
 export class HostProcess {
   private readonly child: ChildProcess;
@@ -36,6 +44,7 @@ export class HostProcess {
   constructor(config: HostConfig) {
     this.child = fork(fileURLToPath(HOST_ENTRY), [JSON.stringify(config)], {
       execArgv: ['--no-node-snapshot'],
+      env: hostEnv(),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

@@ -55,13 +55,11 @@ export class SandboxPool {
     if (typeof code !== 'string') {
       throw new TypeError('runCode: code must be a string');
     }
-    const { expressionIndex: _i, isolateId: _id, ...result } = await this.execute(
-      orgId,
-      { kind: 'code', code },
-      { input, trigger, nodes },
-      'Code',
-    );
-    return result;
+    const raw = await this.execute(orgId, { kind: 'code', code }, { input, trigger, nodes }, 'Code');
+    // Rebuilt field by field: the internal extras (isolate id) are not part of the result.
+    return raw.ok
+      ? { ok: true, value: raw.value, console: raw.console }
+      : { ok: false, error: raw.error, console: raw.console };
   }
 
   async evaluate(request: EvaluateRequest): Promise<SandboxResult> {

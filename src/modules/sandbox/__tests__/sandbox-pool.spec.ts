@@ -64,13 +64,15 @@ describe('runCode', () => {
 
 describe('isolation', () => {
   it('runs every call in a fresh context of a warm isolate', async () => {
+    // An org with no history has exactly one isolate, so both calls are sure to share it.
+    const orgId = 'org-fresh-context';
     const dirty = `globalThis.leak = 1; Object.prototype.polluted = true; JSON.stringify = () => 'x';
       console.log = () => {}; Array.prototype.map = null; return 1;`;
-    expect(await pool.runCode({ orgId: ORG_A, code: dirty })).toMatchObject({ ok: true, value: 1 });
+    expect(await pool.runCode({ orgId, code: dirty })).toMatchObject({ ok: true, value: 1 });
     const first = log.last().isolateId;
     const probe = `console.log('still here');
       return [typeof leak, ({}).polluted, JSON.stringify({ a: 1 }), [1].map((n) => n * 2)];`;
-    const result = await pool.runCode({ orgId: ORG_A, code: probe });
+    const result = await pool.runCode({ orgId, code: probe });
     expect(result).toEqual({ ok: true, value: ['undefined', null, '{"a":1}', [2]], console: ['still here'] });
     expect(log.last().isolateId).toBe(first);
   });
@@ -89,6 +91,21 @@ describe('isolation', () => {
     expect(a.size).toBeGreaterThan(0);
     expect(b.size).toBeGreaterThan(0);
     expect([...a].filter((id) => b.has(id))).toEqual([]);
+  });
+
+  it('keeps a busy org within maxIsolatesPerOrg warm isolates', async () => {
+    const runs = new RunLog();
+    const busy = new SandboxPool({ maxIsolatesPerOrg: 3, onRun: runs.onRun });
+    try {
+      for (let i = 0; i < 30; i++) {
+        await busy.runCode({ orgId: ORG_A, code: 'return 1;' });
+      }
+      const code = 'await null; return 1;';
+      await Promise.all(Array.from({ length: 12 }, () => busy.runCode({ orgId: ORG_A, code })));
+      expect(runs.isolatesOf(ORG_A).size).toBeLessThanOrEqual(3);
+    } finally {
+      await busy.close();
+    }
   });
 
   it('queues an org\u2019s calls beyond maxIsolatesPerOrg, on its one isolate', async () => {

@@ -118,7 +118,7 @@ function readErrorBody(body: string, consoleJson: string): JobRun {
   }
   const message = typeof parsed.message === 'string' ? parsed.message.slice(0, MAX_MESSAGE) : 'Unknown error';
   const expressionIndex = typeof parsed.index === 'number' ? parsed.index : undefined;
-  // A refused ArrayBuffer allocation leaves the isolate at its limit: report memory and replace the isolate.
+  // An allocation refused for its size (see bootstrap-source.ts) leaves the isolate at its limit: replace it.
   const type = parsed.type === 'memory' ? 'memory' : 'user_error';
   return { outcome: { kind: 'error', type, message, expressionIndex, consoleJson }, healthy: type !== 'memory' };
 }
