@@ -11,7 +11,7 @@ export class Runs1764500000000 implements MigrationInterface {
         id uuid PRIMARY KEY,
         org_id uuid NOT NULL REFERENCES organization(id) ON DELETE CASCADE,
         project_id uuid NOT NULL,
-        flow_id uuid NOT NULL,
+        flow_id uuid NOT NULL REFERENCES flow(id) ON DELETE CASCADE,
         flow_version integer,
         trigger_type text NOT NULL,
         status text NOT NULL,
