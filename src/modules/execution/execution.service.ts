@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig } from '../../core/config/app-config.js';
-import { uuidv7 } from '../../core/crypto/tokens.js';
+import { fastUuidv7 as uuidv7 } from './runs/ids.js';
 import { Database } from '../../core/database/database.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
 import { LOGGER } from '../../core/logging/logger.js';

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { uuidv7 } from '../../../core/crypto/tokens.js';
+import { fastUuidv7 as uuidv7 } from './ids.js';
 import type { RunError } from '../engine/run-errors.js';
 import type { FinalRunStatus, StepRecord } from '../engine/run-types.js';
 import { RunEntity, StepRunEntity } from './run.entity.js';
