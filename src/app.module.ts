@@ -1,11 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreDeps } from './core/core.module.js';
 import { AuthorizationModule } from './modules/authorization/index.js';
+import { ExecutionModule } from './modules/execution/index.js';
 import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
 import { SsoModule } from './modules/identity/sso/index.js';
 import { TenancyModule } from './modules/tenancy/index.js';
+import { WebhooksModule } from './modules/webhooks/index.js';
 
 /** Imports feature modules only. */
 @Module({})
@@ -13,7 +15,10 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, SsoModule, FlowsModule],
+      imports: [
+        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, SsoModule, FlowsModule,
+        ExecutionModule, WebhooksModule,
+      ],
     };
   }
 }

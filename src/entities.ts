@@ -1,3 +1,4 @@
+import { RunEntity, StepRunEntity } from './modules/execution/index.js';
 import { FlowEntity, FlowShareEntity, FlowVersionEntity } from './modules/flows/index.js';
 import {
   ApiKeyEntity, CustomRoleEntity, PlatformKeyEntity, ProjectMemberEntity, SessionEntity, UserEntity,
@@ -8,5 +9,5 @@ import { OrganizationEntity, ProjectEntity } from './modules/tenancy/index.js';
 /** Every TypeORM entity, passed as classes so dist, Vitest and the CLI share one list. */
 export const ENTITIES = [
   OrganizationEntity, ProjectEntity, UserEntity, ApiKeyEntity, PlatformKeyEntity, SessionEntity, CustomRoleEntity, ProjectMemberEntity,
-  FlowEntity, FlowVersionEntity, FlowShareEntity, SsoConfigEntity, SsoIdentityEntity,
+  FlowEntity, FlowVersionEntity, FlowShareEntity, SsoConfigEntity, SsoIdentityEntity, RunEntity, StepRunEntity,
 ];

@@ -1,0 +1,157 @@
+// Webhook data-plane benchmark (issue 7): a published flow `webhook → transform (expression) → code → respond`,
+// waited on synchronously, against a bare Node `http` server doing the same work, at 10 and 50 connections; then
+// expression evaluations per second and code-node latency (cold and warm) through the engine, next to the same
+// JavaScript run natively. Uses the BUILT app: `npm run build && node --no-node-snapshot bench/webhook.mjs`.
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { api, DURATION, forkServer, ratio, startTenantflow } from './lib.mjs';
+
+const FLOW = {
+  schemaVersion: 1,
+  trigger: { type: 'webhook', settings: { auth: { mode: 'none' }, respond: 'wait' } },
+  nodes: [
+    { id: 'sum', type: 'transform', params: { fields: { total: '{{ trigger.body.a + trigger.body.b }}' } } },
+    { id: 'double', type: 'code', params: { code: 'return { doubled: input.total * 2 };' } },
+    { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.double.output }}' } },
+  ],
+  edges: [{ from: 'trigger', to: 'sum' }, { from: 'sum', to: 'double' }, { from: 'double', to: 'reply' }],
+};
+const BODY = JSON.stringify({ a: 2, b: 3 });
+// The same path with no sandbox call (a plain path is read on the host): what the data plane costs by itself.
+const FLOW_NO_SANDBOX = {
+  schemaVersion: 1,
+  trigger: FLOW.trigger,
+  nodes: [{ id: 'reply', type: 'respond', params: { status: 200, body: { doubled: '{{ trigger.body.a }}' } } }],
+  edges: [{ from: 'trigger', to: 'reply' }],
+};
+
+async function post(url, connections) {
+  const r = await autocannon({ url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, duration: DURATION, connections });
+  const ok = r.non2xx === 0 && r.errors === 0 && r.timeouts === 0;
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, ok };
+}
+
+async function publishFlow(tf, definition, expected) {
+  const project = await api(tf.url, tf.ownerKey, 'POST', '/api/v1/projects', { name: `bench-${Date.now()}` });
+  const flow = await api(tf.url, tf.ownerKey, 'POST', `/api/v1/projects/${project.id}/flows`, { name: 'webhook bench' });
+  const draft = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, { headers: { authorization: `Bearer ${tf.ownerKey}` } });
+  const put = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, {
+    method: 'PUT', headers: { authorization: `Bearer ${tf.ownerKey}`, 'content-type': 'application/json', 'if-match': draft.headers.get('etag') }, body: JSON.stringify({ definition }),
+  });
+  if (!put.ok) throw new Error(`saving the draft answered ${put.status}: ${await put.text()}`);
+  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/publish`, {});
+  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/enable`);
+  const check = await fetch(`${tf.url}/hooks/${flow.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+  const answer = await check.json();
+  if (answer.doubled !== expected) throw new Error(`the webhook answered ${check.status} ${JSON.stringify(answer)}`);
+  return flow.id;
+}
+
+/** (a) Throughput and latency of the webhook path vs the bare baseline, at 10 and 50 connections. */
+async function webhookThroughput(databaseUrl) {
+  const base = await forkServer('bench/baseline-webhook.mjs');
+  const tf = await startTenantflow(databaseUrl ? { DATABASE_URL: databaseUrl } : {});
+  try {
+    const flowId = await publishFlow(tf, FLOW, 10);
+    const plainId = await publishFlow(tf, FLOW_NO_SANDBOX, 2);
+    const out = {};
+    for (const connections of [10, 50]) {
+      const bare = await post(`http://127.0.0.1:${base.port}/`, connections);
+      const hook = await post(`${tf.url}/hooks/${flowId}`, connections);
+      const plain = await post(`${tf.url}/hooks/${plainId}`, connections);
+      out[`${connections} connections`] = { bare, webhook: hook, ratio: ratio(hook.rps, bare.rps), webhookWithoutSandbox: plain, ratioWithoutSandbox: ratio(plain.rps, bare.rps) };
+    }
+    return out;
+  } finally {
+    await tf.stop();
+    await base.stop();
+  }
+}
+
+async function rate(fn, seconds, lanes) {
+  const until = performance.now() + seconds * 1000;
+  let n = 0;
+  await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
+    while (performance.now() < until) n += await fn(lane);
+  }));
+  return Math.round(n / seconds);
+}
+
+function percentiles(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (p) => Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+  return { p50: at(50), p99: at(99) };
+}
+
+/** (b) expressions per second and (c) code-node latency, through the engine (FlowEngine + the sandbox pool). */
+async function engineFigures() {
+  const dist = (p) => pathToFileURL(new URL(`../dist/src/modules/${p}`, import.meta.url).pathname).href;
+  const { FlowEngine, SandboxPoolAdapter } = await import(dist('execution/index.js'));
+  const { SandboxPool } = await import(dist('sandbox/index.js'));
+  const { DEFAULT_RUN_LIMITS } = await import(dist('execution/engine/run-types.js'));
+  const sandbox = new SandboxPoolAdapter(new SandboxPool({ maxIsolatesPerOrg: 4 }));
+  const engine = new FlowEngine({ sandbox });
+  const fields = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, `{{ trigger.body.a * ${i} + trigger.body.b }}`]));
+  const def = (nodes) => ({ schemaVersion: 1, trigger: { type: 'manual' }, nodes, edges: nodes.map((n, i) => ({ from: i ? nodes[i - 1].id : 'trigger', to: n.id })) });
+  const exprFlow = def([{ id: 't', type: 'transform', params: { fields } }]);
+  const codeFlow = def([{ id: 'c', type: 'code', params: { code: 'return { doubled: (input.body.a + input.body.b) * 2 };' } }]);
+  const run = (definition, orgId) => engine.execute({
+    runId: 'bench', orgId, flowId: 'bench', version: 1, definition, limits: DEFAULT_RUN_LIMITS,
+    trigger: { type: 'webhook', body: { a: 2, b: 3 }, headers: {}, query: {}, method: 'POST' },
+  });
+  try {
+    for (let i = 0; i < 20; i++) await run(exprFlow, '00000000-0000-7000-8000-00000000000a');
+    const expressionsPerSecond = await rate(async (lane) => ((await run(exprFlow, `00000000-0000-7000-8000-00000000000${lane}`)).status === 'succeeded' ? 10 : 0), DURATION, 4);
+    const cold = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      await run(codeFlow, `00000000-0000-7000-8001-${String(i).padStart(12, '0')}`);
+      cold.push(performance.now() - t0);
+    }
+    const warm = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await run(codeFlow, '00000000-0000-7000-8000-00000000000a');
+      warm.push(performance.now() - t0);
+    }
+    const native = nativeFigures(fields);
+    return {
+      expressionsPerSecond, nativeExpressionsPerSecond: native.expressionsPerSecond,
+      codeNodeColdMs: percentiles(cold), codeNodeWarmMs: percentiles(warm), nativeCodeMs: native.codeMs,
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** The same work as plain JavaScript in this process (what the sandbox costs on top). */
+function nativeFigures(fields) {
+  const fns = Object.values(fields).map((tpl) => new Function('trigger', `return (${tpl.slice(2, -2)});`));
+  const trigger = { body: { a: 2, b: 3 } };
+  let n = 0;
+  const until = performance.now() + 1000;
+  while (performance.now() < until) for (const fn of fns) { fn(trigger); n++; }
+  const code = new Function('input', 'return { doubled: (input.body.a + input.body.b) * 2 };');
+  const t0 = performance.now();
+  for (let i = 0; i < 10000; i++) code(trigger);
+  return { expressionsPerSecond: n, codeMs: Math.round(((performance.now() - t0) / 10000) * 1e6) / 1e6 };
+}
+
+/** `npm run bench` section: returns (and prints) the webhook figures. */
+export async function benchWebhook({ databaseUrl } = {}) {
+  const webhook = await webhookThroughput(databaseUrl);
+  const engine = await engineFigures();
+  const at50 = webhook['50 connections'];
+  return {
+    webhook, engine,
+    targets: {
+      'webhook req/s ≥ 20% of bare at 50 connections': `${at50.ratio} → ${at50.webhook.rps / at50.bare.rps >= 0.2 ? 'met' : 'NOT met'}`,
+      'webhook p99 < 50 ms at 50 connections': `${at50.webhook.p99} ms → ${at50.webhook.p99 < 50 ? 'met' : 'NOT met'}`,
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await benchWebhook({ databaseUrl: process.env.DATABASE_URL }), null, 2));
+}

@@ -1,0 +1,18 @@
+/**
+ * The flow definition types the engine consumes, from the flows module (schemaVersion 1). Everything in execution
+ * imports them from here, so a change of their home is a one-file change.
+ */
+export {
+  TRIGGER_NODE_ID as TRIGGER_ID,
+  parseSecretReference,
+  type EdgeDefinition,
+  type FlowDefinition,
+  type JsonValue,
+  type NodeDefinition,
+  type NodeRetry as NodeRetrySettings,
+  type ScheduleSettings as ScheduleTriggerSettings,
+  type TriggerDefinition,
+  type WebhookAuth as WebhookAuthSettings,
+  type WebhookHandshake as WebhookHandshakeSettings,
+  type WebhookSettings as WebhookTriggerSettings,
+} from '../../flows/index.js';

@@ -1,0 +1,37 @@
+import type { SandboxData, SandboxPool, SandboxResult } from '../../sandbox/index.js';
+import { StepFailure } from './run-errors.js';
+import type { SandboxScope, ScriptSandbox } from './sandbox.port.js';
+
+function unwrap<T>(r: SandboxResult<T>): T {
+  if (r.ok) return r.value;
+  throw new StepFailure(r.error.type, r.error.message);
+}
+
+/** Misuse rejections of the pool (data that is not JSON, a host that cannot start) fail the node. */
+function misuse(e: unknown): never {
+  if (e instanceof StepFailure) throw e;
+  throw new StepFailure('node_error', `The sandbox could not run the script: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500));
+}
+
+/**
+ * The engine's sandbox port on the sandbox module's pool (isolates in separate host processes, a fresh context
+ * per call, limits from the pool's configuration). Per-call limits shorter than the pool's are enforced by the
+ * engine's attempt timer; cancellation lets the call finish within the pool's limit in the background.
+ */
+export class SandboxPoolAdapter implements ScriptSandbox {
+  constructor(private readonly pool: SandboxPool) {}
+
+  async evaluateAll(orgId: string, expressions: string[], scope: SandboxScope): Promise<unknown[]> {
+    const r = await this.pool.evaluateAll({ orgId, expressions, context: scope as SandboxData }).catch(misuse);
+    return unwrap(r);
+  }
+
+  async runCode(orgId: string, code: string, scope: SandboxScope): Promise<unknown> {
+    const r = await this.pool.runCode({ orgId, code, ...(scope as SandboxData) }).catch(misuse);
+    return unwrap(r);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

@@ -1,0 +1,41 @@
+import type { Database } from '../../../core/database/database.js';
+
+export interface OrgRuntimeInfo {
+  active: boolean;
+  egressAllowlist: string[];
+  /** Per-org overrides of the server's run limits (organization.settings.runLimits). */
+  limits: { maxConcurrent?: number; maxSteps?: number; maxDurationMs?: number };
+}
+
+const TTL_MS = 5000;
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+
+/**
+ * Organization facts runs need (status, egress allowlist, limit overrides), cached briefly per org. A pre-tenant
+ * lookup on the system pool: webhooks must know whether the org is active before anything else.
+ */
+export class OrgRuntimeCache {
+  private readonly cache = new Map<string, { info: OrgRuntimeInfo | null; at: number }>();
+
+  constructor(private readonly db: Database) {}
+
+  forget(orgId: string): void {
+    this.cache.delete(orgId);
+  }
+
+  async get(orgId: string): Promise<OrgRuntimeInfo | null> {
+    const hit = this.cache.get(orgId);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.info;
+    const rows: { status: string; settings: Record<string, unknown> | null }[] = await this.db.system.query(
+      `SELECT status, settings FROM organization WHERE id = $1`, [orgId]);
+    const r = rows[0];
+    const settings = r?.settings ?? {};
+    const allow = Array.isArray(settings.egressAllowlist) ? settings.egressAllowlist.filter((x): x is string => typeof x === 'string') : [];
+    const rl = (settings.runLimits ?? {}) as Record<string, unknown>;
+    const info = r ? { active: r.status === 'active', egressAllowlist: allow, limits: { maxConcurrent: num(rl.maxConcurrent), maxSteps: num(rl.maxSteps), maxDurationMs: num(rl.maxDurationMs) } } : null;
+    if (this.cache.size > 100_000) this.cache.clear();
+    this.cache.set(orgId, { info, at: Date.now() });
+    return info;
+  }
+}

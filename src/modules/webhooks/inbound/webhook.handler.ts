@@ -1,0 +1,175 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../../../core/config/app-config.js';
+import { RequestContextStore } from '../../../core/context/request-context.js';
+import type { Metrics } from '../../../core/metrics/metrics.js';
+import { ExecutionException, type ExecutionService, type RespondOutput, type RunOutcome, type WebhookFlowInfo } from '../../execution/index.js';
+import type { WebhookSettings } from '../../flows/index.js';
+import { checkHandshake, verifyWebhookAuth, type WebhookRequestView } from './auth/verify-webhook-auth.js';
+import type { ReplayCache } from './auth/replay-cache.js';
+import type { WebhookFlowCache } from './webhook-flow-cache.js';
+import { BodyTooLarge, MalformedBody, parseBody, parseQuery, readRawBody, sendJson, sendProblem, sendResponded, setBaseHeaders } from './webhook-http.js';
+import { RateLimited, WebhookRateLimits } from './webhook-rate-limits.js';
+import { secretValueReader } from './webhook-secrets.js';
+
+export const HOOK_PATH = /^\/hooks\/([0-9a-fA-F-]{36})\/?$/;
+const HIDDEN_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface WebhookHandlerDeps {
+  config: AppConfig;
+  log: Logger;
+  metrics: Metrics;
+  execution: ExecutionService;
+  flows: WebhookFlowCache;
+  replay: ReplayCache;
+}
+
+class Answered extends Error {}
+
+/**
+ * `/hooks/:flowId`, the data plane: a lean handler on the raw Node request (no Express), reusing the execution
+ * service (org slots, limits, hooks), the flow cache and the auth verifiers. Unknown, disabled, unpublished or
+ * non-webhook flows, and suspended orgs, all answer the same 404.
+ */
+export class WebhookHandler {
+  private readonly rateLimits = new WebhookRateLimits();
+
+  constructor(private readonly d: WebhookHandlerDeps) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    const started = process.hrtime.bigint();
+    setBaseHeaders(res, requestId, this.d.config.isProduction);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.d.metrics.observeRequest(req.method ?? 'GET', '/hooks/:flowId', res.statusCode, seconds);
+      if (this.d.log.isLevelEnabled('info')) RequestContextStore.run({ requestId }, () => this.d.log.info({ method: req.method, route: '/hooks/:flowId', status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request'));
+    });
+    RequestContextStore.run({ requestId, ip: req.socket.remoteAddress, userAgent: req.headers['user-agent'] }, () => {
+      this.serve(req, res).catch((e: unknown) => this.fail(res, e));
+    });
+  }
+
+  private fail(res: ServerResponse, e: unknown): void {
+    if (res.headersSent) return void res.end();
+    if (e instanceof Answered || e instanceof RateLimited) return;
+    if (e instanceof ExecutionException) return sendProblem(res, e.status, e.code, e.message, {}, e.extra.headers ?? {});
+    this.d.log.error({ err: e instanceof Error ? e.message : String(e) }, 'webhook request failed');
+    sendProblem(res, 500, 'internal_error', 'Internal server error');
+  }
+
+  private notFound(res: ServerResponse): never {
+    sendProblem(res, 404, 'not_found', 'Not found');
+    throw new Answered();
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const [path, search = ''] = (req.url ?? '').split('?', 2);
+    const m = HOOK_PATH.exec(path);
+    const method = (req.method ?? '').toUpperCase();
+    if (!m || !['GET', 'POST', 'PUT'].includes(method)) this.notFound(res);
+    const flowId = m![1].toLowerCase();
+    const flow = await this.d.flows.get(flowId);
+    const settings = webhookSettings(flow);
+    if (!flow || !settings || !(settings.methods ?? ['POST']).includes(method as 'POST')) this.notFound(res);
+    const org = await this.d.execution.orgs.get(flow!.orgId);
+    if (!org?.active) this.notFound(res);
+    await this.rateLimits.consume(res, flowId, settings!.rateLimit);
+    const view = await this.readRequest(req, res, method, search);
+    const secrets = secretValueReader();
+    await this.authenticate(res, flowId, settings!, view, secrets.read);
+    const wait = view.query.wait === 'true' ? true : view.query.wait === 'false' ? false : settings!.respond === 'wait';
+    await this.run(res, flow!, settings!, view, wait, secrets.values);
+  }
+
+  private async readRequest(req: IncomingMessage, res: ServerResponse, method: string, search: string): Promise<WebhookRequestView> {
+    let rawBody: Buffer;
+    try {
+      rawBody = await readRawBody(req, this.d.config.get('TENANTFLOW_BODY_LIMIT'));
+    } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        res.setHeader('connection', 'close');
+        sendProblem(res, 413, 'payload_too_large', 'The request body exceeds the size limit');
+        throw new Answered();
+      }
+      throw e;
+    }
+    let body: unknown;
+    try {
+      body = parseBody(rawBody, req.headers['content-type']);
+    } catch (e) {
+      if (!(e instanceof MalformedBody)) throw e;
+      sendProblem(res, 400, 'malformed_json', 'The request body is not valid JSON');
+      throw new Answered();
+    }
+    return { method, headers: req.headers, rawBody, query: parseQuery(search), body };
+  }
+
+  private async authenticate(res: ServerResponse, flowId: string, s: WebhookSettings, view: WebhookRequestView, secretValue: (v: string) => Promise<string>): Promise<void> {
+    const unauthenticated = (): never => {
+      sendProblem(res, 401, 'unauthenticated', 'The webhook request is not authenticated');
+      throw new Answered();
+    };
+    const hs = await checkHandshake(s.handshake, view, { secretValue });
+    if (hs.kind === 'refused') unauthenticated();
+    const verdict = hs.kind === 'answer' && hs.authenticated ? { ok: true as const } : await verifyWebhookAuth(s.auth, view, { secretValue, replay: this.d.replay, scope: flowId });
+    if (!verdict.ok) {
+      this.d.log.info({ flowId, reason: verdict.reason }, 'webhook request refused');
+      unauthenticated();
+    }
+    if (hs.kind === 'answer') {
+      // A provider's verification challenge: answered, no run.
+      sendResponded(res, { status: 200, headers: {}, body: hs.challenge });
+      throw new Answered();
+    }
+  }
+
+  private async run(res: ServerResponse, flow: WebhookFlowInfo, s: WebhookSettings, view: WebhookRequestView, wait: boolean, knownSecrets: string[]): Promise<void> {
+    const headers = visibleHeaders(view.headers, s);
+    const trigger = { type: 'webhook' as const, body: view.body, headers, query: view.query, method: view.method };
+    const runnable = { ...flow, version: flow.version!, definition: flow.definition! };
+    const base = { flow: runnable, trigger, triggerType: 'webhook' as const, storedInput: { method: view.method, query: view.query, headers, body: view.body }, knownSecrets };
+    if (!wait) {
+      const started = await this.d.execution.start({ ...base, durable: true });
+      return sendJson(res, 202, { runId: started.runId });
+    }
+    let onRespond!: (r: RespondOutput) => void;
+    const responded = new Promise<RespondOutput>((resolve) => (onRespond = resolve));
+    const started = await this.d.execution.start({ ...base, durable: false, onRespond: (r) => onRespond(r) });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), s.waitTimeoutMs ?? this.d.config.get('TENANTFLOW_WEBHOOK_WAIT_TIMEOUT'))));
+    const first = await Promise.race([responded.then((r) => ({ r })), started.done.then((o) => ({ o })), timedOut]).finally(() => clearTimeout(timer));
+    if (first === 'timeout') return sendProblem(res, 504, 'run_still_running', 'The run has not finished yet', { runId: started.runId });
+    if ('r' in first) return sendResponded(res, first.r);
+    answerOutcome(res, started.runId, first.o);
+  }
+}
+
+function answerOutcome(res: ServerResponse, runId: string, o: RunOutcome): void {
+  if (o.response) return sendResponded(res, o.response);
+  if (o.status === 'succeeded') return sendJson(res, 200, { runId, status: o.status, output: o.output ?? null });
+  const error = o.error ?? { type: 'node_error', message: o.status === 'cancelled' ? 'The run was cancelled' : 'The run failed' };
+  sendProblem(res, 502, 'run_failed', 'The run failed', { runId, status: o.status, error: { type: error.type, message: error.message } });
+}
+
+function webhookSettings(flow: WebhookFlowInfo | null): WebhookSettings | null {
+  if (!flow || !flow.enabled || flow.version === null || !flow.definition) return null;
+  const t = flow.definition.trigger;
+  if (t.type !== 'webhook' || !t.settings || typeof t.settings !== 'object') return null;
+  const s = t.settings as unknown as WebhookSettings;
+  return s.auth && typeof s.auth === 'object' ? s : null;
+}
+
+/** Headers flows see and runs store: credentials and cookies are never among them. */
+function visibleHeaders(h: IncomingMessage['headers'], s: WebhookSettings): Record<string, string> {
+  const hidden = s.auth.mode === 'header' ? s.auth.name.toLowerCase() : undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || HIDDEN_HEADERS.has(k) || k === hidden) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AppConfig } from '../../core/config/app-config.js';
+import { LOGGER } from '../../core/logging/logger.js';
+import { Metrics } from '../../core/metrics/metrics.js';
+import { RedisHolder } from '../../core/redis/redis.js';
+import { ExecutionModule, ExecutionService, FLOW_SOURCE, FLOWS_CHANNEL, RunRecoveryService, type FlowSource } from '../execution/index.js';
+import { MemoryReplayCache, RedisReplayCache } from './inbound/auth/replay-cache.js';
+import { WebhookFlowCache } from './inbound/webhook-flow-cache.js';
+import { WebhookHandler } from './inbound/webhook.handler.js';
+import { WebhooksController } from './inbound/webhooks.controller.js';
+
+/**
+ * Webhook triggers. `/hooks/*` is served by a lean handler placed in front of Express on the same server (the data
+ * plane: Express costs about 4× per request); the controller only documents the route in OpenAPI.
+ */
+@Module({
+  imports: [ExecutionModule],
+  controllers: [WebhooksController],
+})
+export class WebhooksModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+    private readonly redis: RedisHolder,
+    private readonly execution: ExecutionService,
+    private readonly recovery: RunRecoveryService,
+    @Inject(FLOW_SOURCE) private readonly flows: FlowSource,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const cache = new WebhookFlowCache((id) => this.flows.findPublishedForWebhook(id));
+    this.recovery.subscribe(FLOWS_CHANNEL, (flowId) => cache.forget(flowId));
+    const replay = this.redis.client ? new RedisReplayCache(this.redis.client) : new MemoryReplayCache();
+    const handler = new WebhookHandler({ config: this.config, log: this.log, metrics: this.metrics, execution: this.execution, flows: cache, replay });
+    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    const others = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url?.startsWith('/hooks/')) handler.handle(req, res);
+      else for (const l of others) l.call(server, req, res);
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunRecoveryService } from '../../src/modules/execution/index.js';
+import { uuidv7 } from '../../src/core/crypto/tokens.js';
+import { createKey, exampleDefinition } from '../utils/flow-helpers.js';
+import { finishedRun, hookFlow, listRuns, publishedFlow, republish } from '../utils/run-helpers.js';
+import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
+
+const busy = (ms: number, value: string) => `const end = Date.now() + ${ms}; while (Date.now() < end) {} return "${value}";`;
+
+describe('runs: manual runs, history, cancellation, versions, recovery', () => {
+  let t: TestApp;
+  let a: TestOrg;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    a = await t.createOrg();
+  });
+  afterAll(() => t.close());
+
+  it('runs manually with wait, honours Idempotency-Key, and lists runs newest first', async () => {
+    const def = { ...exampleDefinition(), trigger: { type: 'manual' }, nodes: [{ id: 'c', type: 'code', params: { code: 'return { got: trigger.input.n * 3 };' } }], edges: [{ from: 'trigger', to: 'c' }] };
+    const flowId = await publishedFlow(t, a.ownerKey, def);
+    const run = (body: object, key?: string) => {
+      const r = t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey));
+      return (key ? r.set('Idempotency-Key', key) : r).send(body);
+    };
+    const first = await run({ input: { n: 2 }, wait: true }).expect(201);
+    expect(first.body).toMatchObject({ status: 'succeeded', output: { got: 6 } });
+    const again = await run({ input: { n: 2 }, wait: true }, 'k-1').expect(201);
+    const repeat = await run({ input: { n: 2 }, wait: true }, 'k-1').expect(201);
+    expect(repeat.body.runId).toBe(again.body.runId);
+    expect((await run({ input: { n: 9 } }, 'k-1').expect(422)).body.code).toBe('idempotency_key_reused');
+    const runs = await listRuns(t, a.ownerKey, flowId);
+    expect(runs.map((r) => r.id)).toEqual([again.body.runId, first.body.runId]);
+    const detail = await finishedRun(t, a.ownerKey, first.body.runId);
+    expect(detail).toMatchObject({ status: 'succeeded', version: 1, trigger: 'manual', input: { input: { n: 2 } } });
+  });
+
+  it('runs the draft for editors; viewers may not run; other orgs see 404', async () => {
+    const flowId = await publishedFlow(t, a.ownerKey, exampleDefinition());
+    const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ version: 'draft', input: {}, wait: true }).expect(201);
+    expect((await finishedRun(t, a.ownerKey, res.body.runId)).version).toBe('draft');
+    const viewer = await createKey(t, a.id, 'viewer');
+    await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(viewer)).send({}).expect(403);
+    expect((await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(viewer)).expect(200)).body.id).toBe(res.body.runId);
+    const b = await t.createOrg();
+    await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(b.ownerKey)).expect(404);
+    await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(b.ownerKey)).send({}).expect(404);
+    await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(b.ownerKey)).expect(404);
+    expect((await t.http().get(`/api/v1/flows/${flowId}/runs`).set(bearer(b.ownerKey)).expect(200)).body.items).toEqual([]);
+  });
+
+  it('cancels a running run', async () => {
+    const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'slow', type: 'code', params: { code: busy(4000, 'done'), timeoutMs: 10_000 } }]));
+    const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ input: {} }).expect(201);
+    await new Promise((r) => setTimeout(r, 200));
+    const cancelled = await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).expect(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).expect(409);
+  });
+
+  it('pins a run to its version: publishing version 2 while version 1 runs does not change it', async () => {
+    const v1 = hookFlow([{ id: 'c', type: 'code', params: { code: busy(700, 'v1') } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
+    const v2 = hookFlow([{ id: 'c', type: 'code', params: { code: 'return "v2";' } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
+    const flowId = await publishedFlow(t, a.ownerKey, v1);
+    const inFlight = t.http().post(`/hooks/${flowId}`).send({}).then((r) => r);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await republish(t, a.ownerKey, flowId, v2)).toBe(2);
+    const first = await inFlight;
+    expect(first.status).toBe(200);
+    expect(first.text).toBe('v1');
+    const second = await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
+    expect(second.text).toBe('v2');
+    const runs = await listRuns(t, a.ownerKey, flowId);
+    expect(runs.map((r) => r.version)).toEqual([2, 1]);
+  });
+
+  it('marks runs of a dead process failed at recovery, and leaves live ones', async () => {
+    const flowId = await publishedFlow(t, a.ownerKey, exampleDefinition());
+    const dead = uuidv7();
+    const projectId = (await t.http().get(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).expect(200)).body.projectId;
+    await t.server.deps.db.system.query(
+      `INSERT INTO run (id, org_id, project_id, flow_id, flow_version, trigger_type, status, instance_id, started_at) VALUES ($1, $2, $3, $4, 1, 'manual', 'running', 'crashed-instance', now())`,
+      [dead, a.id, projectId, flowId],
+    );
+    expect(await t.server.app.get(RunRecoveryService).recover()).toBeGreaterThanOrEqual(1);
+    const run = await finishedRun(t, a.ownerKey, dead);
+    expect(run.status).toBe('failed');
+    expect(run.error.message).toContain('server stopped');
+  });
+});
