@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreDeps } from './core/core.module.js';
+import { AuditModule } from './modules/audit/index.js';
 import { AuthorizationModule } from './modules/authorization/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
@@ -11,7 +12,7 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule],
+      imports: [CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, AuditModule],
     };
   }
 }
