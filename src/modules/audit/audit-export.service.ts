@@ -9,7 +9,7 @@ import { toAuditDto } from './audit-mapper.js';
 import { auditConditions } from './audit-sql.js';
 import type { AuditExportQueryDto } from './dto/audit-query.dto.js';
 
-const BATCH = 2000;
+const BATCH = 1000;
 
 /** Waits until the socket takes more data (or goes away). */
 function drained(res: Response): Promise<void> {
