@@ -26,7 +26,7 @@ describe('audit API: query, export, settings, isolation', () => {
     const items: Record<string, any>[] = [];
     let cursor: string | null = null;
     do {
-      const res = await get(`/api/v1/audit-events?limit=3${query}${cursor ? `&cursor=${cursor}` : ''}`, key).expect(200);
+      const res: { body: { items: Record<string, any>[]; nextCursor: string | null } } = await get(`/api/v1/audit-events?limit=3${query}${cursor ? `&cursor=${cursor}` : ''}`, key).expect(200);
       items.push(...res.body.items);
       cursor = res.body.nextCursor;
     } while (cursor);
@@ -110,6 +110,12 @@ describe('audit API: query, export, settings, isolation', () => {
     expect((await all()).some((e) => e.action === 'platform_key.created')).toBe(false);
     const { rows } = await owner.query(`SELECT org_id, actor_type FROM audit_event WHERE action = 'platform_key.created'`);
     expect(rows).toEqual([{ org_id: '00000000-0000-0000-0000-000000000000', actor_type: 'system' }]);
+    // The platform operator reads and verifies the platform chain; org keys cannot.
+    const platform = await get('/api/v1/platform/audit-events?action=platform_key.created', t.platformKey).expect(200);
+    expect(platform.body.items.map((e: { orgId: string | null; resourceId: string }) => [e.orgId, e.resourceId])).toEqual([[null, 'pk1']]);
+    expect((await get('/api/v1/platform/audit-events/verify', t.platformKey).expect(200)).body).toMatchObject({ ok: true });
+    await get('/api/v1/platform/audit-events').expect(403);
+    await get('/api/v1/audit-events', t.platformKey).expect(403);
   });
 
   it('refuses the audit routes to roles without audit access, recording the denial', async () => {

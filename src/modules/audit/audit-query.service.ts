@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Database } from '../../core/database/database.js';
 import type { Page } from '../../core/http/pagination.js';
 import { AUDIT_COLUMNS, type AuditRow } from './audit-entry.js';
+import { PLATFORM_ORG_ID } from './audit-hash.js';
 import { toAuditDto } from './audit-mapper.js';
 import { auditConditions, decodeSeqCursor, encodeSeqCursor } from './audit-sql.js';
 import { badCursor } from './audit.exception.js';
@@ -14,6 +16,15 @@ export class AuditQueryService {
   constructor(private readonly db: Database) {}
 
   list(orgId: string, q: AuditQueryDto): Promise<Page<AuditEventResponseDto>> {
+    return this.page(orgId, q, (fn) => this.db.withOrg(orgId, fn));
+  }
+
+  /** The platform chain, on the system pool (no tenant can see it). */
+  listPlatform(q: AuditQueryDto): Promise<Page<AuditEventResponseDto>> {
+    return this.page(PLATFORM_ORG_ID, q, (fn) => this.db.withSystem(fn));
+  }
+
+  private page(orgId: string, q: AuditQueryDto, run: <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>): Promise<Page<AuditEventResponseDto>> {
     const limit = q.limit ?? 50;
     const before = decodeSeqCursor(q.cursor);
     if (before === null) throw badCursor();
@@ -25,7 +36,7 @@ export class AuditQueryService {
     }
     params.push(limit + 1);
     const sql = `SELECT ${AUDIT_COLUMNS} FROM audit_event WHERE ${cond.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`;
-    return this.db.withOrg(orgId, async (em) => {
+    return run(async (em) => {
       const rows = (await em.query(sql, params)) as AuditRow[];
       const more = rows.length > limit;
       const items = more ? rows.slice(0, limit) : rows;

@@ -105,3 +105,9 @@ export function describeVerification(v: AuditVerification): string {
   lines.push(v.ok ? `Audit log verified: ${v.checked} entries in ${v.chains.length} chains.` : 'Audit log verification FAILED.');
   return lines.join('\n');
 }
+
+/** The API answer for one chain: `{ok, checked, firstBadEventId?, reason?}`. */
+export async function verifyForApi(db: Database, orgId: string): Promise<{ ok: boolean; checked: number; firstBadEventId?: string; reason?: VerifyFailure }> {
+  const [c] = (await verifyAuditChain(db, orgId)).chains;
+  return { ok: c.ok, checked: c.checked, ...(c.firstBadEventId ? { firstBadEventId: c.firstBadEventId } : {}), ...(c.reason ? { reason: c.reason } : {}) };
+}

@@ -3,12 +3,13 @@ import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swag
 import type { Response } from 'express';
 import { RequestContextStore } from '../../core/context/request-context.js';
 import type { Page } from '../../core/http/pagination.js';
+import { PlatformOnly } from '../../core/http/decorators.js';
 import { CheckPolicies } from '../../core/http/policies.js';
 import { Database } from '../../core/database/database.js';
 import { AuditExportService } from './audit-export.service.js';
 import { AuditQueryService } from './audit-query.service.js';
 import { AuditSettingsService } from './audit-settings.service.js';
-import { verifyAuditChain } from './audit-verify.js';
+import { verifyForApi } from './audit-verify.js';
 import { AuditEventPageDto, AuditVerifyResponseDto, type AuditEventResponseDto } from './dto/audit-event.response.dto.js';
 import { AuditExportQueryDto, AuditQueryDto } from './dto/audit-query.dto.js';
 import { AuditSettingsResponseDto, UpdateAuditSettingsDto } from './dto/audit-settings.dto.js';
@@ -42,9 +43,32 @@ export class AuditController {
   @Get('verify')
   @CheckPolicies('read', 'AuditEvent')
   @ApiOkResponse({ type: AuditVerifyResponseDto })
-  async verify(): Promise<AuditVerifyResponseDto> {
-    const [c] = (await verifyAuditChain(this.db, orgId())).chains;
-    return { ok: c.ok, checked: c.checked, ...(c.firstBadEventId ? { firstBadEventId: c.firstBadEventId } : {}), ...(c.reason ? { reason: c.reason } : {}) };
+  verify(): Promise<AuditVerifyResponseDto> {
+    return verifyForApi(this.db, orgId());
+  }
+}
+
+/** The platform chain (events without an org), for the platform operator only. */
+@ApiTags('platform')
+@ApiBearerAuth()
+@PlatformOnly()
+@Controller('api/v1/platform/audit-events')
+export class PlatformAuditController {
+  constructor(
+    private readonly query: AuditQueryService,
+    private readonly db: Database,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: AuditEventPageDto })
+  list(@Query() q: AuditQueryDto): Promise<Page<AuditEventResponseDto>> {
+    return this.query.listPlatform(q);
+  }
+
+  @Get('verify')
+  @ApiOkResponse({ type: AuditVerifyResponseDto })
+  verify(): Promise<AuditVerifyResponseDto> {
+    return verifyForApi(this.db, 'platform');
   }
 }
 
