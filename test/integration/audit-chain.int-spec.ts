@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../src/core/database/database.js';
-import { AuditRetentionService, verifyAuditChain } from '../../src/modules/audit/index.js';
+import { auditVerifyCommand, AuditRetentionService, verifyAuditChain } from '../../src/modules/audit/index.js';
 import { asSuperuserBypassingTriggers, auditClients } from '../utils/audit-db.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 
@@ -82,6 +82,10 @@ describe('audit chain: append-only, tamper-evident, concurrent, purged with chec
     expect(result.chains[0]).toMatchObject({ reason: 'hash_mismatch', firstBadSeq: 4, checked: 4 });
     const http = await t.http().get('/api/v1/audit-events/verify').set(bearer(org.ownerKey)).expect(200);
     expect(http.body).toEqual({ ok: false, checked: 4, firstBadEventId: victim.id, reason: 'hash_mismatch' });
+    const cli = await auditVerifyCommand(db, ['--org', org.id]);
+    expect(cli.exitCode).toBe(1);
+    expect(cli.output).toContain(`FAIL  ${org.id}: hash_mismatch at entry ${victim.id} (seq 4)`);
+    expect((await auditVerifyCommand(db, ['--org', (await t.createOrg()).id])).exitCode).toBe(0);
   });
 
   it('detects edited actors, outcomes and sub-millisecond time changes', async () => {

@@ -111,3 +111,12 @@ export async function verifyForApi(db: Database, orgId: string): Promise<{ ok: b
   const [c] = (await verifyAuditChain(db, orgId)).chains;
   return { ok: c.ok, checked: c.checked, ...(c.firstBadEventId ? { firstBadEventId: c.firstBadEventId } : {}), ...(c.reason ? { reason: c.reason } : {}) };
 }
+
+/** `audit:verify [--org <id>|platform]` for the CLI: the report to print and the exit code (1 when a chain fails). */
+export async function auditVerifyCommand(db: Database, args: string[]): Promise<{ exitCode: number; output: string }> {
+  const i = args.indexOf('--org');
+  const orgId = i >= 0 ? args[i + 1] : undefined;
+  if (i >= 0 && !orgId) return { exitCode: 2, output: 'usage: audit:verify [--org <orgId>|platform]' };
+  const result = await verifyAuditChain(db, orgId);
+  return { exitCode: result.ok ? 0 : 1, output: describeVerification(result) };
+}
