@@ -46,7 +46,7 @@ export interface RouteFixture<S = unknown> {
   call(ctx: WalkerContext, state: S, credential: Credential): Test;
   /** The entries a successful call must write, and nothing else. Usually exactly one. */
   expect?(ctx: WalkerContext, state: S, res: Response): ExpectedEntry[];
-  /** Set (with the reason) when no credential can be refused with 403 here (public routes). */
+  /** Set (with the reason) when a viewer is not refused here: public routes, routes every role may call. */
   noDenial?: string;
 }
 
