@@ -148,6 +148,18 @@ describe('audit chain: append-only, tamper-evident, concurrent, purged with chec
     await expect(owner.query(`SELECT audit_purge($1, $2, $3)`, [org.id, list[0].seq, forged])).rejects.toThrow(/checkpoint must name/);
   });
 
+  it('purges a long history in slices, each leaving a checkpoint, and the chain still verifies', async () => {
+    const org = await t.createOrg();
+    await addProjects(org, 8);
+    const cutoff = new Date(Date.now() + 1000);
+    expect(await t.server.app.get(AuditRetentionService).purgeChain(org.id, cutoff, 3)).toBe(10);
+    const list = await entries(org.id);
+    expect(list.map((e) => [e.seq, e.action])).toEqual([['11', 'audit.purged'], ['12', 'audit.purged'], ['13', 'audit.purged'], ['14', 'audit.purged']]);
+    const { rows } = await owner.query(`SELECT metadata->'throughSeq' AS through FROM audit_event WHERE org_id = $1 ORDER BY seq`, [org.id]);
+    expect(rows.map((r) => r.through)).toEqual([3, 6, 9, 10]);
+    expect(await verifyAuditChain(db, org.id)).toMatchObject({ ok: true, checked: 4 });
+  });
+
   it('applies per-org retention days in the scheduled job, one instance at a time', async () => {
     const org = await t.createOrg();
     await addProjects(org, 2);

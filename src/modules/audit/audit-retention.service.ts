@@ -9,6 +9,7 @@ const RETENTION_LOCK_KEY = 7_402_118_233;
 const FIRST_RUN_MS = 60_000;
 const INTERVAL_MS = 60 * 60_000;
 const DAY_MS = 86_400_000;
+const PURGE_SLICE = 50_000;
 
 export interface PurgeResult {
   orgId: string | null;
@@ -70,21 +71,37 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  /** Removes a chain's entries older than `before`, leaving a checkpoint; returns how many were removed. */
-  purgeChain(orgId: string, before: Date): Promise<number> {
+  /**
+   * Removes a chain's entries older than `before`, leaving a checkpoint; returns how many were removed. Works in
+   * slices of {@link PURGE_SLICE} entries, one transaction each, so the chain head (and with it every audited write
+   * of the org) is never locked for long. The target is fixed first, so this run's own checkpoints are kept.
+   */
+  async purgeChain(orgId: string, before: Date, slice = PURGE_SLICE): Promise<number> {
+    const [target] = (await this.db.system.query(
+      `SELECT seq FROM audit_event WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC, seq DESC LIMIT 1`, [orgId, before],
+    )) as { seq: string }[];
+    if (!target) return 0;
+    let removed = 0;
+    for (;;) {
+      const n = await this.purgeSlice(orgId, Number(target.seq), before, slice);
+      if (n === 0) return removed;
+      removed += n;
+    }
+  }
+
+  private purgeSlice(orgId: string, upTo: number, before: Date, slice: number): Promise<number> {
     return this.db.withSystem(async (em) => {
       await em.query('SELECT 1 FROM audit_chain WHERE org_id = $1 FOR UPDATE', [orgId]);
-      const [last] = (await em.query(
-        `SELECT seq, hash FROM audit_event WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC, seq DESC LIMIT 1`,
-        [orgId, before],
-      )) as { seq: string; hash: string }[];
-      if (!last) return 0;
+      const [first] = (await em.query('SELECT seq FROM audit_event WHERE org_id = $1 ORDER BY seq LIMIT 1', [orgId])) as { seq: string }[];
+      if (!first || Number(first.seq) > upTo) return 0;
+      const through = Math.min(upTo, Number(first.seq) + slice - 1);
+      const [{ hash }] = (await em.query('SELECT hash FROM audit_event WHERE org_id = $1 AND seq = $2', [orgId, through])) as { hash: string }[];
       const body = entryBody(buildEntry({
         action: 'audit.purged', orgId: orgId === PLATFORM_ORG_ID ? null : orgId, resourceType: 'audit_chain', resourceId: orgId,
         actor: { type: 'system', id: null, displayName: 'retention' },
-        metadata: { throughSeq: Number(last.seq), continuesFromHash: last.hash, before: before.toISOString() },
+        metadata: { throughSeq: through, continuesFromHash: hash, before: before.toISOString() },
       }, undefined));
-      const [{ removed }] = (await em.query('SELECT audit_purge($1, $2, $3) AS removed', [orgId, last.seq, body])) as { removed: string }[];
+      const [{ removed }] = (await em.query('SELECT audit_purge($1, $2, $3) AS removed', [orgId, through, body])) as { removed: string }[];
       return Number(removed);
     });
   }
