@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { RequestContextStore } from '../../core/context/request-context.js';
@@ -13,21 +13,20 @@ import { entryBody } from './audit-hash.js';
  * EntityManager: if the change rolls back, so does the entry, and a failed append fails the change.
  */
 @Injectable()
-export class AuditWriter implements OnModuleInit, OnModuleDestroy {
-  private unsubscribe?: () => void;
+export class AuditWriter implements OnModuleDestroy {
+  private readonly unsubscribe: () => void;
   private readonly warned = new Set<string>();
 
   constructor(
-    private readonly events: DomainEventBus,
+    events: DomainEventBus,
     @Inject(LOGGER) private readonly log: Logger,
-  ) {}
-
-  onModuleInit(): void {
-    this.unsubscribe = this.events.subscribe((em, event) => this.write(em, event));
+  ) {
+    // At construction, before any module's init hooks run, so no event published during startup goes unrecorded.
+    this.unsubscribe = events.subscribe((em, event) => this.write(em, event));
   }
 
   onModuleDestroy(): void {
-    this.unsubscribe?.();
+    this.unsubscribe();
   }
 
   async write(em: EntityManager, event: DomainEvent): Promise<void> {
