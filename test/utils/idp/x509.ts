@@ -50,9 +50,13 @@ export function selfSignedCert(opts: { cn?: string; bits?: number; notBefore?: D
   const alg = seq(oid(SHA256_RSA), NULL);
   const notBefore = opts.notBefore ?? new Date(Date.now() - 3600_000);
   const notAfter = opts.notAfter ?? new Date(Date.now() + 365 * 86400_000);
+  // A positive serial whose first byte is neither 0x00 (a non-minimal DER integer OpenSSL rejects: a 1-in-256
+  // flake) nor >= 0x80 (negative).
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] & 0x7f) | 0x01;
   const tbs = seq(
     tlv(0xa0, int(Buffer.from([2]))),
-    int(randomBytes(16)),
+    int(serial),
     alg,
     name,
     seq(time(notBefore), time(notAfter)),
