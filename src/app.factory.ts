@@ -68,6 +68,8 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   const trust = config.get('TENANTFLOW_TRUST_PROXY');
   app.set('trust proxy', trust === 'false' ? false : trust === 'true' ? true : trust);
   app.disable('x-powered-by');
+  // No automatic body-hash ETags (a hash of every response); routes that mean one (drafts) set it themselves.
+  app.set('etag', false);
   app.use(requestContextMiddleware(log, metrics, config.isProduction));
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.

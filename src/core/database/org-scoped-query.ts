@@ -1,17 +1,31 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 const SET_ORG_SQL = `SELECT set_config('app.org_id', $1, true)`;
+const SET_ORG_NAME = 'tf_set_org';
+
+/** Statements are named by a hash of their text: parsed and planned once per connection, then only bound. */
+const nameCache = new Map<string, string>();
+function statementName(text: string): string {
+  let name = nameCache.get(text);
+  if (!name) {
+    name = `tf_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    if (nameCache.size < 10_000) nameCache.set(text, name);
+  }
+  return name;
+}
 
 type Callback = (err: Error | null, rows?: Record<string, unknown>[]) => void;
 type Connection = {
-  parse(m: { text: string; types?: unknown[] }): void;
-  bind(m: { values: unknown[]; valueMapper?: unknown }): void;
+  parsedStatements: Record<string, string>;
+  parse(m: { text: string; name?: string; types?: unknown[] }): void;
+  bind(m: { statement?: string; values: unknown[]; valueMapper?: unknown }): void;
   describe(m: { type: 'P'; name: string }): void;
   execute(m: { portal: string; rows?: number }): void;
 };
 
 // pg's Query is a JS class; its extended-protocol hooks (`prepare`, `requiresPreparation`) are not typed.
-const BaseQuery = pg.Query as unknown as new (config: { text: string; values: unknown[] }, values: undefined, cb: (err: Error | null, res: unknown) => void) => {
+const BaseQuery = pg.Query as unknown as new (config: { text: string; name: string; values: unknown[] }, values: undefined, cb: (err: Error | null, res: unknown) => void) => {
   prepare(connection: Connection): void;
 };
 
@@ -28,7 +42,7 @@ export class OrgScopedQuery extends BaseQuery {
     values: unknown[],
     callback: Callback,
   ) {
-    super({ text, values }, undefined, (err, res) => {
+    super({ text, name: statementName(text), values }, undefined, (err, res) => {
       if (err) return callback(err);
       const results = (Array.isArray(res) ? res : [res]) as { rows: Record<string, unknown>[] }[];
       callback(null, results[results.length - 1].rows);
@@ -41,8 +55,12 @@ export class OrgScopedQuery extends BaseQuery {
   }
 
   override prepare(connection: Connection): void {
-    connection.parse({ text: SET_ORG_SQL, types: [] });
-    connection.bind({ values: [this.orgId] });
+    if (connection.parsedStatements[SET_ORG_NAME] === undefined) {
+      connection.parse({ text: SET_ORG_SQL, name: SET_ORG_NAME, types: [] });
+      // A constant, valid statement: record it now (pg only records the main statement's ParseComplete).
+      connection.parsedStatements[SET_ORG_NAME] = SET_ORG_SQL;
+    }
+    connection.bind({ statement: SET_ORG_NAME, values: [this.orgId] });
     connection.describe({ type: 'P', name: '' });
     connection.execute({ portal: '', rows: 0 });
     super.prepare(connection);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
+import { isoTimestamp } from '../../core/database/sql.js';
 import { TenantScopedRepository } from '../../core/database/tenant-scoped.repository.js';
 import { accessibleSql } from '../../core/http/policies.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
@@ -14,17 +15,9 @@ const notFound = () => new TenancyException('project_not_found', 'Project not fo
 const nameTaken = (name: string) => new TenancyException('project_name_taken', `A project named "${name}" exists`);
 const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
 
-const COLUMNS = 'id, name, description, created_at, updated_at';
-interface ProjectRow {
-  id: string;
-  name: string;
-  description: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-const mapRow = (r: ProjectRow): ProjectResponseDto => ({
-  id: r.id, name: r.name, description: r.description, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
-});
+const COLUMNS = `id, name, description, ${isoTimestamp('created_at')} AS "createdAt", ${isoTimestamp('updated_at')} AS "updatedAt"`;
+type ProjectRow = ProjectResponseDto;
+const mapRow = (r: ProjectRow): ProjectResponseDto => ({ id: r.id, name: r.name, description: r.description, createdAt: r.createdAt, updatedAt: r.updatedAt });
 
 @Injectable()
 export class ProjectsService {
