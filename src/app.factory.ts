@@ -30,6 +30,8 @@ export interface StartOptions {
   overrides?: Partial<Record<SettingName, string>>;
   /** Listen on HOST:PORT (default true). */
   listen?: boolean;
+  /** Start schedules, recovery and retention timers (default true; false for one-shot tools). */
+  background?: boolean;
   log?: Logger;
 }
 
@@ -87,7 +89,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const log = opts.log ?? createLogger(config.get('LOG_LEVEL'));
   const { db, embedded } = await openDatabase(config, log);
   const redis = new RedisHolder(config.optional('REDIS_URL'));
-  const deps: CoreDeps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis };
+  const deps: CoreDeps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis, background: opts.background ?? true };
   deps.metrics.registerGauge('db_pool_connections', 'Database pool connections by pool and state.', () =>
     db.poolStats().flatMap((p) => [
       { labels: { pool: p.name, state: 'total' }, value: p.total },

@@ -28,7 +28,7 @@ async function withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Pro
   const log = createLogger(config.get('LOG_LEVEL') === 'info' ? 'warn' : config.get('LOG_LEVEL'));
   const { db, embedded } = await openDatabase(config, log);
   const redis = new RedisHolder(config.optional('REDIS_URL'));
-  const deps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis };
+  const deps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis, background: false };
   const app = await NestFactory.createApplicationContext(AppModule.register(deps), { logger: false, abortOnError: false });
   try {
     return await fn(app);

@@ -8,6 +8,9 @@ import { LOGGER } from './logging/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { RedisHolder } from './redis/redis.js';
 
+/** DI token: true in the server, false in one-shot processes (CLI, OpenAPI writer) that must start no timers. */
+export const BACKGROUND_WORK = Symbol('BACKGROUND_WORK');
+
 export interface CoreDeps {
   config: AppConfig;
   db: Database;
@@ -16,6 +19,8 @@ export interface CoreDeps {
   metrics: Metrics;
   readiness: Readiness;
   redis: RedisHolder;
+  /** Start schedules, recovery sweeps, retention and other timers (default true). */
+  background?: boolean;
 }
 
 /** Process-wide singletons, created before Nest (the database must be up first) and shared with every module. */
@@ -31,6 +36,7 @@ export class CoreModule {
       { provide: Metrics, useValue: deps.metrics },
       { provide: Readiness, useValue: deps.readiness },
       { provide: RedisHolder, useValue: deps.redis },
+      { provide: BACKGROUND_WORK, useValue: deps.background ?? true },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

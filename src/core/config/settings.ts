@@ -21,7 +21,7 @@ export const SETTINGS = {
   HOST: { kind: 'string', group: 'server', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
   PORT: { kind: 'int', group: 'server', default: '3000', min: 0, max: 65535, description: 'HTTP port (0 picks a free port).' },
   TENANTFLOW_PUBLIC_URL: { kind: 'url', group: 'server', description: 'Public base URL; every URL handed out or registered with an IdP is built from it. Default http://<HOST>:<PORT>.' },
-  TENANTFLOW_MODE: { kind: 'enum', group: 'server', values: ['all', 'api', 'worker'], default: 'all', description: 'Process role: API and worker together, API only, or execution worker only.' },
+  TENANTFLOW_MODE: { kind: 'enum', group: 'server', values: ['all'], default: 'all', description: 'Process role. Only `all` (API, schedules and runs in one process) in this release; separate `api` and `worker` processes arrive with the queue, and are refused until then.' },
   TENANTFLOW_TRUST_PROXY: { kind: 'string', group: 'server', default: 'loopback', description: 'Express trust-proxy setting used to derive client addresses (e.g. "loopback", "10.0.0.0/8", "false").' },
   TENANTFLOW_SHUTDOWN_TIMEOUT: { kind: 'duration_ms', group: 'server', default: '8000', min: 0, description: 'How long SIGTERM waits for in-flight requests (ms).' },
   DATABASE_URL: { kind: 'url', group: 'database', sensitive: true, description: 'External PostgreSQL. Unset: an embedded PostgreSQL is started under the data directory.' },

@@ -1,3 +1,4 @@
+import { BACKGROUND_WORK } from '../../core/core.module.js';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Database } from '../../core/database/database.js';
@@ -27,11 +28,13 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
   private running?: Promise<unknown>;
 
   constructor(
+    @Inject(BACKGROUND_WORK) private readonly background: boolean,
     private readonly db: Database,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.background) return;
     this.timers.push(setTimeout(() => this.tick(), FIRST_RUN_MS).unref(), setInterval(() => this.tick(), INTERVAL_MS).unref());
   }
 

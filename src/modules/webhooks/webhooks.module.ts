@@ -33,6 +33,7 @@ export class WebhooksModule implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.adapterHost.httpAdapter) return; // an application context without HTTP (the CLI)
     const cache = new WebhookFlowCache((id) => this.flows.findPublishedForWebhook(id));
     this.recovery.subscribe(FLOWS_CHANNEL, (flowId) => cache.forget(flowId));
     const replay = this.redis.client ? new RedisReplayCache(this.redis.client) : new MemoryReplayCache();

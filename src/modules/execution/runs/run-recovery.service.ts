@@ -1,3 +1,4 @@
+import { BACKGROUND_WORK } from '../../../core/core.module.js';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -30,6 +31,7 @@ export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestr
   private readonly listeners = new Map<string, ((payload: string) => void)[]>();
 
   constructor(
+    @Inject(BACKGROUND_WORK) private readonly background: boolean,
     private readonly db: Database,
     private readonly config: AppConfig,
     private readonly execution: ExecutionService,
@@ -50,6 +52,7 @@ export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.background) return;
     // Its own connection, outside the pools: it is held for the process's life (lock, LISTEN).
     const url = (this.db.system.options as { url?: string }).url;
     this.client = new pg.Client({ connectionString: url, application_name: 'tenantflow:runs' });

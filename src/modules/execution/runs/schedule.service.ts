@@ -1,3 +1,4 @@
+import { BACKGROUND_WORK } from '../../../core/core.module.js';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from 'pino';
@@ -33,6 +34,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
   private ticking = false;
 
   constructor(
+    @Inject(BACKGROUND_WORK) private readonly background: boolean,
     @Inject(FLOW_SOURCE) private readonly source: FlowSource,
     private readonly execution: ExecutionService,
     recovery: RunRecoveryService,
@@ -42,6 +44,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   onApplicationBootstrap(): void {
+    if (!this.background) return;
     this.lastTick = new Date();
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();

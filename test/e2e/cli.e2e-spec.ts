@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, inject, it } from 'vitest';
+import { uniqueSlug } from '../utils/test-app.js';
+
+/** The operator CLI (`npm run cli -- …`), run as a real process on the built code against the test database. */
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, ['--no-node-snapshot', 'dist/src/cli.js', ...args], {
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe('operator CLI', () => {
+  it('creates an org whose owner key is printed once, refuses a duplicate slug, and creates platform keys', () => {
+    const slug = uniqueSlug('cli');
+    const created = cli('create-org', '--name', 'CLI Org', '--slug', slug);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/Owner API key \(shown once\): tfk_[A-Za-z0-9_-]+/);
+    const dup = cli('create-org', '--name', 'CLI Org', '--slug', slug);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr.trim()).toBe(`Error: An organization with slug "${slug}" exists`);
+    const key = cli('create-platform-key', '--name', 'ops');
+    expect(key.code).toBe(0);
+    expect(key.stdout).toMatch(/tfp_[A-Za-z0-9_-]+/);
+  });
+
+  it('verifies the audit chains, and explains its usage on a bad command', () => {
+    const verify = cli('audit:verify');
+    expect(verify.code, verify.stderr + verify.stdout).toBe(0);
+    expect(verify.stdout).toMatch(/verified/i);
+    const bad = cli('no-such-command');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Usage: npm run cli');
+    expect(cli('create-org', '--name', 'x').code).toBe(2);
+  });
+});
