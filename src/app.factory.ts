@@ -52,10 +52,16 @@ export async function openDatabase(config: AppConfig, log: Logger): Promise<{ db
     embedded = await startEmbeddedPostgres(config.get('TENANTFLOW_DATA_DIR'), log);
     url = embedded.url;
   }
-  const db = new Database({ url, entities: ENTITIES, migrations: MIGRATIONS, poolSize: config.get('TENANTFLOW_DB_POOL_SIZE') });
+  const appUrl = embedded?.appUrl ?? config.optional('TENANTFLOW_DATABASE_APP_URL');
+  if (!appUrl && config.isProduction) {
+    log.warn('TENANTFLOW_DATABASE_APP_URL is not set: tenant queries switch into tenantflow_app from the DATABASE_URL login; give them their own login');
+  }
+  const db = new Database({ url, appUrl, entities: ENTITIES, migrations: MIGRATIONS, poolSize: config.get('TENANTFLOW_DB_POOL_SIZE') });
   try {
     await db.connectSystem();
     await runMigrations(db, log);
+    // The embedded cluster is ours: the runtime role gets its own login (password kept in the data directory).
+    if (embedded) await db.system.query(`ALTER ROLE tenantflow_app WITH LOGIN PASSWORD '${embedded.appPassword}'`);
     await db.connectApp();
   } catch (e) {
     await db.close();

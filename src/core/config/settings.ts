@@ -25,6 +25,7 @@ export const SETTINGS = {
   TENANTFLOW_TRUST_PROXY: { kind: 'string', group: 'server', default: 'loopback', description: 'Express trust-proxy setting used to derive client addresses (e.g. "loopback", "10.0.0.0/8", "false").' },
   TENANTFLOW_SHUTDOWN_TIMEOUT: { kind: 'duration_ms', group: 'server', default: '8000', min: 0, description: 'How long SIGTERM waits for in-flight requests (ms).' },
   DATABASE_URL: { kind: 'url', group: 'database', sensitive: true, description: 'External PostgreSQL. Unset: an embedded PostgreSQL is started under the data directory.' },
+  TENANTFLOW_DATABASE_APP_URL: { kind: 'url', group: 'database', sensitive: true, description: 'Login for tenant queries: a role that is (or is a member of) tenantflow_app and nothing more, so even injected SQL cannot leave row-level security. Unset: DATABASE_URL switched into tenantflow_app (the embedded database always uses its own runtime login).' },
   TENANTFLOW_DATA_DIR: { kind: 'string', group: 'database', default: './data', description: 'Where the embedded PostgreSQL keeps its files.' },
   TENANTFLOW_DB_POOL_SIZE: { kind: 'int', group: 'database', default: '10', min: 1, max: 500, description: 'Connections per pool (the API uses one tenant pool and one small system pool).' },
   REDIS_URL: { kind: 'url', group: 'scale-out', sensitive: true, description: 'Redis for shared rate limits, replay caches and queues across instances. Unset: PostgreSQL and memory.' },

@@ -12,6 +12,8 @@ export const APP_DB_ROLE = 'tenantflow_app';
 
 export interface DatabaseOptions {
   url: string;
+  /** A login for the tenant pool that is (or is a member of) `tenantflow_app`; default: `url` switched into the role. */
+  appUrl?: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: (Function | EntitySchema)[];
   migrations: (new () => MigrationInterface)[];
@@ -40,6 +42,7 @@ export class Database {
     };
     this.app = new DataSource({
       ...common,
+      url: opts.appUrl ?? opts.url,
       poolSize: opts.poolSize,
       extra: {
         application_name: opts.applicationName ?? 'tenantflow',

@@ -6,7 +6,11 @@ import type { Logger } from 'pino';
 import { randomToken } from '../crypto/tokens.js';
 
 export interface EmbeddedDatabase {
+  /** The superuser (migrations, system pool). */
   url: string;
+  /** The runtime role's own login (tenant pool): it cannot switch back to the superuser, even by injected SQL. */
+  appUrl: string;
+  appPassword: string;
   stop(): Promise<void>;
 }
 
@@ -79,7 +83,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   // Traversable but not listable: as root, PostgreSQL runs as the 'postgres' user and must reach <dataDir>/pg.
   mkdirSync(root, { recursive: true, mode: 0o711 });
   const fresh = !existsSync(join(dbDir, 'PG_VERSION'));
-  const password = fresh ? randomToken(24) : (JSON.parse(readFileSync(credFile, 'utf8')) as { password: string }).password;
+  const saved = fresh ? null : (JSON.parse(readFileSync(credFile, 'utf8')) as { password: string; appPassword?: string });
+  const password = saved?.password ?? randomToken(24);
+  const appPassword = saved?.appPassword ?? randomToken(24);
   const port = await freePort();
   // The server connects over a private Unix socket (about a third more round trips a second than TCP loopback);
   // TCP stays on 127.0.0.1 for operator tools. Socket paths are limited to ~107 bytes: fall back to TCP beyond.
@@ -100,7 +106,6 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   });
   if (fresh) {
     await pg.initialise();
-    writeFileSync(credFile, JSON.stringify({ password }), { mode: 0o600 });
   } else {
     await stopStalePostmaster(dbDir, log);
   }
@@ -115,9 +120,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     throw new Error(`embedded PostgreSQL did not start in ${dbDir} on port ${port}: ${err instanceof Error ? err.message : 'it exited early (see LOG_LEVEL=debug)'}`);
   }
   if (fresh) await pg.createDatabase('tenantflow');
+  if (!saved?.appPassword) writeFileSync(credFile, JSON.stringify({ password, appPassword }), { mode: 0o600 });
   const socketParam = useSocket ? `?host=${encodeURIComponent(socketDir)}` : '';
+  const at = `@127.0.0.1:${port}/tenantflow${socketParam}`;
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/tenantflow${socketParam}`,
+    url: `postgres://postgres:${encodeURIComponent(password)}${at}`,
+    appUrl: `postgres://tenantflow_app:${encodeURIComponent(appPassword)}${at}`,
+    appPassword,
     stop: () => pg.stop(),
   };
 }
