@@ -18,6 +18,18 @@ export class AppException extends Error {
   }
 }
 
+/**
+ * The base class of a module's coded exception, from its `code → HTTP status` map. A code missing from the map is a
+ * compile error: `export class FlowsException extends codedException(FLOWS_ERROR_HTTP) {}`.
+ */
+export function codedException<const M extends Record<string, number>>(map: M) {
+  return class extends AppException {
+    constructor(code: keyof M & string, message: string, extra: AppException['extra'] = {}) {
+      super(code, map[code], message, extra);
+    }
+  };
+}
+
 /** Errors every module may raise. */
 export const COMMON_ERROR_HTTP = {
   validation_failed: 400,
@@ -41,10 +53,6 @@ export const COMMON_ERROR_HTTP = {
 
 export type CommonErrorCode = keyof typeof COMMON_ERROR_HTTP;
 
-export class CommonException extends AppException {
-  constructor(code: CommonErrorCode, message: string, extra: AppException['extra'] = {}) {
-    super(code, COMMON_ERROR_HTTP[code], message, extra);
-  }
-}
+export class CommonException extends codedException(COMMON_ERROR_HTTP) {}
 
 export const notFound = (what: string, code = 'not_found'): AppException => new AppException(code, 404, `${what} not found`);

@@ -1,4 +1,4 @@
-import { AppException } from '../../core/errors/app.exception.js';
+import { codedException } from '../../core/errors/app.exception.js';
 
 export const AUDIT_ERROR_HTTP = {
   validation_failed: 400,
@@ -6,11 +6,7 @@ export const AUDIT_ERROR_HTTP = {
 
 export type AuditErrorCode = keyof typeof AUDIT_ERROR_HTTP;
 
-export class AuditException extends AppException {
-  constructor(code: AuditErrorCode, message: string, extra: AppException['extra'] = {}) {
-    super(code, AUDIT_ERROR_HTTP[code], message, extra);
-  }
-}
+export class AuditException extends codedException(AUDIT_ERROR_HTTP) {}
 
 export const badCursor = (): AuditException =>
   new AuditException('validation_failed', 'Invalid cursor', { errors: [{ path: 'cursor', message: 'invalid cursor' }] });

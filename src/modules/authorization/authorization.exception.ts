@@ -1,4 +1,4 @@
-import { AppException } from '../../core/errors/app.exception.js';
+import { codedException } from '../../core/errors/app.exception.js';
 
 export const AUTHORIZATION_ERROR_HTTP = {
   privilege_escalation: 403,
@@ -7,8 +7,4 @@ export const AUTHORIZATION_ERROR_HTTP = {
 
 export type AuthorizationErrorCode = keyof typeof AUTHORIZATION_ERROR_HTTP;
 
-export class AuthorizationException extends AppException {
-  constructor(code: AuthorizationErrorCode, message: string, extra: AppException['extra'] = {}) {
-    super(code, AUTHORIZATION_ERROR_HTTP[code], message, extra);
-  }
-}
+export class AuthorizationException extends codedException(AUTHORIZATION_ERROR_HTTP) {}

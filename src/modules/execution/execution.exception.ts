@@ -1,4 +1,4 @@
-import { AppException } from '../../core/errors/app.exception.js';
+import { codedException } from '../../core/errors/app.exception.js';
 
 export const EXECUTION_ERROR_HTTP = {
   run_not_found: 404,
@@ -10,8 +10,4 @@ export const EXECUTION_ERROR_HTTP = {
 
 export type ExecutionErrorCode = keyof typeof EXECUTION_ERROR_HTTP;
 
-export class ExecutionException extends AppException {
-  constructor(code: ExecutionErrorCode, message: string, extra: AppException['extra'] = {}) {
-    super(code, EXECUTION_ERROR_HTTP[code], message, extra);
-  }
-}
+export class ExecutionException extends codedException(EXECUTION_ERROR_HTTP) {}

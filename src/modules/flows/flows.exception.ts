@@ -1,4 +1,4 @@
-import { AppException, type FieldError } from '../../core/errors/app.exception.js';
+import { codedException } from '../../core/errors/app.exception.js';
 
 export const FLOWS_ERROR_HTTP = {
   flow_not_found: 404,
@@ -18,11 +18,7 @@ export const FLOWS_ERROR_HTTP = {
 
 export type FlowsErrorCode = keyof typeof FLOWS_ERROR_HTTP;
 
-export class FlowsException extends AppException {
-  constructor(code: FlowsErrorCode, message: string, extra: { errors?: FieldError[]; [key: string]: unknown } = {}) {
-    super(code, FLOWS_ERROR_HTTP[code], message, extra);
-  }
-}
+export class FlowsException extends codedException(FLOWS_ERROR_HTTP) {}
 
 export const flowNotFound = (): FlowsException => new FlowsException('flow_not_found', 'Flow not found');
 export const flowForbidden = (): FlowsException => new FlowsException('forbidden', 'You do not have permission for this action on the flow');

@@ -1,4 +1,4 @@
-import { AppException } from '../../core/errors/app.exception.js';
+import { codedException } from '../../core/errors/app.exception.js';
 
 export const IDENTITY_ERROR_HTTP = {
   user_not_found: 404,
@@ -20,10 +20,6 @@ export const IDENTITY_ERROR_HTTP = {
 
 export type IdentityErrorCode = keyof typeof IDENTITY_ERROR_HTTP;
 
-export class IdentityException extends AppException {
-  constructor(code: IdentityErrorCode, message: string, extra: AppException['extra'] = {}) {
-    super(code, IDENTITY_ERROR_HTTP[code], message, extra);
-  }
-}
+export class IdentityException extends codedException(IDENTITY_ERROR_HTTP) {}
 
 export const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';

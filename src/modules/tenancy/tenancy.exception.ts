@@ -1,4 +1,4 @@
-import { AppException } from '../../core/errors/app.exception.js';
+import { codedException } from '../../core/errors/app.exception.js';
 
 export const TENANCY_ERROR_HTTP = {
   org_not_found: 404,
@@ -9,8 +9,4 @@ export const TENANCY_ERROR_HTTP = {
 
 export type TenancyErrorCode = keyof typeof TENANCY_ERROR_HTTP;
 
-export class TenancyException extends AppException {
-  constructor(code: TenancyErrorCode, message: string) {
-    super(code, TENANCY_ERROR_HTTP[code], message);
-  }
-}
+export class TenancyException extends codedException(TENANCY_ERROR_HTTP) {}

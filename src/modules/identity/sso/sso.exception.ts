@@ -1,4 +1,4 @@
-import { AppException } from '../../../core/errors/app.exception.js';
+import { codedException } from '../../../core/errors/app.exception.js';
 
 /** Errors of the SSO admin routes. Sign-in failures are {@link SsoLoginFailure}s (rendered for browsers). */
 export const SSO_ERROR_HTTP = {
@@ -8,11 +8,7 @@ export const SSO_ERROR_HTTP = {
 
 export type SsoErrorCode = keyof typeof SSO_ERROR_HTTP;
 
-export class SsoException extends AppException {
-  constructor(code: SsoErrorCode, message: string) {
-    super(code, SSO_ERROR_HTTP[code], message);
-  }
-}
+export class SsoException extends codedException(SSO_ERROR_HTTP) {}
 
 /**
  * Why a sign-in was refused. The code is returned to the browser and recorded in the `auth.login` event; nothing
