@@ -44,8 +44,13 @@ export interface RouteFixture<S = unknown> {
   prepare?(ctx: WalkerContext): Promise<S>;
   /** Issues the request with `credential` (the viewer's for the 403 case). */
   call(ctx: WalkerContext, state: S, credential: Credential): Test;
-  /** The entries a successful call must write, and nothing else. Usually exactly one. */
-  expect?(ctx: WalkerContext, state: S, res: Response): ExpectedEntry[];
+  /** The success status when it is not a 2xx (e.g. 303 for a browser sign-in); otherwise any 2xx. */
+  status?: number;
+  /**
+   * The entries a successful call must write, and nothing else. Usually exactly one. May look up, after the call,
+   * ids the response does not carry (e.g. the row id of a project membership).
+   */
+  expect?(ctx: WalkerContext, state: S, res: Response): ExpectedEntry[] | Promise<ExpectedEntry[]>;
   /** Set (with the reason) when a viewer is not refused here: public routes, routes every role may call. */
   noDenial?: string;
 }

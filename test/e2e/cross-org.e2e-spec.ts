@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleDefinition, publish, saveDraft } from '../utils/flow-helpers.js';
+import { finishedRun, publishedFlow } from '../utils/run-helpers.js';
 import { registeredRoutes } from '../utils/routes.js';
 import { createUser } from '../utils/sessions.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
@@ -34,6 +35,11 @@ interface ResourceType {
 
 const post = async (t: TestApp, key: string, path: string, body: Record<string, unknown>) =>
   (await t.http().post(path).set(bearer(key)).send(body).expect(201)).body;
+
+/** A published manual flow of one code node. */
+const manualFlow = (t: TestApp, key: string, code = 'return { n: trigger.input.n };') => publishedFlow(t, key, {
+  schemaVersion: 1, trigger: { type: 'manual' }, nodes: [{ id: 'c', type: 'code', params: { code } }], edges: [{ from: 'trigger', to: 'c' }],
+});
 
 const RESOURCE_TYPES: ResourceType[] = [
   {
@@ -139,15 +145,34 @@ const RESOURCE_TYPES: ResourceType[] = [
       };
     },
   },
+  {
+    name: 'run',
+    creates: ['POST /api/v1/flows/:flowId/runs'],
+    async create(t, a, b) {
+      const flowId = await manualFlow(t, a.ownerKey);
+      const run = await post(t, a.ownerKey, `/api/v1/flows/${flowId}/runs`, { input: { n: 1 }, wait: true });
+      const bFlow = await manualFlow(t, b.ownerKey);
+      await post(t, b.ownerKey, `/api/v1/flows/${bFlow}/runs`, { input: { n: 2 }, wait: true });
+      const path = `/api/v1/runs/${run.runId}`;
+      return {
+        id: run.runId, read: path, check: path,
+        // B's own flow's history, and A's flow's history asked by B (answers an empty page, like an unknown flow).
+        lists: [`/api/v1/flows/${bFlow}/runs?limit=200`, `/api/v1/flows/${flowId}/runs?limit=200`],
+        more: [{ method: 'post', path: `${path}/cancel` }, { method: 'post', path: `/api/v1/flows/${flowId}/runs`, body: { input: { n: 3 } } }],
+      };
+    },
+  },
 ];
 
 /** Routes that create nothing an org owns (actions on existing resources, sign-out, questions, platform). */
 const NOT_CREATING = [
   'POST /api/v1/api-keys/:keyId/rotate', 'POST /api/v1/auth/logout', 'POST /api/v1/authz/check', 'POST /api/v1/platform/orgs',
   'POST /api/v1/flows/:flowId/enable', 'POST /api/v1/flows/:flowId/disable',
+  // Ends a run (covered by the run type above and, on a running run, by its own test below).
+  'POST /api/v1/runs/:runId/cancel',
   // One-per-org settings addressed without an id: there is no "A's resource" for B to name; their isolation is
-  // tested in sso-config.e2e-spec.ts.
-  'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc',
+  // tested in sso-config.e2e-spec.ts (SSO) and below (audit settings).
+  'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc', 'PUT /api/v1/audit-settings',
 ];
 
 describe('cross-org isolation of every resource type', () => {
@@ -186,6 +211,25 @@ describe('cross-org isolation of every resource type', () => {
       expect(after).toEqual(before);
     });
   }
+
+  it("B's owner cannot cancel A's running run, nor see it while it runs", async () => {
+    const flowId = await manualFlow(t, a.ownerKey, 'const end = Date.now() + 1500; while (Date.now() < end) {} return "done";');
+    const { runId } = await post(t, a.ownerKey, `/api/v1/flows/${flowId}/runs`, { input: {} });
+    const asB = bearer(b.ownerKey);
+    expect((await t.http().post(`/api/v1/runs/${runId}/cancel`).set(asB).send({})).status).toBe(404);
+    expect((await t.http().get(`/api/v1/runs/${runId}`).set(asB)).status).toBe(404);
+    expect((await finishedRun(t, a.ownerKey, runId)).status).toBe('succeeded');
+  });
+
+  it("one org's audit settings are not another's", async () => {
+    const settings = (key: string) => t.http().get('/api/v1/audit-settings').set(bearer(key)).expect(200).then((r) => r.body);
+    const bBefore = await settings(b.ownerKey);
+    await t.http().put('/api/v1/audit-settings').set(bearer(a.ownerKey)).send({ retentionDays: 400 }).expect(200);
+    expect(await settings(b.ownerKey)).toEqual(bBefore);
+    await t.http().put('/api/v1/audit-settings').set(bearer(b.ownerKey)).send({ retentionDays: 30 }).expect(200);
+    expect(await settings(a.ownerKey)).toEqual({ retentionDays: 400 });
+    expect(await settings(b.ownerKey)).toEqual({ retentionDays: 30 });
+  });
 
   it("another org's custom role or project cannot be referenced in grants", async () => {
     const role = await post(t, a.ownerKey, '/api/v1/roles', { name: `ref-${Date.now()}`, permissions: [{ action: 'read', subject: 'Flow' }] });

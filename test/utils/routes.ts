@@ -47,16 +47,21 @@ export function registeredRoutes(server: RunningServer): RegisteredRoute[] {
     if (!layer.route) continue;
     for (const m of Object.keys(layer.route.methods)) {
       const method = m.toUpperCase();
-      const known = fromNest.get(`${method} ${layer.route.path}`);
-      out.push(known ?? { method, path: layer.route.path, public: true, platform: false });
+      // Express 5 registers a Nest `@All()` route once per HTTP method: each of them carries the `ALL` route's marks.
+      const known = fromNest.get(`${method} ${layer.route.path}`) ?? fromNest.get(`ALL ${layer.route.path}`);
+      out.push(known ? { ...known, method } : { method, path: layer.route.path, public: true, platform: false });
     }
   }
   // Every route Nest declares must be one Express serves (otherwise the cross-check above is incomplete).
   for (const r of fromNest.values()) {
-    if (!out.some((o) => o.method === r.method && o.path === r.path)) throw new Error(`route not found in the router: ${r.method} ${r.path}`);
+    const served = (method: string) => out.some((o) => o.method === method && o.path === r.path);
+    if (!(r.method === 'ALL' ? ALL_METHODS.every(served) : served(r.method))) throw new Error(`route not found in the router: ${r.method} ${r.path}`);
   }
   return out;
 }
+
+/** What an `ALL` route must at least answer to count as served. */
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** A concrete URL for a route pattern: every `:param` becomes a syntactically valid, unused UUID. */
 export function concretePath(path: string): string {

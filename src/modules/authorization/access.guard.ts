@@ -5,9 +5,7 @@ import type { Logger } from 'pino';
 import { subject as asSubject } from '@casl/ability';
 import { buildAbility } from '../../core/authz/ability.js';
 import { RequestContextStore, type Principal } from '../../core/context/request-context.js';
-import { Database } from '../../core/database/database.js';
 import { CommonException } from '../../core/errors/app.exception.js';
-import { DomainEventBus } from '../../core/events/domain-events.js';
 import { IS_PLATFORM, IS_PUBLIC } from '../../core/http/decorators.js';
 import { POLICY, type PolicyMeta } from '../../core/http/policies.js';
 import { rateLimitHeaders } from '../../core/http/rate-limit.js';
@@ -15,6 +13,7 @@ import { LOGGER } from '../../core/logging/logger.js';
 import type { KeyAuthority } from '../identity/index.js';
 import { AbilityFactory } from './ability.factory.js';
 import { Authenticator } from './authenticator.js';
+import { DenialRecorder } from './denials.js';
 import { RateLimitsService } from './rate-limits.service.js';
 
 /** Where the authenticated request keeps its session cookie value (for logout). */
@@ -32,8 +31,7 @@ export class AccessGuard implements CanActivate {
     private readonly authenticator: Authenticator,
     private readonly abilities: AbilityFactory,
     private readonly limits: RateLimitsService,
-    private readonly db: Database,
-    private readonly events: DomainEventBus,
+    private readonly denials: DenialRecorder,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -89,15 +87,12 @@ export class AccessGuard implements CanActivate {
     return this.deny(principal, req, 'instance', policy);
   }
 
+  /** Org principals' denials go to their org's chain; the platform key's (on an org route) to the platform chain. */
   private async deny(principal: Principal, req: Request, reason: string, policy?: PolicyMeta): Promise<never> {
-    if (principal.orgId) {
-      await this.db.withOrg(principal.orgId, (em) =>
-        this.events.publish(em, {
-          action: 'authz.denied', orgId: principal.orgId!, resourceType: policy?.subject ?? 'route', resourceId: null, outcome: 'denied', reason,
-          metadata: { method: req.method, route: req.route?.path, action: policy?.action },
-        }),
-      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record denial'));
-    }
-    throw new CommonException('forbidden', 'You do not have permission for this action');
+    const error = new CommonException('forbidden', 'You do not have permission for this action');
+    await this.denials.record(principal, {
+      resourceType: policy?.subject ?? 'route', reason, metadata: { method: req.method, route: req.route?.path, action: policy?.action },
+    }, error);
+    throw error;
   }
 }

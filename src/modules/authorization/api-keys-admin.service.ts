@@ -56,7 +56,7 @@ export class ApiKeysAdminService {
   }
 
   async rename(id: string, dto: UpdateApiKeyDto): Promise<ApiKeyResponseDto> {
-    const entity = await this.keys.rename(RequestContextStore.requireOrgId(), id, dto.name, (k) => this.mayChange('update', k));
+    const entity = await this.grants.audited('api_key', () => this.keys.rename(RequestContextStore.requireOrgId(), id, dto.name, (k) => this.mayChange('update', k)));
     return this.keys.map(entity);
   }
 

@@ -8,6 +8,7 @@ import { CommonException } from '../../core/errors/app.exception.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { CredentialsService, readSessionCookie, type AuthFailure, type AuthResult, type KeyAuthority } from '../identity/index.js';
+import { DenialRecorder } from './denials.js';
 import { RateLimitsService } from './rate-limits.service.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -34,6 +35,7 @@ export class Authenticator {
     private readonly limits: RateLimitsService,
     private readonly db: Database,
     private readonly events: DomainEventBus,
+    private readonly denials: DenialRecorder,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -51,7 +53,7 @@ export class Authenticator {
       result = await this.credentials.authenticateSession(cookie!);
     }
     if (!result.ok) return this.fail(ip, result);
-    if (cookie) this.checkCsrf(req, result.principal);
+    if (cookie) await this.checkCsrf(req, result.principal);
     return { principal: result.principal, authority: result.authority, sessionToken: cookie };
   }
 
@@ -60,11 +62,14 @@ export class Authenticator {
     return this.fail(req.ip ?? 'unknown', failure);
   }
 
-  private checkCsrf(req: Request, principal: Principal): void {
+  /** A refused forgery attempt is a 403 like any other: recorded as `authz.denied` of the session's user. */
+  private async checkCsrf(req: Request, principal: Principal): Promise<void> {
     if (SAFE_METHODS.has(req.method)) return;
     const sent = req.headers['x-csrf-token'];
     if (typeof sent !== 'string' || !principal.csrfToken || !safeEqual(sent, principal.csrfToken)) {
-      throw new CommonException('csrf_failed', 'A valid X-CSRF-Token header is required for this request (see GET /api/v1/auth/me)');
+      const error = new CommonException('csrf_failed', 'A valid X-CSRF-Token header is required for this request (see GET /api/v1/auth/me)');
+      await this.denials.record(principal, { resourceType: 'route', reason: 'csrf_failed', metadata: { method: req.method, route: req.route?.path } }, error);
+      throw error;
     }
   }
 

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { IdentityModule } from '../identity/index.js';
 import { TenancyModule } from '../tenancy/index.js';
 import { AbilityFactory } from './ability.factory.js';
@@ -10,6 +10,8 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { Authenticator } from './authenticator.js';
 import { AuthzCheckService } from './authz-check.service.js';
+import { DenialInterceptor } from './denial.interceptor.js';
+import { DenialRecorder } from './denials.js';
 import { GrantsService } from './grants.service.js';
 import { ProjectMembersAdminService } from './project-members-admin.service.js';
 import { ProjectMembersController } from './project-members.controller.js';
@@ -25,7 +27,8 @@ import { UsersController } from './users.controller.js';
   controllers: [UsersController, ApiKeysController, RolesController, ProjectMembersController, AuthController],
   providers: [
     AbilityFactory, Authenticator, RateLimitsService, GrantsService, AuthzCheckService, AuthService, UsersAdminService,
-    ApiKeysAdminService, RolesAdminService, ProjectMembersAdminService, { provide: APP_GUARD, useClass: AccessGuard },
+    ApiKeysAdminService, RolesAdminService, ProjectMembersAdminService, DenialRecorder, { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: DenialInterceptor },
   ],
   exports: [AbilityFactory, RateLimitsService, GrantsService, AuthzCheckService],
 })

@@ -1,16 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { Injectable } from '@nestjs/common';
 import type { AppAbility, AppRule } from '../../core/authz/ability.js';
 import { buildAbility } from '../../core/authz/ability.js';
 import { RequestContextStore, type Principal } from '../../core/context/request-context.js';
 import { uuidv7 } from '../../core/crypto/tokens.js';
-import { Database } from '../../core/database/database.js';
-import { DomainEventBus } from '../../core/events/domain-events.js';
-import { LOGGER } from '../../core/logging/logger.js';
 import { IdentityException, type PermissionSpec } from '../identity/index.js';
 import { AbilityFactory, selfOf } from './ability.factory.js';
 import { AuthorizationException } from './authorization.exception.js';
 import { uncoveredRule } from './coverage.js';
+import { DenialRecorder } from './denials.js';
 import { permissionsToRules, projectOnly } from './rules.js';
 import { parseScope } from './scopes.js';
 
@@ -31,9 +28,7 @@ const describe = (r: AppRule): string => `${[r.action].flat().join('/')} ${[r.su
 export class GrantsService {
   constructor(
     private readonly abilities: AbilityFactory,
-    private readonly db: Database,
-    private readonly events: DomainEventBus,
-    @Inject(LOGGER) private readonly log: Logger,
+    private readonly denials: DenialRecorder,
   ) {}
 
   /** The caller and their ability (set by the access guard; absent means deny). */
@@ -112,7 +107,7 @@ export class GrantsService {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof AuthorizationException && e.code === 'privilege_escalation') await this.recordDenial(what, e.message);
+      if (e instanceof AuthorizationException && e.code === 'privilege_escalation') await this.recordDenial(what, e);
       throw e;
     }
   }
@@ -128,11 +123,11 @@ export class GrantsService {
     }
   }
 
-  private async recordDenial(what: string, reason: string): Promise<void> {
+  private async recordDenial(what: string, e: AuthorizationException): Promise<void> {
     const { principal } = this.actor();
-    await this.db.withOrg(principal.orgId, (em) => this.events.publish(em, {
-      action: 'authz.denied', orgId: principal.orgId, resourceType: what, resourceId: null, outcome: 'denied', reason: 'privilege_escalation',
-      metadata: { detail: reason, actor: { type: principal.type, id: principal.id, self: selfOf(principal) } },
-    })).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record denial'));
+    await this.denials.record(principal, {
+      resourceType: what, reason: 'privilege_escalation',
+      metadata: { detail: e.message, actor: { type: principal.type, id: principal.id, self: selfOf(principal) } },
+    }, e);
   }
 }

@@ -1,25 +1,45 @@
-import { All, Controller, HttpCode, Param } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../../core/http/decorators.js';
 import { CommonException } from '../../../core/errors/app.exception.js';
 
+const OPERATION = {
+  description: 'Runs the published version of an enabled flow if its webhook trigger allows this method (`methods`, default POST). '
+    + 'Authenticated by the trigger settings (none, header, basic, hmac). `?wait=true` answers with the flow response; '
+    + 'otherwise 202 {runId}. A failed waiting run answers 502 run_failed; one still running at the wait limit 504 run_still_running.',
+};
+
 /**
- * Documents `/hooks/:flowId` in OpenAPI. Requests never reach it: the lean webhook handler in front of Express
- * answers them (see WebhooksModule); should one arrive, it is "not found".
+ * Documents `/hooks/:flowId` in OpenAPI with exactly the methods the lean webhook handler in front of Express serves
+ * (GET, POST, PUT; see WebhooksModule). Requests never reach these handlers; should one arrive, it is "not found".
  */
 @ApiTags('webhooks')
+@Public()
 @Controller('hooks')
 export class WebhooksController {
-  @All(':flowId')
-  @Public()
+  @Post(':flowId')
   @HttpCode(202)
-  @ApiOperation({
-    summary: 'Run the published version of a flow (POST, GET or PUT, as the trigger allows)',
-    description: 'Authenticated by the trigger settings (none, header, basic, hmac). `?wait=true` answers with the flow response; ' +
-      'otherwise 202 {runId}. A failed waiting run answers 502 run_failed; one still running at the wait limit 504 run_still_running.',
-  })
+  @ApiOperation({ summary: 'Trigger a flow (POST)', ...OPERATION })
   @ApiAcceptedResponse({ description: '{ runId }' })
-  trigger(@Param('flowId') _flowId: string): never {
-    throw new CommonException('not_found', 'Not found');
+  triggerPost(@Param('flowId') _flowId: string): never {
+    throw notServedHere();
+  }
+
+  @Get(':flowId')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Trigger a flow (GET, when the trigger allows it)', ...OPERATION })
+  @ApiAcceptedResponse({ description: '{ runId }' })
+  triggerGet(@Param('flowId') _flowId: string): never {
+    throw notServedHere();
+  }
+
+  @Put(':flowId')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Trigger a flow (PUT, when the trigger allows it)', ...OPERATION })
+  @ApiAcceptedResponse({ description: '{ runId }' })
+  triggerPut(@Param('flowId') _flowId: string): never {
+    throw notServedHere();
   }
 }
+
+const notServedHere = (): CommonException => new CommonException('not_found', 'Not found');

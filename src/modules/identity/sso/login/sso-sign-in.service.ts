@@ -33,8 +33,10 @@ export class SsoSignInService {
       return await this.db.withOrg(orgId, async (em) => {
         const user = await this.accounts.resolve(em, orgId, identity, rules);
         const session = await this.sessions.open({ orgId, userId: user.id, method, ip: client.ip, userAgent: client.userAgent });
+        // The user is not the request's principal yet: name them as the actor (not `system`).
         await this.events.publish(em, {
           action: 'auth.login', orgId, resourceType: 'user', resourceId: user.id, outcome: 'success',
+          actor: { type: 'user', id: user.id, displayName: user.email },
           metadata: { provider: identity.provider, method, ip: client.ip ?? null, userAgent: client.userAgent ?? null },
         });
         return session;
