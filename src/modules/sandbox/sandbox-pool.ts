@@ -21,6 +21,7 @@ import type { HostConfig, JobSpec } from './host/protocol.js';
 import { OrgSlots } from './org-slots.js';
 import { type RawResult, toSandboxResult } from './outcome.js';
 import { sandboxMessages, type SubjectWord } from './sandbox.errors.js';
+import { type RunBinding, SandboxRun } from './sandbox-run.js';
 import {
   type EvaluateAllRequest,
   type EvaluateRequest,
@@ -43,6 +44,7 @@ export class SandboxPool {
   private readonly hosts: Array<HostProcess | undefined>;
   private readonly slots: OrgSlots;
   private closed = false;
+  private nextSession = 1;
 
   constructor(options: SandboxPoolOptions = {}) {
     this.options = { ...SANDBOX_DEFAULTS, ...withoutUndefined(options) };
@@ -50,12 +52,24 @@ export class SandboxPool {
     this.slots = new OrgSlots(this.options.maxIsolatesPerOrg);
   }
 
-  async runCode(request: RunCodeRequest): Promise<SandboxResult> {
+  /**
+   * Opens a run session: the calls made through it share one context (created by the first call), which
+   * `close()` releases. Calls of different sessions never share a context.
+   */
+  openRun(orgId: string): SandboxRun {
+    if (typeof orgId !== 'string' || orgId === '') {
+      throw new TypeError('orgId must be a non-empty string');
+    }
+    return new SandboxRun(this, orgId, { id: this.nextSession++ });
+  }
+
+  /** @param binding internal: the run session (see openRun). */
+  async runCode(request: RunCodeRequest, binding?: RunBinding): Promise<SandboxResult> {
     const { orgId, code, input, trigger, nodes } = request;
     if (typeof code !== 'string') {
       throw new TypeError('runCode: code must be a string');
     }
-    const raw = await this.execute(orgId, { kind: 'code', code }, { input, trigger, nodes }, 'Code');
+    const raw = await this.execute(orgId, { kind: 'code', code }, { input, trigger, nodes }, 'Code', binding);
     // Rebuilt field by field: the internal extras (isolate id) are not part of the result.
     return raw.ok
       ? { ok: true, value: raw.value, console: raw.console }
@@ -69,7 +83,7 @@ export class SandboxPool {
   }
 
   /** Evaluates many expressions in one sandbox call (one fresh context); results keep the input order. */
-  async evaluateAll(request: EvaluateAllRequest): Promise<SandboxResult<JsonValue[]>> {
+  async evaluateAll(request: EvaluateAllRequest, binding?: RunBinding): Promise<SandboxResult<JsonValue[]>> {
     const { orgId, expressions, context } = request;
     if (!Array.isArray(expressions) || expressions.some((e) => typeof e !== 'string')) {
       throw new TypeError('evaluateAll: expressions must be strings');
@@ -77,7 +91,7 @@ export class SandboxPool {
     if (expressions.length === 0) {
       return { ok: true, value: [], console: [] };
     }
-    const raw = await this.execute(orgId, { kind: 'expressions', expressions }, context, 'Expression');
+    const raw = await this.execute(orgId, { kind: 'expressions', expressions }, context, 'Expression', binding);
     if (!raw.ok) {
       const failed = raw.expressionIndex === undefined ? undefined : expressions[raw.expressionIndex];
       const where = failed === undefined ? '' : `In {{ ${excerpt(failed)} }}: `;
@@ -90,6 +104,14 @@ export class SandboxPool {
     return { ok: true, value: raw.value, console: raw.console };
   }
 
+  /** @internal Ends a run session (SandboxRun.close). */
+  closeRun(orgId: string, binding: RunBinding): void {
+    if (binding.host?.alive) {
+      binding.host.closeSession(orgId, binding.id);
+    }
+    binding.host = undefined;
+  }
+
   /** Stops every host process. Calls still running and new calls reject with 'SandboxPool is closed'. */
   async close(): Promise<void> {
     this.closed = true;
@@ -97,7 +119,13 @@ export class SandboxPool {
     await Promise.all(hosts.map((host) => host?.close()));
   }
 
-  private async execute(orgId: string, spec: JobSpec, data: SandboxData, subject: SubjectWord): Promise<RawResult> {
+  private async execute(
+    orgId: string,
+    spec: JobSpec,
+    data: SandboxData,
+    subject: SubjectWord,
+    binding?: RunBinding,
+  ): Promise<RawResult> {
     if (typeof orgId !== 'string' || orgId === '') {
       throw new TypeError('orgId must be a non-empty string');
     }
@@ -108,7 +136,7 @@ export class SandboxPool {
     const started = performance.now();
     let result: RawResult | undefined;
     try {
-      result = await this.callWithRetry(orgId, spec, dataJson, subject);
+      result = await this.callWithRetry(orgId, spec, dataJson, subject, binding);
       return result;
     } finally {
       release();
@@ -116,11 +144,22 @@ export class SandboxPool {
     }
   }
 
-  private async callWithRetry(orgId: string, spec: JobSpec, dataJson: string, subject: SubjectWord) {
+  private async callWithRetry(
+    orgId: string,
+    spec: JobSpec,
+    dataJson: string,
+    subject: SubjectWord,
+    binding: RunBinding | undefined,
+  ) {
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
-      const host = this.hostFor(orgId);
-      const call = await host.call(spec, orgId, dataJson, this.options.timeoutMs, HOST_GRACE_MS);
+      // A run stays on its host, where its context is; a replaced host starts the run over in a fresh context.
+      const host = binding?.host?.alive ? binding.host : this.hostFor(orgId);
+      if (binding) {
+        binding.host = host;
+      }
+      const timeoutMs = this.options.timeoutMs;
+      const call = await host.call(spec, orgId, dataJson, timeoutMs, HOST_GRACE_MS, binding?.id);
       if (call.status === 'crashed' && !call.blame) {
         this.assertOpen(); // close() stopped the host under this call
         // The host died because of another call: this one is innocent, and pure, so it may run again once.
