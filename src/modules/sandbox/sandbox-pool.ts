@@ -113,6 +113,7 @@ export class SandboxPool {
 
   /** @internal Ends a run session (SandboxRun.close). */
   closeRun(orgId: string, binding: RunBinding): void {
+    binding.closed = true;
     if (binding.host?.alive) {
       binding.host.closeSession(orgId, binding.id);
     }
@@ -161,12 +162,14 @@ export class SandboxPool {
     for (let attempt = 0; ; attempt++) {
       this.assertOpen();
       // A run stays on its host, where its context is; a replaced host starts the run over in a fresh context.
-      const host = binding?.host?.alive ? binding.host : this.hostFor(orgId);
-      if (binding) {
-        binding.host = host;
+      // A call of a run that closed meanwhile (it was abandoned) must not reopen the run's context.
+      const session = binding?.closed ? undefined : binding;
+      const host = session?.host?.alive ? session.host : this.hostFor(orgId);
+      if (session) {
+        session.host = host;
       }
       const timeoutMs = this.options.timeoutMs;
-      const call = await host.call(spec, orgId, dataJson, timeoutMs, HOST_GRACE_MS, binding?.id);
+      const call = await host.call(spec, orgId, dataJson, timeoutMs, HOST_GRACE_MS, session?.id);
       if (call.status === 'crashed' && !call.blame) {
         this.assertOpen(); // close() stopped the host under this call
         // The host died because of another call: this one is innocent, and pure, so it may run again once.

@@ -6,6 +6,8 @@ import type { JsonValue, RunCodeRequest, SandboxData, SandboxResult } from './sa
 export interface RunBinding {
   readonly id: number;
   host?: HostProcess;
+  /** Set by close(): a call still waiting for its org slot then runs in a one-off context instead. */
+  closed?: boolean;
 }
 
 /**
