@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { HostConfig, HostToPool, JobResponse, JobSpec } from './host/protocol.js';
+import type { HostConfig, HostToPool, JobResponse, JobSpec, PoolToHost } from './host/protocol.js';
 
 /**
  * How a call to a host process ended. `crashed.blame` is set when the dying host blamed this very job,
@@ -39,6 +39,8 @@ export class HostProcess {
   private readonly ready: Promise<void>;
   private nextId = 1;
   private exited = false;
+  /** Messages of this event-loop turn, sent together as one IPC message (one write). */
+  private outbox: Array<{ message: PoolToHost; id?: number }> = [];
   private stderrTail = '';
 
   constructor(config: HostConfig) {
@@ -73,7 +75,7 @@ export class HostProcess {
    * Runs a job. `deadlineMs` is the host's own limit plus a grace: a host that has not answered by then
    * is stuck (the in-host watchdog fires first), so it is killed and this call reports `unresponsive`.
    */
-  async call(spec: JobSpec, orgId: string, dataJson: string, timeoutMs: number, graceMs: number) {
+  async call(spec: JobSpec, orgId: string, dataJson: string, timeoutMs: number, graceMs: number, session?: number) {
     await this.ready;
     return new Promise<HostCallResult>((resolve) => {
       const id = this.nextId++;
@@ -82,11 +84,42 @@ export class HostProcess {
         this.kill();
       }, timeoutMs + graceMs);
       this.pending.set(id, { resolve, timer });
-      this.child.send({ ...spec, type: 'job', id, orgId, dataJson, timeoutMs }, (err) => {
-        if (err) {
-          this.settle(id, { status: 'crashed' });
-        }
-      });
+      this.post({ ...spec, type: 'job', id, orgId, dataJson, timeoutMs, session }, id);
+    });
+  }
+
+  /** The run ended: the host releases its context (after the session's last job, if one is still running). */
+  closeSession(orgId: string, session: number): void {
+    if (!this.exited) {
+      this.post({ type: 'close', orgId, session });
+    }
+  }
+
+  /** Jobs sent and not answered yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  private post(message: PoolToHost, id?: number): void {
+    this.outbox.push({ message, id });
+    if (this.outbox.length === 1) {
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    if (this.exited) {
+      batch.forEach((item) => item.id !== undefined && this.settle(item.id, { status: 'crashed' }));
+      return;
+    }
+    const message: PoolToHost =
+      batch.length === 1 ? batch[0].message : { type: 'batch', messages: batch.map((item) => item.message) };
+    this.child.send(message, (err) => {
+      if (err) {
+        batch.forEach((item) => item.id !== undefined && this.settle(item.id, { status: 'crashed' }));
+      }
     });
   }
 
@@ -129,8 +162,10 @@ export class HostProcess {
   }
 
   private onMessage(message: HostToPool): void {
-    if (message.type === 'result') {
-      this.settle(message.id, { status: 'done', response: message });
+    if (message.type === 'results') {
+      for (const response of message.results) {
+        this.settle(response.id, { status: 'done', response });
+      }
     } else if (message.type === 'fatal') {
       message.jobIds.forEach((id) => this.blamed.set(id, message.limit));
     }

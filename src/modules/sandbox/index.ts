@@ -13,12 +13,14 @@
  *   `input`, `trigger` and `nodes` and returns a JSON value (`undefined` becomes `null`).
  * - `evaluate({ orgId, expression, context })`: one expression; `evaluateAll({ orgId, expressions, context })`:
  *   many in one sandbox call. Expressions see `trigger`, `nodes` (`nodes.<id>.output`) and `input`.
+ * - `openRun(orgId)` → `SandboxRun` (`evaluateAll(expressions, context)`, `runCode({ code, ... })`, `close()`):
+ *   the calls of one run share one context, created by the first call and released by `close()`.
  * - `renderTemplate(pool, orgId, value, context)`: evaluates the `{{ }}` parts of a parameter tree in one call.
  * - Every call resolves to a `SandboxResult`: `{ ok: true, value, console }` or
  *   `{ ok: false, error: { type: 'timeout' | 'memory' | 'user_error', message }, console }`. A sandbox failure
  *   never rejects; calls reject only on misuse (closed pool, bad arguments, data that is not JSON) or when a
  *   sandbox host process cannot start. `unwrapSandboxResult` / `sandboxErrorFromInfo` give typed errors.
- * - Each call runs in a fresh context (no state survives a call) in an isolate that only ever serves that
+ * - Each one-off call, and each run session, runs in a fresh context (no state survives it) in an isolate that only ever serves that
  *   org; isolates stay warm between calls and are replaced whenever a limit trips. Limits per call: heap
  *   (`memoryLimitMb`), wall clock (`timeoutMs`, from the moment the call starts executing), console
  *   (`consoleMaxBytes`) and result size (`outputMaxBytes`). Isolates run in separate host processes, so
@@ -26,6 +28,7 @@
  * - `onRun` (pool option) reports every call for metrics: org, kind, isolate id, duration, outcome.
  */
 export { SandboxPool } from './sandbox-pool.js';
+export { SandboxRun } from './sandbox-run.js';
 export { renderTemplate } from './template/render-template.js';
 export {
   SandboxError,

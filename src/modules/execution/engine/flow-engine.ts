@@ -52,6 +52,7 @@ export class FlowEngine {
   async execute(run: EngineRun): Promise<RunOutcome> {
     const state = new RunState(run, this.deps.secrets ?? NO_SECRETS, this.deps.http);
     const trigger = triggerScope(run.trigger);
+    state.sandbox = this.deps.sandbox.openRun?.(run.orgId);
     try {
       const plan = compilePlan(run.definition);
       const entries = (plan.outgoing.get(TRIGGER_ID) ?? []).map((e) => e.to).filter((id) => plan.topLevel.has(id));
@@ -64,6 +65,7 @@ export class FlowEngine {
       const error: RunError = { type: f.type, message: state.redactor.text(f.message), nodeId: (e as { nodeId?: string }).nodeId };
       return this.finish(state, state.abortReason === 'timed_out' ? 'timed_out' : 'failed', undefined, error);
     } finally {
+      state.sandbox?.release();
       state.dispose();
     }
   }

@@ -4,7 +4,7 @@ import type { NodeExecutionContext, NodeExecutor, NodeResult } from './nodes/nod
 import { renderValue } from './params.js';
 import { StepFailure, toStepFailure } from './run-errors.js';
 import type { RunState } from './run-state.js';
-import type { ScriptSandbox, SandboxScope } from './sandbox.port.js';
+import type { SandboxCalls, ScriptSandbox, SandboxScope } from './sandbox.port.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -100,11 +100,13 @@ export class NodeRunner {
     timedOut.catch(() => undefined);
     aborted.catch(() => undefined);
     const sandboxLimits = () => ({ memoryMb: run.limits.sandbox.memoryMb, timeoutMs: Math.max(1, Math.min(run.limits.sandbox.timeoutMs, ends - Date.now())) });
-    const env = { orgId: run.orgId, sandbox: this.sandbox, secrets: state, get limits() { return sandboxLimits(); } };
+    // The run's own sandbox session (one context for all its calls) when the sandbox offers one.
+    const sandbox: SandboxCalls = state.sandbox ?? this.sandbox;
+    const env = { orgId: run.orgId, sandbox, secrets: state, get limits() { return sandboxLimits(); } };
     const ctx: NodeExecutionContext = {
       runId: run.runId, orgId: run.orgId, flowId: run.flowId, node, attempt, signal: controller.signal, scope,
       render: (value, at) => renderValue(value, scope, env, at),
-      sandbox: this.sandbox,
+      sandbox,
       sandboxLimits,
       http: (o) => state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal }),
       respond: (r) => state.respond(r),

@@ -1,5 +1,5 @@
 import { StepFailure } from './run-errors.js';
-import type { SandboxLimits, SandboxScope, ScriptSandbox } from './sandbox.port.js';
+import type { SandboxCalls, SandboxLimits, SandboxScope } from './sandbox.port.js';
 import { parseTemplate, readPath, stringifyPart, UNDECIDED, type Piece, type SecretRef, type Template } from './template.js';
 
 /** Resolves `{{ secrets.<provider>.<path>#<key> }}` for one run and remembers each value for redaction. */
@@ -9,7 +9,7 @@ export interface RunSecrets {
 
 export interface RenderEnv {
   orgId: string;
-  sandbox: ScriptSandbox;
+  sandbox: SandboxCalls;
   limits: SandboxLimits;
   secrets: RunSecrets;
 }

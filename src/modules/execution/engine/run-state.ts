@@ -4,6 +4,7 @@ import type { RunSecrets } from './params.js';
 import { Redactor, storedValue } from './redaction.js';
 import { StepFailure, type RunError } from './run-errors.js';
 import type { EngineRun, StepRecord } from './run-types.js';
+import type { RunSandbox } from './sandbox.port.js';
 import type { SecretRef } from './template.js';
 
 export type AbortReason = 'cancelled' | 'timed_out';
@@ -30,6 +31,8 @@ export class RunState implements RunSecrets {
   readonly startedAt = new Date();
   readonly deadline: number;
   response?: RespondOutput;
+  /** The run's sandbox session, released when the run ends (FlowEngine). */
+  sandbox?: RunSandbox;
   abortReason?: AbortReason;
   private stepCount = 0;
   private readonly secretCache = new Map<string, string>();

@@ -1,6 +1,6 @@
-import type { SandboxData, SandboxPool, SandboxResult } from '../../sandbox/index.js';
+import type { SandboxData, SandboxPool, SandboxResult, SandboxRun } from '../../sandbox/index.js';
 import { StepFailure } from './run-errors.js';
-import type { SandboxScope, ScriptSandbox } from './sandbox.port.js';
+import type { RunSandbox, SandboxScope, ScriptSandbox } from './sandbox.port.js';
 
 function unwrap<T>(r: SandboxResult<T>): T {
   if (r.ok) return r.value;
@@ -15,7 +15,7 @@ function misuse(e: unknown): never {
 
 /**
  * The engine's sandbox port on the sandbox module's pool (isolates in separate host processes, a fresh context
- * per call, limits from the pool's configuration). Per-call limits shorter than the pool's are enforced by the
+ * per run, or per call outside a run, limits from the pool's configuration). Per-call limits shorter than the pool's are enforced by the
  * engine's attempt timer; cancellation lets the call finish within the pool's limit in the background.
  */
 export class SandboxPoolAdapter implements ScriptSandbox {
@@ -31,7 +31,32 @@ export class SandboxPoolAdapter implements ScriptSandbox {
     return unwrap(r);
   }
 
+  openRun(orgId: string): RunSandbox {
+    return new RunSandboxAdapter(this.pool.openRun(orgId));
+  }
+
   close(): Promise<void> {
     return this.pool.close();
+  }
+}
+
+/** One run's calls, in the run's own context (SandboxPool.openRun). */
+class RunSandboxAdapter implements RunSandbox {
+  constructor(private readonly run: SandboxRun) {}
+
+  async evaluateAll(orgId: string, expressions: string[], scope: SandboxScope): Promise<unknown[]> {
+    if (orgId !== this.run.orgId) throw new StepFailure('node_error', 'The sandbox run belongs to another org');
+    const r = await this.run.evaluateAll(expressions, scope as SandboxData).catch(misuse);
+    return unwrap(r);
+  }
+
+  async runCode(orgId: string, code: string, scope: SandboxScope): Promise<unknown> {
+    if (orgId !== this.run.orgId) throw new StepFailure('node_error', 'The sandbox run belongs to another org');
+    const r = await this.run.runCode({ code, ...(scope as SandboxData) }).catch(misuse);
+    return unwrap(r);
+  }
+
+  release(): void {
+    this.run.close();
   }
 }

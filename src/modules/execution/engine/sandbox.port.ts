@@ -20,5 +20,18 @@ export interface ScriptSandbox {
   evaluateAll(orgId: string, expressions: string[], scope: SandboxScope, limits: SandboxLimits): Promise<unknown[]>;
   /** Runs the body of an async function that sees `input`, `trigger`, `nodes` and returns a JSON value. */
   runCode(orgId: string, code: string, scope: SandboxScope, limits: SandboxLimits & { signal?: AbortSignal }): Promise<unknown>;
+  /**
+   * Optional: a sandbox for the calls of ONE run, which may share one context (never with another run). The
+   * engine opens one per run and releases it when the run ends.
+   */
+  openRun?(orgId: string): RunSandbox;
   close(): Promise<void>;
+}
+
+/** The calls a node makes: on the shared sandbox, or on its run's own session. */
+export type SandboxCalls = Pick<ScriptSandbox, 'evaluateAll' | 'runCode'>;
+
+/** The sandbox of one run: the same calls, bound to the run's context; `release()` when the run ends. */
+export interface RunSandbox extends SandboxCalls {
+  release(): void;
 }

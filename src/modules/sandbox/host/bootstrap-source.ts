@@ -1,4 +1,4 @@
-// JavaScript that runs first in every fresh context, before any user code. It is compiled once per isolate
+// JavaScript that runs first in every fresh context (one per run, or per one-off call), before any user code. It is compiled once per isolate
 // (an ivm Script is context-independent) and its completion value, the runner, is held by the host as a
 // Reference that user code never sees. It captures the built-ins it needs before user code can replace them.
 //
@@ -29,7 +29,8 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
   delete G.WeakRef;
   delete ArrayBuffer.prototype.resize;
 
-  const lines = [];
+  // Per call: a run's calls share this context (see isolate-pool.ts), each reports only its own console.
+  let lines = [];
   let used = 0;
   let budget = 0;
   let full = false;
@@ -149,6 +150,9 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
 
   return async function run(kind, fn, dataJson, outMax, consoleMax) {
     if (kind === 'console') return stringify(lines);
+    lines = [];
+    used = 0;
+    full = false;
     budget = consoleMax;
     let data;
     try {

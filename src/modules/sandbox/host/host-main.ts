@@ -1,7 +1,7 @@
 import type { IsolateEntry } from './isolate-entry.js';
 import { IsolatePool } from './isolate-pool.js';
 import { runJob } from './job-runner.js';
-import type { FatalNotice, HostConfig, HostToPool, JobRequest, PoolToHost } from './protocol.js';
+import type { FatalNotice, HostConfig, HostToPool, JobRequest, JobResponse, PoolToHost } from './protocol.js';
 
 // Main of a sandbox host process (see sandbox-pool.ts for why isolates live in a separate process).
 
@@ -14,8 +14,26 @@ const pool = new IsolatePool(config, (entry: IsolateEntry, message: string) => {
 });
 let dying = false;
 
+// Replies are coalesced: every result ready in one event-loop turn leaves in one IPC message (one write).
+let outbox: JobResponse[] = [];
+
 function send(message: HostToPool): void {
   process.send?.(message);
+}
+
+function sendResult(result: JobResponse): void {
+  outbox.push(result);
+  if (outbox.length === 1) {
+    setImmediate(flushResults);
+  }
+}
+
+function flushResults(): void {
+  const results = outbox;
+  outbox = [];
+  if (!dying && results.length > 0) {
+    send({ type: 'results', results });
+  }
 }
 
 /**
@@ -27,6 +45,7 @@ function die(limit: FatalNotice['limit'], jobIds: number[]): void {
   if (dying) {
     return;
   }
+  flushResults(); // finished jobs still get their answers
   dying = true;
   const kill = () => process.kill(process.pid, 'SIGKILL');
   setTimeout(kill, FATAL_SEND_GRACE_MS);
@@ -34,12 +53,26 @@ function die(limit: FatalNotice['limit'], jobIds: number[]): void {
 }
 
 async function handleJob(job: JobRequest): Promise<void> {
-  const entry = pool.acquire(job.orgId);
+  const lease = await pool.acquire(job.orgId, job.session);
+  const { entry } = lease;
   entry.currentJobId = job.id;
-  const run = await runJob(entry, job, config, () => die('timeout', [job.id]));
-  pool.release(entry, run.healthy, job.timeoutMs);
+  const run = await runJob(entry, job, config, () => die('timeout', [job.id]), lease.session);
+  pool.release(lease, run.healthy, job.timeoutMs);
   if (!dying) {
-    send({ type: 'result', id: job.id, isolateId: entry.id, outcome: run.outcome });
+    sendResult({ type: 'result', id: job.id, isolateId: entry.id, outcome: run.outcome });
+  }
+}
+
+function handleMessage(message: PoolToHost): void {
+  if (message.type === 'job') {
+    void handleJob(message);
+  } else if (message.type === 'close') {
+    pool.closeSession(message.orgId, message.session);
+  } else if (message.type === 'batch') {
+    message.messages.forEach(handleMessage);
+  } else if (message.type === 'shutdown') {
+    pool.disposeAll();
+    process.exit(0);
   }
 }
 
@@ -52,14 +85,7 @@ const rssTimer = setInterval(() => {
 }, RSS_CHECK_MS);
 rssTimer.unref();
 
-process.on('message', (message: PoolToHost) => {
-  if (message.type === 'job') {
-    void handleJob(message);
-  } else if (message.type === 'shutdown') {
-    pool.disposeAll();
-    process.exit(0);
-  }
-});
+process.on('message', handleMessage);
 // The API process is gone (or closed the pool): nothing will ever collect our results.
 process.on('disconnect', () => {
   pool.disposeAll();

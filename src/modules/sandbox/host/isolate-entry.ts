@@ -16,7 +16,7 @@ export interface PreparedContext {
   runner: ivm.Reference<(...args: unknown[]) => Promise<string>>;
 }
 
-/** One isolate, owned by exactly one org for its whole life. */
+/** One isolate, owned by exactly one org for its whole life. Runs one job at a time (see lock()). */
 export class IsolateEntry {
   readonly id: string;
   readonly orgId: string;
@@ -24,6 +24,10 @@ export class IsolateEntry {
   /** The job running now (one at a time): blamed if the isolate takes the process down. */
   currentJobId: number | undefined;
   lastUsed = Date.now();
+  /** Run sessions whose context lives in this isolate. */
+  sessions = 0;
+  private locked = false;
+  private readonly waiters: Array<() => void> = [];
   private runs = 0;
   private readonly bootstrap: Promise<ivm.Script>;
   private readonly scripts = new Map<string, Promise<ivm.Script>>();
@@ -46,6 +50,36 @@ export class IsolateEntry {
   /** True when a pre-warmed context is built and waiting: the next job starts without delay. */
   get ready(): boolean {
     return this.nextReady;
+  }
+
+  get alive(): boolean {
+    return !this.isolate.isDisposed;
+  }
+
+  /** Jobs holding or waiting for this isolate. */
+  get load(): number {
+    return (this.locked ? 1 : 0) + this.waiters.length;
+  }
+
+  /**
+   * One job at a time: the job running when a limit trips is the only one blamed, and a job's wall clock
+   * starts when it holds the isolate (queueing excluded). FIFO.
+   */
+  async lock(): Promise<void> {
+    if (this.locked) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.locked = true;
+  }
+
+  /** Hands the isolate to the next waiter (who re-checks `alive`), or frees it. */
+  unlock(): void {
+    const next = this.waiters.shift();
+    if (next) {
+      next();
+    } else {
+      this.locked = false;
+    }
   }
 
   get reusable(): boolean {

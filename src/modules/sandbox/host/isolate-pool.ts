@@ -1,21 +1,38 @@
 import type { HostConfig } from './protocol.js';
-import { IsolateEntry } from './isolate-entry.js';
+import { IsolateEntry, type PreparedContext } from './isolate-entry.js';
 
-// A busy org calls again before its isolate has built the next context (~0.6-0.9 ms of V8 work on the
-// isolate's own thread). With a second warm isolate, one builds while the other runs: sequential calls of
-// a hot org no longer wait for context creation.
-const HOT_ORG_ISOLATES = 2;
+// A run session nobody closed (its API process lost track of it) is dropped after this long unused.
+const SESSION_IDLE_MS = 15 * 60_000;
+const SESSION_SWEEP_MS = 60_000;
 
 /**
- * Warm isolates of one host process, keyed by org. An isolate is created for one org and only ever
- * runs that org's jobs; the pool (API side) bounds how many jobs one org runs at once.
+ * The context of one run: created on the run's first call, reused by its later calls, released when the run
+ * closes it. Keyed by org and id, so a session can only ever be found by jobs of its own org.
+ */
+export interface RunSession {
+  key: string;
+  entry: IsolateEntry;
+  context?: Promise<PreparedContext>;
+  /** Jobs of this session that hold or wait for its isolate. */
+  pending: number;
+  closed: boolean;
+  lastUsed: number;
+}
+
+export interface Lease {
+  entry: IsolateEntry;
+  session?: RunSession;
+}
+
+/**
+ * Warm isolates of one host process, keyed by org. An isolate is created for one org and only ever runs that
+ * org's jobs, one at a time. It holds the contexts of that org's open run sessions; a job without a session gets
+ * a context of its own. An isolate whose limit trips is disposed with every context in it.
  */
 export class IsolatePool {
-  private readonly idle = new Map<string, IsolateEntry[]>();
+  private readonly byOrg = new Map<string, IsolateEntry[]>();
+  private readonly sessions = new Map<string, RunSession>();
   private readonly busy = new Set<IsolateEntry>();
-  /** Orgs whose last call found no context ready: they get a spare isolate. */
-  private readonly hot = new Set<string>();
-  private idleCount = 0;
   // Plain fields, not parameter properties: host files must stay erasable TypeScript (Node type stripping).
   private readonly config: HostConfig;
   private readonly onCatastrophe: (entry: IsolateEntry, message: string) => void;
@@ -23,54 +40,72 @@ export class IsolatePool {
   constructor(config: HostConfig, onCatastrophe: (entry: IsolateEntry, message: string) => void) {
     this.config = config;
     this.onCatastrophe = onCatastrophe;
+    setInterval(() => this.sweepSessions(), SESSION_SWEEP_MS).unref();
   }
 
-  acquire(orgId: string): IsolateEntry {
-    const list = this.idle.get(orgId);
-    const readyAt = list ? list.findLastIndex((entry) => entry.ready) : -1;
-    const warm = readyAt >= 0 ? list?.splice(readyAt, 1)[0] : list?.pop();
-    if (warm && !warm.ready) {
-      this.hot.add(orgId);
+  /** Waits until an isolate of the org (the session's own, if it has one) is free for this job. */
+  async acquire(orgId: string, sessionId: number | undefined): Promise<Lease> {
+    const key = sessionId === undefined ? undefined : `${orgId}\u0000${sessionId}`;
+    for (;;) {
+      let session = key === undefined ? undefined : this.sessions.get(key);
+      if (session && !session.entry.alive) {
+        this.sessions.delete(session.key);
+        session = undefined;
+      }
+      const entry = session?.entry ?? this.pick(orgId);
+      if (key !== undefined && !session) {
+        session = { key, entry, pending: 0, closed: false, lastUsed: Date.now() };
+        this.sessions.set(key, session);
+        entry.sessions++;
+      }
+      if (session) {
+        session.pending++;
+      }
+      await entry.lock();
+      if (entry.alive) {
+        this.busy.add(entry);
+        return { entry, session };
+      }
+      // Disposed while this job waited (another job tripped a limit): start over on a live isolate.
+      if (session) {
+        session.pending--;
+      }
+      entry.unlock();
     }
-    if (list && list.length === 0) {
-      this.idle.delete(orgId);
-    }
-    if (warm) {
-      this.idleCount--;
-    }
-    const entry = warm ?? new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
-    this.busy.add(entry);
-    return entry;
   }
 
-  /** Returns a healthy isolate to the org's idle list; anything in doubt is disposed instead. */
-  release(entry: IsolateEntry, healthy: boolean, timeoutMs: number): void {
-    this.busy.delete(entry);
+  /** Frees the isolate; anything in doubt is disposed with every context in it. */
+  release(lease: Lease, healthy: boolean, timeoutMs: number): void {
+    const { entry, session } = lease;
     entry.currentJobId = undefined;
-    const list = this.idle.get(entry.orgId) ?? [];
-    if (!healthy || !entry.reusable || list.length >= this.config.maxIsolatesPerOrg) {
-      this.hot.delete(entry.orgId);
-      entry.dispose();
-      return;
+    this.busy.delete(entry);
+    if (session) {
+      session.pending--;
+      session.lastUsed = Date.now();
+      if (session.closed && session.pending === 0) {
+        this.dropSession(session);
+      }
     }
-    list.push(entry);
-    this.idle.set(entry.orgId, list);
-    this.idleCount++;
-    entry.prewarm(timeoutMs);
-    this.addSpareIfHot(entry.orgId, list, timeoutMs);
+    if (!healthy || (!entry.reusable && entry.sessions === 0)) {
+      this.retire(entry);
+    }
+    entry.unlock();
+    if (entry.alive && entry.load === 0) {
+      entry.prewarm(timeoutMs);
+    }
     this.evictOverflow();
   }
 
-  private addSpareIfHot(orgId: string, list: IsolateEntry[], timeoutMs: number): void {
-    if (!this.hot.delete(orgId)) {
+  /** The run ended: its context is released once its last job is done. */
+  closeSession(orgId: string, sessionId: number): void {
+    const session = this.sessions.get(`${orgId}\u0000${sessionId}`);
+    if (!session) {
       return;
     }
-    const busyForOrg = [...this.busy].filter((entry) => entry.orgId === orgId).length;
-    if (list.length + busyForOrg < Math.min(HOT_ORG_ISOLATES, this.config.maxIsolatesPerOrg)) {
-      const spare = new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
-      spare.prewarm(timeoutMs);
-      list.unshift(spare); // least recently used end: evicted first if idle isolates overflow
-      this.idleCount++;
+    session.closed = true;
+    if (session.pending === 0) {
+      this.dropSession(session);
+      this.evictOverflow();
     }
   }
 
@@ -80,36 +115,94 @@ export class IsolatePool {
   }
 
   disposeAll(): void {
-    for (const entry of this.busy) {
-      entry.dispose();
-    }
-    for (const list of this.idle.values()) {
+    for (const list of this.byOrg.values()) {
       list.forEach((entry) => entry.dispose());
     }
-    this.idle.clear();
+    this.byOrg.clear();
+    this.sessions.clear();
     this.busy.clear();
-    this.idleCount = 0;
+  }
+
+  /** A free isolate (a pre-warmed one first), else a new one up to the org's cap, else the least loaded. */
+  private pick(orgId: string): IsolateEntry {
+    const list = this.byOrg.get(orgId) ?? [];
+    let best: IsolateEntry | undefined;
+    for (const entry of list) {
+      if (!entry.alive || !entry.reusable) {
+        continue;
+      }
+      if (!best || score(entry) < score(best)) {
+        best = entry;
+      }
+    }
+    if (best && (best.load === 0 || list.length >= this.config.maxIsolatesPerOrg)) {
+      best.lastUsed = Date.now();
+      return best;
+    }
+    const entry = new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
+    list.push(entry);
+    this.byOrg.set(orgId, list);
+    return entry;
+  }
+
+  private dropSession(session: RunSession): void {
+    if (this.sessions.get(session.key) !== session) {
+      return;
+    }
+    this.sessions.delete(session.key);
+    session.entry.sessions--;
+    session.context?.then(releaseContext, () => undefined);
+    if (!session.entry.reusable && session.entry.sessions === 0 && session.entry.load === 0) {
+      this.retire(session.entry);
+    }
+  }
+
+  /** Disposes an isolate; the sessions that lived in it start over in a fresh context on their next job. */
+  private retire(entry: IsolateEntry): void {
+    entry.dispose();
+    const list = (this.byOrg.get(entry.orgId) ?? []).filter((other) => other !== entry);
+    if (list.length === 0) {
+      this.byOrg.delete(entry.orgId);
+    } else {
+      this.byOrg.set(entry.orgId, list);
+    }
+    for (const session of this.sessions.values()) {
+      if (session.entry === entry) {
+        this.sessions.delete(session.key);
+      }
+    }
+    entry.sessions = 0;
   }
 
   private evictOverflow(): void {
-    while (this.idleCount > this.config.maxIdleIsolates) {
-      let oldest: IsolateEntry | undefined;
-      for (const list of this.idle.values()) {
-        // Lists are pushed in release order, so index 0 is each org's least recently used isolate.
-        if (list[0] && (!oldest || list[0].lastUsed < oldest.lastUsed)) {
-          oldest = list[0];
-        }
-      }
-      if (!oldest) {
-        return;
-      }
-      const list = this.idle.get(oldest.orgId) ?? [];
-      list.shift();
-      if (list.length === 0) {
-        this.idle.delete(oldest.orgId);
-      }
-      this.idleCount--;
-      oldest.dispose();
+    const idle = [...this.byOrg.values()].flat().filter((entry) => entry.load === 0 && entry.sessions === 0);
+    idle.sort((a, b) => a.lastUsed - b.lastUsed);
+    for (let i = 0; i < idle.length - this.config.maxIdleIsolates; i++) {
+      this.retire(idle[i]);
     }
+  }
+
+  private sweepSessions(): void {
+    const cutoff = Date.now() - SESSION_IDLE_MS;
+    for (const session of [...this.sessions.values()]) {
+      if (session.pending === 0 && session.lastUsed < cutoff) {
+        this.dropSession(session);
+      }
+    }
+    this.evictOverflow();
+  }
+}
+
+/** Lower is better: free before busy, pre-warmed before cold, fewer open runs before more. */
+function score(entry: IsolateEntry): number {
+  return entry.load * 1000 + (entry.ready ? 0 : 100) + entry.sessions;
+}
+
+function releaseContext(prepared: PreparedContext): void {
+  try {
+    prepared.runner.release();
+    prepared.context.release();
+  } catch {
+    // The isolate is already disposed; nothing left to release.
   }
 }

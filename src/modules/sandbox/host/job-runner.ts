@@ -2,6 +2,7 @@ import type ivm from 'isolated-vm';
 import { codeSource, expressionsSource } from './bootstrap-source.js';
 import { DeadlineGuard, EMPTY_CONSOLE, readConsole } from './deadline-guard.js';
 import type { IsolateEntry, PreparedContext } from './isolate-entry.js';
+import type { RunSession } from './isolate-pool.js';
 import type { HostConfig, JobOutcome, JobRequest } from './protocol.js';
 
 export interface JobRun {
@@ -13,7 +14,8 @@ export interface JobRun {
 const MAX_MESSAGE = 2000;
 
 /**
- * Runs one job in a context nobody used before, then releases that context. Limits: the isolate's
+ * Runs one job: in its run session's context (created by the session's first job, kept for its later ones), or,
+ * without a session, in a context nobody used before, released at once. Limits: the isolate's
  * memory limit, ivm's `timeout` on every call into the isolate, and a wall-clock watchdog that disposes
  * the isolate at the deadline, since `timeout` does not cover a promise that simply never settles.
  */
@@ -22,15 +24,18 @@ export async function runJob(
   job: JobRequest,
   config: HostConfig,
   onStuck: (entry: IsolateEntry) => void,
+  session?: RunSession,
 ): Promise<JobRun> {
   const deadline = Date.now() + job.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
   let prepared: PreparedContext | undefined;
   const guard = new DeadlineGuard(entry, job.timeoutMs, () => prepared, onStuck);
+  let keep = false;
   try {
-    prepared = await entry.takeContext(remaining());
+    prepared = await contextFor(entry, session, remaining());
     const compiled = await compileJob(entry, job);
     if ('outcome' in compiled) {
+      keep = session !== undefined;
       return { outcome: compiled.outcome, healthy: true };
     }
     const fn = await compiled.script.run(prepared.context, { reference: true, timeout: remaining() });
@@ -39,13 +44,29 @@ export async function runJob(
       [job.kind, fn.derefInto(), job.dataJson, config.outputMaxBytes, config.consoleMaxBytes],
       { timeout: remaining(), result: { promise: true } },
     );
-    return readFrame(frame, config);
+    fn.release();
+    const run = readFrame(frame, config);
+    keep = session !== undefined && run.healthy;
+    return run;
   } catch (err) {
     return await classifyFailure(err, entry, prepared, guard);
   } finally {
     guard.stop();
-    releaseQuietly(prepared);
+    if (!keep) {
+      releaseQuietly(prepared);
+      if (session) {
+        session.context = undefined;
+      }
+    }
   }
+}
+
+async function contextFor(entry: IsolateEntry, session: RunSession | undefined, timeoutMs: number) {
+  if (!session) {
+    return entry.takeContext(timeoutMs);
+  }
+  session.context ??= entry.takeContext(timeoutMs);
+  return session.context;
 }
 
 /** Resolves to the compiled script, or to a `user_error` outcome for a syntax error. */

@@ -20,7 +20,16 @@ export type JobRequest = JobSpec & {
   /** JSON of `{ trigger, nodes, input }`; parsed inside the isolate, so nothing is shared by reference. */
   dataJson: string;
   timeoutMs: number;
+  /** Run session: the calls of one run share one context, created by its first call (see isolate-pool.ts). */
+  session?: number;
 };
+
+/** The run ended: release its context. */
+export interface CloseSession {
+  type: 'close';
+  orgId: string;
+  session: number;
+}
 
 /**
  * `value.json` and `error.message` come from inside the isolate and are untrusted data: the pool validates them.
@@ -51,5 +60,6 @@ export interface FatalNotice {
   jobIds: number[];
 }
 
-export type HostToPool = { type: 'ready' } | JobResponse | FatalNotice;
-export type PoolToHost = JobRequest | { type: 'shutdown' };
+// Both directions coalesce what one event-loop turn produced into one message: one write instead of dozens.
+export type HostToPool = { type: 'ready' } | { type: 'results'; results: JobResponse[] } | FatalNotice;
+export type PoolToHost = JobRequest | CloseSession | { type: 'batch'; messages: PoolToHost[] } | { type: 'shutdown' };

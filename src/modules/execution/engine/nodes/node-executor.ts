@@ -1,6 +1,6 @@
 import type { SafeHttpRequestOptions, SafeHttpResponse } from '../../egress/index.js';
 import type { NodeDefinition } from '../../definition/flow-definition.js';
-import type { SandboxLimits, SandboxScope, ScriptSandbox } from '../sandbox.port.js';
+import type { SandboxCalls, SandboxLimits, SandboxScope } from '../sandbox.port.js';
 
 /** What a `respond` node hands to the waiting webhook caller. */
 export interface RespondOutput {
@@ -21,7 +21,7 @@ export interface NodeExecutionContext {
   scope: SandboxScope;
   /** Renders a raw parameter value (templates evaluated in the sandbox); `at` names it in error messages. */
   render(value: unknown, at: string): Promise<unknown>;
-  sandbox: ScriptSandbox;
+  sandbox: SandboxCalls;
   /** Sandbox limits for this attempt (the configured limits, shortened to the attempt's remaining time). */
   sandboxLimits(): SandboxLimits;
   /** SSRF-guarded HTTP with the org's allowlist and this attempt's signal applied. */
