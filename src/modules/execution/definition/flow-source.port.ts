@@ -1,24 +1,8 @@
+import type { RunnableDefinition as RunnableFlow, WebhookFlow as WebhookFlowInfo } from '../../flows/index.js';
 import type { FlowDefinition } from './flow-definition.js';
 
-/** A definition ready to run (mirrors the flows module's `RunnableDefinition`). */
-export interface RunnableFlow {
-  orgId: string;
-  projectId: string;
-  flowId: string;
-  enabled: boolean;
-  version: number | 'draft';
-  definition: FlowDefinition;
-}
-
-/** What `/hooks/:flowId` needs (mirrors the flows module's `WebhookFlow`). */
-export interface WebhookFlowInfo {
-  orgId: string;
-  projectId: string;
-  flowId: string;
-  enabled: boolean;
-  version: number | null;
-  definition: FlowDefinition | null;
-}
+/** A definition ready to run, and what `/hooks/:flowId` needs: the flows module's own types, not copies. */
+export type { RunnableFlow, WebhookFlowInfo };
 
 /** A published flow with a schedule trigger, for the scheduler. */
 export interface ScheduledFlowInfo {

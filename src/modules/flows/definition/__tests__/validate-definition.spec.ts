@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { exampleDefinition } from '../../../../../test/utils/flow-helpers.js';
 import { createNodeTypeRegistry, upgradeDefinition, validateDefinition, type FlowDefinition } from '../index.js';
 
 const registry = createNodeTypeRegistry();
 
-/** The example of API.md "Flow definition (version 1)". */
-const example = (): FlowDefinition => ({
-  schemaVersion: 1,
-  trigger: { type: 'webhook', settings: { auth: { mode: 'none' }, respond: 'wait' } },
-  nodes: [
-    { id: 'sum', type: 'transform', params: { fields: { total: '{{ trigger.body.a + trigger.body.b }}' } } },
-    { id: 'double', type: 'code', params: { code: 'return { doubled: input.total * 2 };' } },
-    { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.double.output }}' } },
-  ],
-  edges: [
-    { from: 'trigger', to: 'sum' },
-    { from: 'sum', to: 'double' },
-    { from: 'double', to: 'reply' },
-  ],
-});
+/** The example of API.md "Flow definition (version 1)", shared with the e2e helpers. */
+const example = (): FlowDefinition => exampleDefinition() as unknown as FlowDefinition;
 
 const draft = (d: unknown) => validateDefinition(d, registry, 'draft').issues;
 const publish = (d: unknown) => validateDefinition(d, registry, 'publish').issues;
