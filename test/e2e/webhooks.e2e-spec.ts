@@ -26,6 +26,12 @@ describe('webhook triggers /hooks/:flowId', () => {
     expect(run.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([['sum', 'succeeded'], ['double', 'succeeded'], ['reply', 'succeeded']]);
     expect(run.steps[1].output).toEqual({ doubled: 10 });
     expect(run.input.body).toEqual({ a: 2, b: 3 });
+    // The lean handler shares the API's request handling: echoed request id, security headers, route metric.
+    const echoed = await t.http().post(`/hooks/${flowId}`).set('X-Request-Id', 'hook-req-1').send({ a: 1, b: 1 }).expect(200);
+    expect(echoed.headers['x-request-id']).toBe('hook-req-1');
+    expect(echoed.headers['x-content-type-options']).toBe('nosniff');
+    expect(echoed.headers['content-security-policy']).toContain("default-src 'none'");
+    expect((await t.http().get('/metrics')).text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/hooks\/:flowId",status="200"\} [1-9]/);
   });
 
   it('answers 404 with the same body for unknown, unpublished, disabled and non-webhook flows', async () => {

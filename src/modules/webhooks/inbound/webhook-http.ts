@@ -50,20 +50,6 @@ export function parseQuery(search: string): Record<string, string> {
   return { ...out };
 }
 
-const SECURITY_HEADERS: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-resource-policy': 'same-origin',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-};
-
-export function setBaseHeaders(res: ServerResponse, requestId: string, production: boolean): void {
-  res.setHeader('x-request-id', requestId);
-  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-  if (production) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
-}
-
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body) ?? 'null';
   res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });

@@ -1,21 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../../core/config/app-config.js';
 import { RequestContextStore } from '../../../core/context/request-context.js';
+import { beginRequest } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
 import { ExecutionException, type ExecutionService, type RespondOutput, type RunOutcome, type WebhookFlowInfo } from '../../execution/index.js';
 import type { WebhookSettings } from '../../flows/index.js';
 import { checkHandshake, verifyWebhookAuth, type WebhookRequestView } from './auth/verify-webhook-auth.js';
 import type { ReplayCache } from './auth/replay-cache.js';
 import type { WebhookFlowCache } from './webhook-flow-cache.js';
-import { BodyTooLarge, MalformedBody, parseBody, parseQuery, readRawBody, sendJson, sendProblem, sendResponded, setBaseHeaders } from './webhook-http.js';
+import { BodyTooLarge, MalformedBody, parseBody, parseQuery, readRawBody, sendJson, sendProblem, sendResponded } from './webhook-http.js';
 import { RateLimited, WebhookRateLimits } from './webhook-rate-limits.js';
 import { secretValueReader } from './webhook-secrets.js';
 
 export const HOOK_PATH = /^\/hooks\/([0-9a-fA-F-]{36})\/?$/;
 const HIDDEN_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface WebhookHandlerDeps {
   config: AppConfig;
@@ -39,16 +38,10 @@ export class WebhookHandler {
   constructor(private readonly d: WebhookHandlerDeps) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-    const started = process.hrtime.bigint();
-    setBaseHeaders(res, requestId, this.d.config.isProduction);
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.d.metrics.observeRequest(req.method ?? 'GET', '/hooks/:flowId', res.statusCode, seconds);
-      if (this.d.log.isLevelEnabled('info')) RequestContextStore.run({ requestId }, () => this.d.log.info({ method: req.method, route: '/hooks/:flowId', status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request'));
-    });
-    RequestContextStore.run({ requestId, ip: req.socket.remoteAddress, userAgent: req.headers['user-agent'] }, () => {
+    const observer = { log: this.d.log, metrics: this.d.metrics, production: this.d.config.isProduction };
+    // The socket address: this path bypasses Express, and so its trust-proxy resolution (only context uses it).
+    const ctx = beginRequest(req, res, observer, () => '/hooks/:flowId', req.socket.remoteAddress);
+    RequestContextStore.run(ctx, () => {
       this.serve(req, res).catch((e: unknown) => this.fail(res, e));
     });
   }
