@@ -129,6 +129,23 @@ describe('audit API: query, export, settings, isolation', () => {
     ]);
   });
 
+  it('refuses bad audit settings and bad filters with 400 problem+json, changing nothing', async () => {
+    const before = (await get('/api/v1/audit-settings').expect(200)).body;
+    for (const body of [{ retentionDays: 0 }, { retentionDays: 'x' }, { retentionDays: 36501 }, { retentionDays: 30, orgId: 'x' }, {}]) {
+      const res = await t.http().put('/api/v1/audit-settings').set(bearer(a.ownerKey)).send(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.code).toBe('validation_failed');
+    }
+    expect((await get('/api/v1/audit-settings').expect(200)).body).toEqual(before);
+    for (const q of ['outcome=maybe', 'from=yesterday', 'limit=0', 'cursor=!!', 'format=xml']) {
+      const path = q.startsWith('format') ? `/api/v1/audit-events/export?${q}` : `/api/v1/audit-events?${q}`;
+      const res = await get(path);
+      expect(res.status, q).toBe(400);
+      expect(res.body.code, q).toBe('validation_failed');
+    }
+  });
+
   it('exports NDJSON oldest first, with the filters', async () => {
     const res = await get('/api/v1/audit-events/export?format=ndjson').buffer(true).parse((r, cb) => { let s = ''; r.on('data', (c: Buffer) => (s += c)); r.on('end', () => cb(null, s)); }).expect(200);
     expect(res.headers['content-type']).toContain('application/x-ndjson');

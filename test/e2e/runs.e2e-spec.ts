@@ -17,6 +17,31 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
   });
   afterAll(() => t.close());
 
+  it('answers bad run requests with 4xx problem+json and starts no run', async () => {
+    const flowId = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'manual' }, nodes: [{ id: 'c', type: 'code', params: { code: 'return 1;' } }], edges: [{ from: 'trigger', to: 'c' }] });
+    const post = (body: object, headers: Record<string, string> = {}) =>
+      t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).set(headers).send(body);
+    const cases: [object, Record<string, string>, number, string, string][] = [
+      [{ input: {}, orgId: uuidv7() }, {}, 400, 'validation_failed', 'orgId'],
+      [{ version: 'latest' }, {}, 400, 'validation_failed', 'version'],
+      [{ version: 0 }, {}, 400, 'validation_failed', 'version'],
+      [{ wait: 'yes' }, {}, 400, 'validation_failed', 'wait'],
+      [{ input: 1 }, { 'Idempotency-Key': 'x'.repeat(300) }, 400, 'validation_failed', 'Idempotency-Key'],
+    ];
+    for (const [body, headers, status, code, path] of cases) {
+      const res = await post(body, headers);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.code).toBe(code);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    }
+    expect((await post({ version: 99 })).status).toBe(404);
+    await t.http().post('/api/v1/flows/not-a-uuid/runs').set(bearer(a.ownerKey)).send({}).expect(404);
+    await t.http().get('/api/v1/runs/not-a-uuid').set(bearer(a.ownerKey)).expect(404);
+    await t.http().post(`/api/v1/runs/${uuidv7()}/cancel`).set(bearer(a.ownerKey)).expect(404);
+    expect(await listRuns(t, a.ownerKey, flowId)).toHaveLength(0);
+  });
+
   it('runs manually with wait, honours Idempotency-Key, and lists runs newest first', async () => {
     const def = { ...exampleDefinition(), trigger: { type: 'manual' }, nodes: [{ id: 'c', type: 'code', params: { code: 'return { got: trigger.input.n * 3 };' } }], edges: [{ from: 'trigger', to: 'c' }] };
     const flowId = await publishedFlow(t, a.ownerKey, def);

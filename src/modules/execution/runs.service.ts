@@ -9,6 +9,7 @@ import { TenantScopedRepository, type OrgScope } from '../../core/database/tenan
 import { DomainEventBus } from '../../core/events/domain-events.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../core/http/pagination.js';
 import { canOn } from '../../core/http/policies.js';
+import { CommonException } from '../../core/errors/app.exception.js';
 import { FLOW_SOURCE, type FlowSource } from './definition/flow-source.port.js';
 import type { CreateRunDto, CreatedRunDto, RunDetailDto, RunSummaryDto } from './dto/run.dto.js';
 import { ExecutionException } from './execution.exception.js';
@@ -35,7 +36,9 @@ export class RunsService {
 
   async createManual(orgId: string, flowId: string, dto: CreateRunDto, principal: Principal, idempotencyKey?: string): Promise<CreatedRunDto> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
-      throw new ExecutionException('idempotency_key_reused', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+      throw new CommonException('validation_failed', 'The request is invalid', {
+        errors: [{ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }],
+      });
     }
     const requestHash = createHash('sha256').update(JSON.stringify([dto.input ?? null, dto.version ?? null, dto.wait ?? false])).digest('base64url');
     if (idempotencyKey) {
