@@ -45,12 +45,11 @@ export class FlowShareContributor implements AbilityContributor, OnModuleInit {
 
   async contribute(principal: Principal & { orgId: string }): Promise<AppRule[]> {
     if (principal.type !== 'user' || !UUID_RE.test(principal.id)) return [];
-    const rows: { flow_id: string; role: FlowShareRole }[] = await this.db.withOrg(principal.orgId, (em) =>
-      em.query(
-        `SELECT s.flow_id, s.role FROM flow_share s JOIN flow f ON f.id = s.flow_id AND f.deleted_at IS NULL WHERE s.user_id = $1`,
-        [principal.id],
-      ),
-    );
+    // Read on every request of a signed-in user: one round trip, no transaction (and no cache, so an unshare is
+    // effective at once).
+    const rows = await this.db.readOrg<{ flow_id: string; role: FlowShareRole }>(principal.orgId,
+      `SELECT s.flow_id, s.role FROM flow_share s JOIN flow f ON f.id = s.flow_id AND f.deleted_at IS NULL WHERE s.user_id = $1`,
+      [principal.id]);
     return shareRules(principal.orgId, rows.map((r) => ({ flowId: r.flow_id, role: r.role })));
   }
 }
