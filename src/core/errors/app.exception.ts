@@ -55,4 +55,3 @@ export type CommonErrorCode = keyof typeof COMMON_ERROR_HTTP;
 
 export class CommonException extends codedException(COMMON_ERROR_HTTP) {}
 
-export const notFound = (what: string, code = 'not_found'): AppException => new AppException(code, 404, `${what} not found`);

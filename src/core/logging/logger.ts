@@ -30,15 +30,3 @@ export function createLogger(level: string): Logger {
     },
   }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
-
-/**
- * Masks every occurrence of known secret values (resolved at run time) in a string. Redaction by value
- * catches secrets that arrive under innocent key names or inside other strings.
- */
-export function redactValues(text: string, secrets: Iterable<string>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  return out;
-}
