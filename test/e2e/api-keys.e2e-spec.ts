@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { userSession } from '../utils/sessions.js';
-import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
+import { bearer, createTestApp, type TestApp, type TestOrg, credentialSecret } from '../utils/test-app.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,12 +30,12 @@ describe('API key management', () => {
     expect(res.body).toMatchObject({ name: 'ci', role: 'editor', projectId: null, scopes: null, status: 'active', createdBy: { type: 'api_key' } });
     expect(res.body.prefix).toBe(res.body.key.split('_').slice(0, 2).join('_'));
     const { rows } = await db.query(`SELECT secret_hash FROM api_key WHERE id = $1`, [res.body.id]);
-    expect(Buffer.from(rows[0].secret_hash).toString('base64url')).not.toBe(res.body.key.split('_')[2]);
+    expect(Buffer.from(rows[0].secret_hash).toString('base64url')).not.toBe(credentialSecret(res.body.key));
     await t.http().get('/api/v1/org').set(bearer(res.body.key)).expect(200);
 
     const list = await t.http().get('/api/v1/api-keys').set(bearer(a.ownerKey)).expect(200);
     const text = JSON.stringify(list.body);
-    expect(text).not.toContain(res.body.key.split('_')[2]);
+    expect(text).not.toContain(credentialSecret(res.body.key));
     const item = list.body.items.find((k: { id: string }) => k.id === res.body.id);
     expect(Object.keys(item).sort()).toEqual(['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'ownerUserId', 'prefix', 'previousSecretValidUntil', 'projectId', 'revokedAt', 'role', 'scopes', 'status'].sort());
     expect(item.key).toBeUndefined();

@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../../src/app.factory.js';
 import { PlatformService } from '../../src/modules/identity/index.js';
 import { exampleDefinition } from '../utils/flow-helpers.js';
 import { publishedFlow } from '../utils/run-helpers.js';
-import { bearer, uniqueSlug, type TestApp } from '../utils/test-app.js';
+import { bearer, uniqueSlug, type TestApp, credentialSecret } from '../utils/test-app.js';
 
 /**
  * Secrets never reach logs: every log line the server writes (at trace level) is captured while credentials,
@@ -32,15 +32,15 @@ describe('no secret value in any log line', () => {
     const created = await server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null });
     const owner = created.ownerApiKey.key;
     const t = { http, url: server.url } as unknown as TestApp;
-    const secrets: string[] = [owner.split('_')[2]];
+    const secrets: string[] = [credentialSecret(owner)];
 
     const minted = await http().post('/api/v1/api-keys').set(bearer(owner)).send({ name: 'logged?', role: 'viewer' }).expect(201);
-    secrets.push(minted.body.key.split('_')[2]);
+    secrets.push(credentialSecret(minted.body.key));
     await http().get('/api/v1/projects').set(bearer(minted.body.key)).expect(200);
     await http().get('/api/v1/projects').set(bearer(`${minted.body.key.slice(0, -6)}AAAAAA`)).expect(401);
     await http().post('/api/v1/projects').set(bearer(minted.body.key)).send({ name: 'nope' }).expect(403);
     const rotated = await http().post(`/api/v1/api-keys/${minted.body.id}/rotate`).set(bearer(owner)).send({}).expect(200);
-    secrets.push(rotated.body.key.split('_')[2]);
+    secrets.push(credentialSecret(rotated.body.key));
 
     const clientSecret = 'log-canary-client-secret-4f1e9b';
     secrets.push(clientSecret);

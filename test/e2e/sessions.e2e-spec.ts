@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { AppConfig } from '../../src/core/config/app-config.js';
 import { SESSION_COOKIE, SessionsService, sessionCookieOptions } from '../../src/modules/identity/index.js';
 import { createUser, openSession, userSession } from '../utils/sessions.js';
-import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
+import { bearer, createTestApp, type TestApp, type TestOrg, credentialSecret } from '../utils/test-app.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +31,7 @@ describe('cookie sessions', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].org_id).toBe(a.id);
     expect(rows[0].method).toBe('test');
-    expect(Buffer.from(rows[0].secret_hash).toString('utf8')).not.toContain(s.token.split('_')[2]);
+    expect(Buffer.from(rows[0].secret_hash).toString('utf8')).not.toContain(credentialSecret(s.token));
     expect(s.token).toMatch(/^tfs_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
   });
 

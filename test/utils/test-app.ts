@@ -45,3 +45,9 @@ export async function createTestApp(overrides: Partial<Record<SettingName, strin
 }
 
 export const bearer = (key: string): Record<string, string> => ({ Authorization: `Bearer ${key}` });
+
+/**
+ * The secret part of a `tf?_<public id>_<secret>` credential: everything after the second underscore (the secret
+ * is base64url and may itself contain underscores).
+ */
+export const credentialSecret = (credential: string): string => credential.slice(credential.indexOf('_', credential.indexOf('_') + 1) + 1);
