@@ -103,21 +103,25 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       { labels: { pool: p.name, state: 'waiting' }, value: p.waiting },
     ]),
   );
-  let app: NestExpressApplication;
+  let app: NestExpressApplication | undefined;
+  let firstStart: FirstStart | null;
   try {
     app = await NestFactory.create<NestExpressApplication>(AppModule.register(deps), { bodyParser: false, logger: false, abortOnError: false });
     configureHttp(app, deps);
     setupOpenApi(app);
     await app.init();
     await app.get(CredentialsService).start();
+    // Bind the port before the first-start bootstrap: a taken port must not create keys that are never shown.
+    if (opts.listen !== false) await app.listen(config.get('PORT'), config.get('HOST'));
+    firstStart = await app.get(BootstrapService).ensureInitialized();
   } catch (e) {
+    // Whatever step failed, nothing is left running: no listener, no pool, no embedded PostgreSQL.
+    await app?.close().catch(() => undefined);
     await db.close();
     await redis.close();
     await embedded?.stop();
     throw e;
   }
-  const firstStart = await app.get(BootstrapService).ensureInitialized();
-  if (opts.listen !== false) await app.listen(config.get('PORT'), config.get('HOST'));
   const server = app.getHttpServer() as Server;
   const address = server.address();
   const port = address && typeof address === 'object' ? address.port : config.get('PORT');

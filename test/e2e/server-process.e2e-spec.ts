@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runToExit, startServerProcess, tempDataDir } from '../utils/server-process.js';
 
@@ -12,6 +13,31 @@ const postgresFor = (dir: string): number => {
 describe('server process with the embedded database', () => {
   const dir = tempDataDir();
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a first start on a taken port exits 1, leaves no PostgreSQL and creates no keys; the next start shows them', async () => {
+    const fresh = tempDataDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as { port: number }).port);
+      const failed = await runToExit({ TENANTFLOW_DATA_DIR: fresh, PORT: port, HOME: process.env.HOME ?? '' });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain('Could not start');
+      expect(failed.stdout).not.toMatch(/tf[pk]_/);
+      expect(postgresFor(fresh)).toBe(0);
+      const srv = await startServerProcess({ TENANTFLOW_DATA_DIR: fresh });
+      try {
+        expect(srv.stdout()).toMatch(/tfp_[A-Za-z0-9_-]+/);
+        expect(srv.stdout()).toMatch(/tfk_[A-Za-z0-9_-]+/);
+      } finally {
+        expect((await srv.stop('SIGTERM')).code).toBe(0);
+      }
+      expect(postgresFor(fresh)).toBe(0);
+    } finally {
+      taken.close();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 
   it('first start prints the URL, /docs and both keys once; the owner key works; SIGTERM exits 0 leaving no PostgreSQL', async () => {
     const srv = await startServerProcess({ TENANTFLOW_DATA_DIR: dir });
