@@ -1,6 +1,6 @@
 // Shared bench helpers: child servers, load runs, printing.
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -38,7 +38,7 @@ export function startTenantflow(extraEnv = {}) {
       const url = /listening on (\S+)/.exec(out)?.[1];
       const owner = /(tfk_[A-Za-z0-9_-]+)/.exec(out)?.[1];
       const platform = /(tfp_[A-Za-z0-9_-]+)/.exec(out)?.[1];
-      if (url && owner && platform) resolve({ url, ownerKey: owner, platformKey: platform, stop: async () => { await stop(child); rmSync(dataDir, { recursive: true, force: true }); } });
+      if (url && owner && platform) resolve({ url, ownerKey: owner, platformKey: platform, dataDir, stop: async () => { await stop(child); rmSync(dataDir, { recursive: true, force: true }); } });
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready:\n${out}`)));
   });
@@ -57,6 +57,17 @@ export async function api(url, key, method, path, body) {
   const json = res.status === 204 ? null : await res.json();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** A login for the runtime role on the server's database: the embedded cluster's own, or DATABASE_URL switched into it. */
+export function appDatabaseLogin(tf) {
+  if (process.env.DATABASE_URL) return { TF_APP_URL: process.env.DATABASE_URL, TF_SET_ROLE: '1' };
+  const { appPassword } = JSON.parse(readFileSync(join(tf.dataDir, 'pg-credentials.json'), 'utf8'));
+  const socketDir = join(tf.dataDir, 'run');
+  const socket = readdirSync(socketDir).find((f) => /^\.s\.PGSQL\.\d+$/.test(f));
+  if (!socket) throw new Error(`no PostgreSQL socket in ${socketDir}`);
+  const port = socket.split('.')[3];
+  return { TF_APP_URL: `postgres://tenantflow_app:${encodeURIComponent(appPassword)}@127.0.0.1:${port}/tenantflow?host=${encodeURIComponent(socketDir)}` };
 }
 
 export const ratio = (a, b) => `${((a / b) * 100).toFixed(1)}%`;
