@@ -1,6 +1,7 @@
 import { StepFailure } from './run-errors.js';
 import type { SandboxCalls, SandboxLimits, SandboxScope } from './sandbox.port.js';
-import { parseTemplate, readPath, stringifyPart, UNDECIDED, type Piece, type SecretRef, type Template } from './template.js';
+import { evaluateHostExpression, UNDECIDED } from './host-expression.js';
+import { parseTemplate, stringifyPart, type Piece, type SecretRef, type Template } from './template.js';
 
 /** Resolves `{{ secrets.<provider>.<path>#<key> }}` for one run and remembers each value for redaction. */
 export interface RunSecrets {
@@ -40,7 +41,7 @@ export function compileValue(value: unknown): Compiled {
 
 /**
  * Renders a parameter value against the scope. Every expression that needs the sandbox is evaluated in one
- * sandbox call per value; plain property paths are read on the host; secret references go to the resolver.
+ * sandbox call per value; expressions the host can decide (host-expression.ts) never reach it; secret references go to the resolver.
  * Results are fresh values, never parsed again.
  */
 export async function renderValue(value: unknown, scope: SandboxScope, env: RenderEnv, at = 'params'): Promise<unknown> {
@@ -60,9 +61,9 @@ export async function renderValue(value: unknown, scope: SandboxScope, env: Rend
   return assemble(compiled, scope, env, { values, next: 0 });
 }
 
-/** True when the piece is answered on the host (secret reference or a decidable plain path). */
+/** True when the piece is answered on the host (a secret reference, or an expression the host can decide). */
 function onHost(p: Piece, scope: SandboxScope): boolean {
-  return !!p.secret || (!!p.path && readPath(scope as unknown as Record<string, unknown>, p.path) !== UNDECIDED);
+  return !!p.secret || (!!p.host && evaluateHostExpression(p.host, scope as unknown as Record<string, unknown>) !== UNDECIDED);
 }
 
 function pieces(tpl: Template): Piece[] {
@@ -107,8 +108,8 @@ async function assemble(c: Compiled, scope: SandboxScope, env: RenderEnv, cur: C
 
 async function piece(p: Piece, scope: SandboxScope, env: RenderEnv, cur: Cursor): Promise<unknown> {
   if (p.secret) return env.secrets.resolve(p.secret);
-  if (p.path) {
-    const v = readPath(scope as unknown as Record<string, unknown>, p.path);
+  if (p.host) {
+    const v = evaluateHostExpression(p.host, scope as unknown as Record<string, unknown>);
     if (v !== UNDECIDED) return v === undefined ? undefined : structuredClone(v);
   }
   return cur.values[cur.next++];
