@@ -83,7 +83,9 @@ export class NodeRunner {
         throw new StepFailure('node_error', `Refused before execution: ${e instanceof Error ? e.message : 'hook failed'}`);
       }
     }
-    const timeoutMs = Math.max(1, Math.min(attemptTimeout(node, run.limits.nodeTimeoutMs), state.deadline - Date.now()));
+    const ownTimeout = attemptTimeout(node, run.limits.nodeTimeoutMs);
+    const runLeft = state.deadline - Date.now();
+    const timeoutMs = Math.max(1, Math.min(ownTimeout, runLeft));
     const ends = Date.now() + timeoutMs;
     const controller = new AbortController();
     const onRunAbort = () => controller.abort(state.signal.reason);
@@ -91,6 +93,9 @@ export class NodeRunner {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        // Cut short by the run's own deadline (this timer and the run's are due together, in either order):
+        // the run has timed out, not the node.
+        if (runLeft <= ownTimeout) return state.abort('timed_out');
         const f = new StepFailure('timeout', `Node "${node.id}" did not finish within ${timeoutMs} ms`, true);
         controller.abort(f);
         reject(f);
