@@ -1,8 +1,31 @@
 import { AppConfig, ConfigError } from './core/config/app-config.js';
+import type { RunningServer } from './app.factory.js';
 
 /** `npm start`: one process serving the API (and, in later modes, running flows). */
 async function main(): Promise<void> {
-  let server;
+  // Signals are taken from the first moment: one that arrives while starting (or the instant the URL is
+  // printed) stops the server cleanly once it is up, embedded PostgreSQL included, instead of killing the
+  // process with the database left running.
+  let server: RunningServer | undefined;
+  let requested: string | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    requested ??= signal;
+    if (stopping || !server) return;
+    stopping = true;
+    const running = server;
+    running.deps.log.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        running.deps.log.error({ err: err.message }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   try {
     AppConfig.fromEnv(); // fail fast on configuration, before loading the application graph
     const { startServer } = await import('./app.factory.js');
@@ -25,23 +48,9 @@ async function main(): Promise<void> {
       `Try: curl -H "Authorization: Bearer <owner key>" ${url}/api/v1/projects`,
     );
   }
+  // Printed even when a stop is already requested: first-start keys exist now and are never shown again.
   process.stdout.write(`${lines.join('\n')}\n`);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.deps.log.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err: Error) => {
-        server.deps.log.error({ err: err.message }, 'unclean shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (requested) stop(requested);
 }
 
 await main();

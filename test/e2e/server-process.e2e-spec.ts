@@ -30,11 +30,33 @@ describe('server process with the embedded database', () => {
         expect(srv.stdout()).toMatch(/tfp_[A-Za-z0-9_-]+/);
         expect(srv.stdout()).toMatch(/tfk_[A-Za-z0-9_-]+/);
       } finally {
-        expect((await srv.stop('SIGTERM')).code).toBe(0);
+        const stopped = await srv.stop('SIGTERM');
+        expect(stopped.code, srv.stderr()).toBe(0);
       }
       expect(postgresFor(fresh)).toBe(0);
     } finally {
       taken.close();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM while starting (embedded PostgreSQL up, not yet listening) stops cleanly once up: exit 0, no PostgreSQL left', async () => {
+    const fresh = tempDataDir();
+    try {
+      const result = await runToExit({ TENANTFLOW_DATA_DIR: fresh, HOME: process.env.HOME ?? '' }, (child) => {
+        const poll = setInterval(() => {
+          if (postgresFor(fresh) > 0) {
+            clearInterval(poll);
+            child.kill('SIGTERM');
+          }
+        }, 20);
+        child.once('exit', () => clearInterval(poll));
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(postgresFor(fresh)).toBe(0);
+      // The first start completed before stopping, so its keys, which exist now, were still shown once.
+      expect(result.stdout).toMatch(/tfk_[A-Za-z0-9_-]+/);
+    } finally {
       rmSync(fresh, { recursive: true, force: true });
     }
   });

@@ -29,7 +29,7 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => { if (signal) err += `\n[exited on ${signal}]`; resolve(code); }));
   return new Promise((resolve, reject) => {
     const onData = () => {
       const url = /listening on (\S+)/.exec(out)?.[1];
@@ -50,11 +50,12 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
   });
 }
 
-/** Runs the built server expecting it to exit; resolves with its exit code and output. */
-export function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the built server expecting it to exit; resolves with its exit code and output. `started` sees the child. */
+export function runToExit(env: Record<string, string>, started?: (child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
