@@ -34,7 +34,8 @@ const MAX_DEPTH = 32;
 const MAX_STRING = 64 * 1024;
 
 // Decimal literals only: a leading zero followed by digits (`010`, octal in sloppy code) is not in the subset.
-const TOKEN_RE = /((?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|("[^"\\\n\r]*"|'[^'\\\n\r]*')|([A-Za-z_$][\w$]*)|(===|!==|==|!=|<=|>=|&&|\|\||\?\?|\*\*|[-+*/%<>!()[\].?:])/y;
+// `++` and `--` are single tokens, as in JavaScript, so `a--b` is refused rather than read as `a - -b`.
+const TOKEN_RE = /((?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|("[^"\\\n\r]*"|'[^'\\\n\r]*')|([A-Za-z_$][\w$]*)|(===|!==|==|!=|<=|>=|&&|\|\||\?\?|\*\*|\+\+|--|[-+*/%<>!()[\].?:])/y;
 const SPACE_RE = /\s*/y;
 
 type Token = { t: 'num'; v: number } | { t: 'str'; v: string } | { t: 'id'; v: string } | { t: 'op'; v: string };
@@ -242,7 +243,9 @@ function evaluate(e: HostExpr, scope: Record<string, unknown>): Value | typeof U
         return e.op === '===' ? a === b : a !== b;
       }
       if (!isPrimitive(a) || !isPrimitive(b)) return UNDECIDED;
-      return binary(e.op, a, b);
+      const v = binary(e.op, a, b);
+      // Checked at every step, so a chain of concatenations never builds a large string on the host.
+      return typeof v === 'string' && v.length > MAX_STRING ? UNDECIDED : v;
     }
   }
 }

@@ -42,7 +42,7 @@ const DECIDED = [
   'trigger.body.s.length', 'trigger.body.s[1]', 'trigger.body.s[9]', 'trigger.body.list.length', 'trigger.body.list[2].k', 'trigger.body.list[7]',
   'trigger.body.obj["with space"]', "trigger.body.obj['k']", 'trigger.body.missing', 'nodes.prev.output', 'nodes.prev.output.items[0].price * input.total',
   'nodes.prev.output.name + " " + nodes.prev.output.total', 'input', 'trigger.body.obj === trigger.body.n', '+trigger.body.num', '-trigger.body.neg',
-  'trigger.body.list || 1', 'true', 'null', '"literal"', '42', 'trigger.body.obj.if',
+  'trigger.body.list || 1', 'true', 'null', '"literal"', '42', 'trigger.body.obj.if', 'trigger.body.a - -trigger.body.b', 'trigger.body.a + +trigger.body.num',
 ];
 
 // Left to the sandbox: outside the subset, or a step whose meaning is more than primitives and own data.
@@ -52,7 +52,7 @@ const UNDECIDED_CASES = [
   'trigger.body.obj + ""', 'trigger.body.obj == "[object Object]"', 'trigger.body.obj === trigger.body.obj', '-trigger.body.list', 'trigger.body.list < 2',
   'Math.max(1, 2)', 'process', 'this', 'globalThis', 'loop.item', 'trigger.body.a, 1', '`t${1}`', '010', '0x10', 'trigger.body.s?.length',
   'trigger.body[trigger.body.s]', 'a => 1', 'trigger.body.a = 1', 'trigger.body.a++', 'new Date()', 'trigger.body.n ?? 1 || 2', 'trigger.body.a && 1 ?? 2',
-  '-2 ** 2', "'a\\nb'", 'trigger.body.s.repeat(2)', '"x" in trigger.body', 'void 0',
+  '-2 ** 2', "'a\\nb'", 'trigger.body.a--trigger.body.b', 'trigger.body.a++trigger.body.b', 'trigger.body.s.repeat(2)', '"x" in trigger.body', 'void 0',
 ];
 
 describe('host-evaluated expressions', () => {
@@ -70,6 +70,8 @@ describe('host-evaluated expressions', () => {
     const big = { trigger: { body: { s: 'x'.repeat(40_000) } } };
     const parsed = parseHostExpression('trigger.body.s + trigger.body.s');
     expect(evaluateHostExpression(parsed!, big)).toBe(UNDECIDED);
+    // Undecided at the step that grows too large, even if a later step would shrink the result.
+    expect(evaluateHostExpression(parseHostExpression('(trigger.body.s + trigger.body.s).length')!, big)).toBe(UNDECIDED);
     expect(evaluateHostExpression(parseHostExpression('trigger.body.s.length')!, big)).toBe(40_000);
     expect(parseHostExpression('trigger.body.a +')).toBeUndefined();
     expect((await inSandbox('trigger.body.n ?? 1 || 2')).error).toMatch(/SyntaxError/);
