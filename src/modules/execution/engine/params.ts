@@ -48,7 +48,8 @@ export async function renderValue(value: unknown, scope: SandboxScope, env: Rend
   const compiled = compileValue(value);
   if (compiled.t === 'const') return compiled.v;
   const wanted: string[] = [];
-  collect(compiled, scope, wanted);
+  const decided = new Map<Piece, unknown>();
+  collect(compiled, scope as unknown as Record<string, unknown>, wanted, decided);
   let values: unknown[] = [];
   if (wanted.length) {
     try {
@@ -58,12 +59,7 @@ export async function renderValue(value: unknown, scope: SandboxScope, env: Rend
       throw e;
     }
   }
-  return assemble(compiled, scope, env, { values, next: 0 });
-}
-
-/** True when the piece is answered on the host (a secret reference, or an expression the host can decide). */
-function onHost(p: Piece, scope: SandboxScope): boolean {
-  return !!p.secret || (!!p.host && evaluateHostExpression(p.host, scope as unknown as Record<string, unknown>) !== UNDECIDED);
+  return assemble(compiled, env, { values, next: 0, decided });
 }
 
 function pieces(tpl: Template): Piece[] {
@@ -72,45 +68,57 @@ function pieces(tpl: Template): Piece[] {
   return [];
 }
 
-function collect(c: Compiled, scope: SandboxScope, out: string[]): void {
-  if (c.t === 'tpl') for (const p of pieces(c.tpl)) if (!onHost(p, scope)) out.push(p.expr);
-  if (c.t === 'arr') for (const item of c.items) collect(item, scope, out);
-  if (c.t === 'obj') for (const [, v] of c.entries) collect(v, scope, out);
+/**
+ * Sorts the pieces: secret references are resolved later, expressions the host decides are evaluated once here
+ * (kept in `decided`), the rest are listed for the one sandbox call.
+ */
+function collect(c: Compiled, scope: Record<string, unknown>, out: string[], decided: Map<Piece, unknown>): void {
+  if (c.t === 'tpl') {
+    for (const p of pieces(c.tpl)) {
+      if (p.secret) continue;
+      const v = p.host ? evaluateHostExpression(p.host, scope) : UNDECIDED;
+      if (v === UNDECIDED) out.push(p.expr);
+      else decided.set(p, v);
+    }
+  }
+  if (c.t === 'arr') for (const item of c.items) collect(item, scope, out, decided);
+  if (c.t === 'obj') for (const [, v] of c.entries) collect(v, scope, out, decided);
 }
 
-type Cursor = { values: unknown[]; next: number };
+/** The sandbox's values in order, and the host-decided ones by piece. */
+type Cursor = { values: unknown[]; next: number; decided: Map<Piece, unknown> };
 
-async function assemble(c: Compiled, scope: SandboxScope, env: RenderEnv, cur: Cursor): Promise<unknown> {
+async function assemble(c: Compiled, env: RenderEnv, cur: Cursor): Promise<unknown> {
   switch (c.t) {
     case 'const':
       return c.v;
     case 'tpl': {
       if (c.tpl.kind === 'literal') return c.tpl.value;
-      if (c.tpl.kind === 'single') return piece(c.tpl.piece, scope, env, cur);
+      if (c.tpl.kind === 'single') return piece(c.tpl.piece, env, cur);
       let out = '';
-      for (const part of c.tpl.parts) out += typeof part === 'string' ? part : stringifyPart(await piece(part, scope, env, cur));
+      for (const part of c.tpl.parts) out += typeof part === 'string' ? part : stringifyPart(await piece(part, env, cur));
       return out;
     }
     case 'arr': {
       const out: unknown[] = [];
-      for (const item of c.items) out.push(await assemble(item, scope, env, cur));
+      for (const item of c.items) out.push(await assemble(item, env, cur));
       return out;
     }
     case 'obj': {
       const out: Record<string, unknown> = {};
       for (const [k, v] of c.entries) {
-        Object.defineProperty(out, k, { value: await assemble(v, scope, env, cur), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k, { value: await assemble(v, env, cur), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
   }
 }
 
-async function piece(p: Piece, scope: SandboxScope, env: RenderEnv, cur: Cursor): Promise<unknown> {
+async function piece(p: Piece, env: RenderEnv, cur: Cursor): Promise<unknown> {
   if (p.secret) return env.secrets.resolve(p.secret);
-  if (p.host) {
-    const v = evaluateHostExpression(p.host, scope as unknown as Record<string, unknown>);
-    if (v !== UNDECIDED) return v === undefined ? undefined : structuredClone(v);
+  if (cur.decided.has(p)) {
+    const v = cur.decided.get(p);
+    return v === undefined ? undefined : structuredClone(v);
   }
   return cur.values[cur.next++];
 }
