@@ -67,6 +67,32 @@ describe('FlowEngine: graph, expressions, node types', () => {
     expect(small.output).toEqual({ size: 'small', seen: 1 });
   });
 
+  it('a flow whose expressions stay in the host subset never calls the sandbox; one outside it does', async () => {
+    const calls: string[] = [];
+    const refusing = {
+      evaluateAll: async (_org: string, expressions: string[]) => { calls.push(...expressions); throw new StepFailure('node_error', 'no sandbox here'); },
+      runCode: async () => { calls.push('code'); throw new StepFailure('node_error', 'no sandbox here'); },
+      close: async () => undefined,
+    };
+    const e = new FlowEngine({ sandbox: refusing });
+    const def = (label: string): FlowDefinition => ({
+      ...flow([]),
+      nodes: [
+        { id: 'b', type: 'branch', params: { conditions: [{ when: '{{ trigger.body.a > 1 && trigger.body.b !== null }}', handle: 'yes' }], default: 'no' } },
+        { id: 'yes', type: 'transform', params: { fields: { total: '{{ (trigger.body.a + trigger.body.b) * 2 }}', label } } },
+        { id: 'no', type: 'transform', params: { fields: { total: 0 } } },
+      ],
+      edges: [{ from: 'trigger', to: 'b' }, { from: 'b', to: 'yes', handle: 'yes' }, { from: 'b', to: 'no', handle: 'no' }],
+    });
+    const hostOnly = await e.execute(engineRun(def('sum {{ trigger.body.a }}+{{ trigger.body.b }}')));
+    expect(hostOnly.status).toBe('succeeded');
+    expect(hostOnly.output).toEqual({ total: 10, label: 'sum 2+3' });
+    expect(calls).toEqual([]);
+    const needsSandbox = await e.execute(engineRun(def('{{ String(trigger.body.a) }}')));
+    expect(needsSandbox.status).toBe('failed');
+    expect(calls).toEqual(['String(trigger.body.a)']);
+  });
+
   it('loops over items (body once per item, `done` afterwards) and refuses more items than max', async () => {
     const def = (max: number): FlowDefinition => ({
       ...flow([]),
