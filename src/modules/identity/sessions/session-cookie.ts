@@ -4,10 +4,14 @@ import type { AppConfig } from '../../../core/config/app-config.js';
 /** The browser session cookie (API.md "Credentials"). */
 export const SESSION_COOKIE = 'tenantflow_session';
 
-/** HttpOnly, SameSite=Lax, Path=/, Secure in production (or behind an https public URL), expiring with the session. */
+/** Our cookies are Secure in production, or behind an https public URL. */
+export function cookiesAreSecure(config: AppConfig): boolean {
+  return config.isProduction || (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
+}
+
+/** HttpOnly, SameSite=Lax, Path=/, Secure (see cookiesAreSecure), expiring with the session. */
 export function sessionCookieOptions(config: AppConfig, expiresAt: Date): CookieOptions {
-  const https = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
-  return { httpOnly: true, sameSite: 'lax', secure: config.isProduction || https, path: '/', expires: expiresAt };
+  return { httpOnly: true, sameSite: 'lax', secure: cookiesAreSecure(config), path: '/', expires: expiresAt };
 }
 
 /** Options that clear the cookie (same attributes, expired). */

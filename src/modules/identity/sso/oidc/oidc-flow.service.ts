@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../../../core/config/app-config.js';
-import { randomToken } from '../../../../core/crypto/tokens.js';
 import { SsoSessionIssuer } from '../accounts/identity-ports.js';
 import { SsoConfigService } from '../config/sso-config.service.js';
+import { bindBrowser } from '../login/browser-binding.js';
 import { isSafeReturnTo } from '../login/return-to.js';
 import { finishSignIn } from '../login/session-cookie.js';
 import { SsoGate, type FlowContext } from '../login/sso-gate.service.js';
@@ -15,7 +15,6 @@ import { OIDC_FLOW_TTL_MS, OidcLoginService } from './oidc-login.service.js';
 
 /** Browser binding of OIDC flows; SameSite=Lax is sent on the IdP's top-level redirect back to the callback. */
 export const OIDC_BINDING_COOKIE = 'tenantflow_sso_binding';
-const BINDING_RE = /^[A-Za-z0-9_-]{43}$/;
 
 /** The browser-facing OIDC / OAuth2 routes, one method per route. */
 @Injectable()
@@ -45,13 +44,10 @@ export class OidcFlowService {
       const returnTo = req.query.returnTo ?? '/';
       if (!isSafeReturnTo(returnTo)) throw new SsoLoginFailure('invalid_return_to');
       const cfg = await this.enabledConfig(ctx);
-      // One binding per browser, reused by parallel flows (two tabs) until it expires.
-      const existing = readCookie(req, OIDC_BINDING_COOKIE);
-      const binding = existing && BINDING_RE.test(existing) ? existing : randomToken(32);
-      const url = await this.oidc.start(cfg, ctx.urls.oidcRedirectUri, returnTo, binding);
-      res.cookie(OIDC_BINDING_COOKIE, binding, {
-        httpOnly: true, sameSite: 'lax', secure: this.secureCookies(), path: `/auth/${ctx.org.slug}/oidc`, maxAge: OIDC_FLOW_TTL_MS,
+      const binding = bindBrowser(req, res, this.config, {
+        name: OIDC_BINDING_COOKIE, path: `/auth/${ctx.org.slug}/oidc`, maxAgeMs: OIDC_FLOW_TTL_MS, crossSitePost: false,
       });
+      const url = await this.oidc.start(cfg, ctx.urls.oidcRedirectUri, returnTo, binding);
       res.setHeader('Cache-Control', 'no-store');
       res.redirect(302, url);
     });
@@ -65,9 +61,5 @@ export class OidcFlowService {
       const session = await this.signIn.complete(ctx.org.id, identity, cfg.settings, ctx.client);
       finishSignIn(res, this.sessions, session, returnTo);
     });
-  }
-
-  private secureCookies(): boolean {
-    return this.config.isProduction || (this.config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
   }
 }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import * as client from 'openid-client';
-import { safeEqual } from '../../../../core/crypto/tokens.js';
+import { bindingHash, bindingMatches } from '../login/browser-binding.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import type { OidcSettings, SsoConfigRecord, VerifiedIdentity } from '../sso.types.js';
 import { SsoStateStore } from '../state/sso-state.store.js';
@@ -12,8 +11,6 @@ import { oidcFailure } from './oidc-errors.js';
 export const OIDC_FLOW_TTL_MS = 10 * 60_000;
 
 type OidcConfig = SsoConfigRecord<OidcSettings> & { clientSecret: string };
-
-const sha256 = (v: string): Buffer => createHash('sha256').update(v, 'utf8').digest();
 
 /**
  * The authorization code flow: PKCE S256, `state` and `nonce` kept server-side (single use, per org) and bound to
@@ -29,7 +26,7 @@ export class OidcLoginService {
   async start(cfg: OidcConfig, redirectUri: string, returnTo: string, binding: string): Promise<string> {
     const oc = await this.connect(cfg);
     const codeVerifier = client.randomPKCECodeVerifier();
-    const flow = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, bindingHash: sha256(binding), returnTo };
+    const flow = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, bindingHash: bindingHash(binding), returnTo };
     await this.state.saveOidcFlow(cfg.orgId, flow, OIDC_FLOW_TTL_MS);
     const params: Record<string, string> = {
       redirect_uri: redirectUri,
@@ -49,7 +46,7 @@ export class OidcLoginService {
     if (!stateParam || query.getAll('state').length !== 1 || stateParam.length > 256) throw new SsoLoginFailure('state_mismatch', 'no single state parameter');
     const flow = await this.state.takeOidcFlow(cfg.orgId, stateParam);
     if (!flow) throw new SsoLoginFailure('state_mismatch', 'unknown, used or expired state');
-    if (!binding || !safeEqual(sha256(binding), flow.bindingHash)) throw new SsoLoginFailure('state_mismatch', 'flow started in another browser');
+    if (!bindingMatches(binding, flow.bindingHash)) throw new SsoLoginFailure('state_mismatch', 'flow started in another browser');
     if (query.has('error')) throw new SsoLoginFailure('idp_error', `authorization error ${query.get('error')?.slice(0, 100)}`);
     const oc = await this.connect(cfg);
     const currentUrl = new URL(redirectUri);
