@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { DomainEvent } from '../../src/core/events/domain-events.js';
 import { createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
+import { SAML_BINDING_COOKIE } from '../../src/modules/identity/sso/saml/saml-flow.service.js';
 import { HttpAgent } from '../utils/idp/http-agent.js';
 import { TestSamlIdp, type ResponseOptions } from '../utils/idp/saml-idp.js';
 import { TEST_ENCRYPTION_KEY, captureEvents, putSaml, urlsFor } from '../utils/idp/sso-test-kit.js';
@@ -24,13 +25,18 @@ describe('SAML sign-in', () => {
       roleMappings: [{ group: 'tf-admins', role: 'admin' }], defaultRole: 'viewer', ...extra,
     });
 
+  /** The browser-binding cookie of the browser that started each login, by AuthnRequest id. */
+  const browsers = new Map<string, string>();
+
   /** Starts an SP-initiated login and returns the AuthnRequest id the server issued (as a browser would get it). */
   async function requestId(org: TestOrg, returnTo = '/'): Promise<string> {
     const agent = new HttpAgent();
     const hop = await agent.request(`${urlsFor(t, org.slug).samlLogin}?returnTo=${encodeURIComponent(returnTo)}`);
     expect(hop.status).toBe(302);
     const req = inflateRawSync(Buffer.from(new URL(hop.location!).searchParams.get('SAMLRequest')!, 'base64')).toString();
-    return /\bID="([^"]+)"/.exec(req)![1];
+    const id = /\bID="([^"]+)"/.exec(req)![1];
+    browsers.set(id, `${SAML_BINDING_COOKIE}=${agent.cookieValue(SAML_BINDING_COOKIE)}`);
+    return id;
   }
 
   const base = (org: TestOrg, irt: string | null, over: Partial<ResponseOptions> = {}): ResponseOptions => ({
@@ -38,8 +44,12 @@ describe('SAML sign-in', () => {
     acsUrl: urlsFor(t, org.slug).acs, audience: urlsFor(t, org.slug).entityId, inResponseTo: irt, ...over,
   });
 
-  const post = (org: TestOrg, xml: string, accept = 'application/json') =>
-    t.http().post(`/auth/${org.slug}/saml/acs`).set('Accept', accept).type('form').send({ SAMLResponse: Buffer.from(xml).toString('base64') });
+  /** Posts as the browser that started the login the response answers (none for an unknown or IdP-initiated one). */
+  const post = (org: TestOrg, xml: string, accept = 'application/json', asBrowser?: string | null) => {
+    const browser = asBrowser !== undefined ? asBrowser : browsers.get(/\bInResponseTo="([^"]+)"/.exec(xml)?.[1] ?? '');
+    const req = t.http().post(`/auth/${org.slug}/saml/acs`).set('Accept', accept).type('form');
+    return (browser ? req.set('Cookie', browser) : req).send({ SAMLResponse: Buffer.from(xml).toString('base64') });
+  };
 
   async function counts(org: TestOrg): Promise<{ users: number; links: number; sessions: number }> {
     const n = async (table: string) => (await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [org.id])).rows[0].n as number;
@@ -47,9 +57,9 @@ describe('SAML sign-in', () => {
   }
 
   /** Posts and expects a refusal with `reason`, no session cookie, no user or link created, and a failure event. */
-  async function expectRefused(org: TestOrg, xml: string, reason: string, status = 401): Promise<void> {
+  async function expectRefused(org: TestOrg, xml: string, reason: string, status = 401, asBrowser?: string | null): Promise<void> {
     const before = await counts(org);
-    const res = await post(org, xml);
+    const res = await post(org, xml, 'application/json', asBrowser);
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code: reason });
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(String(res.headers['set-cookie'] ?? '')).not.toContain('tenantflow_session');
@@ -166,6 +176,29 @@ describe('SAML sign-in', () => {
   it("refuses an InResponseTo issued for another org's request", async () => {
     const idForB = await requestId(b);
     await expectRefused(a, idpA.response(base(a, idForB)), 'unknown_request');
+  });
+
+  it('refuses a valid response posted from another browser or with no binding cookie (login CSRF), and burns its request', async () => {
+    // The attacker's own, valid response, posted from the victim's browser (which started a login of its own).
+    const attackers = await requestId(a);
+    const victims = await requestId(a);
+    const xml = idpA.response(base(a, attackers));
+    await expectRefused(a, xml, 'browser_mismatch', 401, browsers.get(victims)!);
+    await expectRefused(a, idpA.response(base(a, attackers)), 'unknown_request');
+    const unbound = idpA.response(base(a, await requestId(a)));
+    await expectRefused(a, unbound, 'browser_mismatch', 401, null);
+    await expectRefused(a, idpA.response(base(a, await requestId(a))), 'browser_mismatch', 401, `${SAML_BINDING_COOKIE}=${'x'.repeat(43)}`);
+    // The browser that started the login still signs in.
+    expect((await post(a, idpA.response(base(a, victims)))).status).toBe(303);
+  });
+
+  it('sets the binding cookie HttpOnly, Secure and SameSite=None (the IdP posts cross-site) on the SAML routes only', async () => {
+    const hop = await new HttpAgent().request(urlsFor(t, a.slug).samlLogin);
+    const cookie = hop.headers.getSetCookie().find((c) => c.startsWith(`${SAML_BINDING_COOKIE}=`))!;
+    expect(cookie).toMatch(new RegExp(`Path=/auth/${a.slug}/saml;`));
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('Secure');
+    expect(cookie).toContain('SameSite=None');
   });
 
   it('refuses a DOCTYPE before any signature check, and an oversized body', async () => {

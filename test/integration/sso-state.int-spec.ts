@@ -18,12 +18,14 @@ function contract(name: string, get: () => { store: SsoStateStore; orgA: string;
   describe(`${name} SSO state store`, () => {
     it('keeps SAML request ids per org and hands each out once, even to concurrent takers', async () => {
       const { store, orgA, orgB } = get();
-      await store.saveSamlRequest(orgA, '_req1', '/back', 60_000);
+      const bindingHash = randomBytes(32);
+      await store.saveSamlRequest(orgA, '_req1', { returnTo: '/back', bindingHash }, 60_000);
       expect(await store.getSamlRequest(orgB, '_req1')).toBeNull();
       expect(await store.takeSamlRequest(orgB, '_req1')).toBeNull();
       expect((await store.getSamlRequest(orgA, '_req1'))?.returnTo).toBe('/back');
       const takes = await Promise.all([1, 2, 3, 4].map(() => store.takeSamlRequest(orgA, '_req1')));
       expect(takes.filter(Boolean)).toHaveLength(1);
+      expect(takes.find(Boolean)?.bindingHash?.equals(bindingHash)).toBe(true);
       expect(await store.getSamlRequest(orgA, '_req1')).toBeNull();
     });
 
@@ -48,7 +50,7 @@ function contract(name: string, get: () => { store: SsoStateStore; orgA: string;
 
     it('forgets expired state', async () => {
       const { store, orgA } = get();
-      await store.saveSamlRequest(orgA, '_short', '/', 50);
+      await store.saveSamlRequest(orgA, '_short', { returnTo: '/', bindingHash: randomBytes(32) }, 50);
       await store.saveOidcFlow(orgA, flow('short'), 50);
       await sleep(1100);
       expect(await store.getSamlRequest(orgA, '_short')).toBeNull();

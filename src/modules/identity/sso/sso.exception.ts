@@ -37,6 +37,7 @@ export const SSO_LOGIN_FAILURE_HTTP = {
   assertion_not_yet_valid: 401,
   unsolicited_response: 401,
   unknown_request: 401,
+  browser_mismatch: 401,
   replayed_assertion: 401,
   transient_name_id: 401,
   idp_error: 401,

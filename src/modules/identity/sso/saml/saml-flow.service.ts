@@ -2,13 +2,20 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SsoSessionIssuer } from '../accounts/identity-ports.js';
 import { SsoConfigService } from '../config/sso-config.service.js';
+import { AppConfig } from '../../../../core/config/app-config.js';
+import { bindBrowser } from '../login/browser-binding.js';
 import { isSafeReturnTo } from '../login/return-to.js';
 import { finishSignIn } from '../login/session-cookie.js';
 import { SsoGate, type FlowContext } from '../login/sso-gate.service.js';
+import { readCookie } from '../login/sso-responder.js';
 import { SsoSignInService } from '../login/sso-sign-in.service.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import type { SamlSettings, SsoConfigRecord } from '../sso.types.js';
 import { SamlLoginService } from './saml-login.service.js';
+import { SAML_REQUEST_TTL_MS } from './saml-strategy.js';
+
+/** Browser binding of SAML logins: the ACS accepts a solicited response only from the browser that started it. */
+export const SAML_BINDING_COOKIE = 'tenantflow_saml_binding';
 
 /** Well below the global 1 MiB body limit: a real SAML response is a few KiB. */
 export const ACS_MAX_BYTES = 256 * 1024;
@@ -17,6 +24,7 @@ export const ACS_MAX_BYTES = 256 * 1024;
 @Injectable()
 export class SamlFlowService {
   constructor(
+    private readonly config: AppConfig,
     private readonly gate: SsoGate,
     private readonly configs: SsoConfigService,
     private readonly saml: SamlLoginService,
@@ -41,8 +49,12 @@ export class SamlFlowService {
       const returnTo = req.query.returnTo ?? '/';
       if (!isSafeReturnTo(returnTo)) throw new SsoLoginFailure('invalid_return_to');
       const cfg = await this.enabledConfig(ctx);
+      // The IdP's answer is a cross-site form POST: SameSite=None (and Secure) on https deployments.
+      const binding = bindBrowser(req, res, this.config, {
+        name: SAML_BINDING_COOKIE, path: `/auth/${ctx.org.slug}/saml`, maxAgeMs: SAML_REQUEST_TTL_MS, crossSitePost: true,
+      });
       res.setHeader('Cache-Control', 'no-store');
-      res.redirect(302, await this.saml.loginUrl(cfg, ctx.urls, returnTo));
+      res.redirect(302, await this.saml.loginUrl(cfg, ctx.urls, returnTo, binding));
     });
   }
 
@@ -58,7 +70,7 @@ export class SamlFlowService {
         throw new SsoLoginFailure('invalid_request', 'no SAMLResponse form field');
       }
       const cfg = await this.enabledConfig(ctx);
-      const { identity, returnTo } = await this.saml.acs(cfg, ctx.urls, samlResponse, relayState as string | undefined);
+      const { identity, returnTo } = await this.saml.acs(cfg, ctx.urls, samlResponse, relayState as string | undefined, readCookie(req, SAML_BINDING_COOKIE));
       const session = await this.signIn.complete(ctx.org.id, identity, cfg.settings, ctx.client);
       finishSignIn(res, this.sessions, session, returnTo);
     });

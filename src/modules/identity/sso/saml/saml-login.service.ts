@@ -4,6 +4,7 @@ import { SsoLoginFailure } from '../sso.exception.js';
 import type { SamlSettings, SsoConfigRecord, VerifiedIdentity } from '../sso.types.js';
 import type { OrgSsoUrls } from '../sso-urls.js';
 import { SsoStateStore } from '../state/sso-state.store.js';
+import { bindingHash, bindingMatches } from '../login/browser-binding.js';
 import { isSafeReturnTo } from '../login/return-to.js';
 import { checkAssertion, type CheckedAssertion } from './saml-assertion.js';
 import { samlFailure } from './saml-errors.js';
@@ -30,10 +31,11 @@ export class SamlLoginService {
     private readonly state: SsoStateStore,
   ) {}
 
-  private context(cfg: SamlConfig, urls: OrgSsoUrls, returnTo?: string): SamlOrgContext {
+  /** `request`: at login, the returnTo and browser binding stored with the request id (never sent to the IdP). */
+  private context(cfg: SamlConfig, urls: OrgSsoUrls, request?: { returnTo: string; bindingHash: Buffer }): SamlOrgContext {
     return {
-      orgId: cfg.orgId, settings: cfg.settings, spEntityId: urls.samlEntityId, acsUrl: urls.samlAcsUrl, returnTo,
-      cache: new OrgRequestCache(this.state, cfg.orgId, returnTo),
+      orgId: cfg.orgId, settings: cfg.settings, spEntityId: urls.samlEntityId, acsUrl: urls.samlAcsUrl,
+      cache: new OrgRequestCache(this.state, cfg.orgId, request),
     };
   }
 
@@ -42,11 +44,12 @@ export class SamlLoginService {
     return generateServiceProviderMetadata({ issuer: urls.samlEntityId, callbackUrl: urls.samlAcsUrl, identifierFormat: null, wantAssertionsSigned: true });
   }
 
-  loginUrl(cfg: SamlConfig, urls: OrgSsoUrls, returnTo: string): Promise<string> {
-    return this.runner.authorizeUrl(this.context(cfg, urls, returnTo));
+  /** `binding`: the value of the browser's binding cookie; the ACS accepts the answer only from that browser. */
+  loginUrl(cfg: SamlConfig, urls: OrgSsoUrls, returnTo: string, binding: string): Promise<string> {
+    return this.runner.authorizeUrl(this.context(cfg, urls, { returnTo, bindingHash: bindingHash(binding) }));
   }
 
-  async acs(cfg: SamlConfig, urls: OrgSsoUrls, samlResponse: string, relayState: string | undefined): Promise<{ identity: VerifiedIdentity; returnTo: string }> {
+  async acs(cfg: SamlConfig, urls: OrgSsoUrls, samlResponse: string, relayState: string | undefined, binding: string | undefined): Promise<{ identity: VerifiedIdentity; returnTo: string }> {
     const s = cfg.settings;
     const pre = precheckResponse(samlResponse, { acsUrl: urls.samlAcsUrl, idpEntityId: s.idpEntityId });
     try {
@@ -62,7 +65,7 @@ export class SamlLoginService {
         spEntityId: urls.samlEntityId, acsUrl: urls.samlAcsUrl, idpEntityId: s.idpEntityId, inResponseTo: pre.inResponseTo,
         nowMs: Date.now(), skewMs: s.clockSkewSeconds * 1000, maxAgeMs: s.maxAssertionAgeSeconds * 1000,
       });
-      const returnTo = await this.consumeRequest(ctx, pre.inResponseTo, relayState);
+      const returnTo = await this.consumeRequest(ctx, pre.inResponseTo, relayState, binding);
       if (!(await this.state.markAssertionSeen(cfg.orgId, checked.id, checked.replayUntil))) throw new SsoLoginFailure('replayed_assertion');
       return { identity: this.toIdentity(s, checked), returnTo };
     } catch (err) {
@@ -72,11 +75,16 @@ export class SamlLoginService {
     }
   }
 
-  /** Single use of our request id, atomically (the library's own lookup is not); IdP-initiated has none. */
-  private async consumeRequest(ctx: SamlOrgContext, inResponseTo: string | null, relayState: string | undefined): Promise<string> {
+  /**
+   * Single use of our request id, atomically (the library's own lookup is not), and only by the browser that
+   * started the login (login CSRF: someone else's valid response posted from the victim's browser). IdP-initiated
+   * sign-ins have neither.
+   */
+  private async consumeRequest(ctx: SamlOrgContext, inResponseTo: string | null, relayState: string | undefined, binding: string | undefined): Promise<string> {
     if (!inResponseTo) return relayState && isSafeReturnTo(relayState) ? relayState : '/';
     const taken = ctx.cache.taken?.id === inResponseTo ? ctx.cache.taken.record : await this.state.takeSamlRequest(ctx.orgId, inResponseTo);
     if (!taken) throw new SsoLoginFailure('unknown_request', 'request id already used');
+    if (!bindingMatches(binding, taken.bindingHash)) throw new SsoLoginFailure('browser_mismatch', 'login started in another browser');
     return taken.returnTo;
   }
 

@@ -16,8 +16,6 @@ export interface SamlOrgContext {
   settings: SamlSettings;
   spEntityId: string;
   acsUrl: string;
-  /** Where to go after sign-in; stored with the request id (never sent to the IdP). */
-  returnTo?: string;
   cache: OrgRequestCache;
 }
 
@@ -29,10 +27,12 @@ export interface SamlOrgContext {
 export class OrgRequestCache implements CacheProvider {
   taken?: { id: string; record: SamlRequestRecord };
 
-  constructor(private readonly store: SsoStateStore, private readonly orgId: string, private readonly returnTo = '/') {}
+  /** `request`: what a login saves with its request id; absent at the ACS, which never saves one. */
+  constructor(private readonly store: SsoStateStore, private readonly orgId: string, private readonly request?: { returnTo: string; bindingHash: Buffer }) {}
 
   async saveAsync(key: string, value: string): Promise<CacheItem | null> {
-    await this.store.saveSamlRequest(this.orgId, key, this.returnTo, SAML_REQUEST_TTL_MS);
+    if (!this.request) throw new Error('a SAML request is saved only by a login');
+    await this.store.saveSamlRequest(this.orgId, key, this.request, SAML_REQUEST_TTL_MS);
     return { value, createdAt: Date.now() };
   }
 

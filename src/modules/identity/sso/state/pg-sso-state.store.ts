@@ -9,38 +9,40 @@ function rowsOf(result: unknown): Row[] {
   return Array.isArray(r[0]) && typeof r[1] === 'number' ? (r[0] as Row[]) : (r as Row[]);
 }
 
+const samlRecord = (r: Row): SamlRequestRecord => ({ createdAt: r.created_at as Date, returnTo: r.return_to as string, bindingHash: (r.binding_hash as Buffer | null) ?? null });
+
 /** The state store on PostgreSQL (shared by every instance already); rows are org-scoped under RLS. */
 export class PgSsoStateStore extends SsoStateStore {
   constructor(private readonly db: Database) {
     super();
   }
 
-  async saveSamlRequest(orgId: string, requestId: string, returnTo: string, ttlMs: number): Promise<void> {
+  async saveSamlRequest(orgId: string, requestId: string, request: { returnTo: string; bindingHash: Buffer }, ttlMs: number): Promise<void> {
     await this.db.withOrg(orgId, async (em) => {
       await em.query(`DELETE FROM sso_saml_request WHERE org_id = $1 AND expires_at < now()`, [orgId]);
       await em.query(
-        `INSERT INTO sso_saml_request (org_id, request_id, return_to, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-        [orgId, requestId, returnTo, ttlMs / 1000],
+        `INSERT INTO sso_saml_request (org_id, request_id, return_to, binding_hash, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+        [orgId, requestId, request.returnTo, request.bindingHash, ttlMs / 1000],
       );
     });
   }
 
   async getSamlRequest(orgId: string, requestId: string): Promise<SamlRequestRecord | null> {
     const rows: Row[] = await this.db.withOrg(orgId, (em) =>
-      em.query(`SELECT created_at, return_to FROM sso_saml_request WHERE org_id = $1 AND request_id = $2 AND expires_at > now()`, [orgId, requestId]),
+      em.query(`SELECT created_at, return_to, binding_hash FROM sso_saml_request WHERE org_id = $1 AND request_id = $2 AND expires_at > now()`, [orgId, requestId]),
     );
-    return rows[0] ? { createdAt: rows[0].created_at as Date, returnTo: rows[0].return_to as string } : null;
+    return rows[0] ? samlRecord(rows[0]) : null;
   }
 
   async takeSamlRequest(orgId: string, requestId: string): Promise<SamlRequestRecord | null> {
     const rows = rowsOf(await this.db.withOrg(orgId, (em) =>
       em.query(
-        `DELETE FROM sso_saml_request WHERE org_id = $1 AND request_id = $2 RETURNING created_at, return_to, expires_at > now() AS live`,
+        `DELETE FROM sso_saml_request WHERE org_id = $1 AND request_id = $2 RETURNING created_at, return_to, binding_hash, expires_at > now() AS live`,
         [orgId, requestId],
       ),
     ));
     const row = rows[0];
-    return row?.live ? { createdAt: row.created_at as Date, returnTo: row.return_to as string } : null;
+    return row?.live ? samlRecord(row) : null;
   }
 
   async assertionSeen(orgId: string, assertionId: string): Promise<boolean> {

@@ -11,6 +11,8 @@ export interface OidcFlow {
 export interface SamlRequestRecord {
   createdAt: Date;
   returnTo: string;
+  /** SHA-256 of the browser-binding cookie of the browser that started the login (null: none recorded). */
+  bindingHash: Buffer | null;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface SamlRequestRecord {
  * `take*` and `markAssertionSeen` are atomic: of two concurrent callers exactly one wins.
  */
 export abstract class SsoStateStore {
-  abstract saveSamlRequest(orgId: string, requestId: string, returnTo: string, ttlMs: number): Promise<void>;
+  abstract saveSamlRequest(orgId: string, requestId: string, request: { returnTo: string; bindingHash: Buffer }, ttlMs: number): Promise<void>;
   abstract getSamlRequest(orgId: string, requestId: string): Promise<SamlRequestRecord | null>;
   /** Removes the request and returns it if it was still pending (single use). */
   abstract takeSamlRequest(orgId: string, requestId: string): Promise<SamlRequestRecord | null>;
