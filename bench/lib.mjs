@@ -3,6 +3,7 @@ import { fork, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -38,10 +39,60 @@ export function startTenantflow(extraEnv = {}) {
       const url = /listening on (\S+)/.exec(out)?.[1];
       const owner = /(tfk_[A-Za-z0-9_-]+)/.exec(out)?.[1];
       const platform = /(tfp_[A-Za-z0-9_-]+)/.exec(out)?.[1];
-      if (url && owner && platform) resolve({ url, ownerKey: owner, platformKey: platform, dataDir, stop: async () => { await stop(child); rmSync(dataDir, { recursive: true, force: true }); } });
+      if (url && owner && platform) {
+        resolve({
+          url, ownerKey: owner, platformKey: platform, dataDir, env, pid: child.pid,
+          /** Stops the server; `keepData` leaves the data directory for a restart (`restartTenantflow`). */
+          stop: async ({ keepData = false } = {}) => {
+            await stop(child);
+            if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+          },
+        });
+      }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready:\n${out}`)));
   });
+}
+
+/**
+ * Starts the server again on a stopped instance's data (same port) and measures the milliseconds from spawning the
+ * process until `ready(url)` first resolves true (polled every 10 ms). Resolves with the time and a stop function.
+ */
+export async function restartTenantflow(previous, ready) {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], { env: previous.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`server exited with ${code} while restarting`))));
+  exited.catch(() => undefined);
+  for (;;) {
+    if (await Promise.race([ready(previous.url).catch(() => false), exited])) break;
+    if (performance.now() - started > 60_000) {
+      await stop(child);
+      throw new Error('the restarted server gave no correct answer within 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const ms = Math.round(performance.now() - started);
+  return { ms, pid: child.pid, stop: async () => { await stop(child); rmSync(previous.dataDir, { recursive: true, force: true }); } };
+}
+
+/** Resident memory (MiB) of a process, and of its child processes whose command line contains `match` (Linux /proc). */
+export function rssMb(pid, match) {
+  const rss = (p) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  try {
+    if (match === undefined) return Math.round(rss(pid));
+    let total = 0;
+    for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+        if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(match)) total += rss(entry);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return Math.round(total);
+  } catch {
+    return null; // not Linux
+  }
 }
 
 function stop(child) {

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { api, DURATION, forkServer, ratio, startTenantflow } from './lib.mjs';
+import { api, DURATION, forkServer, ratio, restartTenantflow, rssMb, startTenantflow } from './lib.mjs';
 
 const FLOW = {
   schemaVersion: 1,
@@ -57,12 +57,27 @@ async function webhookThroughput(databaseUrl) {
     const flowId = await publishFlow(tf, FLOW, 10);
     const plainId = await publishFlow(tf, FLOW_NO_SANDBOX, 2);
     const out = {};
+    const memory = { apiMb: 0, sandboxHostsMb: 0 };
     for (const connections of [10, 50]) {
       const bare = await post(`http://127.0.0.1:${base.port}/`, connections);
-      const hook = await post(`${tf.url}/hooks/${flowId}`, connections);
+      // Peak resident memory of the server and its sandbox host processes while the sandboxed flow is under load.
+      const sampler = setInterval(() => {
+        memory.apiMb = Math.max(memory.apiMb, rssMb(tf.pid) ?? 0);
+        memory.sandboxHostsMb = Math.max(memory.sandboxHostsMb, rssMb(tf.pid, 'sandbox-host') ?? 0);
+      }, 250);
+      const hook = await post(`${tf.url}/hooks/${flowId}`, connections).finally(() => clearInterval(sampler));
       const plain = await post(`${tf.url}/hooks/${plainId}`, connections);
       out[`${connections} connections`] = { bare, webhook: hook, ratio: ratio(hook.rps, bare.rps), webhookWithoutSandbox: plain, ratioWithoutSandbox: ratio(plain.rps, bare.rps) };
     }
+    out.peakMemoryUnderLoad = memory;
+    // A restart on the existing data: from spawning the process to the first correct webhook answer.
+    await tf.stop({ keepData: true });
+    const again = await restartTenantflow(tf, async (url) => {
+      const res = await fetch(`${url}/hooks/${flowId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+      return res.ok && (await res.json()).doubled === 10;
+    });
+    await again.stop();
+    out.restartToFirstWebhookAnswerMs = again.ms;
     return out;
   } finally {
     await tf.stop();
@@ -183,6 +198,8 @@ export async function benchWebhook({ databaseUrl } = {}) {
     targets: {
       'webhook req/s ≥ 20% of bare at 50 connections': `${at50.ratio} → ${at50.webhook.rps / at50.bare.rps >= 0.2 ? 'met' : 'NOT met'}`,
       'webhook p99 < 50 ms at 50 connections': `${at50.webhook.p99} ms → ${at50.webhook.p99 < 50 ? 'met' : 'NOT met'}`,
+      'aim: ready (restart to first webhook answer) < 3 s': `${webhook.restartToFirstWebhookAnswerMs} ms`,
+      'aim: memory < 250 MB (API + sandbox hosts, peak under load)': `${webhook.peakMemoryUnderLoad.apiMb} + ${webhook.peakMemoryUnderLoad.sandboxHostsMb} MB`,
       'ceiling of any fresh-context-per-run design on this machine (creating the contexts alone, every core)': ceiling.ceilingRatio,
     },
   };
