@@ -1,4 +1,4 @@
-import { safeHttpRequest, type SafeHttpRequestOptions, type SafeHttpResponse } from '../egress/index.js';
+import { safeHttpRequest, type SafeHttpRequestOptions, type SafeHttpResponse } from '../../egress/index.js';
 import type { RespondOutput } from './nodes/node-executor.js';
 import type { RunSecrets } from './params.js';
 import { Redactor, storedValue } from './redaction.js';

@@ -15,7 +15,7 @@ import { OidcLoginService } from './oidc/oidc-login.service.js';
 import { SamlFlowService } from './saml/saml-flow.service.js';
 import { SamlLoginService } from './saml/saml-login.service.js';
 import { SamlStrategyRunner } from './saml/saml-strategy.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../../../core/crypto/secret-box.js';
 import { SsoUrls } from './sso-urls.js';
 import { PgSsoStateStore } from './state/pg-sso-state.store.js';
 import { RedisSsoStateStore } from './state/redis-sso-state.store.js';

@@ -1,4 +1,4 @@
-import { EgressDeniedError, EgressError, EgressNetworkError, type EgressMethod } from '../../egress/index.js';
+import { EgressDeniedError, EgressError, EgressNetworkError, type EgressMethod } from '../../../egress/index.js';
 import { StepFailure } from '../run-errors.js';
 import type { NodeExecutor, NodeResult } from './node-executor.js';
 

@@ -1,4 +1,4 @@
-import type { SafeHttpRequestOptions, SafeHttpResponse } from '../../egress/index.js';
+import type { SafeHttpRequestOptions, SafeHttpResponse } from '../../../egress/index.js';
 import type { NodeDefinition } from '../../definition/flow-definition.js';
 import type { SandboxCalls, SandboxLimits, SandboxScope } from '../sandbox.port.js';
 

@@ -8,7 +8,7 @@ import { Database } from '../../../../core/database/database.js';
 import { TenantScopedRepository } from '../../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../../core/events/domain-events.js';
 import { OrgsService } from '../../../tenancy/index.js';
-import { SecretBox } from '../secret-box.js';
+import { SecretBox } from '../../../../core/crypto/secret-box.js';
 import { SsoConfigEntity } from '../sso-config.entity.js';
 import { SsoException } from '../sso.exception.js';
 import type { OidcSettings, SamlSettings, SsoConfigRecord, SsoProtocol } from '../sso.types.js';

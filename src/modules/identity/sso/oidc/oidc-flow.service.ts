@@ -9,7 +9,7 @@ import { finishSignIn } from '../login/session-cookie.js';
 import { SsoGate, type FlowContext } from '../login/sso-gate.service.js';
 import { readCookie } from '../login/sso-responder.js';
 import { SsoSignInService } from '../login/sso-sign-in.service.js';
-import { SecretBoxError } from '../secret-box.js';
+import { SecretBoxError } from '../../../../core/crypto/secret-box.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import { OIDC_FLOW_TTL_MS, OidcLoginService } from './oidc-login.service.js';
 

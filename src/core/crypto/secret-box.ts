@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AppConfig } from '../../../core/config/app-config.js';
-import { LOGGER } from '../../../core/logging/logger.js';
+import { AppConfig } from '../config/app-config.js';
+import { LOGGER } from '../logging/logger.js';
 
 const VERSION = 'v1';
 const KEY_FILE = 'sso-secret-box.key';

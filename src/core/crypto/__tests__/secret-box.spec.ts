@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppConfig } from '../../../../core/config/app-config.js';
+import { AppConfig } from '../../config/app-config.js';
 import { SecretBox, keyRingFromConfig } from '../secret-box.js';
 
 const key = (n: number): string => Buffer.alloc(32, n).toString('base64');

@@ -1,3 +1,4 @@
+/** Egress: the SSRF-guarded outbound HTTP client every org-initiated call goes through (flows, OIDC, secret providers, OAuth, plugins). Imports core only. */
 export { type AddressCategory, type AddressClassification, classifyAddress } from './address-classifier.js';
 export type { EgressRequestBody } from './egress-body.js';
 export { EgressDeniedError, EgressError, type EgressErrorReason, EgressNetworkError } from './egress.errors.js';
