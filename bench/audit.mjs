@@ -13,7 +13,6 @@ const ORGS = Number(process.env.BENCH_AUDIT_ORGS ?? 100);
 const PER_ORG = Number(process.env.BENCH_AUDIT_PER_ORG ?? 10_000);
 const QUERIES = Number(process.env.BENCH_AUDIT_QUERIES ?? 2000);
 const SPAN_MS = 300 * 86_400_000;
-const BATCH = 10_000;
 const ACTIONS = [
   'project.created', 'project.updated', 'project.deleted', 'flow.created', 'flow.draft_saved', 'flow.published', 'flow.enabled',
   'flow.disabled', 'run.started', 'run.cancelled', 'connection.created', 'connection.updated', 'connection.deleted',

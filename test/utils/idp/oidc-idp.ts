@@ -25,7 +25,6 @@ export class TestOidcIdp {
   nextAccount = 'alice';
   readonly accounts = new Map<string, OidcAccount>();
   private server?: Server;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private provider: any;
 
   /** `host`: the name in the issuer URL ("localhost" makes the IdP another site than the app at 127.0.0.1). */
@@ -52,7 +51,6 @@ export class TestOidcIdp {
       },
       // Consent is implied: the grant covers whatever the client asked for.
       loadExistingGrant: async (ctx: { oidc: { client: { clientId: string }; session: { accountId: string }; params: { scope: string } } & Record<string, unknown> }) => {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
         const grant = new (this.provider.Grant as any)({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
         grant.addOIDCScope(ctx.oidc.params.scope);
         await grant.save();
@@ -70,7 +68,6 @@ export class TestOidcIdp {
     return this;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private async login(req: any, res: any): Promise<void> {
     await this.provider.interactionDetails(req, res);
     await this.provider.interactionFinished(req, res, { login: { accountId: this.nextAccount } }, { mergeWithLastSubmission: false });

@@ -263,8 +263,8 @@ function binary(op: BinaryOp, a: any, b: any): Value {
     case '>': return a > b;
     case '<=': return a <= b;
     case '>=': return a >= b;
-    case '==': return a == b; // eslint-disable-line eqeqeq
-    case '!=': return a != b; // eslint-disable-line eqeqeq
+    case '==': return a == b;
+    case '!=': return a != b;
     default: return UNDECIDED;
   }
 }

@@ -44,5 +44,5 @@ export async function expectFailure(
 
 export function expectNoHostDetails(message: string): void {
   // Absolute paths, module files, ivm frames, stack lines.
-  expect(message).not.toMatch(/(^|[\s(])\/[\w.-]+\/|node_modules|file:\/\/|\.ts\b|\.mjs\b|isolated-vm|    at /);
+  expect(message).not.toMatch(/(^|[\s(])\/[\w.-]+\/|node_modules|file:\/\/|\.ts\b|\.mjs\b|isolated-vm| {4}at /);
 }

@@ -51,7 +51,7 @@ describe('FlowEngine: graph, expressions, node types', () => {
   });
 
   it('branches on the first true condition, else the default handle', async () => {
-    const def = (a: number): FlowDefinition => ({
+    const def = (_a: number): FlowDefinition => ({
       ...flow([]),
       nodes: [
         { id: 'b', type: 'branch', params: { conditions: [{ when: '{{ trigger.body.a > 10 }}', handle: 'big' }], default: 'small' } },

@@ -1,4 +1,4 @@
-import { Database } from '../../../../core/database/database.js';
+import { type Database } from '../../../../core/database/database.js';
 import { SsoStateStore, type OidcFlow, type SamlRequestRecord } from './sso-state.store.js';
 
 type Row = Record<string, unknown>;
