@@ -60,6 +60,9 @@ describe('plugin host', () => {
     expect(byName['usage-meter']).toMatchObject({ requiredTables: [{ name: 'plugin_usage_meter_counts', columns: ['org_id', 'node_type', 'executions'] }], status: 'ready' });
     expect(byName['ip-allowlist']).toMatchObject({ enabled: true, settings: { allow: ['127.0.0.1', '::1'] } });
     expect(res.body.nextCursor).toBeNull();
+    // Per-org: org B sees its own (absent) configuration, never A's.
+    const forB = (await t.http().get('/api/v1/plugins').set(bearer(b.ownerKey)).expect(200)).body.items.find((p: { name: string }) => p.name === 'ip-allowlist');
+    expect(forB).toMatchObject({ enabled: false, settings: {} });
     await configure(a, 'ip-allowlist', {}, false).expect(400);
     await configure(a, 'ip-allowlist', { allow: [] }, false).expect(200);
   });
