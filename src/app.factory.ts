@@ -23,6 +23,7 @@ import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
 import { ENTITIES } from './entities.js';
 import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
+import { loadPlugins, pluginEntries, pluginMigrations, type LoadedPlugin } from './modules/plugins/index.js';
 import { setupOpenApi } from './openapi.setup.js';
 
 export interface StartOptions {
@@ -45,7 +46,7 @@ export interface RunningServer {
 }
 
 /** Database first: embedded PostgreSQL when DATABASE_URL is unset, then migrations under a lock. */
-export async function openDatabase(config: AppConfig, log: Logger): Promise<{ db: Database; embedded?: EmbeddedDatabase }> {
+export async function openDatabase(config: AppConfig, log: Logger, plugins: readonly LoadedPlugin[] = []): Promise<{ db: Database; embedded?: EmbeddedDatabase }> {
   let url = config.optional('DATABASE_URL');
   let embedded: EmbeddedDatabase | undefined;
   if (!url) {
@@ -56,7 +57,7 @@ export async function openDatabase(config: AppConfig, log: Logger): Promise<{ db
   if (!appUrl && config.isProduction) {
     log.warn('TENANTFLOW_DATABASE_APP_URL is not set: tenant queries switch into tenantflow_app from the DATABASE_URL login; give them their own login');
   }
-  const db = new Database({ url, appUrl, entities: ENTITIES, migrations: MIGRATIONS, poolSize: config.get('TENANTFLOW_DB_POOL_SIZE') });
+  const db = new Database({ url, appUrl, entities: ENTITIES, migrations: [...MIGRATIONS, ...pluginMigrations(plugins)], poolSize: config.get('TENANTFLOW_DB_POOL_SIZE') });
   try {
     await db.connectSystem();
     await runMigrations(db, log);
@@ -93,7 +94,9 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config = AppConfig.fromEnv(opts.env ?? process.env, opts.overrides);
   const log = opts.log ?? createLogger(config.get('LOG_LEVEL'));
-  const { db, embedded } = await openDatabase(config, log);
+  // Plugins first: a bad one stops the start before anything runs, and their migrations join the one migration run.
+  const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));
+  const { db, embedded } = await openDatabase(config, log, plugins);
   const redis = new RedisHolder(config.optional('REDIS_URL'));
   const deps: CoreDeps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis, background: opts.background ?? true };
   deps.metrics.registerGauge('db_pool_connections', 'Database pool connections by pool and state.', () =>
@@ -106,7 +109,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let app: NestExpressApplication | undefined;
   let firstStart: FirstStart | null;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(deps), { bodyParser: false, logger: false, abortOnError: false });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(deps, plugins), { bodyParser: false, logger: false, abortOnError: false });
     configureHttp(app, deps);
     setupOpenApi(app);
     await app.init();

@@ -6,6 +6,7 @@ import { ExecutionModule } from './modules/execution/index.js';
 import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
+import { PluginsModule, type LoadedPlugin } from './modules/plugins/index.js';
 import { SsoModule } from './modules/identity/sso/index.js';
 import { TenancyModule } from './modules/tenancy/index.js';
 import { WebhooksModule } from './modules/webhooks/index.js';
@@ -13,11 +14,11 @@ import { WebhooksModule } from './modules/webhooks/index.js';
 /** Imports feature modules only. */
 @Module({})
 export class AppModule {
-  static register(deps: CoreDeps): DynamicModule {
+  static register(deps: CoreDeps, plugins: readonly LoadedPlugin[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, SsoModule, FlowsModule,
+        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, PluginsModule.register(plugins), SsoModule, FlowsModule,
         ExecutionModule, WebhooksModule, AuditModule,
       ],
     };

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Database } from './core/database/database.js';
 import { auditVerifyCommand } from './modules/audit/index.js';
+import { PluginHost, verifyPluginTables } from './modules/plugins/index.js';
 
 /** A CLI command contributed by a module (e.g. audit verification). */
 export interface CliCommand {
@@ -19,6 +20,17 @@ export const CLI_EXTENSIONS: CliCommand[] = [
       const { exitCode, output } = await auditVerifyCommand(app.get(Database), options.org ? ['--org', options.org] : []);
       process.stdout.write(`${output}\n`);
       return exitCode;
+    },
+  },
+  {
+    name: 'plugins:verify',
+    usage: 'plugins:verify',
+    description: "Check every enabled plugin's required tables and columns; non-zero exit when any is missing",
+    async run(app) {
+      const plugins = app.get(PluginHost).plugins;
+      const problems = [...(await verifyPluginTables(app.get(Database), plugins)).values()].flat();
+      process.stdout.write(problems.length ? `${problems.join('\n')}\n` : `All required tables of ${plugins.length} plugin(s) are present.\n`);
+      return problems.length ? 1 : 0;
     },
   },
 ];

@@ -12,6 +12,8 @@ import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
 import { CLI_EXTENSIONS } from './cli.extensions.js';
 import { PlatformKeysService, PlatformService } from './modules/identity/index.js';
+import { loadPlugins, pluginEntries } from './modules/plugins/index.js';
+import { scaffoldPlugin } from './plugin-scaffold.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -19,6 +21,7 @@ Commands:
   migrate                                  Apply pending migrations and exit
   create-org --name <name> --slug <slug>   Create an organization; prints its owner API key once
   create-platform-key [--name <name>]      Create a platform operator key; prints it once
+  plugins:new <name>                       Scaffold a plugin (with its test) under plugins/
 ${CLI_EXTENSIONS.map((c) => `  ${c.usage.padEnd(41)}${c.description}`).join('\n')}
 Settings come from the same environment as the server (DATABASE_URL, TENANTFLOW_DATA_DIR, ...).`;
 
@@ -26,10 +29,11 @@ Settings come from the same environment as the server (DATABASE_URL, TENANTFLOW_
 async function withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const config = AppConfig.fromEnv();
   const log = createLogger(config.get('LOG_LEVEL') === 'info' ? 'warn' : config.get('LOG_LEVEL'));
-  const { db, embedded } = await openDatabase(config, log);
+  const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));
+  const { db, embedded } = await openDatabase(config, log, plugins);
   const redis = new RedisHolder(config.optional('REDIS_URL'));
   const deps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis, background: false };
-  const app = await NestFactory.createApplicationContext(AppModule.register(deps), { logger: false, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(AppModule.register(deps, plugins), { logger: false, abortOnError: false });
   try {
     return await fn(app);
   } finally {
@@ -43,7 +47,7 @@ async function withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Pro
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, slug: { type: 'string' }, org: { type: 'string' } }, strict: true });
+  const { values, positionals } = parseArgs({ args: rest, options: { name: { type: 'string' }, slug: { type: 'string' }, org: { type: 'string' } }, strict: true, allowPositionals: command === 'plugins:new' });
   switch (command) {
     case 'migrate':
       await withApp(async () => undefined); // opening the database applies pending migrations under the lock
@@ -60,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`Platform key (shown once): ${key.key}\n`);
       return 0;
     }
+    case 'plugins:new':
+      process.stdout.write(scaffoldPlugin(process.cwd(), positionals[0]));
+      return 0;
     default: {
       const ext = CLI_EXTENSIONS.find((c) => c.name === command);
       if (ext) return withApp((app) => ext.run(app, values));

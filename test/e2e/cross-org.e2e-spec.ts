@@ -171,8 +171,8 @@ const NOT_CREATING = [
   // Ends a run (covered by the run type above and, on a running run, by its own test below).
   'POST /api/v1/runs/:runId/cancel',
   // One-per-org settings addressed without an id: there is no "A's resource" for B to name; their isolation is
-  // tested in sso-config.e2e-spec.ts (SSO) and below (audit settings).
-  'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc', 'PUT /api/v1/audit-settings',
+  // tested in sso-config.e2e-spec.ts (SSO), plugins.e2e-spec.ts (plugin settings) and below (audit settings).
+  'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc', 'PUT /api/v1/audit-settings', 'PUT /api/v1/plugins/:pluginName/config',
 ];
 
 describe('cross-org isolation of every resource type', () => {

@@ -1,6 +1,7 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
+import { EarlyAnswer } from '../http/early-answer.js';
 import { MAX_JSON_DEPTH } from '../http/json-depth.js';
 import { LOGGER } from '../logging/logger.js';
 import { AppException } from './app.exception.js';
@@ -32,6 +33,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof EarlyAnswer) {
+      res.status(exception.status).set(exception.headers);
+      if (exception.body === undefined) res.end();
+      else if (typeof exception.body === 'string') res.send(exception.body);
+      else res.json(exception.body);
+      return;
+    }
     const { problem: p, headers } = this.toProblem(exception);
     if (p.status >= 500) this.log.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) }, 'unhandled error');
     sendProblem(res, p, headers);

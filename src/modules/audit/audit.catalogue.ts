@@ -54,6 +54,7 @@ export const AUDIT_CATALOGUE: readonly CatalogueEntry[] = [
   { action: 'connection.updated', resourceType: 'connection', outcomes: ok, description: 'A connection changed; before and after, secret fields masked.' },
   { action: 'connection.deleted', resourceType: 'connection', outcomes: ok, description: 'A connection was deleted.' },
   { action: 'plugin.configured', resourceType: 'plugin', outcomes: ok, description: "A plugin's per-org enable flag or settings changed." },
+  { action: 'plugin.hook_failed', resourceType: 'plugin', outcomes: ['failure'], description: 'A plugin hook threw, blew its time budget or answered outside its contract (hook in metadata; reason plugin_error or plugin_timeout).' },
   { action: 'embed_key.created', resourceType: 'embed_key', outcomes: ok, description: 'An embed signing key was registered (kid, alg).' },
   { action: 'embed_key.deleted', resourceType: 'embed_key', outcomes: ok, description: 'An embed signing key was removed.' },
   { action: 'embed.session_opened', resourceType: 'embed_session', outcomes: ok, description: 'An embed token was exchanged for a session.' },

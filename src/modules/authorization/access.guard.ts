@@ -11,7 +11,9 @@ import { POLICY, type PolicyMeta } from '../../core/http/policies.js';
 import { rateLimitHeaders } from '../../core/http/rate-limit.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import type { KeyAuthority } from '../identity/index.js';
+import { EarlyAnswer } from '../../core/http/early-answer.js';
 import { AbilityFactory } from './ability.factory.js';
+import { AccessHooks, type RequestHookOutcome } from './access-hooks.js';
 import { Authenticator } from './authenticator.js';
 import { DenialRecorder } from './denials.js';
 import { RateLimitsService } from './rate-limits.service.js';
@@ -32,6 +34,7 @@ export class AccessGuard implements CanActivate {
     private readonly abilities: AbilityFactory,
     private readonly limits: RateLimitsService,
     private readonly denials: DenialRecorder,
+    private readonly hooks: AccessHooks,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -44,6 +47,8 @@ export class AccessGuard implements CanActivate {
     const ctx = RequestContextStore.get()!;
     ctx.principal = principal;
     (req as unknown as Record<symbol, unknown>)[SESSION_TOKEN] = sessionToken;
+    const hooks = principal.type === 'platform' ? undefined : this.hooks.active;
+    if (hooks) await this.requestHooks(hooks.onRequest(req, principal), principal, req);
 
     const limit = await this.limits.api.consume(`${principal.type}:${principal.id}`);
     res.set(rateLimitHeaders(limit));
@@ -58,7 +63,17 @@ export class AccessGuard implements CanActivate {
       return this.deny(principal, req, 'no_policy');
     }
     await this.authorize(principal, authority, policy, req);
+    const veto = hooks ? await hooks.onAuthorize(req, principal, policy) : null;
+    if (veto) return this.deny(principal, req, `plugin:${veto.by}:${veto.reason}`, policy);
     return true;
+  }
+
+  /** `onRequest` hooks: answer early, refuse (fail closed on a hook's failure), or change request headers. */
+  private async requestHooks(pending: Promise<RequestHookOutcome>, principal: Principal, req: Request): Promise<void> {
+    const outcome = await pending;
+    if (outcome.kind === 'answer') throw new EarlyAnswer(outcome.status, outcome.headers, outcome.body);
+    if (outcome.kind === 'deny') return this.deny(principal, req, outcome.reason);
+    for (const [name, value] of Object.entries(outcome.setHeaders ?? {})) req.headers[name] = value;
   }
 
   /** Builds the request's ability (refusing a key beyond its creator's rights) and checks the route's policy. */
@@ -89,7 +104,10 @@ export class AccessGuard implements CanActivate {
 
   /** Org principals' denials go to their org's chain; the platform key's (on an org route) to the platform chain. */
   private async deny(principal: Principal, req: Request, reason: string, policy?: PolicyMeta): Promise<never> {
-    const error = new CommonException('forbidden', 'You do not have permission for this action');
+    // A plugin's refusal names itself and its reason code; built-in refusals say no more than "forbidden".
+    const error = reason.startsWith('plugin:')
+      ? new CommonException('forbidden', 'A plugin refused this request', { reason: reason.slice('plugin:'.length) })
+      : new CommonException('forbidden', 'You do not have permission for this action');
     await this.denials.record(principal, {
       resourceType: policy?.subject ?? 'route', reason, metadata: { method: req.method, route: req.route?.path, action: policy?.action },
     }, error);

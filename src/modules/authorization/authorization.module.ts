@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { IdentityModule } from '../identity/index.js';
 import { TenancyModule } from '../tenancy/index.js';
 import { AbilityFactory } from './ability.factory.js';
+import { AccessHooks } from './access-hooks.js';
 import { AccessGuard } from './access.guard.js';
 import { ApiKeysAdminService } from './api-keys-admin.service.js';
 import { ApiKeysController } from './api-keys.controller.js';
@@ -27,9 +28,9 @@ import { UsersController } from './users.controller.js';
   controllers: [UsersController, ApiKeysController, RolesController, ProjectMembersController, AuthController],
   providers: [
     AbilityFactory, Authenticator, RateLimitsService, GrantsService, AuthzCheckService, AuthService, UsersAdminService,
-    ApiKeysAdminService, RolesAdminService, ProjectMembersAdminService, DenialRecorder, { provide: APP_GUARD, useClass: AccessGuard },
+    ApiKeysAdminService, RolesAdminService, ProjectMembersAdminService, DenialRecorder, AccessHooks, { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_INTERCEPTOR, useClass: DenialInterceptor },
   ],
-  exports: [AbilityFactory, RateLimitsService, GrantsService, AuthzCheckService],
+  exports: [AbilityFactory, RateLimitsService, GrantsService, AuthzCheckService, AccessHooks],
 })
 export class AuthorizationModule {}

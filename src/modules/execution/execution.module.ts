@@ -1,6 +1,8 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
-import { FlowsModule } from '../flows/index.js';
+import { FlowsModule, NodeTypeRegistry } from '../flows/index.js';
+import { PluginHost } from '../plugins/index.js';
+import { pluginNodeHook } from './plugin-node-hook.js';
 import { FLOW_SOURCE } from './definition/flow-source.port.js';
 import { FlowsRuntimeAdapter } from './definition/flows-runtime.adapter.js';
 import { ExecutionHooks } from './engine/execution-hooks.js';
@@ -26,7 +28,11 @@ import { ScheduleService } from './runs/schedule.service.js';
       hostProcesses: c.get('TENANTFLOW_SANDBOX_PROCESSES'), maxIsolatesPerOrg: c.get('TENANTFLOW_SANDBOX_ISOLATES_PER_ORG'),
       outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
     })) },
-    ExecutionHooks,
+    { provide: ExecutionHooks, inject: [PluginHost, NodeTypeRegistry], useFactory: (host: PluginHost, registry: NodeTypeRegistry) => {
+      const hooks = new ExecutionHooks();
+      if (host.has('beforeNodeExecute')) hooks.registerBeforeNodeExecute('plugins', pluginNodeHook(host, registry));
+      return hooks;
+    } },
     { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks) => new FlowEngine({ sandbox, hooks }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     ExecutionService, RunsService, RunRecoveryService, ScheduleService,

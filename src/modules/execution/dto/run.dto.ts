@@ -29,7 +29,7 @@ export class CreateRunDto {
 }
 
 export class RunErrorDto {
-  @ApiProperty({ enum: ['timeout', 'memory', 'user_error', 'node_error', 'limit'] }) type: string;
+  @ApiProperty({ enum: ['timeout', 'memory', 'user_error', 'node_error', 'limit', 'plugin_error', 'plugin_timeout'] }) type: string;
   @ApiProperty() message: string;
   @ApiPropertyOptional() nodeId?: string;
 }

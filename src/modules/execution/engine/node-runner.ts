@@ -1,5 +1,5 @@
 import type { NodeDefinition, NodeRetrySettings } from '../definition/flow-definition.js';
-import type { ExecutionHooks } from './execution-hooks.js';
+import type { BeforeNodeExecuteDecision, ExecutionHooks } from './execution-hooks.js';
 import type { NodeExecutionContext, NodeExecutor, NodeResult } from './nodes/node-executor.js';
 import { renderValue } from './params.js';
 import { StepFailure, toStepFailure } from './run-errors.js';
@@ -76,13 +76,6 @@ export class NodeRunner {
 
   private async attempt(state: RunState, node: NodeDefinition, executor: NodeExecutor, scope: SandboxScope, attempt: number): Promise<NodeResult> {
     const run = state.run;
-    if (this.hooks.hasBeforeNodeExecute) {
-      try {
-        await this.hooks.beforeNodeExecute({ orgId: run.orgId, runId: run.runId, flowId: run.flowId, version: run.version, nodeId: node.id, nodeType: node.type, attempt });
-      } catch (e) {
-        throw new StepFailure('node_error', `Refused before execution: ${e instanceof Error ? e.message : 'hook failed'}`);
-      }
-    }
     const ownTimeout = attemptTimeout(node, run.limits.nodeTimeoutMs);
     const runLeft = state.deadline - Date.now();
     const timeoutMs = Math.max(1, Math.min(ownTimeout, runLeft));
@@ -117,12 +110,29 @@ export class NodeRunner {
       respond: (r) => state.respond(r),
     };
     try {
-      const work = (async () => executor.execute(await this.renderParams(node, executor, ctx), ctx))();
+      const work = (async () => {
+        const params = await this.renderParams(node, executor, ctx);
+        if (!this.hooks.hasBeforeNodeExecute) return executor.execute(params, ctx);
+        const decision = await this.beforeNode(state, node, attempt, params);
+        if (decision.skip) return { output: decision.skip.output };
+        return executor.execute(decision.params ?? params, ctx);
+      })();
       work.catch(() => undefined);
       return await Promise.race([work, timedOut, aborted]);
     } finally {
       clearTimeout(timer);
       state.signal.removeEventListener('abort', onRunAbort);
+    }
+  }
+
+  /** Plugins' `beforeNodeExecute`, after rendering: a failure fails the node (`plugin_error`), never ignored. */
+  private async beforeNode(state: RunState, node: NodeDefinition, attempt: number, params: Record<string, unknown>): Promise<BeforeNodeExecuteDecision> {
+    const run = state.run;
+    try {
+      return await this.hooks.beforeNodeExecute({ orgId: run.orgId, runId: run.runId, flowId: run.flowId, version: run.version, nodeId: node.id, nodeType: node.type, attempt, params });
+    } catch (e) {
+      if (e instanceof StepFailure) throw e;
+      throw new StepFailure('plugin_error', `Refused before execution: ${e instanceof Error ? e.message.slice(0, 200) : 'hook failed'}`);
     }
   }
 

@@ -1,5 +1,5 @@
 /** The error taxonomy of runs and steps (API.md): what a step failed of, as callers and run records show it. */
-export type RunErrorType = 'timeout' | 'memory' | 'user_error' | 'node_error' | 'limit';
+export type RunErrorType = 'timeout' | 'memory' | 'user_error' | 'node_error' | 'limit' | 'plugin_error' | 'plugin_timeout';
 
 export interface RunError {
   type: RunErrorType;

@@ -183,14 +183,14 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
   it('calls beforeNodeExecute before every node; a throwing hook refuses the node', async () => {
     const hooks = new ExecutionHooks();
     const seen: string[] = [];
-    hooks.registerBeforeNodeExecute('test', (ev) => {
+    hooks.registerBeforeNodeExecute('test', async (ev) => {
       seen.push(`${ev.nodeId}:${ev.attempt}`);
       if (ev.nodeType === 'code') throw new Error('code nodes are disabled by policy');
     });
     const out = await new FlowEngine({ sandbox, hooks }).execute(engineRun(API_EXAMPLE));
     expect(seen).toEqual(['sum:1', 'double:1']);
     expect(out.status).toBe('failed');
-    expect(out.error).toMatchObject({ type: 'node_error', nodeId: 'double', message: expect.stringContaining('disabled by policy') });
+    expect(out.error).toMatchObject({ type: 'plugin_error', nodeId: 'double', message: expect.stringContaining('disabled by policy') });
   });
 
   it('types hostile code failures on the run', async () => {
