@@ -17,6 +17,7 @@ import { DomainEventBus } from './core/events/domain-events.js';
 import { Readiness } from './core/health/readiness.js';
 import { requestContextMiddleware } from './core/http/middleware.js';
 import { assertJsonDepth } from './core/http/json-depth.js';
+import { bodyEncodingMiddleware, bodyShapeMiddleware } from './core/http/body.js';
 import { createValidationPipe } from './core/http/validation-pipe.js';
 import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
@@ -82,11 +83,13 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.use(requestContextMiddleware(log, metrics, config.isProduction));
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
+  app.use(bodyEncodingMiddleware());
   app.use(express.json({ limit, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => {
     assertJsonDepth(buf);
     (req as { rawBody?: Buffer }).rawBody = buf;
   } }));
   app.use(express.urlencoded({ limit, extended: false }));
+  app.use(bodyShapeMiddleware());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new GlobalExceptionFilter(log));
 }

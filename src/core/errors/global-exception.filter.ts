@@ -2,26 +2,11 @@ import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter 
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { EarlyAnswer } from '../http/early-answer.js';
-import { MAX_JSON_DEPTH } from '../http/json-depth.js';
 import { LOGGER } from '../logging/logger.js';
 import { AppException } from './app.exception.js';
-import { problem, sendProblem, type Problem } from './problem.js';
+import { HTTP_CODES, problem, problemFromMiddlewareError, sendProblem, type Problem } from './problem.js';
 
-const HTTP_CODES: Record<number, string> = {
-  400: 'bad_request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
-  409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'unprocessable', 429: 'rate_limited',
-};
-
-/** Maps body-parser and other middleware errors (which carry `status`/`type`) to problems. */
-export function problemFromMiddlewareError(err: { status?: number; statusCode?: number; type?: string }): Problem | null {
-  const status = err.status ?? err.statusCode;
-  if (!status || status < 400 || status >= 500) return null;
-  if (err.type === 'entity.parse.failed') return problem(400, 'malformed_json', 'The request body is not valid JSON');
-  if (err.type === 'entity.too.deep') return problem(400, 'validation_failed', `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`, { errors: [{ path: '', message: 'nested too deeply' }] });
-  if (err.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body exceeds the size limit');
-  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return problem(415, 'unsupported_media_type', 'Unsupported body encoding');
-  return problem(status, HTTP_CODES[status] ?? 'bad_request', 'The request could not be processed');
-}
+export { problemFromMiddlewareError };
 
 /**
  * The one place errors become responses: coded app exceptions keep their code and status; Nest HTTP errors and

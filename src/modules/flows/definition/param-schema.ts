@@ -168,14 +168,20 @@ function checkNumber(s: NumberSchema, v: unknown, path: string, ctx: Ctx): void 
   if (s.maximum !== undefined && v > s.maximum) fail(ctx, path, `must be at most ${s.maximum}`);
 }
 
+/** Keys that reach object prototypes when copied or merged: never part of a definition, whatever the schema. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function checkObject(s: ObjectSchema, v: unknown, path: string, ctx: Ctx): void {
   if (!isPlainObject(v)) return fail(ctx, path, `must be an object${s.expression ? ' or an expression' : ''}, not ${typeName(v)}`);
   const keys = Object.keys(v);
   if (s.maxProperties !== undefined && keys.length > s.maxProperties) fail(ctx, path, `must have at most ${s.maxProperties} entries`);
   for (const key of keys) {
-    const sub = s.properties?.[key] ?? s.additional;
-    if (!sub) fail(ctx, childPath(path, key), ctx.unknownKey);
-    else if (!s.properties?.[key] && s.keyPattern && !new RegExp(s.keyPattern).test(key)) fail(ctx, childPath(path, key), `key does not match ${s.keyPattern}`);
+    // Own properties only: `properties['__proto__']` or `['constructor']` would otherwise find Object's members.
+    const known = s.properties !== undefined && Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
+    const sub = known ?? s.additional;
+    if (FORBIDDEN_KEYS.has(key)) fail(ctx, childPath(path, key), 'forbidden key');
+    else if (!sub) fail(ctx, childPath(path, key), ctx.unknownKey);
+    else if (!known && s.keyPattern && !new RegExp(s.keyPattern).test(key)) fail(ctx, childPath(path, key), `key does not match ${s.keyPattern}`);
     else if (v[key] !== undefined) check(sub, v[key], childPath(path, key), ctx);
   }
   if (ctx.level !== 'publish') return;

@@ -1,46 +1,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { problem } from '../../../core/errors/problem.js';
+import { problem, problemFromMiddlewareError, sendProblem as writeProblem, type Problem } from '../../../core/errors/problem.js';
+import { assertBodyEncoding, assertJsonShape, isJsonType, parseJsonBody, readRawBody } from '../../../core/http/body.js';
 
-export class BodyTooLarge extends Error {}
-export class MalformedBody extends Error {}
-
-/** Reads the raw body up to `limit` bytes (the Content-Length is checked first). */
-export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(c);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
+/**
+ * The body as flows see it, read through the API's body rules (`core/http/body.ts`: coding and charset, size, JSON
+ * depth and shape bounds, forbidden keys): JSON parsed, forms as objects, text as a string, other bytes as `{base64}`.
+ * Refusals are body errors that `problemFromMiddlewareError` turns into the API's problem.
+ */
+export async function readWebhookBody(req: IncomingMessage, limit: number): Promise<{ rawBody: Buffer; body: unknown }> {
+  assertBodyEncoding(req.headers);
+  const rawBody = await readRawBody(req, limit);
+  return { rawBody, body: parseBody(rawBody, req.headers['content-type']) };
 }
 
-/** The body as flows see it: JSON parsed, forms as objects, text as a string, other bytes as `{base64}`. */
-export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return null;
+  if (isJsonType(contentType)) return parseJsonBody(raw);
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (type === 'application/json' || type.endsWith('+json')) {
-    try {
-      return JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new MalformedBody();
-    }
+  if (type === 'application/x-www-form-urlencoded') {
+    const form = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+    assertJsonShape(form);
+    return form;
   }
-  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   if (type === '' || type.startsWith('text/') || type === 'application/xml') return raw.toString('utf8');
   return { base64: raw.toString('base64') };
+}
+
+/** A refusal from reading the body, as the problem the API would answer. */
+export function bodyProblem(e: unknown): Problem | null {
+  const err = e as { expose?: unknown; type?: unknown } | null;
+  return err && typeof err === 'object' && err.expose === true && typeof err.type === 'string' ? problemFromMiddlewareError(err as never) : null;
 }
 
 /** Query parameters; a repeated name keeps its last value. */
@@ -56,10 +45,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** The API's problem writer (`core/errors/problem.ts`), called with the parts. */
 export function sendProblem(res: ServerResponse, status: number, code: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(problem(status, code, detail, extra));
-  res.writeHead(status, { ...headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  writeProblem(res, problem(status, code, detail, extra), headers);
 }
 
 /** A `respond` node's answer: strings as text/plain unless its headers say otherwise; other values as JSON. */

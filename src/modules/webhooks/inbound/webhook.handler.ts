@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../../core/config/app-config.js';
 import { RequestContextStore } from '../../../core/context/request-context.js';
+import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
 import { beginRequest } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
 import { ExecutionException, type ExecutionService, type RespondOutput, type RunOutcome, type WebhookFlowInfo } from '../../execution/index.js';
@@ -9,7 +10,7 @@ import type { WebhookSettings } from '../../flows/index.js';
 import { checkHandshake, verifyWebhookAuth, type WebhookRequestView } from './auth/verify-webhook-auth.js';
 import type { ReplayCache } from './auth/replay-cache.js';
 import type { WebhookFlowCache } from './webhook-flow-cache.js';
-import { BodyTooLarge, MalformedBody, parseBody, parseQuery, readRawBody, sendJson, sendProblem, sendResponded } from './webhook-http.js';
+import { bodyProblem, parseQuery, readWebhookBody, sendJson, sendProblem, sendResponded } from './webhook-http.js';
 import { RateLimited, WebhookRateLimits } from './webhook-rate-limits.js';
 import { secretValueReader } from './webhook-secrets.js';
 
@@ -50,6 +51,9 @@ export class WebhookHandler {
     if (res.headersSent) return void res.end();
     if (e instanceof Answered || e instanceof RateLimited) return;
     if (e instanceof ExecutionException) return sendProblem(res, e.status, e.code, e.message, {}, e.extra.headers ?? {});
+    const refused = bodyProblem(e);
+    // An unread remainder of an oversized body is not worth keeping the connection for.
+    if (refused) return writeProblem(res, refused, refused.status === 413 ? { connection: 'close' } : {});
     this.d.log.error({ err: e instanceof Error ? e.message : String(e) }, 'webhook request failed');
     sendProblem(res, 500, 'internal_error', 'Internal server error');
   }
@@ -71,33 +75,15 @@ export class WebhookHandler {
     const org = await this.d.execution.orgs.get(flow!.orgId);
     if (!org?.active) this.notFound(res);
     await this.rateLimits.consume(res, flowId, settings!.rateLimit);
-    const view = await this.readRequest(req, res, method, search);
+    const view = await this.readRequest(req, method, search);
     const secrets = secretValueReader();
     await this.authenticate(res, flowId, settings!, view, secrets.read);
     const wait = view.query.wait === 'true' ? true : view.query.wait === 'false' ? false : settings!.respond === 'wait';
     await this.run(res, flow!, settings!, view, wait, secrets.values);
   }
 
-  private async readRequest(req: IncomingMessage, res: ServerResponse, method: string, search: string): Promise<WebhookRequestView> {
-    let rawBody: Buffer;
-    try {
-      rawBody = await readRawBody(req, this.d.config.get('TENANTFLOW_BODY_LIMIT'));
-    } catch (e) {
-      if (e instanceof BodyTooLarge) {
-        res.setHeader('connection', 'close');
-        sendProblem(res, 413, 'payload_too_large', 'The request body exceeds the size limit');
-        throw new Answered();
-      }
-      throw e;
-    }
-    let body: unknown;
-    try {
-      body = parseBody(rawBody, req.headers['content-type']);
-    } catch (e) {
-      if (!(e instanceof MalformedBody)) throw e;
-      sendProblem(res, 400, 'malformed_json', 'The request body is not valid JSON');
-      throw new Answered();
-    }
+  private async readRequest(req: IncomingMessage, method: string, search: string): Promise<WebhookRequestView> {
+    const { rawBody, body } = await readWebhookBody(req, this.d.config.get('TENANTFLOW_BODY_LIMIT'));
     return { method, headers: req.headers, rawBody, query: parseQuery(search), body };
   }
 

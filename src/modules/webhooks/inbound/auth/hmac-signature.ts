@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { safeEqual } from '../../../../core/crypto/tokens.js';
 import type { WebhookAuth as WebhookAuthSettings } from '../../../flows/index.js';
 
@@ -15,9 +15,16 @@ export interface SignedParts {
   timestamp: number | null;
   /** Exactly the bytes the sender signed. */
   payload: Buffer;
-  /** The raw signature text, for the replay cache. */
+  /**
+   * What the replay cache remembers: a digest of the signed bytes (timestamp and body), never the header's text.
+   * Every spelling of one delivery (hex case, field order, spaces, an extra candidate) verifies the same bytes, so
+   * it is one delivery, run once.
+   */
   replayKey: string;
 }
+
+/** Why no signed parts could be read: the header is absent, or present but not in the preset's exact form. */
+export type SignedPartsFailure = 'missing' | 'malformed';
 
 /**
  * Which header convention applies: set explicitly (`preset`), or recognised from the signature header name
@@ -36,39 +43,77 @@ const header = (headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(v) ? v[0] : v;
 };
 
-function decode(text: string, encoding: 'hex' | 'base64'): Buffer | null {
-  const t = text.trim();
-  if (encoding === 'hex' ? !/^[0-9a-fA-F]{2,256}$/.test(t) : !/^[A-Za-z0-9+/_-]{2,344}={0,2}$/.test(t)) return null;
-  return Buffer.from(t, encoding);
+const DIGEST_BYTES = { sha256: 32, sha512: 64 } as const;
+const LOWER_HEX_256 = /^[0-9a-f]{64}$/;
+
+/** Decodes a signature of exactly `bytes` bytes; hex in either case, base64 or base64url in canonical form only. */
+function decode(text: string, encoding: 'hex' | 'base64', bytes: number): Buffer | null {
+  if (encoding === 'hex') return text.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(text) ? Buffer.from(text, 'hex') : null;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return null;
+  const buf = Buffer.from(text, 'base64');
+  // Buffer decoding skips stray characters and padding bits: only the canonical text of these bytes is accepted.
+  const canonical = [buf.toString('base64'), buf.toString('base64url'), buf.toString('base64').replace(/=+$/, '')];
+  return buf.length === bytes && canonical.includes(text) ? buf : null;
 }
 
-const parseTimestamp = (raw: string | undefined): number | null => (raw && /^\d{1,12}$/.test(raw.trim()) ? Number(raw.trim()) : null);
+const parseTimestamp = (raw: string): number | null => (/^\d{1,12}$/.test(raw) ? Number(raw) : null);
 
-/** Extracts signatures, timestamp and signed payload per preset; null when the request lacks them. */
-export function signedParts(s: HmacSettings, headers: Record<string, string | string[] | undefined>, rawBody: Buffer): SignedParts | null {
+const signed = (timestamp: number | null, signatures: Buffer[], rawBody: Buffer): SignedParts => {
+  const payload = timestamp === null ? rawBody : Buffer.concat([Buffer.from(`${timestamp}.`), rawBody]);
+  return { signatures, timestamp, payload, replayKey: `${timestamp ?? '-'}:${createHash('sha256').update(payload).digest('base64url')}` };
+};
+
+/**
+ * Stripe's `t=<unix>,v1=<hex>[,v1=<hex>…]`, read strictly: no spaces, exactly one `t`, every `v1` 64 lower-case hex
+ * digits, other schemes (`v0`) ignored but well formed, at most 8 fields.
+ */
+function stripeParts(raw: string, rawBody: Buffer): SignedParts | SignedPartsFailure {
+  const fields = raw.split(',');
+  if (fields.length > 8) return 'malformed';
+  let timestamp: number | null = null;
+  const signatures: Buffer[] = [];
+  for (const field of fields) {
+    const m = /^([a-z][a-z0-9]{0,7})=([^\s=,]+)$/.exec(field);
+    if (!m) return 'malformed';
+    const [, key, value] = m;
+    if (key === 't') {
+      if (timestamp !== null) return 'malformed';
+      timestamp = parseTimestamp(value);
+      if (timestamp === null) return 'malformed';
+    } else if (key === 'v1') {
+      if (!LOWER_HEX_256.test(value)) return 'malformed';
+      signatures.push(Buffer.from(value, 'hex'));
+    }
+  }
+  return timestamp === null || !signatures.length ? 'malformed' : signed(timestamp, signatures, rawBody);
+}
+
+/** Extracts signatures, timestamp and signed payload per preset; says why when the request lacks them. */
+export function signedParts(s: HmacSettings, headers: Record<string, string | string[] | undefined>, rawBody: Buffer): SignedParts | SignedPartsFailure {
   const preset = hmacPreset(s);
   if (preset === 'stripe') {
     const raw = header(headers, s.signatureHeader ?? 'stripe-signature');
-    if (!raw) return null;
-    const fields = raw.split(',').map((p) => p.trim().split('=', 2) as [string, string?]);
-    const timestamp = parseTimestamp(fields.find(([k]) => k === 't')?.[1]);
-    const signatures = fields.filter(([k, v]) => k === 'v1' && v).map(([, v]) => decode(v!, 'hex')).filter((b): b is Buffer => b !== null);
-    if (timestamp === null || !signatures.length) return null;
-    return { signatures, timestamp, payload: Buffer.concat([Buffer.from(`${timestamp}.`), rawBody]), replayKey: raw };
+    return raw === undefined ? 'missing' : stripeParts(raw, rawBody);
   }
   const github = preset === 'github';
   const raw = header(headers, s.signatureHeader ?? (github ? 'x-hub-signature-256' : 'x-signature'));
-  if (!raw) return null;
-  const prefix = s.signaturePrefix ?? (github ? 'sha256=' : '');
-  if (!raw.startsWith(prefix)) return null;
-  const sig = decode(raw.slice(prefix.length), s.encoding ?? 'hex');
-  if (!sig) return null;
+  if (raw === undefined) return 'missing';
+  let sig: Buffer | null;
+  if (github) {
+    // GitHub sends exactly `sha256=` and lower-case hex.
+    sig = raw.startsWith('sha256=') && LOWER_HEX_256.test(raw.slice(7)) ? Buffer.from(raw.slice(7), 'hex') : null;
+  } else {
+    const prefix = s.signaturePrefix ?? '';
+    sig = raw.startsWith(prefix) ? decode(raw.slice(prefix.length), s.encoding ?? 'hex', DIGEST_BYTES[s.algorithm ?? 'sha256']) : null;
+  }
+  if (!sig) return 'malformed';
   // GitHub signs the body only; a timestamp applies when a timestamp header is configured (or always, generic).
   const tsHeader = s.timestampHeader ?? (github ? undefined : 'x-timestamp');
-  if (!tsHeader) return { signatures: [sig], timestamp: null, payload: rawBody, replayKey: raw };
-  const timestamp = parseTimestamp(header(headers, tsHeader));
-  if (timestamp === null) return null;
-  return { signatures: [sig], timestamp, payload: Buffer.concat([Buffer.from(`${timestamp}.`), rawBody]), replayKey: raw };
+  if (!tsHeader) return signed(null, [sig], rawBody);
+  const tsRaw = header(headers, tsHeader);
+  if (tsRaw === undefined) return 'missing';
+  const timestamp = parseTimestamp(tsRaw);
+  return timestamp === null ? 'malformed' : signed(timestamp, [sig], rawBody);
 }
 
 /** Constant-time check of any candidate against HMAC(secret, payload). */

@@ -87,7 +87,8 @@ async function verifyHmac(auth: Extract<WebhookAuth, { mode: 'hmac' }>, req: Web
   const secret = await readSecret(deps, auth.secret);
   if (secret === null) return fail('misconfigured');
   const parts = signedParts(auth, req.headers, req.rawBody);
-  if (!parts) return fail('missing_credentials');
+  if (parts === 'missing') return fail('missing_credentials');
+  if (parts === 'malformed') return fail('bad_signature');
   if (!signatureMatches(auth, secret, parts)) return fail('bad_signature');
   const toleranceMs = (auth.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS) * 1000;
   const now = (deps.nowMs ?? Date.now)();

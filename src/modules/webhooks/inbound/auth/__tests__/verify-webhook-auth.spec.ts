@@ -73,6 +73,29 @@ describe('webhook auth: hmac', () => {
     expect(await verifyWebhookAuth(github, req({ 'x-hub-signature-256': 'sha256=abcd' }), d)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
+  it('keys replays on the signed bytes: a re-spelled signature is the same delivery; loose forms are refused', async () => {
+    const d = deps();
+    const good = signRequest('generic', SECRET, body, ts);
+    expect(await verifyWebhookAuth(generic, req(good), d)).toEqual({ ok: true });
+    expect(await verifyWebhookAuth(generic, req({ ...good, 'x-signature': good['x-signature'].toUpperCase() }), d)).toEqual({ ok: false, reason: 'replayed' });
+    expect(await verifyWebhookAuth(generic, req({ ...good, 'x-timestamp': `0${ts}` }), d)).toEqual({ ok: false, reason: 'replayed' });
+    expect(await verifyWebhookAuth(generic, req({ ...good, 'x-signature': `${good['x-signature']}00` }), deps())).toEqual({ ok: false, reason: 'bad_signature' });
+    const stripe = { mode: 'hmac' as const, secret: SECRET, signatureHeader: 'Stripe-Signature' };
+    const s = signRequest('stripe', SECRET, body, ts)['stripe-signature'];
+    const [t, v1] = s.split(',');
+    for (const loose of [`${t}, ${v1}`, `${t},${v1.toUpperCase().replace('V1', 'v1')}`, `${t},${t},${v1}`, `${t},v1=`, `${v1}`]) {
+      expect(await verifyWebhookAuth(stripe, req({ 'stripe-signature': loose }), deps())).toEqual({ ok: false, reason: 'bad_signature' });
+    }
+    const sd = deps();
+    expect(await verifyWebhookAuth(stripe, req({ 'stripe-signature': s }), sd)).toEqual({ ok: true });
+    expect(await verifyWebhookAuth(stripe, req({ 'stripe-signature': `${v1},${t}` }), sd)).toEqual({ ok: false, reason: 'replayed' });
+    expect(await verifyWebhookAuth(stripe, req({ 'stripe-signature': `${s},v1=${'0'.repeat(64)}` }), sd)).toEqual({ ok: false, reason: 'replayed' });
+    const github = { mode: 'hmac' as const, secret: SECRET, signatureHeader: 'X-Hub-Signature-256' };
+    const g = signRequest('github', SECRET, body)['x-hub-signature-256'];
+    expect(await verifyWebhookAuth(github, req({ 'x-hub-signature-256': g.toUpperCase() }), deps())).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(await verifyWebhookAuth(github, req({ 'x-hub-signature-256': `sha256=${g.slice(7).toUpperCase()}` }), deps())).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
   it('keeps replay windows per flow', async () => {
     const replay = new MemoryReplayCache();
     const good = signRequest('generic', SECRET, body, ts);
