@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 import { selfSignedCert } from '../utils/idp/x509.js';
-import { TEST_ENCRYPTION_KEY, captureEvents, keyWithRole, urlsFor } from '../utils/idp/sso-test-kit.js';
+import { TEST_ENCRYPTION_KEY, captureEvents, keyWithRole, setEgressAllowlist, urlsFor } from '../utils/idp/sso-test-kit.js';
 import type { DomainEvent } from '../../src/core/events/domain-events.js';
 
 describe('SSO admin configuration', () => {
@@ -79,6 +79,7 @@ describe('SSO admin configuration', () => {
   });
 
   it('checks discovery on request, and http issuers only outside production', async () => {
+    await setEgressAllowlist(t, a);
     const res = await t.http().put('/api/v1/sso/oidc?verifyDiscovery=true').set(bearer(a.ownerKey))
       .send(oidc({ issuer: 'http://127.0.0.1:9/', clientSecret: 's' })).expect(422);
     expect(res.body.code).toBe('oidc_discovery_failed');

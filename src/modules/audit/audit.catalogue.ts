@@ -61,6 +61,7 @@ export const AUDIT_CATALOGUE: readonly CatalogueEntry[] = [
   { action: 'embed.token_refused', resourceType: 'embed_session', outcomes: ['failure'], description: 'An embed token was refused (reason code).' },
   { action: 'org.created', resourceType: 'org', outcomes: ok, description: 'An organization was created (platform operator or first start).' },
   { action: 'org.updated', resourceType: 'org', outcomes: ok, description: 'An organization changed (name; status by the platform operator); before and after.' },
+  { action: 'egress.refused', resourceType: 'egress', outcomes: ['denied'], description: 'An outbound request was refused by the egress guard (SSRF): source (`flow_run` with run, flow and node, or `oidc`), reason and the refused address class, never the address.' },
   { action: 'authz.denied', resourceType: 'route', outcomes: ['denied'], description: 'A request was refused with 403 (method, route and required permission in metadata; resource type is the subject).' },
   { action: 'audit_settings.updated', resourceType: 'audit_settings', outcomes: ok, description: 'The audit retention period changed; before and after.' },
   { action: 'audit.purged', resourceType: 'audit_chain', outcomes: ok, description: 'Retention removed old entries; this checkpoint carries the last removed seq and hash.' },

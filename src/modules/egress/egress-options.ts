@@ -29,6 +29,8 @@ export interface SafeHttpRequestOptions {
   resolver?: EgressResolver;
   /** Cancels the request (e.g. the run was cancelled); it then fails with reason `aborted`. */
   signal?: AbortSignal;
+  /** `bytes`: the body is returned as the (decoded) Buffer received, never parsed. Default `parsed`. */
+  responseBody?: 'parsed' | 'bytes';
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -43,6 +45,7 @@ export interface EgressSettings {
   timeoutMs: number;
   maxResponseBytes: number;
   maxRedirects: number;
+  rawBody: boolean;
 }
 
 const METHODS = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -83,6 +86,7 @@ export function resolveSettings(options: SafeHttpRequestOptions): EgressSettings
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
     maxRedirects: positive('maxRedirects', options.maxRedirects ?? DEFAULT_MAX_REDIRECTS, true),
+    rawBody: options.responseBody === 'bytes',
   };
 }
 

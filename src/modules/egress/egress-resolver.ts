@@ -100,7 +100,9 @@ function assertAllowed(policy: EgressPolicy, target: EgressTarget, address: stri
     verdict.category === 'cloud_metadata'
       ? 'Cloud metadata endpoints can never be allowlisted.'
       : 'An org admin can allowlist it if this is intended.';
-  throw new EgressDeniedError('address_forbidden', `Requests to ${target.display} are not allowed: ${what}. ${advice}`);
+  throw new EgressDeniedError('address_forbidden', `Requests to ${target.display} are not allowed: ${what}. ${advice}`, {
+    addressCategory: verdict.category,
+  });
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { AddressCategory } from './address-classifier.js';
+
 /** Why an outbound request was refused or did not complete. Stable: flows and run logs key on it. */
 export type EgressErrorReason =
   | 'invalid_url'
@@ -18,11 +20,14 @@ export type EgressErrorReason =
  */
 export class EgressError extends Error {
   readonly reason: EgressErrorReason;
+  /** For `address_forbidden`: the class of the refused address (never the address: audit and logs keep only this). */
+  readonly addressCategory?: AddressCategory;
 
-  constructor(reason: EgressErrorReason, message: string, options?: { cause?: unknown }) {
+  constructor(reason: EgressErrorReason, message: string, options?: { cause?: unknown; addressCategory?: AddressCategory }) {
     super(message, options);
     this.name = new.target.name;
     this.reason = reason;
+    if (options?.addressCategory) this.addressCategory = options.addressCategory;
   }
 
   toJSON(): { name: string; reason: EgressErrorReason; message: string } {

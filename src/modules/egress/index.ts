@@ -17,3 +17,6 @@ export {
   systemResolver,
 } from './egress-resolver.js';
 export { type SafeHttpResponse, safeHttpRequest } from './safe-http-request.js';
+export { assertEgressAllowed } from './egress-check.js';
+export { createEgressFetch, type EgressFetch, type EgressFetchInit, type EgressFetchOptions } from './egress-fetch.js';
+export { type EgressRefusal, type EgressRefusalOrigin, egressRefusalOf, egressRefusedEvent } from './egress-refusal.js';

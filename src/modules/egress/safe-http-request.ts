@@ -93,7 +93,7 @@ async function finalResponse(
     status: res.statusCode ?? 0,
     statusText: res.statusMessage ?? '',
     headers,
-    body: parseResponseBody(bytes, res.headers['content-type']),
+    body: settings.rawBody ? bytes : parseResponseBody(bytes, res.headers['content-type']),
     url: target.url.href,
     redirects,
   };

@@ -15,6 +15,7 @@ import { ENGINE, SCRIPT_SANDBOX } from './execution.tokens.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
 import { INSTANCE_ID, newInstanceId } from './runs/instance.js';
+import { EgressRefusalAudit } from './runs/egress-refusal-audit.js';
 import { RunRecoveryService } from './runs/run-recovery.service.js';
 import { ScheduleService } from './runs/schedule.service.js';
 
@@ -35,7 +36,7 @@ import { ScheduleService } from './runs/schedule.service.js';
     } },
     { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks) => new FlowEngine({ sandbox, hooks }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
-    ExecutionService, RunsService, RunRecoveryService, ScheduleService,
+    ExecutionService, RunsService, RunRecoveryService, ScheduleService, EgressRefusalAudit,
   ],
   exports: [ExecutionService, ExecutionHooks, RunRecoveryService, FLOW_SOURCE],
 })

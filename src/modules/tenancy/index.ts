@@ -7,3 +7,4 @@ export { ProjectEntity } from './project.entity.js';
 export type { OrgResponseDto } from './dto/org.dto.js';
 export { CreateOrgDto, SetOrgStatusDto } from './dto/org.dto.js';
 export { TenancyException, TENANCY_ERROR_HTTP } from './tenancy.exception.js';
+export { readPlatformSettings, type OrgLimits, type OrgPlatformSettings } from './org-settings.js';

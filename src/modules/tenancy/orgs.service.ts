@@ -6,6 +6,7 @@ import { DomainEventBus } from '../../core/events/domain-events.js';
 import { toPage, type Page } from '../../core/http/pagination.js';
 import type { OrgResponseDto, SetOrgStatusDto, UpdateOrgDto } from './dto/org.dto.js';
 import { OrganizationEntity } from './organization.entity.js';
+import { readPlatformSettings, type OrgPlatformSettings } from './org-settings.js';
 import { TenancyException } from './tenancy.exception.js';
 
 const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
@@ -35,6 +36,13 @@ export class OrgsService {
       orgId, 'SELECT id, slug, name, status, settings, created_at, updated_at FROM organization WHERE id = $1', [orgId]);
     if (!row) throw new TenancyException('org_not_found', 'Organization not found');
     return Object.assign(new OrganizationEntity(), { ...row, createdAt: row.created_at, updatedAt: row.updated_at });
+  }
+
+  /** The operator-set egress allowlist and run limits (read fresh: callers check egress on every call). */
+  async platformSettings(orgId: string): Promise<OrgPlatformSettings> {
+    const [row] = await this.db.readOrg<{ settings: Record<string, unknown> | null }>(orgId, 'SELECT settings FROM organization WHERE id = $1', [orgId]);
+    if (!row) throw new TenancyException('org_not_found', 'Organization not found');
+    return readPlatformSettings(row.settings);
   }
 
   update(orgId: string, dto: UpdateOrgDto): Promise<OrganizationEntity> {

@@ -23,6 +23,8 @@ export interface OidcClientRegistration {
 export class TestOidcIdp {
   issuer = '';
   nextAccount = 'alice';
+  /** Every request path the provider received, in order (tests prove what the server did or did not fetch). */
+  readonly seen: string[] = [];
   readonly accounts = new Map<string, OidcAccount>();
   private server?: Server;
   private provider: any;
@@ -59,6 +61,7 @@ export class TestOidcIdp {
     });
     const callback = this.provider.callback();
     this.server.on('request', (req, res) => {
+      this.seen.push(req.url ?? '');
       if (req.url?.startsWith('/interaction/')) {
         void this.login(req, res).catch(() => res.writeHead(500).end());
         return;

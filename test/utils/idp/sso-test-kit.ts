@@ -34,7 +34,21 @@ export async function putSaml(t: TestApp, org: TestOrg, body: Record<string, unk
   if (res.status !== 200) throw new Error(`PUT saml ${res.status}: ${JSON.stringify(res.body)}`);
 }
 
+/**
+ * Lets the org's outbound calls reach loopback (the test IdPs listen there): only the platform operator sets the
+ * egress allowlist, which every OIDC, JWKS, token and GitHub API call goes through. `[]` takes it away again.
+ */
+export async function setEgressAllowlist(t: TestApp, org: TestOrg, allowlist: string[] = LOOPBACK): Promise<void> {
+  await t.server.deps.db.system.query(
+    `UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', $2::jsonb) WHERE id = $1`,
+    [org.id, JSON.stringify(allowlist)],
+  );
+}
+export const LOOPBACK = ['127.0.0.0/8', '::1'];
+
+/** PUT the OIDC configuration, with loopback allowlisted first (test IdPs run there). */
 export async function putOidc(t: TestApp, org: TestOrg, body: Record<string, unknown>): Promise<void> {
+  await setEgressAllowlist(t, org);
   const res = await t.http().put('/api/v1/sso/oidc').set(bearer(org.ownerKey)).send(body);
   if (res.status !== 200) throw new Error(`PUT oidc ${res.status}: ${JSON.stringify(res.body)}`);
 }

@@ -1,3 +1,5 @@
+import type { EgressRefusal } from '../../egress/index.js';
+
 /** What a `beforeNodeExecute` hook learns about the node about to run (its parameters already rendered). */
 export interface BeforeNodeExecuteEvent {
   orgId: string;
@@ -19,9 +21,30 @@ export interface BeforeNodeExecuteDecision {
 /** Throwing fails the node (a `StepFailure` keeps its type; anything else is `plugin_error`): never ignored. */
 export type BeforeNodeExecuteHook = (event: BeforeNodeExecuteEvent) => Promise<BeforeNodeExecuteDecision | void>;
 
-/** The engine's extension points, filled by the execution module from the plugin host. */
+/** An outbound request of a node that the egress guard refused by policy (a security event, audited). */
+export interface EgressRefusedEvent {
+  orgId: string;
+  runId: string;
+  flowId: string;
+  nodeId: string;
+  refusal: EgressRefusal;
+}
+
+export type EgressRefusedListener = (event: EgressRefusedEvent) => Promise<void>;
+
+/** The engine's extension points, filled by the execution module (the plugin host's beforeNodeExecute, the audit of egress refusals). */
 export class ExecutionHooks {
   private readonly before: { name: string; hook: BeforeNodeExecuteHook }[] = [];
+  private readonly refused: EgressRefusedListener[] = [];
+
+  /** Listeners must not throw: a failing listener never changes how the node fails. */
+  onEgressRefused(listener: EgressRefusedListener): void {
+    this.refused.push(listener);
+  }
+
+  async egressRefused(event: EgressRefusedEvent): Promise<void> {
+    for (const listener of this.refused) await listener(event).catch(() => undefined);
+  }
 
   registerBeforeNodeExecute(name: string, hook: BeforeNodeExecuteHook): void {
     this.before.push({ name, hook });

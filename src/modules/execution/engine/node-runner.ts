@@ -1,3 +1,4 @@
+import { egressRefusalOf } from '../../egress/index.js';
 import type { NodeDefinition, NodeRetrySettings } from '../definition/flow-definition.js';
 import type { BeforeNodeExecuteDecision, ExecutionHooks } from './execution-hooks.js';
 import type { NodeExecutionContext, NodeExecutor, NodeResult } from './nodes/node-executor.js';
@@ -107,6 +108,10 @@ export class NodeRunner {
       sandbox,
       sandboxLimits,
       http: (o) => state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal }),
+      reportEgressError: async (error) => {
+        const refusal = egressRefusalOf(error);
+        if (refusal) await this.hooks.egressRefused({ orgId: run.orgId, runId: run.runId, flowId: run.flowId, nodeId: node.id, refusal });
+      },
       respond: (r) => state.respond(r),
     };
     try {

@@ -4,6 +4,7 @@ import { codedException } from '../../../core/errors/app.exception.js';
 export const SSO_ERROR_HTTP = {
   sso_not_configured: 404,
   oidc_discovery_failed: 422,
+  oidc_issuer_forbidden: 422,
 } as const;
 
 export type SsoErrorCode = keyof typeof SSO_ERROR_HTTP;
@@ -48,6 +49,8 @@ export const SSO_LOGIN_FAILURE_HTTP = {
   code_rejected: 401,
   token_invalid: 401,
   idp_unavailable: 502,
+  /** The egress guard refused a call to the IdP (an address the org may not reach). */
+  idp_address_forbidden: 502,
   // accounts
   missing_subject: 401,
   missing_email: 403,

@@ -12,6 +12,7 @@ import { SsoSignInService } from './login/sso-sign-in.service.js';
 import { OidcClients } from './oidc/oidc-clients.js';
 import { OidcFlowService } from './oidc/oidc-flow.service.js';
 import { OidcLoginService } from './oidc/oidc-login.service.js';
+import { SsoEgress } from './oidc/sso-egress.js';
 import { SamlFlowService } from './saml/saml-flow.service.js';
 import { SamlLoginService } from './saml/saml-login.service.js';
 import { SamlStrategyRunner } from './saml/saml-strategy.js';
@@ -33,7 +34,7 @@ import { SsoStateStore } from './state/sso-state.store.js';
       useFactory: (db: Database, redis: RedisHolder) => (redis.client ? new RedisSsoStateStore(redis.client) : new PgSsoStateStore(db)),
       inject: [Database, RedisHolder],
     },
-    SecretBox, SsoUrls, SsoConfigService, OidcClients, OidcLoginService, OidcFlowService, SamlStrategyRunner, SamlLoginService,
+    SecretBox, SsoUrls, SsoConfigService, SsoEgress, OidcClients, OidcLoginService, OidcFlowService, SamlStrategyRunner, SamlLoginService,
     SamlFlowService, SsoAccountsService, SsoSignInService, SsoGate,
   ],
   exports: [SsoConfigService, SecretBox],

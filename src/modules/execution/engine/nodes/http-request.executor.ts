@@ -91,6 +91,7 @@ export const httpRequestExecutor: NodeExecutor = {
         maxResponseBytes,
       });
     } catch (e) {
+      await ctx.reportEgressError?.(e);
       if (e instanceof EgressError) throw egressFailure(id, e);
       throw e;
     }

@@ -26,6 +26,8 @@ export interface NodeExecutionContext {
   sandboxLimits(): SandboxLimits;
   /** SSRF-guarded HTTP with the org's allowlist and this attempt's signal applied. */
   http(options: SafeHttpRequestOptions): Promise<SafeHttpResponse>;
+  /** Reports an error `http` threw: policy refusals become `egress.refused` audit entries (others are ignored). */
+  reportEgressError?(error: unknown): Promise<void>;
   respond(r: RespondOutput): void;
 }
 

@@ -12,6 +12,33 @@ describe('returnTo', () => {
       expect(isSafeReturnTo(bad), String(bad)).toBe(false);
     }
   });
+
+  // Issue 11: values that turn into `//evil.example` once a browser decodes them, drops tabs/newlines or resolves dots.
+  it.each([
+    ['/%09/evil.example', false],
+    ['/%0d%0a/evil.example', false],
+    ['/%0a/evil.example', false],
+    ['/x%0d%0aSet-Cookie:%20a=b', false],
+    ['/%2509/evil.example', false],
+    ['/.//evil.example', false],
+    ['/%2e%2e//evil.example', false],
+    ['/%2E%2E//evil.example', false],
+    ['/a/../..//evil.example', false],
+    ['/./%2f/evil.example', false],
+    ['/%2f%2fevil.example', false],
+    ['/%5cevil.example', false],
+    ['/%5C%5Cevil.example', false],
+    ['/%', false],
+    ['/%E0%A4%A', false],
+    ['/%252525252f%252525252fevil.example', false],
+    ['/flows/1?tab=runs#x', true],
+    ['/a/b%2Fc', true],
+    ['/a/./b/../c', true],
+    ['/search?q=%2F%2Fexample', true],
+    ['/caf%C3%A9', true],
+  ])('returnTo %s -> %s', (value, ok) => {
+    expect(isSafeReturnTo(value)).toBe(ok);
+  });
 });
 
 describe('role mapping', () => {

@@ -59,9 +59,10 @@ export class SsoConfigService {
     const existing = await this.db.withOrg(orgId, (em) => this.repo.findOne(em, { orgId, protocol: 'oidc' }));
     const settings = toOidcSettings(dto, { allowHttp: this.allowHttp, callerRole: this.callerRole(), hasStoredSecret: !!existing?.secretCiphertext });
     // Outside the write transaction: a slow IdP must not hold a database transaction open.
+    await this.oidcClients.checkIssuer(orgId, settings);
     if (verifyDiscovery) {
       const secret = dto.clientSecret ?? this.box.open(existing!.secretCiphertext!, secretContext(orgId));
-      await this.oidcClients.verify(settings, secret, this.urls.forOrg(slug).oidcRedirectUri);
+      await this.oidcClients.verify(orgId, settings, secret);
     }
     const sealed = dto.clientSecret ? this.box.seal(dto.clientSecret, secretContext(orgId)) : undefined;
     const row = await this.db.withOrg(orgId, (em) => this.upsert(em, orgId, 'oidc', dto.enabled, settings, sealed));

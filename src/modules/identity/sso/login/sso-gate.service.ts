@@ -57,7 +57,8 @@ export class SsoGate {
       }
       const org = await this.resolveOrg(slug);
       ctx = { org, urls: this.urls.forOrg(org.slug), client, provider };
-      if (org.status !== 'active') throw new SsoLoginFailure('org_suspended');
+      // Routes that are not sign-in attempts (SP metadata) tell nobody whether an org exists or is suspended.
+      if (org.status !== 'active') throw new SsoLoginFailure(limited ? 'org_suspended' : 'sso_not_available', 'org suspended');
       await flow(ctx);
     } catch (err) {
       if (!(err instanceof SsoLoginFailure)) throw err;

@@ -1,3 +1,4 @@
+import { egressRefusalOf } from '../../../egress/index.js';
 import { SsoLoginFailure, type SsoLoginReason } from '../sso.exception.js';
 
 /**
@@ -6,6 +7,8 @@ import { SsoLoginFailure, type SsoLoginReason } from '../sso.exception.js';
  */
 export function oidcFailure(err: unknown): SsoLoginFailure {
   if (err instanceof SsoLoginFailure) return err;
+  // The egress guard refused a token, JWKS or userinfo call (audited where it was refused).
+  if (egressRefusalOf(err)) return new SsoLoginFailure('idp_address_forbidden', `egress refused: ${(err as Error).message?.slice(0, 300)}`);
   type Detail = { claim?: string; attribute?: string; cause?: Detail };
   const e = err as { code?: string; name?: string; status?: number; error?: string; message?: string; cause?: Detail };
   // openid-client wraps oauth4webapi's error (whose `cause` names the claim) in a ClientError with the same code.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import * as client from 'openid-client';
+import { egressRefusalOf } from '../../../egress/index.js';
 import { bindingHash, bindingMatches } from '../login/browser-binding.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import type { OidcSettings, SsoConfigRecord, VerifiedIdentity } from '../sso.types.js';
@@ -73,7 +74,8 @@ export class OidcLoginService {
     try {
       return await this.clients.forOrg(cfg);
     } catch (err) {
-      throw new SsoLoginFailure('idp_unavailable', `discovery failed: ${(err as Error).message?.slice(0, 200)}`);
+      const reason = egressRefusalOf(err) ? 'idp_address_forbidden' : 'idp_unavailable';
+      throw new SsoLoginFailure(reason, `discovery failed: ${(err as Error).message?.slice(0, 200)}`);
     }
   }
 

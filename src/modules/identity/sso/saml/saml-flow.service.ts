@@ -38,8 +38,10 @@ export class SamlFlowService {
     return cfg;
   }
 
+  /** Only for an org with SAML configured (enabled or not): unknown, suspended and SAML-less orgs answer the same 404. */
   metadata(slug: string, req: Request, res: Response): Promise<void> {
     return this.gate.run(req, res, slug, 'saml', async (ctx) => {
+      if (!(await this.configs.loadSaml(ctx.org.id))) throw new SsoLoginFailure('sso_not_available', 'saml not configured');
       res.type('application/samlmetadata+xml').send(this.saml.metadata(ctx.urls));
     }, false);
   }
