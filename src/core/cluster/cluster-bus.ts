@@ -43,7 +43,8 @@ type Handler = (message: never) => void;
 /**
  * The one publish/subscribe bus between the processes of a deployment (API instances, later workers). Every
  * message reaches every subscribed process, this one included; delivery is at most once (a process that is
- * disconnected misses messages), so whatever it drives must also be bounded by a cache TTL or a sweep.
+ * disconnected misses messages), so whatever it drives must also be bounded by a cache TTL or a sweep, and
+ * handlers must be idempotent (see publishOnCommit).
  * Implementations: PostgreSQL LISTEN/NOTIFY (default) and Redis pub/sub (when `REDIS_URL` is set).
  */
 export abstract class ClusterBus {
@@ -67,7 +68,10 @@ export abstract class ClusterBus {
   /** Sends now, outside any transaction. Best effort: a failure is logged, never thrown. */
   abstract publish<T>(channel: ClusterChannel<T>, message: T): Promise<void>;
 
-  /** Sends when the transaction of `em` commits (never when it rolls back). */
+  /**
+   * Sends when the transaction of `em` commits (never when it rolls back). This process's handlers run at commit,
+   * before the caller answers, and again when the message comes back over the wire: handlers must be idempotent.
+   */
   abstract publishOnCommit<T>(em: EntityManager, channel: ClusterChannel<T>, message: T): Promise<void>;
 
   /** Connects the subscriber (the server calls it once the modules have subscribed). Idempotent. */

@@ -32,7 +32,10 @@ export class PgClusterBus extends ClusterBus {
   }
 
   async publishOnCommit<T>(em: EntityManager, channel: ClusterChannel<T>, message: T): Promise<void> {
-    await em.query('SELECT pg_notify($1, $2)', [channel.name, this.payload(channel, message)]);
+    const payload = this.payload(channel, message);
+    await em.query('SELECT pg_notify($1, $2)', [channel.name, payload]);
+    // Here at once: the NOTIFY reaches this process's listener only after the caller may have answered.
+    this.db.afterCommit(em, () => this.dispatch(channel.name, payload));
   }
 
   start(): Promise<void> {

@@ -28,6 +28,7 @@ export class RedisClusterBus extends ClusterBus {
   async publishOnCommit<T>(em: EntityManager, channel: ClusterChannel<T>, message: T): Promise<void> {
     const payload = channel.encode(message);
     this.db.afterCommit(em, () => {
+      this.dispatch(channel.name, payload);
       this.redis.publish(channel.name, payload).catch((e: Error) => this.log.warn({ err: e.message, channel: channel.name }, 'could not publish a cluster message'));
     });
   }
