@@ -6,6 +6,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { MIGRATIONS } from '../migrations/index.js';
 import { AppModule } from './app.module.js';
+import { ClusterBus } from './core/cluster/cluster-bus.js';
 import { AppConfig } from './core/config/app-config.js';
 import type { SettingName } from './core/config/settings.js';
 import type { CoreDeps } from './core/core.module.js';
@@ -116,6 +117,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     configureHttp(app, deps);
     setupOpenApi(app);
     await app.init();
+    // Every module has subscribed by now (constructors, bootstrap hooks): one connection listens for all.
+    await app.get(ClusterBus).start();
     await app.get(CredentialsService).start();
     // Bind the port before the first-start bootstrap: a taken port must not create keys that are never shown.
     if (opts.listen !== false) await app.listen(config.get('PORT'), config.get('HOST'));

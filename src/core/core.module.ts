@@ -1,5 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ClusterBus } from './cluster/cluster-bus.js';
+import { createClusterBus } from './cluster/create-cluster-bus.js';
 import { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
 import { DomainEventBus } from './events/domain-events.js';
@@ -37,6 +39,8 @@ export class CoreModule {
       { provide: Readiness, useValue: deps.readiness },
       { provide: RedisHolder, useValue: deps.redis },
       { provide: BACKGROUND_WORK, useValue: deps.background ?? true },
+      // Connected by the server once every module has subscribed (startServer); one-shot processes never connect it.
+      { provide: ClusterBus, useFactory: () => createClusterBus(deps.db, deps.redis, deps.log) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

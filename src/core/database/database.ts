@@ -1,4 +1,5 @@
-import { DataSource, type EntityManager, type EntitySchema, type MigrationInterface } from 'typeorm';
+import pg from 'pg';
+import { DataSource, type EntityManager, type EntitySchema, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { RequestContextStore } from '../context/request-context.js';
 import { UUID_RE } from '../crypto/tokens.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
@@ -31,6 +32,8 @@ export interface DatabaseOptions {
 export class Database {
   readonly app: DataSource;
   readonly system: DataSource;
+  /** Callbacks to run when the transaction of a query runner opened here commits (see afterCommit). */
+  private readonly commitHooks = new WeakMap<QueryRunner, (() => void)[]>();
 
   constructor(private readonly opts: DatabaseOptions) {
     const common = {
@@ -91,15 +94,31 @@ export class Database {
       Object.assign(qr, { isTransactionActive: true, transactionDepth: 1 });
       const em = qr.manager;
       const inner = { ...(ctx ?? { requestId: 'internal' }), tx: { orgId, em } };
+      const hooks: (() => void)[] = [];
+      this.commitHooks.set(qr, hooks);
       const result = await RequestContextStore.run(inner, () => fn(em));
       await qr.commitTransaction();
+      this.commitHooks.delete(qr);
+      runHooks(hooks);
       return result;
     } catch (e) {
+      this.commitHooks.delete(qr);
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
       throw e;
     } finally {
       await qr.release();
     }
+  }
+
+  /**
+   * Runs `fn` once the transaction `em` belongs to (opened by `withOrg` or `withSystem`) commits, and never if it
+   * rolls back; outside such a transaction, at once. For side effects that must not be seen before the data is
+   * (a Redis message announcing a change).
+   */
+  afterCommit(em: EntityManager, fn: () => void): void {
+    const hooks = em.queryRunner ? this.commitHooks.get(em.queryRunner) : undefined;
+    if (hooks) hooks.push(fn);
+    else fn();
   }
 
   /**
@@ -133,7 +152,40 @@ export class Database {
 
   /** A transaction on the system pool (no tenant filter). Use only for platform and pre-tenant work. */
   async withSystem<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.system.transaction(fn);
+    const hooks: (() => void)[] = [];
+    const result = await this.system.transaction(async (em) => {
+      if (em.queryRunner) this.commitHooks.set(em.queryRunner, hooks);
+      try {
+        return await fn(em);
+      } finally {
+        if (em.queryRunner) this.commitHooks.delete(em.queryRunner);
+      }
+    });
+    runHooks(hooks);
+    return result;
+  }
+
+  /**
+   * One statement on the system pool (no row-level security). Called only from a module's named, reviewed
+   * queries in its `*.system-queries.ts` file (checked by test/system-pool.spec.ts), never inline in services.
+   */
+  async systemQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.system.query(sql, params)) as T[];
+  }
+
+  /** NOTIFY now, outside any transaction (the PostgreSQL cluster bus). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.system.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  /**
+   * A connection of its own outside the pools, as the migration owner, for what holds a session for the
+   * process's life (LISTEN, advisory locks). The caller ends it.
+   */
+  async dedicatedClient(applicationName: string): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.opts.url, application_name: applicationName });
+    await client.connect();
+    return client;
   }
 
   /** True when every known migration is applied. */
@@ -146,5 +198,15 @@ export class Database {
       const pool = (this[name].driver as unknown as { master?: PgPool }).master;
       return { name, total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
     });
+  }
+}
+
+function runHooks(hooks: (() => void)[]): void {
+  for (const h of hooks) {
+    try {
+      h();
+    } catch {
+      // A hook's failure must not turn a committed transaction into an error for the caller.
+    }
   }
 }

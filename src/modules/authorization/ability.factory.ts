@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { buildAbility, type AppAbility, type AppRule } from '../../core/authz/ability.js';
 import type { Principal } from '../../core/context/request-context.js';
 import {
-  InvalidationBus, ProjectMembersService, RolesService, TtlCache, isBuiltInRole, type KeyAuthority, type ProjectRole,
+  Invalidations, ProjectMembersService, RolesService, TtlCache, isBuiltInRole, type KeyAuthority, type ProjectRole,
 } from '../identity/index.js';
 import { uncoveredRule } from './coverage.js';
 import { ROLE_MATRIX } from './role-matrix.js';
@@ -41,7 +41,7 @@ export class AbilityFactory {
   constructor(
     private readonly roles: RolesService,
     private readonly members: ProjectMembersService,
-    bus: InvalidationBus,
+    bus: Invalidations,
   ) {
     bus.subscribe((i) => {
       if (i.kind === 'user') this.authorityVerdicts.deleteWhere((k) => k.startsWith(`${i.id}:`));

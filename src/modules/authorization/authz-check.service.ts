@@ -15,7 +15,8 @@ export type SubjectResolver = (orgId: string, id: string) => Promise<Record<stri
 /**
  * `POST /api/v1/authz/check`. Answers for the caller, or (for admins: whoever may update users) for another user
  * of the org, for a subject type or one resource. Resources are loaded by resolvers: identity and tenancy
- * subjects here; other modules add theirs with {@link registerResolver} (e.g. flows for `Flow`).
+ * subjects here; modules above this one register theirs with {@link registerResolver} (flows registers `Flow`,
+ * see FlowAuthzResolver). A subject without a resolver can only be asked about as a type.
  */
 @Injectable()
 export class AuthzCheckService {

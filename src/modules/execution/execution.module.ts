@@ -10,13 +10,18 @@ import { FlowEngine } from './engine/flow-engine.js';
 import { SandboxPool } from '../sandbox/index.js';
 import { SandboxPoolAdapter } from './engine/sandbox-pool.adapter.js';
 import type { ScriptSandbox } from './engine/sandbox.port.js';
-import { ExecutionService } from './execution.service.js';
 import { ENGINE, SCRIPT_SANDBOX } from './execution.tokens.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
 import { INSTANCE_ID, newInstanceId } from './runs/instance.js';
 import { EgressRefusalAudit } from './runs/egress-refusal-audit.js';
+import { ChangeRelay } from './runs/change-relay.js';
+import { InProcessRunLauncher } from './runs/in-process-run-launcher.js';
+import { OrgRuntimeCache } from './runs/org-runtime.js';
+import { RUN_LAUNCHER } from './runs/run-launcher.port.js';
 import { RunRecoveryService } from './runs/run-recovery.service.js';
+import { InProcessRunSlots, RUN_SLOTS } from './runs/run-slots.js';
+import { RunWriter } from './runs/run-writer.js';
 import { ScheduleService } from './runs/schedule.service.js';
 
 @Module({
@@ -36,14 +41,17 @@ import { ScheduleService } from './runs/schedule.service.js';
     } },
     { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks) => new FlowEngine({ sandbox, hooks }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
-    ExecutionService, RunsService, RunRecoveryService, ScheduleService, EgressRefusalAudit,
+    { provide: RUN_SLOTS, useClass: InProcessRunSlots },
+    // The one place that chooses where runs execute (a queue launcher would be bound here instead).
+    { provide: RUN_LAUNCHER, useClass: InProcessRunLauncher },
+    RunWriter, OrgRuntimeCache, ChangeRelay, RunsService, RunRecoveryService, ScheduleService, EgressRefusalAudit,
   ],
-  exports: [ExecutionService, ExecutionHooks, RunRecoveryService, FLOW_SOURCE],
+  exports: [RUN_LAUNCHER, OrgRuntimeCache, ExecutionHooks, RunRecoveryService, FLOW_SOURCE],
 })
 export class ExecutionModule implements OnApplicationShutdown {
   constructor(@Inject(SCRIPT_SANDBOX) private readonly sandbox: ScriptSandbox) {}
 
-  // After every onModuleDestroy (runs drained by ExecutionService), so no run loses its sandbox mid-step.
+  // After every onModuleDestroy (runs drained by the run launcher), so no run loses its sandbox mid-step.
   async onApplicationShutdown(): Promise<void> {
     await this.sandbox.close();
   }

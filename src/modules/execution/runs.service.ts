@@ -13,10 +13,11 @@ import { CommonException } from '../../core/errors/app.exception.js';
 import { FLOW_SOURCE, type FlowSource } from './definition/flow-source.port.js';
 import type { CreateRunDto, CreatedRunDto, RunDetailDto, RunSummaryDto } from './dto/run.dto.js';
 import { ExecutionException } from './execution.exception.js';
-import { ExecutionService } from './execution.service.js';
-import type { RunOutcome } from './engine/run-types.js';
+import { FlowsException } from '../flows/index.js';
+import { RUN_LAUNCHER, type ActiveRunInfo, type RunLauncher } from './runs/run-launcher.port.js';
 import { RunEntity, StepRunEntity } from './runs/run.entity.js';
 import { runStore } from './runs/run-store.js';
+import { RunWriter } from './runs/run-writer.js';
 
 const runs = new TenantScopedRepository(RunEntity);
 const notFound = () => new ExecutionException('run_not_found', 'Run not found');
@@ -30,7 +31,8 @@ export class RunsService {
     private readonly db: Database,
     private readonly config: AppConfig,
     private readonly events: DomainEventBus,
-    private readonly execution: ExecutionService,
+    @Inject(RUN_LAUNCHER) private readonly launcher: RunLauncher,
+    private readonly writer: RunWriter,
     @Inject(FLOW_SOURCE) private readonly flows: FlowSource,
   ) {}
 
@@ -49,9 +51,9 @@ export class RunsService {
     const flow = await this.flows.getRunnableDefinition(orgId, flowId, version, { authorize: version === 'draft' ? ['run', 'update'] : ['run'] });
     let started;
     try {
-      started = await this.execution.start({
+      started = await this.launcher.launch({
         flow, trigger: { type: 'manual', input: dto.input ?? null }, triggerType: 'manual', storedInput: { input: dto.input ?? null },
-        durable: true, idempotencyKey, requestHash, createdBy: { type: principal.type, id: principal.id },
+        durable: true, awaited: dto.wait === true, idempotencyKey, requestHash, createdBy: { type: principal.type, id: principal.id },
       });
     } catch (e) {
       // Two requests with the same key at once: the second finds the first's run.
@@ -59,8 +61,9 @@ export class RunsService {
       throw e;
     }
     if (!dto.wait) return { runId: started.runId, status: 'running' };
-    const outcome = await this.waitFor(started.done);
-    if (!outcome) return { runId: started.runId, status: 'running' };
+    const waited = await this.launcher.awaitOutcome(started.runId, { timeoutMs: this.config.get('TENANTFLOW_WEBHOOK_WAIT_TIMEOUT') });
+    if (waited.kind !== 'finished') return { runId: started.runId, status: 'running' };
+    const { outcome } = waited;
     return { runId: started.runId, status: outcome.status, output: outcome.output, error: outcome.error };
   }
 
@@ -73,38 +76,34 @@ export class RunsService {
     return { runId: row.id, status: row.status, output: row.output ?? undefined, error: errorOf(row) };
   }
 
-  private waitFor(done: Promise<RunOutcome>): Promise<RunOutcome | null> {
-    const ms = this.config.get('TENANTFLOW_WEBHOOK_WAIT_TIMEOUT');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-    return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  /** Newest first. `filter` are the caller's ability conditions on runs (`[]`: nothing visible). */
+  /**
+   * Newest first. `filter` are the caller's ability conditions on runs (`[]`: nothing visible). A flow that does not
+   * exist in the org answers 404 like `GET /flows/:flowId`.
+   */
   async list(orgId: string, flowId: string, q: PageQueryDto, filter?: FindOptionsWhere<RunEntity>[]): Promise<Page<RunSummaryDto>> {
     const limit = pageLimit(q);
     const before = decodeCursor(q.cursor);
-    if (!UUID_RE.test(flowId) || (filter && filter.length === 0)) return { items: [], nextCursor: null };
-    await this.execution.writer.flush();
+    if (!(await this.flows.flowExists(orgId, flowId))) throw new FlowsException('flow_not_found', 'Flow not found');
+    if (filter && filter.length === 0) return { items: [], nextCursor: null };
+    await this.writer.flush();
     const where = (filter ?? [{}]).map((f) => ({ ...f, orgId, flowId }) as FindOptionsWhere<RunEntity> & OrgScope);
     return this.db.withOrg(orgId, async (em) => toPage(await runs.page(em, where, limit, before), limit, (r) => summary(r)));
   }
 
   async get(orgId: string, runId: string): Promise<RunDetailDto> {
     if (!UUID_RE.test(runId)) throw notFound();
-    if (this.execution.writer.has(runId)) await this.execution.writer.flush();
+    if (this.writer.has(runId)) await this.writer.flush();
     const found = await this.db.withOrg(orgId, async (em) => {
       const row = await runStore.get(em, orgId, runId);
       return row ? { row, steps: await runStore.steps(em, orgId, runId) } : null;
     });
-    if (!found) return this.activeOnly(orgId, runId);
+    if (!found) return this.activeOnly(orgId, runId, await this.launcher.isActive(runId));
     if (!canOn('read', 'Run', { orgId, projectId: found.row.projectId, flowId: found.row.flowId })) throw notFound();
     return { ...summary(found.row), input: found.row.input ?? undefined, output: found.row.output ?? undefined, steps: found.steps.map(step) };
   }
 
   /** A synchronous run in progress exists only in this process until it ends (it is written then). */
-  private activeOnly(orgId: string, runId: string): RunDetailDto {
-    const a = this.execution.getActive(runId);
+  private activeOnly(orgId: string, runId: string, a: ActiveRunInfo | null): RunDetailDto {
     if (!a || a.orgId !== orgId || !canOn('read', 'Run', { orgId, projectId: a.projectId, flowId: a.flowId })) throw notFound();
     return {
       id: runId, flowId: a.flowId, projectId: a.projectId, version: a.version, trigger: a.triggerType, status: 'running',
@@ -114,8 +113,8 @@ export class RunsService {
 
   async cancel(orgId: string, runId: string): Promise<RunSummaryDto> {
     if (!UUID_RE.test(runId)) throw notFound();
-    const local = this.execution.getActive(runId);
-    if (local && local.orgId === orgId && !(await this.db.withOrg(orgId, (em) => runStore.get(em, orgId, runId)))) return this.cancelUnwritten(orgId, runId);
+    const active = await this.launcher.isActive(runId);
+    if (active && active.orgId === orgId && !active.recorded) return this.cancelUnwritten(orgId, runId, active);
     const row = await this.db.withOrg(orgId, async (em) => {
       const r = await runStore.get(em, orgId, runId);
       if (!r || !canOn('update', 'Run', { orgId, projectId: r.projectId, flowId: r.flowId })) throw notFound();
@@ -124,21 +123,17 @@ export class RunsService {
       await this.events.publish(em, { action: 'run.cancelled', orgId, resourceType: 'run', resourceId: runId, metadata: { flowId: r.flowId } });
       return r;
     });
-    // Here the engine stops at once; on another instance the notification reaches it (see RunRecovery).
-    if (this.execution.cancelLocal(runId)) await local?.done;
-    else await this.execution.notifyCancel(runId);
+    // Where it runs here the engine stops at once; elsewhere the cluster bus carries the cancellation.
+    await this.launcher.cancel(orgId, runId);
     const after = await this.db.withOrg(orgId, (em) => runStore.get(em, orgId, runId));
     return summary(after ?? row);
   }
 
   /** Cancels a synchronous run of this process that is not written yet (it is written, cancelled, when it stops). */
-  private async cancelUnwritten(orgId: string, runId: string): Promise<RunSummaryDto> {
-    const a = this.execution.getActive(runId)!;
+  private async cancelUnwritten(orgId: string, runId: string, a: ActiveRunInfo): Promise<RunSummaryDto> {
     if (!canOn('update', 'Run', { orgId, projectId: a.projectId, flowId: a.flowId })) throw notFound();
     await this.db.withOrg(orgId, (em) => this.events.publish(em, { action: 'run.cancelled', orgId, resourceType: 'run', resourceId: runId, metadata: { flowId: a.flowId } }));
-    this.execution.cancelLocal(runId);
-    await a.done;
-    await this.execution.writer.flush();
+    await this.launcher.cancel(orgId, runId);
     const row = await this.db.withOrg(orgId, (em) => runStore.get(em, orgId, runId));
     if (!row) throw notFound();
     return summary(row);

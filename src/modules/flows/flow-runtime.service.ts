@@ -63,6 +63,12 @@ export class FlowRuntimeService {
     });
   }
 
+  /** Whether a live (not deleted) flow with this id exists in the org (no ability check: the caller filters). */
+  async exists(orgId: string, flowId: string): Promise<boolean> {
+    if (!UUID_RE.test(flowId)) return false;
+    return this.db.withOrg(orgId, async (em) => (await flowsRepo.findOne(em, { orgId, id: flowId, deletedAt: IsNull() })) !== null);
+  }
+
   /**
    * Pre-tenant lookup for `/hooks/:flowId` (system pool: the org is not known yet). Deleted or unknown flows are
    * null. The caller checks `enabled`, the org's status and the trigger's auth before anything else.

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthorizationModule } from '../authorization/index.js';
 import { TenancyModule } from '../tenancy/index.js';
 import { createNodeTypeRegistry, NodeTypeRegistry } from './definition/index.js';
+import { FlowAuthzResolver } from './flow-authz.resolver.js';
 import { FlowDefinitionsService } from './flow-definitions.service.js';
 import { FlowDiffService } from './flow-diff.service.js';
 import { FlowDraftsController } from './flow-drafts.controller.js';
@@ -22,7 +23,7 @@ import { FlowsService } from './flows.service.js';
     // One registry per process: the execution engine and plugins share it with the validator.
     { provide: NodeTypeRegistry, useFactory: createNodeTypeRegistry },
     FlowDefinitionsService, FlowsService, FlowDraftsService, FlowVersionsService, FlowDiffService, FlowSharesService,
-    FlowRuntimeService, FlowShareContributor,
+    FlowRuntimeService, FlowShareContributor, FlowAuthzResolver,
   ],
   exports: [NodeTypeRegistry, FlowDefinitionsService, FlowsService, FlowRuntimeService],
 })

@@ -6,7 +6,7 @@ import { safeEqual } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { loadCredential, type CredentialRecord, type KeyRecord, type SessionRecord } from './credential-records.js';
-import { InvalidationBus, type Invalidation } from './invalidation.bus.js';
+import { Invalidations, type Invalidation } from './invalidations.js';
 import { csrfTokenFor, parseKey, type KeyKind } from './key-format.js';
 import { TtlCache } from './ttl-cache.js';
 
@@ -42,7 +42,7 @@ export class CredentialsService implements OnModuleDestroy {
 
   constructor(
     private readonly db: Database,
-    private readonly bus: InvalidationBus,
+    private readonly bus: Invalidations,
     config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
@@ -52,7 +52,6 @@ export class CredentialsService implements OnModuleDestroy {
   }
 
   async start(): Promise<void> {
-    await this.bus.start();
     this.flushTimer = setInterval(() => void this.flushLastUsed(), LAST_USED_FLUSH_MS);
     this.flushTimer.unref();
   }
@@ -60,7 +59,6 @@ export class CredentialsService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.flushTimer);
     await this.flushLastUsed();
-    this.bus.stop();
   }
 
   /** Drops a cached credential here; other instances learn it from the NOTIFY sent in the changing transaction. */

@@ -3,7 +3,7 @@ import { TenancyModule } from '../tenancy/index.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { BootstrapService } from './bootstrap.service.js';
 import { CredentialsService } from './credentials.service.js';
-import { InvalidationBus } from './invalidation.bus.js';
+import { Invalidations } from './invalidations.js';
 import { ProjectMembersService } from './members/project-members.service.js';
 import { PlatformKeysService } from './platform-keys.service.js';
 import { PlatformController } from './platform.controller.js';
@@ -13,7 +13,7 @@ import { SessionsService } from './sessions/sessions.service.js';
 import { UsersService } from './users/users.service.js';
 
 const services = [
-  ApiKeysService, BootstrapService, CredentialsService, InvalidationBus, PlatformKeysService, PlatformService, ProjectMembersService,
+  ApiKeysService, BootstrapService, CredentialsService, Invalidations, PlatformKeysService, PlatformService, ProjectMembersService,
   RolesService, SessionsService, UsersService,
 ];
 

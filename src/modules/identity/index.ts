@@ -6,7 +6,7 @@ export { IdentityException, IDENTITY_ERROR_HTTP, type IdentityErrorCode } from '
 export {
   CredentialsService, CREDENTIAL_CACHE_TTL_MS, type AuthResult, type AuthFailure, type AuthFailureReason, type KeyAuthority,
 } from './credentials.service.js';
-export { InvalidationBus, CREDENTIALS_CHANNEL, type Invalidation } from './invalidation.bus.js';
+export { Invalidations, CREDENTIALS_CHANNEL, type Invalidation } from './invalidations.js';
 export { TtlCache } from './ttl-cache.js';
 
 // Sessions (sign-in flows open them)

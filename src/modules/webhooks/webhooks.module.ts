@@ -6,7 +6,8 @@ import { AppConfig } from '../../core/config/app-config.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { Metrics } from '../../core/metrics/metrics.js';
 import { RedisHolder } from '../../core/redis/redis.js';
-import { ExecutionModule, ExecutionService, FLOW_SOURCE, FLOWS_CHANNEL, RunRecoveryService, type FlowSource } from '../execution/index.js';
+import { ClusterBus } from '../../core/cluster/cluster-bus.js';
+import { ExecutionModule, FLOW_SOURCE, FLOWS_CHANNEL, OrgRuntimeCache, RUN_LAUNCHER, type FlowSource, type RunLauncher } from '../execution/index.js';
 import { MemoryReplayCache, RedisReplayCache } from './inbound/auth/replay-cache.js';
 import { WebhookFlowCache } from './inbound/webhook-flow-cache.js';
 import { WebhookHandler } from './inbound/webhook.handler.js';
@@ -26,8 +27,9 @@ export class WebhooksModule implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly redis: RedisHolder,
-    private readonly execution: ExecutionService,
-    private readonly recovery: RunRecoveryService,
+    @Inject(RUN_LAUNCHER) private readonly launcher: RunLauncher,
+    private readonly orgs: OrgRuntimeCache,
+    private readonly bus: ClusterBus,
     @Inject(FLOW_SOURCE) private readonly flows: FlowSource,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -35,9 +37,9 @@ export class WebhooksModule implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     if (!this.adapterHost.httpAdapter) return; // an application context without HTTP (the CLI)
     const cache = new WebhookFlowCache((id) => this.flows.findPublishedForWebhook(id));
-    this.recovery.subscribe(FLOWS_CHANNEL, (flowId) => cache.forget(flowId));
+    this.bus.subscribe(FLOWS_CHANNEL, (flowId) => cache.forget(flowId));
     const replay = this.redis.client ? new RedisReplayCache(this.redis.client) : new MemoryReplayCache();
-    const handler = new WebhookHandler({ config: this.config, log: this.log, metrics: this.metrics, execution: this.execution, flows: cache, replay });
+    const handler = new WebhookHandler({ config: this.config, log: this.log, metrics: this.metrics, runs: this.launcher, orgs: this.orgs, flows: cache, replay });
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     const others = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners('request');

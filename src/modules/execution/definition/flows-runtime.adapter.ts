@@ -20,6 +20,10 @@ export class FlowsRuntimeAdapter implements FlowSource {
     return this.runtime.findPublishedForWebhook(flowId);
   }
 
+  flowExists(orgId: string, flowId: string): Promise<boolean> {
+    return this.runtime.exists(orgId, flowId);
+  }
+
   /**
    * Enabled flows whose published version has a schedule trigger (platform work: the scheduler serves every org).
    * TODO(#7): move into FlowRuntimeService so the flows module owns every query on its tables.

@@ -4,6 +4,3 @@ import { randomUUID } from 'node:crypto';
 export const INSTANCE_ID = Symbol('INSTANCE_ID');
 
 export const newInstanceId = (): string => randomUUID();
-
-/** NOTIFY channel: payload is a run id to cancel wherever it executes. */
-export const RUN_CANCEL_CHANNEL = 'tenantflow_run_cancel';

@@ -1,4 +1,7 @@
-import type { Database } from '../../../core/database/database.js';
+import { Injectable } from '@nestjs/common';
+import { ClusterBus } from '../../../core/cluster/cluster-bus.js';
+import { Database } from '../../../core/database/database.js';
+import { ORGS_CHANNEL } from './run-channels.js';
 
 export interface OrgRuntimeInfo {
   active: boolean;
@@ -13,12 +16,19 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 
 /**
  * Organization facts runs need (status, egress allowlist, limit overrides), cached briefly per org. A pre-tenant
- * lookup on the system pool: webhooks must know whether the org is active before anything else.
+ * lookup on the system pool: webhooks must know whether the org is active before anything else. Entries are
+ * dropped when any instance changes the org (ORGS_CHANNEL).
  */
+@Injectable()
 export class OrgRuntimeCache {
   private readonly cache = new Map<string, { info: OrgRuntimeInfo | null; at: number }>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    bus: ClusterBus,
+  ) {
+    bus.subscribe(ORGS_CHANNEL, (orgId) => this.forget(orgId));
+  }
 
   forget(orgId: string): void {
     this.cache.delete(orgId);

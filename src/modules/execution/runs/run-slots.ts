@@ -7,6 +7,9 @@ export interface RunSlots {
   tryAcquire(orgId: string, limit: number): Promise<(() => void) | null>;
 }
 
+/** DI token of the process's RunSlots (in process by default). */
+export const RUN_SLOTS = Symbol('RUN_SLOTS');
+
 export class InProcessRunSlots implements RunSlots {
   private readonly inUse = new Map<string, number>();
 

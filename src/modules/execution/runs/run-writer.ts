@@ -1,5 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Database } from '../../../core/database/database.js';
+import { Database } from '../../../core/database/database.js';
+import { LOGGER } from '../../../core/logging/logger.js';
 import { runStore, type NewRun, type RunEnd } from './run-store.js';
 
 type Item = { run: NewRun; end: RunEnd };
@@ -7,18 +9,21 @@ type Item = { run: NewRun; end: RunEnd };
 /**
  * Writes finished synchronous runs off the response path: buffered for a few milliseconds, then one transaction per
  * org with two statements for the whole batch. Reads of a buffered run flush first (read-your-writes).
+ * Shared by the launcher (writes) and the run history (flushes before reading).
  */
+@Injectable()
 export class RunWriter {
   private buffer: Item[] = [];
   private readonly pending = new Set<string>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
+  private readonly intervalMs = 15;
+  private readonly maxBatch = 1000;
+
   constructor(
     private readonly db: Database,
-    private readonly log: Logger,
-    private readonly intervalMs = 15,
-    private readonly maxBatch = 1000,
+    @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   enqueue(run: NewRun, end: RunEnd): void {

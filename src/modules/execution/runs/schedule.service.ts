@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../../../core/logging/logger.js';
 import { FLOW_SOURCE, type FlowSource, type ScheduledFlowInfo } from '../definition/flow-source.port.js';
 import type { ScheduleTriggerSettings } from '../definition/flow-definition.js';
-import { ExecutionService } from '../execution.service.js';
-import { FLOWS_CHANNEL, RunRecoveryService } from './run-recovery.service.js';
+import { ClusterBus } from '../../../core/cluster/cluster-bus.js';
+import { FLOWS_CHANNEL } from './run-channels.js';
+import { RUN_LAUNCHER, type RunLauncher } from './run-launcher.port.js';
 
 const TICK_MS = 1000;
 const RELOAD_MS = 15_000;
@@ -36,11 +37,11 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     @Inject(BACKGROUND_WORK) private readonly background: boolean,
     @Inject(FLOW_SOURCE) private readonly source: FlowSource,
-    private readonly execution: ExecutionService,
-    recovery: RunRecoveryService,
+    @Inject(RUN_LAUNCHER) private readonly launcher: RunLauncher,
+    bus: ClusterBus,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
-    recovery.subscribe(FLOWS_CHANNEL, () => this.invalidate());
+    bus.subscribe(FLOWS_CHANNEL, () => this.invalidate());
   }
 
   onApplicationBootstrap(): void {
@@ -87,7 +88,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
   private async fire(flow: ScheduledFlowInfo, settings: ScheduleTriggerSettings, at: Date): Promise<boolean> {
     const firedAt = at.toISOString();
     try {
-      await this.execution.start({
+      await this.launcher.launch({
         flow: { ...flow, enabled: true },
         trigger: { type: 'schedule', firedAt, cron: settings.cron, timezone: settings.timezone || 'UTC' },
         triggerType: 'schedule', storedInput: { firedAt }, durable: true, idempotencyKey: `schedule:${firedAt}`,

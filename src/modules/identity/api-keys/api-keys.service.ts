@@ -7,7 +7,7 @@ import { DomainEventBus } from '../../../core/events/domain-events.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
 import { CredentialsService } from '../credentials.service.js';
 import { IdentityException } from '../identity.exception.js';
-import { InvalidationBus } from '../invalidation.bus.js';
+import { Invalidations } from '../invalidations.js';
 import { displayPrefix, mintKey, remintSecret } from '../key-format.js';
 import type { ApiKeyResponseDto } from './api-key.dto.js';
 import { ApiKeyEntity } from './api-key.entity.js';
@@ -42,7 +42,7 @@ export class ApiKeysService {
   constructor(
     private readonly db: Database,
     private readonly events: DomainEventBus,
-    private readonly bus: InvalidationBus,
+    private readonly bus: Invalidations,
     private readonly credentials: CredentialsService,
   ) {}
 

@@ -7,7 +7,7 @@ import { DomainEventBus } from '../../../core/events/domain-events.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
 import { ProjectEntity, TenancyException } from '../../tenancy/index.js';
 import { IdentityException } from '../identity.exception.js';
-import { InvalidationBus } from '../invalidation.bus.js';
+import { Invalidations } from '../invalidations.js';
 import { RolesService, type ResolvedRole } from '../roles/roles.service.js';
 import { TtlCache } from '../ttl-cache.js';
 import { UserEntity } from '../users/user.entity.js';
@@ -35,7 +35,7 @@ export class ProjectMembersService {
   constructor(
     private readonly db: Database,
     private readonly events: DomainEventBus,
-    private readonly bus: InvalidationBus,
+    private readonly bus: Invalidations,
     private readonly roles: RolesService,
   ) {
     bus.subscribe((i) => {

@@ -7,7 +7,7 @@ import { DomainEventBus } from '../../../core/events/domain-events.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
 import { ProjectEntity } from '../../tenancy/index.js';
 import { IdentityException, isUniqueViolation } from '../identity.exception.js';
-import { InvalidationBus } from '../invalidation.bus.js';
+import { Invalidations } from '../invalidations.js';
 import { TtlCache } from '../ttl-cache.js';
 import { BUILT_IN_ROLES, PROJECT_BUILT_IN_ROLES, isBuiltInRole, type BuiltInRole } from './built-in-roles.js';
 import { CustomRoleEntity, type PermissionSpec } from './custom-role.entity.js';
@@ -36,7 +36,7 @@ export class RolesService {
   constructor(
     private readonly db: Database,
     private readonly events: DomainEventBus,
-    private readonly bus: InvalidationBus,
+    private readonly bus: Invalidations,
   ) {
     bus.subscribe((i) => {
       if (i.kind === 'role') this.cache.deleteWhere((k) => k.endsWith(`:${i.id}`));

@@ -5,7 +5,7 @@ import { uuidv7 } from '../../../core/crypto/tokens.js';
 import { Database } from '../../../core/database/database.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
 import { IdentityException } from '../identity.exception.js';
-import { InvalidationBus } from '../invalidation.bus.js';
+import { Invalidations } from '../invalidations.js';
 import { csrfTokenFor, mintKey, parseKey } from '../key-format.js';
 import { UserEntity } from '../users/user.entity.js';
 import { SessionEntity, type SessionMethod } from './session.entity.js';
@@ -39,7 +39,7 @@ export class SessionsService {
   constructor(
     private readonly db: Database,
     private readonly events: DomainEventBus,
-    private readonly bus: InvalidationBus,
+    private readonly bus: Invalidations,
     config: AppConfig,
   ) {
     this.ttlMs = config.get('TENANTFLOW_SESSION_TTL');

@@ -7,7 +7,7 @@ import { DomainEventBus } from '../../../core/events/domain-events.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { IdentityException, isUniqueViolation } from '../identity.exception.js';
-import { InvalidationBus } from '../invalidation.bus.js';
+import { Invalidations } from '../invalidations.js';
 import { RolesService } from '../roles/roles.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail, type UserResponseDto } from './user.dto.js';
@@ -36,7 +36,7 @@ export class UsersService {
   constructor(
     private readonly db: Database,
     private readonly events: DomainEventBus,
-    private readonly bus: InvalidationBus,
+    private readonly bus: Invalidations,
     private readonly roles: RolesService,
     private readonly sessions: SessionsService,
     private readonly apiKeys: ApiKeysService,

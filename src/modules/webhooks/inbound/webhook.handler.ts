@@ -5,7 +5,7 @@ import { RequestContextStore } from '../../../core/context/request-context.js';
 import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
 import { beginRequest } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
-import { ExecutionException, type ExecutionService, type RespondOutput, type RunOutcome, type WebhookFlowInfo } from '../../execution/index.js';
+import { ExecutionException, type OrgRuntimeCache, type RunLauncher, type RunOutcome, type WebhookFlowInfo } from '../../execution/index.js';
 import type { WebhookSettings } from '../../flows/index.js';
 import { checkHandshake, verifyWebhookAuth, type WebhookRequestView } from './auth/verify-webhook-auth.js';
 import type { ReplayCache } from './auth/replay-cache.js';
@@ -21,7 +21,8 @@ export interface WebhookHandlerDeps {
   config: AppConfig;
   log: Logger;
   metrics: Metrics;
-  execution: ExecutionService;
+  runs: RunLauncher;
+  orgs: Pick<OrgRuntimeCache, 'get'>;
   flows: WebhookFlowCache;
   replay: ReplayCache;
 }
@@ -29,8 +30,8 @@ export interface WebhookHandlerDeps {
 class Answered extends Error {}
 
 /**
- * `/hooks/:flowId`, the data plane: a lean handler on the raw Node request (no Express), reusing the execution
- * service (org slots, limits, hooks), the flow cache and the auth verifiers. Unknown, disabled, unpublished or
+ * `/hooks/:flowId`, the data plane: a lean handler on the raw Node request (no Express), reusing the run
+ * launcher (org slots, limits, hooks), the flow cache and the auth verifiers. Unknown, disabled, unpublished or
  * non-webhook flows, and suspended orgs, all answer the same 404.
  */
 export class WebhookHandler {
@@ -72,7 +73,7 @@ export class WebhookHandler {
     const flow = await this.d.flows.get(flowId);
     const settings = webhookSettings(flow);
     if (!flow || !settings || !(settings.methods ?? ['POST']).includes(method as 'POST')) this.notFound(res);
-    const org = await this.d.execution.orgs.get(flow!.orgId);
+    const org = await this.d.orgs.get(flow!.orgId);
     if (!org?.active) this.notFound(res);
     await this.rateLimits.consume(res, flowId, settings!.rateLimit);
     const view = await this.readRequest(req, method, search);
@@ -112,18 +113,15 @@ export class WebhookHandler {
     const runnable = { ...flow, version: flow.version!, definition: flow.definition! };
     const base = { flow: runnable, trigger, triggerType: 'webhook' as const, storedInput: { method: view.method, query: view.query, headers, body: view.body }, knownSecrets };
     if (!wait) {
-      const started = await this.d.execution.start({ ...base, durable: true });
+      const started = await this.d.runs.launch({ ...base, durable: true });
       return sendJson(res, 202, { runId: started.runId });
     }
-    let onRespond!: (r: RespondOutput) => void;
-    const responded = new Promise<RespondOutput>((resolve) => (onRespond = resolve));
-    const started = await this.d.execution.start({ ...base, durable: false, onRespond: (r) => onRespond(r) });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), s.waitTimeoutMs ?? this.d.config.get('TENANTFLOW_WEBHOOK_WAIT_TIMEOUT'))));
-    const first = await Promise.race([responded.then((r) => ({ r })), started.done.then((o) => ({ o })), timedOut]).finally(() => clearTimeout(timer));
-    if (first === 'timeout') return sendProblem(res, 504, 'run_still_running', 'The run has not finished yet', { runId: started.runId });
-    if ('r' in first) return sendResponded(res, first.r);
-    answerOutcome(res, started.runId, first.o);
+    const { runId } = await this.d.runs.launch({ ...base, durable: false, awaited: true });
+    const timeoutMs = s.waitTimeoutMs ?? this.d.config.get('TENANTFLOW_WEBHOOK_WAIT_TIMEOUT');
+    const first = await this.d.runs.awaitOutcome(runId, { timeoutMs, untilRespond: true });
+    if (first.kind === 'timeout') return sendProblem(res, 504, 'run_still_running', 'The run has not finished yet', { runId });
+    if (first.kind === 'responded') return sendResponded(res, first.response);
+    answerOutcome(res, runId, first.outcome);
   }
 }
 
