@@ -4,7 +4,9 @@
  */
 export {
   TRIGGER_NODE_ID as TRIGGER_ID,
-  parseSecretReference,
+  hasTemplate,
+  parseTemplate,
+  type SecretRef,
   type EdgeDefinition,
   type FlowDefinition,
   type JsonValue,
