@@ -1,10 +1,11 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
-import { FlowsModule } from '../flows/index.js';
+import { FlowsModule, NodeTypeRegistry } from '../flows/index.js';
 import { FLOW_SOURCE } from './definition/flow-source.port.js';
 import { FlowsRuntimeAdapter } from './definition/flows-runtime.adapter.js';
 import { ExecutionHooks } from './engine/execution-hooks.js';
 import { FlowEngine } from './engine/flow-engine.js';
+import { NodeTypes } from './engine/nodes/node-types.js';
 import { SandboxPool } from '../sandbox/index.js';
 import { SandboxPoolAdapter } from './engine/sandbox-pool.adapter.js';
 import type { ScriptSandbox } from './engine/sandbox.port.js';
@@ -27,11 +28,13 @@ import { ScheduleService } from './runs/schedule.service.js';
       outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
     })) },
     ExecutionHooks,
-    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks) => new FlowEngine({ sandbox, hooks }) },
+    // Node types over the flows module's registry, so a type registered here is also what publish validates against.
+    { provide: NodeTypes, inject: [NodeTypeRegistry], useFactory: (schemas: NodeTypeRegistry) => new NodeTypes(schemas) },
+    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, nodeTypes: NodeTypes) => new FlowEngine({ sandbox, hooks, nodeTypes }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     ExecutionService, RunsService, RunRecoveryService, ScheduleService,
   ],
-  exports: [ExecutionService, ExecutionHooks, RunRecoveryService, FLOW_SOURCE],
+  exports: [ExecutionService, ExecutionHooks, NodeTypes, RunRecoveryService, FLOW_SOURCE],
 })
 export class ExecutionModule implements OnApplicationShutdown {
   constructor(@Inject(SCRIPT_SANDBOX) private readonly sandbox: ScriptSandbox) {}

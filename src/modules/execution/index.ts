@@ -5,7 +5,8 @@ export { ExecutionException, EXECUTION_ERROR_HTTP, type ExecutionErrorCode } fro
 export { ExecutionHooks, type BeforeNodeExecuteEvent, type BeforeNodeExecuteHook } from './engine/execution-hooks.js';
 export { RunRecoveryService, FLOWS_CHANNEL } from './runs/run-recovery.service.js';
 export { FLOW_SOURCE, type FlowSource, type RunnableFlow, type WebhookFlowInfo } from './definition/flow-source.port.js';
-export type { RespondOutput } from './engine/nodes/node-executor.js';
+export type { NodeExecutionContext, NodeExecutor, NodeResult, RespondOutput } from './engine/nodes/node-executor.js';
+export { NodeTypes, type NodeTypeDefinition, type RegisteredNodeType } from './engine/nodes/node-types.js';
 export type { RunOutcome, RunStatus, TriggerPayload } from './engine/run-types.js';
 export type { RunError, RunErrorType } from './engine/run-errors.js';
 export { RunEntity, StepRunEntity } from './runs/run.entity.js';

@@ -4,6 +4,9 @@
  */
 export {
   TRIGGER_NODE_ID as TRIGGER_ID,
+  createNodeTypeRegistry,
+  type NodeTypeRegistry,
+  type NodeTypeSpec,
   hasTemplate,
   parseTemplate,
   type SecretRef,
