@@ -98,7 +98,7 @@ describe('flows: invalid definitions, limits and secret values', () => {
       def.edges.push({ from: 'reply', to: 'call' });
       return def;
     };
-    await expectPublishRefused(flowId, call(mine, '{{ secrets.vault.kv/stripe }}'), '$.nodes[3].params.headers.Authorization', /malformed secret reference/);
+    await expectPublishRefused(flowId, call(mine, '{{ secrets.vault.kv/stripe# }}'), '$.nodes[3].params.headers.Authorization', /malformed secret reference/);
     await expectPublishRefused(flowId, call(theirs), '$.nodes[3].params.connectionId', /another project/);
     await expectPublishRefused(flowId, call('not-a-uuid'), '$.nodes[3].params.connectionId', /connection id/);
     await saveDraft(t, a.ownerKey, flowId, call(mine));

@@ -7,6 +7,7 @@ import { FLOW_SOURCE } from './definition/flow-source.port.js';
 import { FlowsRuntimeAdapter } from './definition/flows-runtime.adapter.js';
 import { ExecutionHooks } from './engine/execution-hooks.js';
 import { FlowEngine } from './engine/flow-engine.js';
+import { NodeTypes } from './engine/nodes/node-types.js';
 import { SandboxPool } from '../sandbox/index.js';
 import { SandboxPoolAdapter } from './engine/sandbox-pool.adapter.js';
 import type { ScriptSandbox } from './engine/sandbox.port.js';
@@ -39,14 +40,16 @@ import { ScheduleService } from './runs/schedule.service.js';
       if (host.has('beforeNodeExecute')) hooks.registerBeforeNodeExecute('plugins', pluginNodeHook(host, registry));
       return hooks;
     } },
-    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks) => new FlowEngine({ sandbox, hooks }) },
+    // Node types over the flows module's registry, so a type registered here is also what publish validates against.
+    { provide: NodeTypes, inject: [NodeTypeRegistry], useFactory: (schemas: NodeTypeRegistry) => new NodeTypes(schemas) },
+    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, nodeTypes: NodeTypes) => new FlowEngine({ sandbox, hooks, nodeTypes }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     { provide: RUN_SLOTS, useClass: InProcessRunSlots },
     // The one place that chooses where runs execute (a queue launcher would be bound here instead).
     { provide: RUN_LAUNCHER, useClass: InProcessRunLauncher },
     RunWriter, OrgRuntimeCache, ChangeRelay, RunsService, RunRecoveryService, ScheduleService, EgressRefusalAudit,
   ],
-  exports: [RUN_LAUNCHER, OrgRuntimeCache, ExecutionHooks, RunRecoveryService, FLOW_SOURCE],
+  exports: [RUN_LAUNCHER, OrgRuntimeCache, ExecutionHooks, NodeTypes, RunRecoveryService, FLOW_SOURCE],
 })
 export class ExecutionModule implements OnApplicationShutdown {
   constructor(@Inject(SCRIPT_SANDBOX) private readonly sandbox: ScriptSandbox) {}

@@ -7,7 +7,8 @@ export { ExecutionHooks, type BeforeNodeExecuteEvent, type BeforeNodeExecuteHook
 export { RunRecoveryService } from './runs/run-recovery.service.js';
 export { FLOWS_CHANNEL, ORGS_CHANNEL, RUN_CANCEL_CHANNEL, RUN_EVENTS_CHANNEL, type RunEvent } from './runs/run-channels.js';
 export { FLOW_SOURCE, type FlowSource, type RunnableFlow, type WebhookFlowInfo } from './definition/flow-source.port.js';
-export type { RespondOutput } from './engine/nodes/node-executor.js';
+export type { NodeExecutionContext, NodeExecutor, NodeResult, RespondOutput } from './engine/nodes/node-executor.js';
+export { NodeTypes, type NodeTypeDefinition, type RegisteredNodeType } from './engine/nodes/node-types.js';
 export type { RunOutcome, RunStatus, TriggerPayload } from './engine/run-types.js';
 export type { RunError, RunErrorType } from './engine/run-errors.js';
 export { RunEntity, StepRunEntity } from './runs/run.entity.js';

@@ -4,7 +4,6 @@
  * ```ts
  * const pool = new SandboxPool({ timeoutMs: 5000, memoryLimitMb: 64 });
  * const run = await pool.runCode({ orgId, code: 'return { doubled: input.total * 2 };', input, trigger, nodes });
- * const params = await renderTemplate(pool, orgId, node.params, { trigger, nodes, input });
  * await pool.close();
  * ```
  *
@@ -15,7 +14,8 @@
  *   many in one sandbox call. Expressions see `trigger`, `nodes` (`nodes.<id>.output`) and `input`.
  * - `openRun(orgId)` → `SandboxRun` (`evaluateAll(expressions, context)`, `runCode({ code, ... })`, `close()`):
  *   the calls of one run share one context, created by the first call and released by `close()`.
- * - `renderTemplate(pool, orgId, value, context)`: evaluates the `{{ }}` parts of a parameter tree in one call.
+ * - `{{ }}` templates are parsed by the flows module's grammar and rendered by the engine (execution's renderValue),
+ *   which sends the expressions the host cannot decide here in one `evaluateAll` call.
  * - Every call resolves to a `SandboxResult`: `{ ok: true, value, console }` or
  *   `{ ok: false, error: { type: 'timeout' | 'memory' | 'user_error', message }, console }`. A sandbox failure
  *   never rejects; calls reject only on misuse (closed pool, bad arguments, data that is not JSON) or when a
@@ -29,7 +29,6 @@
  */
 export { SandboxPool } from './sandbox-pool.js';
 export { SandboxRun } from './sandbox-run.js';
-export { renderTemplate } from './template/render-template.js';
 export {
   SandboxError,
   SandboxMemoryError,

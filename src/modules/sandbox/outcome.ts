@@ -2,7 +2,7 @@ import type { HostCallResult } from './host-process.js';
 import { sandboxMessages, type SubjectWord } from './sandbox.errors.js';
 import type { JsonValue, ResolvedPoolOptions, SandboxErrorType, SandboxResult } from './sandbox.types.js';
 
-/** A result plus the expression that failed, when the host could tell (for renderTemplate's message). */
+/** A result plus the expression that failed, when the host could tell (for evaluateAll's message). */
 export type RawResult = SandboxResult & { expressionIndex?: number; isolateId?: string };
 
 /**

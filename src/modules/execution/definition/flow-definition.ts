@@ -4,7 +4,12 @@
  */
 export {
   TRIGGER_NODE_ID as TRIGGER_ID,
-  parseSecretReference,
+  createNodeTypeRegistry,
+  type NodeTypeRegistry,
+  type NodeTypeSpec,
+  hasTemplate,
+  parseTemplate,
+  type SecretRef,
   type EdgeDefinition,
   type FlowDefinition,
   type JsonValue,

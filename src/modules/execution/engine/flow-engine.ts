@@ -1,10 +1,10 @@
-import type { NodeDefinition } from '../definition/flow-definition.js';
+import type { EdgeDefinition, FlowDefinition, NodeDefinition } from '../definition/flow-definition.js';
 import { TRIGGER_ID } from '../definition/flow-definition.js';
 import { ExecutionHooks } from './execution-hooks.js';
-import { compilePlan, LOOP_BODY_HANDLE, scheduledWithin, type FlowPlan } from './graph.js';
+import { compilePlan, scheduledWithin, type FlowPlan } from './graph.js';
 import { NodeRunner, abortFailure } from './node-runner.js';
-import type { NodeExecutor, NodeResult } from './nodes/node-executor.js';
-import { DEFAULT_NODE_EXECUTORS } from './nodes/registry.js';
+import type { NodeResult } from './nodes/node-executor.js';
+import { NodeTypes } from './nodes/node-types.js';
 import { StepFailure, toStepFailure, type RunError } from './run-errors.js';
 import { NO_SECRETS, RunState, type HttpClient, type SecretResolver } from './run-state.js';
 import type { EngineRun, RunOutcome, TriggerPayload } from './run-types.js';
@@ -14,7 +14,8 @@ export interface FlowEngineDeps {
   sandbox: ScriptSandbox;
   hooks?: ExecutionHooks;
   secrets?: SecretResolver;
-  executors?: NodeExecutor[];
+  /** Node types (schema and executor); default: the built-in ones. */
+  nodeTypes?: NodeTypes;
   /** Outbound HTTP (default: the SSRF-guarded client). Tests inject a resolver through it. */
   http?: HttpClient;
 }
@@ -39,13 +40,15 @@ export function triggerScope(t: TriggerPayload): unknown {
  * every ending is a {@link RunOutcome}.
  */
 export class FlowEngine {
-  private readonly executors = new Map<string, NodeExecutor>();
+  private readonly types: NodeTypes;
+  private readonly plans = new WeakMap<FlowDefinition, FlowPlan>();
+  private readonly bodyOutputOf = (type: string) => this.types.get(type)?.spec.bodyOutput;
   private readonly runner: NodeRunner;
   readonly hooks: ExecutionHooks;
 
   constructor(private readonly deps: FlowEngineDeps) {
     this.hooks = deps.hooks ?? new ExecutionHooks();
-    for (const e of deps.executors ?? DEFAULT_NODE_EXECUTORS) this.executors.set(e.type, e);
+    this.types = deps.nodeTypes ?? new NodeTypes();
     this.runner = new NodeRunner(deps.sandbox, this.hooks);
   }
 
@@ -54,7 +57,7 @@ export class FlowEngine {
     const trigger = triggerScope(run.trigger);
     state.sandbox = this.deps.sandbox.openRun?.(run.orgId);
     try {
-      const plan = compilePlan(run.definition);
+      const plan = compilePlan(run.definition, this.bodyOutputOf, this.plans);
       const entries = (plan.outgoing.get(TRIGGER_ID) ?? []).map((e) => e.to).filter((id) => plan.topLevel.has(id));
       const last = await this.runScope(state, plan, plan.topLevel, entries, trigger, trigger);
       const output = state.response ? state.response.body : last;
@@ -91,7 +94,7 @@ export class FlowEngine {
       state.outputs[id] = { output: result.output };
       last = result.output;
       for (const edge of plan.outgoing.get(id) ?? []) {
-        if (!scheduled.has(edge.to) || !takesEdge(node, result, edge.handle)) continue;
+        if (!scheduled.has(edge.to) || !takesEdge(plan, node, result, edge)) continue;
         // With several incoming edges taken, the latest finished predecessor's output is the input.
         pending.set(edge.to, result.output);
       }
@@ -100,12 +103,14 @@ export class FlowEngine {
   }
 
   private async runNode(state: RunState, plan: FlowPlan, node: NodeDefinition, scope: SandboxScope, trigger: unknown, loop?: LoopFrame): Promise<NodeResult> {
-    const executor = this.executors.get(node.type);
-    if (!executor) throw Object.assign(new StepFailure('node_error', `Unknown node type "${node.type}"`), { nodeId: node.id });
-    const result = await this.runner.run(state, node, executor, scope, loop?.index);
-    if (node.type !== 'loop') return result;
+    const type = this.types.get(node.type);
+    if (!type) throw Object.assign(new StepFailure('node_error', `Unknown node type "${node.type}"`), { nodeId: node.id });
+    const result = await this.runner.run(state, node, type.executor, scope, loop?.index);
+    const bodyHandle = plan.bodyHandles.get(node.id);
+    if (bodyHandle === undefined) return result;
+    // A type with a body output (loop): its output is the items, the body runs once per item.
     const body = plan.bodies.get(node.id) ?? new Set<string>();
-    const entries = (plan.outgoing.get(node.id) ?? []).filter((e) => e.handle === LOOP_BODY_HANDLE).map((e) => e.to);
+    const entries = (plan.outgoing.get(node.id) ?? []).filter((e) => e.handle === bodyHandle).map((e) => e.to);
     const results: unknown[] = [];
     const items = result.output as unknown[];
     for (let index = 0; index < items.length; index++) {
@@ -115,8 +120,9 @@ export class FlowEngine {
   }
 }
 
-function takesEdge(node: NodeDefinition, result: NodeResult, handle: string | undefined): boolean {
-  if (node.type === 'branch' && !node.disabled) return handle === result.handle;
-  if (node.type === 'loop') return handle !== LOOP_BODY_HANDLE;
+/** Body edges are the node's own to run (per item); a result naming an output takes only that output's edges. */
+function takesEdge(plan: FlowPlan, node: NodeDefinition, result: NodeResult, edge: EdgeDefinition): boolean {
+  if (edge.handle !== undefined && edge.handle === plan.bodyHandles.get(node.id)) return false;
+  if (result.handle !== undefined) return edge.handle === result.handle;
   return true;
 }

@@ -1,31 +1,32 @@
 import { TRIGGER_ID, type EdgeDefinition, type FlowDefinition, type NodeDefinition } from '../definition/flow-definition.js';
 import { StepFailure } from './run-errors.js';
 
-/** The loop port whose edges lead into the loop's body; every other edge leaving a loop continues after it. */
-export const LOOP_BODY_HANDLE = 'each';
-
 /** A definition compiled for execution: topological order, adjacency, loop bodies. Built once per definition. */
 export interface FlowPlan {
   nodes: Map<string, NodeDefinition>;
   order: string[];
   outgoing: Map<string, EdgeDefinition[]>;
-  /** Loop id → the nodes of its body (reachable from its `each` edges). */
+  /** Id of a node whose type has a body output (loop) → that output's handle (`each`). */
+  bodyHandles: Map<string, string>;
+  /** Such a node's id → the nodes of its body (reachable from its body edges). */
   bodies: Map<string, Set<string>>;
   /** Top-level nodes (not inside any loop body). */
   topLevel: Set<string>;
 }
 
-const plans = new WeakMap<FlowDefinition, FlowPlan>();
+/** The body output of a node type (NodeTypeSpec.bodyOutput), or undefined. */
+export type BodyOutputOf = (nodeType: string) => string | undefined;
 
-export function compilePlan(def: FlowDefinition): FlowPlan {
+/** Compiles `def`, once per definition object and `plans` cache (one per engine, as the node types are). */
+export function compilePlan(def: FlowDefinition, bodyOutputOf: BodyOutputOf, plans: WeakMap<FlowDefinition, FlowPlan>): FlowPlan {
   const hit = plans.get(def);
   if (hit) return hit;
-  const plan = buildPlan(def);
+  const plan = buildPlan(def, bodyOutputOf);
   plans.set(def, plan);
   return plan;
 }
 
-function buildPlan(def: FlowDefinition): FlowPlan {
+function buildPlan(def: FlowDefinition, bodyOutputOf: BodyOutputOf): FlowPlan {
   const nodes = new Map<string, NodeDefinition>();
   for (const n of def.nodes ?? []) {
     if (n.id === TRIGGER_ID || nodes.has(n.id)) throw invalid(`Duplicate or reserved node id "${n.id}"`);
@@ -36,11 +37,15 @@ function buildPlan(def: FlowDefinition): FlowPlan {
     if ((e.from !== TRIGGER_ID && !nodes.has(e.from)) || !nodes.has(e.to)) throw invalid(`Edge ${e.from} → ${e.to} names an unknown node`);
     outgoing.set(e.from, [...(outgoing.get(e.from) ?? []), e]);
   }
+  const bodyHandles = new Map<string, string>();
   const bodies = new Map<string, Set<string>>();
   for (const n of nodes.values()) {
-    if (n.type === 'loop') bodies.set(n.id, reachable(n.id, outgoing));
+    const handle = bodyOutputOf(n.type);
+    if (handle === undefined) continue;
+    bodyHandles.set(n.id, handle);
+    bodies.set(n.id, reachable(n.id, handle, outgoing));
   }
-  // An edge from a loop's body back to the loop closes the iteration (the only cycle a flow may have): the engine
+  // An edge from a body back to its node closes the iteration (the only cycle a flow may have): the engine
   // iterates itself, so such edges are not part of the order and are never taken.
   for (const [from, edges] of outgoing) {
     outgoing.set(from, edges.filter((e) => !bodies.get(e.to)?.has(from)));
@@ -48,12 +53,12 @@ function buildPlan(def: FlowDefinition): FlowPlan {
   const order = topologicalOrder(nodes, outgoing);
   const inSomeBody = new Set([...bodies.values()].flatMap((b) => [...b]));
   const topLevel = new Set([...nodes.keys()].filter((id) => !inSomeBody.has(id)));
-  return { nodes, order, outgoing, bodies, topLevel };
+  return { nodes, order, outgoing, bodyHandles, bodies, topLevel };
 }
 
-function reachable(loopId: string, outgoing: Map<string, EdgeDefinition[]>): Set<string> {
+function reachable(loopId: string, bodyHandle: string, outgoing: Map<string, EdgeDefinition[]>): Set<string> {
   const seen = new Set<string>();
-  const stack = (outgoing.get(loopId) ?? []).filter((e) => e.handle === LOOP_BODY_HANDLE).map((e) => e.to);
+  const stack = (outgoing.get(loopId) ?? []).filter((e) => e.handle === bodyHandle).map((e) => e.to);
   while (stack.length) {
     const id = stack.pop()!;
     if (id === loopId || seen.has(id)) continue;

@@ -1,9 +1,9 @@
 import { StepFailure } from './run-errors.js';
 import type { SandboxCalls, SandboxLimits, SandboxScope } from './sandbox.port.js';
 import { evaluateHostExpression, UNDECIDED } from './host-expression.js';
-import { parseTemplate, stringifyPart, type Piece, type SecretRef, type Template } from './template.js';
+import { compileTemplate, hasTemplate, stringifyPart, type Piece, type SecretRef, type Template } from './template.js';
 
-/** Resolves `{{ secrets.<provider>.<path>#<key> }}` for one run and remembers each value for redaction. */
+/** Resolves `{{ secrets.<provider>.<path>#<key> }}` (`#<key>` optional) for one run and remembers each value for redaction. */
 export interface RunSecrets {
   resolve(ref: SecretRef): Promise<string>;
 }
@@ -26,7 +26,8 @@ const cache = new WeakMap<object, Compiled>();
 /** Parses every template in a parameter tree once; the result is cached per definition object. */
 export function compileValue(value: unknown): Compiled {
   if (typeof value === 'string') {
-    const tpl = parseTemplate(value);
+    if (!hasTemplate(value)) return { t: 'const', v: value };
+    const tpl = compileTemplate(value);
     return tpl.kind === 'literal' ? { t: 'const', v: value } : { t: 'tpl', tpl };
   }
   if (value === null || typeof value !== 'object') return { t: 'const', v: value };
@@ -75,7 +76,7 @@ function pieces(tpl: Template): Piece[] {
 function collect(c: Compiled, scope: Record<string, unknown>, out: string[], decided: Map<Piece, unknown>): void {
   if (c.t === 'tpl') {
     for (const p of pieces(c.tpl)) {
-      if (p.secret) continue;
+      if (p.secret || p.malformedSecret) continue;
       const v = p.host ? evaluateHostExpression(p.host, scope) : UNDECIDED;
       if (v === UNDECIDED) out.push(p.expr);
       else decided.set(p, v);
@@ -116,6 +117,7 @@ async function assemble(c: Compiled, env: RenderEnv, cur: Cursor): Promise<unkno
 
 async function piece(p: Piece, env: RenderEnv, cur: Cursor): Promise<unknown> {
   if (p.secret) return env.secrets.resolve(p.secret);
+  if (p.malformedSecret) throw new StepFailure('node_error', `Malformed secret reference {{ ${p.expr.slice(0, 200)} }}; the form is {{ secrets.<name>.<path>#<key> }}`);
   if (cur.decided.has(p)) {
     const v = cur.decided.get(p);
     return v === undefined ? undefined : structuredClone(v);

@@ -75,7 +75,7 @@ export class RunState implements RunSecrets {
   }
 
   async resolve(ref: SecretRef): Promise<string> {
-    const key = `${ref.provider}\u0000${ref.path}\u0000${ref.key}`;
+    const key = `${ref.provider}\u0000${ref.path}\u0000${ref.key ?? ''}`;
     let value = this.secretCache.get(key);
     if (value === undefined) {
       value = await this.resolver.resolve(this.run.orgId, ref);

@@ -1,18 +1,20 @@
+import { parseTemplate, type SecretRef } from '../definition/flow-definition.js';
 import { type HostExpr, parseHostExpression } from './host-expression.js';
 
 /**
- * `{{ … }}` templates in node parameters. Templates are parsed once from the definition; rendered values are
- * data and never parsed again, so a payload that contains `{{ }}` is never evaluated.
+ * `{{ … }}` templates in node parameters, compiled for rendering. The grammar (where an expression ends, what a
+ * secret reference is) is the flows module's template-grammar.ts, shared with the validator. Templates are compiled
+ * once from the definition; rendered values are data and never parsed again, so a payload that contains `{{ }}` is
+ * never evaluated.
  */
 
-export interface SecretRef {
-  provider: string;
-  path: string;
-  key: string;
-}
+export type { SecretRef };
 
-/** One `{{ }}`: a secret reference, or an expression (with its host-evaluable form when it has one). */
-export type Piece = { expr: string; secret?: SecretRef; host?: HostExpr };
+/**
+ * One `{{ }}`: a secret reference, a malformed one (fails the node when rendered, never reaches the sandbox), or an
+ * expression (with its host-evaluable form when it has one).
+ */
+export type Piece = { expr: string; secret?: SecretRef; malformedSecret?: true; host?: HostExpr };
 
 export type Template =
   | { kind: 'literal'; value: string }
@@ -21,38 +23,25 @@ export type Template =
   /** Text around or between expressions: the result is a string. */
   | { kind: 'mixed'; parts: (string | Piece)[] };
 
-const OPEN = '{{';
-const CLOSE = '}}';
-const SECRET_RE = /^secrets\.([A-Za-z0-9_-]+)\.([^#\s]+)#([A-Za-z0-9_.\-/]+)$/;
+export { hasTemplate } from '../definition/flow-definition.js';
 
-export function hasTemplate(text: string): boolean {
-  return text.includes(OPEN);
-}
-
-function piece(raw: string): Piece {
-  const expr = raw.trim();
-  const m = SECRET_RE.exec(expr);
-  if (m) return { expr, secret: { provider: m[1], path: m[2], key: m[3] } };
-  return { expr, host: parseHostExpression(expr) };
-}
-
-export function parseTemplate(text: string): Template {
-  if (!hasTemplate(text)) return { kind: 'literal', value: text };
-  const parts: (string | Piece)[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    const start = text.indexOf(OPEN, pos);
-    if (start < 0) break;
-    const end = text.indexOf(CLOSE, start + OPEN.length);
-    if (end < 0) break;
-    if (start > pos) parts.push(text.slice(pos, start));
-    parts.push(piece(text.slice(start + OPEN.length, end)));
-    pos = end + CLOSE.length;
-  }
-  if (pos < text.length) parts.push(text.slice(pos));
-  if (parts.length === 1 && typeof parts[0] !== 'string') return { kind: 'single', piece: parts[0] };
-  if (parts.every((p) => typeof p === 'string')) return { kind: 'literal', value: text };
-  return { kind: 'mixed', parts };
+export function compileTemplate(text: string): Template {
+  const { parts } = parseTemplate(text);
+  const out = parts.map((p): string | Piece => {
+    switch (p.kind) {
+      case 'text':
+        return p.text;
+      case 'secret':
+        return { expr: p.source, secret: p.ref };
+      case 'malformed-secret':
+        return { expr: p.source, malformedSecret: true };
+      case 'expression':
+        return { expr: p.source, host: parseHostExpression(p.source) };
+    }
+  });
+  if (out.length === 1 && typeof out[0] !== 'string') return { kind: 'single', piece: out[0] };
+  if (out.every((p) => typeof p === 'string')) return { kind: 'literal', value: text };
+  return { kind: 'mixed', parts: out };
 }
 
 /** How an expression's value reads inside a larger string. */

@@ -110,6 +110,7 @@ const loop: NodeTypeSpec = {
     },
   },
   outputs: ['each', 'done'],
+  bodyOutput: 'each',
   closesCycles: true,
 };
 

@@ -13,9 +13,10 @@ export { BUILT_IN_TRIGGER_TYPES } from './built-in-trigger-types.js';
 export { NODE_ID_PATTERN } from './envelope.schema.js';
 export { validateDefinition, type DefinitionCheck } from './validate-definition.js';
 export { checkGraph } from './graph.js';
+export { secretReferencesIn, checkTemplateString, collectConnectionReferences, type ConnectionReference } from './references.js';
 export {
-  SECRET_REF_RE, parseSecretReference, secretReferencesIn, checkTemplateString, collectConnectionReferences,
-  type ConnectionReference, type SecretReference,
-} from './references.js';
+  hasTemplate, parseSecretReference, parseTemplate, TEMPLATE_OPEN,
+  type ParsedTemplate, type SecretRef, type SecretRef as SecretReference, type TemplatePart,
+} from './template-grammar.js';
 export { upgradeDefinition, DefinitionUpgradeError, type UpgradeResult } from './upgrade.js';
 export { DEFINITION_MIGRATIONS } from './migrations/index.js';

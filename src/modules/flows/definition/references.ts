@@ -1,48 +1,25 @@
 import type { DefinitionIssue } from './definition.types.js';
 import { childPath, walkSchema, type ParamSchema } from './param-schema.js';
+import { hasTemplate, parseTemplate, type SecretRef } from './template-grammar.js';
 
-/**
- * The one accepted form of a secret reference: `{{ secrets.<name>.<path>#<key> }}`, e.g.
- * `{{ secrets.vault.kv/stripe#api_key }}`. Path segments may not be empty, `.` or `..` (no traversal in stores).
- */
-export const SECRET_REF_RE =
-  /^\{\{\s*secrets\.([A-Za-z0-9][A-Za-z0-9_-]{0,63})\.((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*)(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*)#([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})\s*\}\}$/;
-
-export interface SecretReference {
-  provider: string;
-  path: string;
-  key: string;
-}
-
-/** Parses one `{{ secrets... }}` token; null when it is not a well-formed reference. */
-export function parseSecretReference(token: string): SecretReference | null {
-  const m = SECRET_REF_RE.exec(token);
-  if (!m) return null;
-  if (m[2].split('/').some((seg) => seg === '.' || seg === '..')) return null;
-  return { provider: m[1], path: m[2], key: m[3] };
-}
-
-const EXPRESSION_TOKEN_RE = /\{\{[\s\S]*?\}\}/g;
-const MENTIONS_SECRETS_RE = /(^|[^A-Za-z0-9_$.])secrets\s*[.[?]/;
-
-/** Problems in one template string: unclosed `{{`, malformed secret references. */
+/** Problems in one template string (per template-grammar.ts): an unclosed `{{`, malformed secret references. */
 export function checkTemplateString(value: string, path: string): DefinitionIssue[] {
+  if (!hasTemplate(value)) return [];
+  const { parts, unclosedAt } = parseTemplate(value);
   const issues: DefinitionIssue[] = [];
-  const stripped = value.replace(EXPRESSION_TOKEN_RE, '');
-  if (stripped.includes('{{')) issues.push({ path, message: 'has an unclosed {{ expression' });
-  for (const token of value.match(EXPRESSION_TOKEN_RE) ?? []) {
-    const inner = token.slice(2, -2);
-    if (!MENTIONS_SECRETS_RE.test(inner)) continue;
-    if (!parseSecretReference(token)) {
-      issues.push({ path, message: 'has a malformed secret reference; the form is {{ secrets.<name>.<path>#<key> }}' });
+  if (unclosedAt >= 0) issues.push({ path, message: 'has an unclosed {{ expression' });
+  for (const part of parts) {
+    if (part.kind === 'malformed-secret') {
+      issues.push({ path, message: 'has a malformed secret reference; the form is {{ secrets.<name>.<path>#<key> }} (#<key> optional)' });
     }
   }
   return issues;
 }
 
 /** Every secret reference in a template string (for dependency listings; resolution happens at run time). */
-export function secretReferencesIn(value: string): SecretReference[] {
-  return (value.match(EXPRESSION_TOKEN_RE) ?? []).map(parseSecretReference).filter((r): r is SecretReference => r !== null);
+export function secretReferencesIn(value: string): SecretRef[] {
+  if (!hasTemplate(value)) return [];
+  return parseTemplate(value).parts.flatMap((p) => (p.kind === 'secret' ? [p.ref] : []));
 }
 
 function deepStrings(value: unknown, path: string, visit: (s: string, path: string) => void): void {

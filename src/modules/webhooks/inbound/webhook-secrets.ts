@@ -1,7 +1,7 @@
-import { parseSecretReference } from '../../flows/index.js';
+import { hasTemplate, parseSecretReference } from '../../flows/index.js';
 
 /**
- * Reads the secret a webhook auth setting stands for. A `{{ secrets… }}` reference needs a secret provider, which
+ * Reads the secret a webhook auth setting stands for. A `{{ secrets… }}` reference (flows' template grammar) needs a secret provider, which
  * this server does not have yet: it refuses (the request is then refused, fail closed). Every value read is kept for
  * redaction from the run's records.
  */
@@ -10,7 +10,7 @@ export function secretValueReader(): { read: (value: string) => Promise<string>;
   return {
     values,
     read: async (value: string) => {
-      if (parseSecretReference(value.trim()) || value.includes('{{')) throw new Error('secret providers are not available');
+      if (parseSecretReference(value) || hasTemplate(value)) throw new Error('secret providers are not available');
       values.push(value);
       return value;
     },

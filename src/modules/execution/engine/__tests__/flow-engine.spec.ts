@@ -5,13 +5,20 @@ import { FlowEngine } from '../flow-engine.js';
 import { SandboxPool } from '../../../sandbox/index.js';
 import { SandboxPoolAdapter } from '../sandbox-pool.adapter.js';
 import type { NodeExecutor } from '../nodes/node-executor.js';
-import { DEFAULT_NODE_EXECUTORS } from '../nodes/registry.js';
+import { NodeTypes, type NodeTypeDefinition } from '../nodes/node-types.js';
 import { StepFailure } from '../run-errors.js';
 import { engineRun, flow } from './support.js';
 
 const sandbox = new SandboxPoolAdapter(new SandboxPool({ timeoutMs: 300, memoryLimitMb: 32, hostProcesses: 1 }));
 const engine = new FlowEngine({ sandbox });
 afterAll(() => sandbox.close());
+
+/** Built-in node types plus test ones (schema and executor registered together). */
+function typesWith(...defs: (Partial<NodeTypeDefinition> & Pick<NodeTypeDefinition, 'type' | 'executor'>)[]): NodeTypes {
+  const types = new NodeTypes();
+  for (const d of defs) types.register({ title: d.type, description: 'test type', params: { kind: 'object', properties: {} }, ...d });
+  return types;
+}
 
 const API_EXAMPLE = flow([
   { id: 'sum', type: 'transform', params: { fields: { total: '{{ trigger.body.a + trigger.body.b }}' } } },
@@ -119,10 +126,46 @@ describe('FlowEngine: graph, expressions, node types', () => {
   });
 });
 
+describe('FlowEngine: node types own their behaviour', () => {
+  it('follows the output a registered type chooses and iterates over a registered body output, by the type, not its name', async () => {
+    const types = typesWith(
+      { type: 'test.coin', outputs: ['heads', 'tails'], executor: { execute: async (_p, ctx) => ({ output: ctx.scope.input, handle: (ctx.scope.input as { n: number }).n % 2 ? 'tails' : 'heads' }) } },
+      { type: 'test.repeat', outputs: ['body', 'after'], bodyOutput: 'body', closesCycles: true, executor: { execute: async () => ({ output: [{ n: 1 }, { n: 2 }, { n: 3 }] }) } },
+    );
+    const e = new FlowEngine({ sandbox, nodeTypes: types });
+    const def: FlowDefinition = {
+      ...flow([]),
+      nodes: [
+        { id: 'rep', type: 'test.repeat' },
+        { id: 'coin', type: 'test.coin' },
+        { id: 'h', type: 'transform', params: { fields: { side: 'heads', n: '{{ input.n }}' } } },
+        { id: 't', type: 'transform', params: { fields: { side: 'tails', n: '{{ input.n }}' } } },
+        { id: 'end', type: 'transform', params: { fields: { results: '{{ input }}' } } },
+      ],
+      edges: [
+        { from: 'trigger', to: 'rep' }, { from: 'rep', to: 'coin', handle: 'body' }, { from: 'rep', to: 'end', handle: 'after' },
+        { from: 'coin', to: 'h', handle: 'heads' }, { from: 'coin', to: 't', handle: 'tails' },
+      ],
+    };
+    const out = await e.execute(engineRun(def));
+    expect(out.status).toBe('succeeded');
+    expect(out.steps.filter((s) => s.nodeId === 'h' || s.nodeId === 't').map((s) => [s.nodeId, s.iteration])).toEqual([['t', 0], ['h', 1], ['t', 2]]);
+    expect(out.output).toEqual({ results: [{ side: 'tails', n: 1 }, { side: 'heads', n: 2 }, { side: 'tails', n: 3 }] });
+  });
+
+  it('refuses a registration that would break the engine, and a taken name', () => {
+    const executor = { execute: async () => ({ output: null }) };
+    expect(() => typesWith({ type: 'test.cycle', closesCycles: true, executor })).toThrow(/bodyOutput/);
+    expect(() => typesWith({ type: 'test.body', outputs: ['a'], bodyOutput: 'b', executor })).toThrow(/bodyOutput/);
+    expect(() => typesWith({ type: 'loop', executor })).toThrow(/already registered/);
+    expect(() => typesWith({ type: 'test.none' } as NodeTypeDefinition)).toThrow(/executor/);
+  });
+});
+
 describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
   const flaky = (failures: number): NodeExecutor & { calls: number } => {
     const ex = {
-      type: 'flaky', calls: 0,
+      calls: 0,
       async execute() {
         ex.calls += 1;
         if (ex.calls <= failures) throw new StepFailure('node_error', `attempt ${ex.calls} failed`, true);
@@ -131,18 +174,18 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
     };
     return ex;
   };
-  const slow: NodeExecutor = { type: 'slow', execute: (_p, ctx) => new Promise((resolve) => { const t = setTimeout(() => resolve({ output: 1 }), 10_000); ctx.signal.addEventListener('abort', () => clearTimeout(t)); }) };
+  const slow: NodeExecutor = { execute: (_p, ctx) => new Promise((resolve) => { const t = setTimeout(() => resolve({ output: 1 }), 10_000); ctx.signal.addEventListener('abort', () => clearTimeout(t)); }) };
 
   it('retries with backoff and records every attempt', async () => {
     const ex = flaky(2);
-    const e = new FlowEngine({ sandbox, executors: [...DEFAULT_NODE_EXECUTORS, ex] });
+    const e = new FlowEngine({ sandbox, nodeTypes: typesWith({ type: 'flaky', executor: ex }) });
     const started = Date.now();
     const out = await e.execute(engineRun(flow([{ id: 'f', type: 'flaky', retry: { maxAttempts: 3, delayMs: 40 } }])));
     expect(out.status).toBe('succeeded');
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 - 5);
     expect(out.steps.map((s) => [s.attempt, s.status])).toEqual([[1, 'failed'], [2, 'failed'], [3, 'succeeded']]);
     expect(out.steps[0].error).toEqual({ type: 'node_error', message: 'attempt 1 failed' });
-    const gaveUp = await new FlowEngine({ sandbox, executors: [flaky(5)] }).execute(engineRun(flow([{ id: 'f', type: 'flaky', retry: { maxAttempts: 2, delayMs: 1 } }])));
+    const gaveUp = await new FlowEngine({ sandbox, nodeTypes: typesWith({ type: 'flaky', executor: flaky(5) }) }).execute(engineRun(flow([{ id: 'f', type: 'flaky', retry: { maxAttempts: 2, delayMs: 1 } }])));
     expect(gaveUp.status).toBe('failed');
     expect(gaveUp.steps).toHaveLength(2);
   });
@@ -158,7 +201,7 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
   });
 
   it('times a node out, and a run past its maximum duration ends timed_out', async () => {
-    const e = new FlowEngine({ sandbox, executors: [slow] });
+    const e = new FlowEngine({ sandbox, nodeTypes: typesWith({ type: 'slow', executor: slow }) });
     const node = await e.execute(engineRun(flow([{ id: 's', type: 'slow', params: { timeoutMs: 50 } }])));
     expect(node.status).toBe('failed');
     expect(node.error).toMatchObject({ type: 'timeout', nodeId: 's' });
@@ -169,7 +212,7 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
 
   it('is cancelled by its signal, and stops at the step limit', async () => {
     const ac = new AbortController();
-    const e = new FlowEngine({ sandbox, executors: [slow, ...DEFAULT_NODE_EXECUTORS] });
+    const e = new FlowEngine({ sandbox, nodeTypes: typesWith({ type: 'slow', executor: slow }) });
     setTimeout(() => ac.abort(), 50);
     const cancelled = await e.execute(engineRun(flow([{ id: 's', type: 'slow' }]), { signal: ac.signal }));
     expect(cancelled.status).toBe('cancelled');

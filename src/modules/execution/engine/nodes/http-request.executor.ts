@@ -68,7 +68,6 @@ function formatBody(node: string, body: unknown, format: unknown): unknown {
  * be retried) unless `failOnHttpError` is false.
  */
 export const httpRequestExecutor: NodeExecutor = {
-  type: 'http.request',
   async execute(params, ctx): Promise<NodeResult> {
     const id = ctx.node.id;
     const method = String(params.method ?? 'GET').toUpperCase();

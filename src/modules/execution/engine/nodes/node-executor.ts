@@ -33,12 +33,12 @@ export interface NodeExecutionContext {
 
 export interface NodeResult {
   output: unknown;
-  /** The outgoing handle taken (branch). */
+  /** The output taken (branch): only edges with this handle are followed. Absent: every edge (but a body's). */
   handle?: string;
 }
 
+/** What runs a node type; registered with its schema through `NodeTypes.register`. */
 export interface NodeExecutor {
-  readonly type: string;
   /** Parameters passed unrendered: the executor renders them itself (branch conditions) or never (code). */
   readonly rawParams?: readonly string[];
   execute(params: Record<string, unknown>, ctx: NodeExecutionContext): Promise<NodeResult>;

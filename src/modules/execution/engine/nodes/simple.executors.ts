@@ -5,7 +5,6 @@ const paramError = (node: string, message: string) => new StepFailure('node_erro
 
 /** `transform`: builds an object from `fields` (name → value or expression). */
 export const transformExecutor: NodeExecutor = {
-  type: 'transform',
   async execute(params, ctx): Promise<NodeResult> {
     const fields = params.fields ?? {};
     if (typeof fields !== 'object' || Array.isArray(fields)) throw paramError(ctx.node.id, 'fields must be an object');
@@ -15,7 +14,6 @@ export const transformExecutor: NodeExecutor = {
 
 /** `code`: the body of an async function run in the sandbox; it sees `input`, `trigger` and `nodes`. */
 export const codeExecutor: NodeExecutor = {
-  type: 'code',
   rawParams: ['code'],
   async execute(params, ctx): Promise<NodeResult> {
     if (typeof params.code !== 'string') throw paramError(ctx.node.id, 'code must be a string');
@@ -26,7 +24,6 @@ export const codeExecutor: NodeExecutor = {
 
 /** `branch`: the first condition whose `when` is truthy picks the outgoing handle; else `default`. Passes its input on. */
 export const branchExecutor: NodeExecutor = {
-  type: 'branch',
   rawParams: ['conditions'],
   async execute(params, ctx): Promise<NodeResult> {
     const conditions = params.conditions ?? [];
@@ -45,7 +42,6 @@ export const DEFAULT_LOOP_MAX = 1000;
 
 /** `loop`: validates `items` (and `max`); the engine runs the body once per item. */
 export const loopExecutor: NodeExecutor = {
-  type: 'loop',
   async execute(params, ctx): Promise<NodeResult> {
     const max = params.max === undefined ? DEFAULT_LOOP_MAX : params.max;
     if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) throw paramError(ctx.node.id, 'max must be a non-negative integer');
@@ -63,7 +59,6 @@ const RESERVED_HEADERS = new Set(['set-cookie', 'content-length', 'transfer-enco
 
 /** `respond`: the webhook's answer (`status`, `headers`, `body`); the first respond of a run wins. */
 export const respondExecutor: NodeExecutor = {
-  type: 'respond',
   async execute(params, ctx: NodeExecutionContext): Promise<NodeResult> {
     const status = params.status === undefined ? 200 : params.status;
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {

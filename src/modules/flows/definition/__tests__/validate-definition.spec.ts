@@ -108,7 +108,10 @@ describe('definition validation', () => {
     d.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://example.com', headers: { Authorization: 'Bearer {{ secrets.vault.kv/stripe#api_key }}' } } });
     d.edges.push({ from: 'reply', to: 'call' });
     expect(publish(d)).toEqual([]);
-    for (const bad of ['{{ secrets.vault.kv/stripe }}', '{{ secrets.vault.kv/../x#k }}', '{{ secrets["vault"] }}', '{{ secrets.vault.kv#k']) {
+    // API.md: `#<key>` is optional (without it the whole value is used).
+    (d.nodes[3].params!.headers as Record<string, string>).Authorization = 'Bearer {{ secrets.vault.kv/stripe }}';
+    expect(publish(d)).toEqual([]);
+    for (const bad of ['{{ secrets.vault }}', '{{ secrets.vault.kv/stripe# }}', '{{ secrets.vault.kv//x }}', '{{ secrets.vault.kv/../x#k }}', '{{ secrets["vault"] }}', '{{ secrets.vault.kv#k']) {
       (d.nodes[3].params!.headers as Record<string, string>).Authorization = bad;
       expect(publish(d), bad).toEqual([{ path: '$.nodes[3].params.headers.Authorization', message: expect.stringMatching(/secret reference|unclosed/) }]);
     }
