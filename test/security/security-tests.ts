@@ -19,6 +19,7 @@ export const SECURITY_TEST_FILES: readonly string[] = [
   'test/integration/redis-limits.int-spec.ts',
   'test/integration/audit-atomicity.int-spec.ts',
   'test/integration/audit-chain.int-spec.ts',
+  'test/integration/embedded-postgres.int-spec.ts',
   'test/e2e/api-keys.e2e-spec.ts',
   'test/e2e/audit-secrets.e2e-spec.ts',
   'test/e2e/auth-rate-limit.e2e-spec.ts',
