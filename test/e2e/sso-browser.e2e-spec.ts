@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
@@ -6,9 +7,24 @@ import { TestOidcIdp } from '../utils/idp/oidc-idp.js';
 import { TestSamlIdp } from '../utils/idp/saml-idp.js';
 import { TEST_ENCRYPTION_KEY, putOidc, putSaml, urlsFor } from '../utils/idp/sso-test-kit.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) console.warn(`SKIP sso-browser: ${CHROMIUM} not found (install it with .ci/browser-setup.sh)`);
+/** Chromium as .ci/browser-setup.sh finds it: CHROMIUM_PATH, else the first `chromium` (or Debian/Ubuntu alias) on PATH. */
+function findChromium(): string | undefined {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of ['chromium', 'chromium-browser']) {
+      try {
+        accessSync(join(dir, name), constants.X_OK);
+        return join(dir, name);
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+const CHROMIUM = findChromium();
+const HAVE_CHROMIUM = CHROMIUM !== undefined;
+if (!HAVE_CHROMIUM) console.warn('SKIP sso-browser: no chromium on PATH (install it with .ci/browser-setup.sh)');
 
 /**
  * Real headless Chromium: follows the app's redirect to the IdP, the IdP's pages (the SAML HTTP-POST auto-submit

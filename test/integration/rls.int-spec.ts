@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { ApiKeysService, PlatformService } from '../../src/modules/identity/index.js';
+import { PlatformService } from '../../src/modules/identity/index.js';
+import { ensureRow, orgOwnedTables } from '../utils/rls-seed.js';
 import { bearer, createTestApp, uniqueSlug, type TestApp, type TestOrg } from '../utils/test-app.js';
 
 /**
@@ -28,12 +29,20 @@ describe('row-level security on every org-owned table', () => {
     owner = new pg.Client({ connectionString: url });
     await runtime.connect();
     await owner.connect();
-    const rows = await owner.query<{ table_name: string }>(
-      `SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
-        WHERE c.column_name = 'org_id' AND c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' ORDER BY 1`,
-    );
-    tables = rows.rows.map((r) => r.table_name);
+    tables = await orgOwnedTables(owner);
+    // Before any test reads: every later check (no context, cross-org) then runs over a non-empty table.
+    for (const table of tables) await ensureRow(owner, table, b.id);
   });
+  /** Runs `fn` as the runtime role in one transaction with `org` as the tenant context, then rolls back. */
+  async function asOrg<T>(org: string, fn: (q: pg.Client['query']) => Promise<T>): Promise<T> {
+    await runtime.query('BEGIN');
+    try {
+      await runtime.query(`SELECT set_config('app.org_id', $1, true)`, [org]);
+      return await fn(runtime.query.bind(runtime) as pg.Client['query']);
+    } finally {
+      await runtime.query('ROLLBACK');
+    }
+  }
   afterAll(async () => {
     await runtime.end();
     await owner.end();
@@ -61,26 +70,36 @@ describe('row-level security on every org-owned table', () => {
     }
   });
 
-  it("with org A's context, none of org B's rows can be read, updated or deleted", async () => {
+  it("has a row of org B in every org-owned table (seeded from the catalogue), visible to org B's own context", async () => {
     for (const table of tables) {
       const present = await owner.query(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id = $1`, [b.id]);
-      await runtime.query('BEGIN');
-      try {
-        await runtime.query(`SELECT set_config('app.org_id', $1, true)`, [a.id]);
-        const read = await runtime.query(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id = $1`, [b.id]);
+      expect(present.rows[0].n, `${table}: org B has no row, so the walk below would prove nothing`).toBeGreaterThan(0);
+      const seen = await asOrg(b.id, (q) => q(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id = $1`, [b.id]));
+      expect(seen.rows[0].n, `${table}: org B's own context`).toBe(present.rows[0].n);
+    }
+  });
+
+  it("with org A's context, none of org B's rows can be read, updated or deleted, in any org-owned table", async () => {
+    for (const table of tables) {
+      const present = await owner.query(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id = $1`, [b.id]);
+      expect(present.rows[0].n, `${table} seeded`).toBeGreaterThan(0);
+      await asOrg(a.id, async (q) => {
+        const read = await q(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id = $1`, [b.id]);
         expect(read.rows[0].n, `${table} read`).toBe(0);
-        const upd = await runtime.query(`UPDATE "${table}" SET org_id = org_id WHERE org_id = $1`, [b.id]);
-        expect(upd.rowCount, `${table} update`).toBe(0);
-        const del = await runtime.query(`DELETE FROM "${table}" WHERE org_id = $1`, [b.id]);
-        expect(del.rowCount, `${table} delete`).toBe(0);
-        const own = await runtime.query(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id <> $1`, [a.id]);
+        const own = await q(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id <> $1`, [a.id]);
         expect(own.rows[0].n, `${table} foreign rows visible`).toBe(0);
-      } finally {
-        await runtime.query('ROLLBACK');
-      }
+        const upd = await q(`UPDATE "${table}" SET org_id = org_id WHERE org_id = $1`, [b.id]).catch((e: Error) => e);
+        expect(upd instanceof Error ? upd.message : upd.rowCount, `${table} update`).toBe(0);
+        const del = await q(`DELETE FROM "${table}" WHERE org_id = $1`, [b.id]).catch((e: Error) => e);
+        expect(del instanceof Error ? del.message : del.rowCount, `${table} delete`).toBe(0);
+      });
       const after = await owner.query(`SELECT count(*)::int AS n FROM "${table}" WHERE org_id = $1`, [b.id]);
       expect(after.rows[0].n, table).toBe(present.rows[0].n);
     }
+    await asOrg(a.id, async (q) => {
+      expect((await q(`SELECT count(*)::int AS n FROM organization WHERE id = $1`, [b.id])).rows[0].n, 'organization read').toBe(0);
+      expect((await q(`UPDATE organization SET name = name WHERE id = $1`, [b.id])).rowCount, 'organization update').toBe(0);
+    });
   });
 
   it("refuses writing a row into another org under A's context", async () => {
@@ -105,11 +124,27 @@ describe('row-level security on every org-owned table', () => {
   });
 
   it('leaves nothing half-written when org creation fails after the org row', async () => {
+    // The failure is injected at the database (a trigger refusing the owner key's insert), so the real writer,
+    // key service and transaction are what is tested.
     const slug = uniqueSlug('atomic');
-    const spy = vi.spyOn(t.server.app.get(ApiKeysService), 'insert').mockRejectedValueOnce(new Error('injected failure'));
-    await expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow('injected failure');
-    spy.mockRestore();
-    const { rows } = await owner.query(`SELECT count(*)::int AS n FROM organization WHERE slug = $1`, [slug]);
-    expect(rows[0].n).toBe(0);
+    await owner.query(`CREATE FUNCTION rls_test_refuse_key() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+      BEGIN
+        IF (SELECT slug FROM organization WHERE id = NEW.org_id) = '${slug}' THEN RAISE EXCEPTION 'injected failure'; END IF;
+        RETURN NEW;
+      END $$`);
+    await owner.query(`CREATE TRIGGER rls_test_refuse_key BEFORE INSERT ON api_key FOR EACH ROW EXECUTE FUNCTION rls_test_refuse_key()`);
+    try {
+      await expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow();
+    } finally {
+      await owner.query(`DROP TRIGGER rls_test_refuse_key ON api_key`);
+      await owner.query(`DROP FUNCTION rls_test_refuse_key()`);
+    }
+    for (const table of ['organization', 'audit_event', 'app_user', 'audit_chain']) {
+      const where = table === 'organization' ? `slug = $1` : `org_id IN (SELECT id FROM organization WHERE slug = $1)`;
+      const { rows } = await owner.query(`SELECT count(*)::int AS n FROM "${table}" WHERE ${where}`, [slug]);
+      expect(rows[0].n, table).toBe(0);
+    }
+    const logged = await owner.query(`SELECT count(*)::int AS n FROM audit_event WHERE metadata::text LIKE $1`, [`%${slug}%`]);
+    expect(logged.rows[0].n).toBe(0);
   });
 });

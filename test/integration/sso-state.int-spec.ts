@@ -1,14 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgSsoStateStore } from '../../src/modules/identity/sso/state/pg-sso-state.store.js';
 import { RedisSsoStateStore } from '../../src/modules/identity/sso/state/redis-sso-state.store.js';
 import type { SsoStateStore } from '../../src/modules/identity/sso/state/sso-state.store.js';
+import { connectTestRedis, TEST_REDIS_URL, warnIfNoRedis } from '../utils/redis.js';
 import { createTestApp, type TestApp } from '../utils/test-app.js';
 
-const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0;
-if (!HAVE_REDIS) console.warn('SKIP sso-state (redis): redis-server not installed');
+warnIfNoRedis('sso-state (redis)');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const flow = (state: string) => ({ state, bindingHash: randomBytes(32), nonce: 'n', codeVerifier: 'v', returnTo: '/r' });
@@ -62,32 +61,20 @@ function contract(name: string, get: () => { store: SsoStateStore; orgA: string;
 let t: TestApp;
 let orgA = '';
 let orgB = '';
-let redisProc: ChildProcess | undefined;
 let redis: Redis | undefined;
 
 beforeAll(async () => {
   t = await createTestApp();
   orgA = (await t.createOrg()).id;
   orgB = (await t.createOrg()).id;
-  if (HAVE_REDIS) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
-    redis.on('error', () => undefined); // connection attempts while the server starts
-    for (let i = 0; i < 50; i++) {
-      if (await redis.connect().then(() => true, () => false)) break;
-      redis.disconnect();
-      await sleep(100);
-    }
-  }
+  if (TEST_REDIS_URL) redis = await connectTestRedis();
 });
 afterAll(async () => {
   redis?.disconnect();
-  redisProc?.kill('SIGTERM');
   await t.close();
 });
 
 contract('PostgreSQL', () => ({ store: new PgSsoStateStore(t.server.deps.db), orgA, orgB }));
-describe.skipIf(!HAVE_REDIS)('with Redis', () => {
+describe.skipIf(!TEST_REDIS_URL)('with Redis', () => {
   contract('Redis', () => ({ store: new RedisSsoStateStore(redis!), orgA, orgB }));
 });
