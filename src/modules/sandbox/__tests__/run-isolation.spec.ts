@@ -85,7 +85,7 @@ describe('per-run compartments', () => {
   it('refuses every change to shared intrinsics, while the run keeps its own global', async () => {
     const result = await inRun(ORG, (run) => run.runCode({ code: LITTER, input: { secret: 's3cret' } }));
     expect(result).toMatchObject({ ok: true, value: { sameClosure: 's3cret' } });
-    const refused = (result as { value: { refused: string[] } }).value.refused;
+    const refused = (result as unknown as { value: { refused: string[] } }).value.refused;
     // Everything but the run's own global (written before the attempts) is refused; SES accepts and ignores
     // Error.prepareStackTrace (the probe checks that it has no effect).
     expect(refused).toEqual([
