@@ -28,7 +28,7 @@ import type { HostConfig, JobSpec } from './host/protocol.js';
 import { OrgSlots } from './org-slots.js';
 import { type RawResult, toSandboxResult } from './outcome.js';
 import { sandboxMessages, type SubjectWord } from './sandbox.errors.js';
-import { type RunBinding, SandboxRun } from './sandbox-run.js';
+import { type RunBinding, type RunSessionHost, SandboxRun } from './sandbox-run.js';
 import {
   type EvaluateAllRequest,
   type EvaluateRequest,
@@ -41,8 +41,10 @@ import {
   type SandboxResult,
 } from './sandbox.types.js';
 
-// The host's own watchdog answers at the deadline; past this grace the host is presumed stuck and killed.
-const HOST_GRACE_MS = 500;
+// The host's own watchdog answers at the deadline; past this grace the host is presumed stuck and killed. The
+// grace also covers a new isolate's set-up (SES lockdown: ~150 ms idle, seconds on a loaded machine), which
+// the host does not charge to the run's clock.
+const HOST_GRACE_MS = 3000;
 const EXPRESSION_EXCERPT_CHARS = 80;
 
 /** Runs flow code and expressions in isolated-vm isolates. See index.ts for the contract. */
@@ -52,6 +54,12 @@ export class SandboxPool {
   private readonly slots: OrgSlots;
   private closed = false;
   private nextSession = 1;
+  // Handed to each SandboxRun: the session calls, without a public `binding` parameter on the pool's API.
+  private readonly sessionHost: RunSessionHost = {
+    runCode: (request, binding) => this.runCodeIn(request, binding),
+    evaluateAll: (request, binding) => this.evaluateAllIn(request, binding),
+    close: (orgId, binding) => this.closeRun(orgId, binding),
+  };
 
   constructor(options: SandboxPoolOptions = {}) {
     this.options = { ...SANDBOX_DEFAULTS, ...withoutUndefined(options) };
@@ -67,11 +75,34 @@ export class SandboxPool {
     if (typeof orgId !== 'string' || orgId === '') {
       throw new TypeError('orgId must be a non-empty string');
     }
-    return new SandboxRun(this, orgId, { id: this.nextSession++ });
+    return new SandboxRun(this.sessionHost, orgId, { id: this.nextSession++ });
   }
 
-  /** @param binding internal: the run session (see openRun). */
-  async runCode(request: RunCodeRequest, binding?: RunBinding): Promise<SandboxResult> {
+  /** Runs a code node in a one-off context of its own. */
+  runCode(request: RunCodeRequest): Promise<SandboxResult> {
+    return this.runCodeIn(request, undefined);
+  }
+
+  async evaluate(request: EvaluateRequest): Promise<SandboxResult> {
+    const { orgId, expression, context } = request;
+    const result = await this.evaluateAll({ orgId, expressions: [expression], context });
+    return result.ok ? { ...result, value: result.value[0] ?? null } : result;
+  }
+
+  /** Evaluates many expressions in one sandbox call (one fresh context); results keep the input order. */
+  evaluateAll(request: EvaluateAllRequest): Promise<SandboxResult<JsonValue[]>> {
+    return this.evaluateAllIn(request, undefined);
+  }
+
+  /** Stops every host process. Calls still running and new calls reject with 'SandboxPool is closed'. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const hosts = this.hosts.splice(0, this.hosts.length, ...this.hosts.map(() => undefined));
+    await Promise.all(hosts.map((host) => host?.close()));
+  }
+
+  /** A call of a run session (binding), or a one-off call (no binding). */
+  private async runCodeIn(request: RunCodeRequest, binding: RunBinding | undefined): Promise<SandboxResult> {
     const { orgId, code, input, trigger, nodes } = request;
     if (typeof code !== 'string') {
       throw new TypeError('runCode: code must be a string');
@@ -83,14 +114,10 @@ export class SandboxPool {
       : { ok: false, error: raw.error, console: raw.console };
   }
 
-  async evaluate(request: EvaluateRequest): Promise<SandboxResult> {
-    const { orgId, expression, context } = request;
-    const result = await this.evaluateAll({ orgId, expressions: [expression], context });
-    return result.ok ? { ...result, value: result.value[0] ?? null } : result;
-  }
-
-  /** Evaluates many expressions in one sandbox call (one fresh context); results keep the input order. */
-  async evaluateAll(request: EvaluateAllRequest, binding?: RunBinding): Promise<SandboxResult<JsonValue[]>> {
+  private async evaluateAllIn(
+    request: EvaluateAllRequest,
+    binding: RunBinding | undefined,
+  ): Promise<SandboxResult<JsonValue[]>> {
     const { orgId, expressions, context } = request;
     if (!Array.isArray(expressions) || expressions.some((e) => typeof e !== 'string')) {
       throw new TypeError('evaluateAll: expressions must be strings');
@@ -111,20 +138,13 @@ export class SandboxPool {
     return { ok: true, value: raw.value, console: raw.console };
   }
 
-  /** @internal Ends a run session (SandboxRun.close). */
-  closeRun(orgId: string, binding: RunBinding): void {
+  /** Ends a run session (SandboxRun.close). */
+  private closeRun(orgId: string, binding: RunBinding): void {
     binding.closed = true;
     if (binding.host?.alive) {
       binding.host.closeSession(orgId, binding.id);
     }
     binding.host = undefined;
-  }
-
-  /** Stops every host process. Calls still running and new calls reject with 'SandboxPool is closed'. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const hosts = this.hosts.splice(0, this.hosts.length, ...this.hosts.map(() => undefined));
-    await Promise.all(hosts.map((host) => host?.close()));
   }
 
   private async execute(

@@ -1,6 +1,11 @@
 import type { HostProcess } from './host-process.js';
-import type { SandboxPool } from './sandbox-pool.js';
-import type { JsonValue, RunCodeRequest, SandboxData, SandboxResult } from './sandbox.types.js';
+import type {
+  EvaluateAllRequest,
+  JsonValue,
+  RunCodeRequest,
+  SandboxData,
+  SandboxResult,
+} from './sandbox.types.js';
 
 /** Which host holds a run session's context; set by the session's first call. */
 export interface RunBinding {
@@ -8,6 +13,13 @@ export interface RunBinding {
   host?: HostProcess;
   /** Set by close(): a call still waiting for its org slot then runs in a one-off context instead. */
   closed?: boolean;
+}
+
+/** What a run session needs from the pool that opened it (SandboxPool.openRun); nothing else of the pool. */
+export interface RunSessionHost {
+  runCode(request: RunCodeRequest, binding: RunBinding): Promise<SandboxResult>;
+  evaluateAll(request: EvaluateAllRequest, binding: RunBinding): Promise<SandboxResult<JsonValue[]>>;
+  close(orgId: string, binding: RunBinding): void;
 }
 
 /**
@@ -19,26 +31,26 @@ export class SandboxRun {
   private closed = false;
 
   constructor(
-    private readonly pool: SandboxPool,
+    private readonly host: RunSessionHost,
     readonly orgId: string,
     private readonly binding: RunBinding,
   ) {}
 
   evaluateAll(expressions: string[], context: SandboxData): Promise<SandboxResult<JsonValue[]>> {
     this.assertOpen();
-    return this.pool.evaluateAll({ orgId: this.orgId, expressions, context }, this.binding);
+    return this.host.evaluateAll({ orgId: this.orgId, expressions, context }, this.binding);
   }
 
   runCode(request: Omit<RunCodeRequest, 'orgId'>): Promise<SandboxResult> {
     this.assertOpen();
-    return this.pool.runCode({ ...request, orgId: this.orgId }, this.binding);
+    return this.host.runCode({ ...request, orgId: this.orgId }, this.binding);
   }
 
   /** Releases the run's context (once a call still running on it has ended). Idempotent. */
   close(): void {
     if (!this.closed) {
       this.closed = true;
-      this.pool.closeRun(this.orgId, this.binding);
+      this.host.close(this.orgId, this.binding);
     }
   }
 

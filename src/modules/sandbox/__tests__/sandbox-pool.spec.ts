@@ -63,12 +63,23 @@ describe('runCode', () => {
 });
 
 describe('isolation', () => {
-  it('runs every call in a fresh context of a warm isolate', async () => {
+  it('runs every call in a fresh compartment of a warm isolate, over frozen intrinsics', async () => {
     // An org with no history has exactly one isolate, so both calls are sure to share it.
     const orgId = 'org-fresh-context';
-    const dirty = `globalThis.leak = 1; Object.prototype.polluted = true; JSON.stringify = () => 'x';
-      console.log = () => {}; Array.prototype.map = null; return 1;`;
-    expect(await pool.runCode({ orgId, code: dirty })).toMatchObject({ ok: true, value: 1 });
+    const dirty = `const attempts = {
+        proto: () => { Object.prototype.polluted = true; },
+        json: () => { JSON.stringify = () => 'x'; },
+        map: () => { Array.prototype.map = null; },
+        console: () => { console.log = () => {}; },
+      };
+      const refused = [];
+      for (const [name, attempt] of Object.entries(attempts)) {
+        try { attempt(); } catch (e) { refused.push(name + ': ' + e.name); }
+      }
+      globalThis.leak = 1;
+      return refused;`;
+    const refused = ['proto: TypeError', 'json: TypeError', 'map: TypeError', 'console: TypeError'];
+    expect(await pool.runCode({ orgId, code: dirty })).toMatchObject({ ok: true, value: refused });
     const first = log.last().isolateId;
     const probe = `console.log('still here');
       return [typeof leak, ({}).polluted, JSON.stringify({ a: 1 }), [1].map((n) => n * 2)];`;

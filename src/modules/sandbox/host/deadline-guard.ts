@@ -5,7 +5,8 @@ export const EMPTY_CONSOLE = '[]';
 // ivm's `timeout` stops busy code at the deadline and keeps the isolate alive long enough to read its
 // console. The watchdog is for what `timeout` cannot see (a promise that never settles): it fires just after.
 const WATCHDOG_GRACE_MS = 50;
-const CONSOLE_READ_MS = 50;
+// Generous for a loaded machine: it only delays an answer that is already a timeout.
+const CONSOLE_READ_MS = 200;
 // After disposal a pending call settles within milliseconds, unless the code is inside a builtin V8 cannot
 // interrupt (`new Array(2 ** 30).fill(0)`): then the isolate's thread is lost for good.
 const STUCK_AFTER_DISPOSE_MS = 200;

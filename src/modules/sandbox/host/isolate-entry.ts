@@ -1,18 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import ivm from 'isolated-vm';
-import { BOOTSTRAP_SOURCE } from './bootstrap-source.js';
-
-// Compiled scripts kept per isolate. A flow re-runs the same code and parameter trees, so a small LRU
-// catches nearly all of them; scripts live in the isolate heap and count against its memory limit.
-const SCRIPT_CACHE_SIZE = 64;
+import { BOOTSTRAP_SOURCE, PRELUDE_SOURCE } from './bootstrap-source.js';
 
 // A long-lived isolate accumulates compiled code and internal caches; recycling it bounds that growth.
 const MAX_RUNS_PER_ISOLATE = 1000;
+// SES plus lockdown take ~150 ms of CPU (more on a loaded machine); this only catches a realm that hangs.
+const REALM_TIMEOUT_MS = 20_000;
+
+// `ses/package.json` is exported; the browser-style bundle beside it is not, but it is what an isolate can run.
+const SES_SOURCE = readFileSync(
+  new URL('dist/ses.umd.min.js', pathToFileURL(createRequire(import.meta.url).resolve('ses/package.json'))),
+  'utf8',
+);
+// V8's code cache for the SES source, made by the first isolate of this process, saves the next ones a parse.
+let sesCodeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
 let isolateCounter = 0;
 
-/** A fresh context with the bootstrap already run in it, ready for exactly one job. */
-export interface PreparedContext {
+/** The isolate's one context, locked down: `open` makes a run's compartment (see bootstrap-source.ts). */
+interface Realm {
   context: ivm.Context;
+  open: ivm.Reference<() => unknown>;
+}
+
+/** A fresh compartment and console (one run's), ready for that run's jobs. */
+export interface PreparedContext {
   runner: ivm.Reference<(...args: unknown[]) => Promise<string>>;
 }
 
@@ -29,8 +43,7 @@ export class IsolateEntry {
   private locked = false;
   private readonly waiters: Array<() => void> = [];
   private runs = 0;
-  private readonly bootstrap: Promise<ivm.Script>;
-  private readonly scripts = new Map<string, Promise<ivm.Script>>();
+  private readonly realm: Promise<Realm>;
   private next: Promise<PreparedContext> | undefined;
   private nextReady = false;
 
@@ -43,8 +56,8 @@ export class IsolateEntry {
       memoryLimit: memoryLimitMb,
       onCatastrophicError: (message) => onCatastrophe(this, message),
     });
-    this.bootstrap = this.isolate.compileScript(BOOTSTRAP_SOURCE, { filename: 'bootstrap.js' });
-    this.bootstrap.catch(() => undefined); // surfaced by takeContext()
+    this.realm = this.lockDown();
+    this.realm.catch(() => undefined); // surfaced by takeContext()
   }
 
   /** True when a pre-warmed context is built and waiting: the next job starts without delay. */
@@ -86,23 +99,15 @@ export class IsolateEntry {
     return !this.isolate.isDisposed && this.runs < MAX_RUNS_PER_ISOLATE;
   }
 
-  /** Compiles (or reuses) a script. Rejects with the V8 SyntaxError for bad user code. */
-  compile(source: string, filename: string): Promise<ivm.Script> {
-    const cached = this.scripts.get(source);
-    if (cached) {
-      this.scripts.delete(source); // re-insert: Map order is the LRU order
-      this.scripts.set(source, cached);
-      return cached;
-    }
-    const compiled = this.isolate.compileScript(source, { filename, lineOffset: -1 });
-    compiled.catch(() => this.scripts.delete(source));
-    this.scripts.set(source, compiled);
-    if (this.scripts.size > SCRIPT_CACHE_SIZE) {
-      const oldest = this.scripts.keys().next().value as string;
-      this.scripts.get(oldest)?.then((script) => script.release(), () => undefined);
-      this.scripts.delete(oldest);
-    }
-    return compiled;
+  /** Resolves once SES is locked down in the isolate (a run's wall clock starts after that). */
+  async whenReady(): Promise<void> {
+    await this.realm;
+  }
+
+  /** Compiles a source only to locate its syntax error (error path); rejects with the V8 SyntaxError. */
+  async syntaxCheck(source: string, filename: string): Promise<void> {
+    const script = await this.isolate.compileScript(source, { filename, lineOffset: -1 });
+    script.release();
   }
 
   /** Hands out the pre-warmed context if there is one; every job gets a context nobody used before. */
@@ -130,21 +135,33 @@ export class IsolateEntry {
   dispose(): void {
     const pending = this.next;
     this.next = undefined;
-    pending?.then((p) => p.context.release(), () => undefined);
+    pending?.then((p) => p.runner.release(), () => undefined);
     if (!this.isolate.isDisposed) {
       this.isolate.dispose();
     }
   }
 
   private async prepare(timeoutMs: number): Promise<PreparedContext> {
+    const realm = await this.realm;
+    const runner = await realm.open.apply(undefined, [], { result: { reference: true }, timeout: timeoutMs });
+    return { runner: runner as PreparedContext['runner'] };
+  }
+
+  /** One context per isolate: SES, then the bootstrap (lockdown), whose completion value is `open`. */
+  private async lockDown(): Promise<Realm> {
     const context = await this.isolate.createContext();
-    try {
-      const script = await this.bootstrap;
-      const runner = await script.run(context, { reference: true, timeout: timeoutMs });
-      return { context, runner: runner as PreparedContext['runner'] };
-    } catch (err) {
-      context.release();
-      throw err;
-    }
+    await context.eval(PRELUDE_SOURCE, { timeout: REALM_TIMEOUT_MS });
+    const cache = sesCodeCache;
+    const ses = (await this.isolate.compileScript(SES_SOURCE, {
+      filename: 'ses.js',
+      ...(cache ? { cachedData: cache } : { produceCachedData: true }),
+    })) as ivm.Script & ivm.CachedDataResult;
+    sesCodeCache ??= ses.cachedData;
+    await ses.run(context, { timeout: REALM_TIMEOUT_MS });
+    const bootstrap = await this.isolate.compileScript(BOOTSTRAP_SOURCE, { filename: 'bootstrap.js' });
+    const open = await bootstrap.run(context, { reference: true, timeout: REALM_TIMEOUT_MS });
+    ses.release();
+    bootstrap.release();
+    return { context, open: open as Realm['open'] };
   }
 }

@@ -201,7 +201,6 @@ function score(entry: IsolateEntry): number {
 function releaseContext(prepared: PreparedContext): void {
   try {
     prepared.runner.release();
-    prepared.context.release();
   } catch {
     // The isolate is already disposed; nothing left to release.
   }

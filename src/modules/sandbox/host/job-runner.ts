@@ -1,4 +1,3 @@
-import type ivm from 'isolated-vm';
 import { codeSource, expressionsSource } from './bootstrap-source.js';
 import { DeadlineGuard, EMPTY_CONSOLE, readConsole } from './deadline-guard.js';
 import type { IsolateEntry, PreparedContext } from './isolate-entry.js';
@@ -9,6 +8,8 @@ export interface JobRun {
   outcome: JobOutcome;
   /** False when the isolate must not run anything else (limit tripped, or state in doubt). */
   healthy: boolean;
+  /** The compartment refused the source as a syntax error (see locateSyntaxError). */
+  syntax?: boolean;
 }
 
 const MAX_MESSAGE = 2000;
@@ -26,6 +27,11 @@ export async function runJob(
   onStuck: (entry: IsolateEntry) => void,
   session?: RunSession,
 ): Promise<JobRun> {
+  try {
+    await entry.whenReady(); // lockdown is the isolate's set-up, not the run's time
+  } catch {
+    return { outcome: { kind: 'memory' }, healthy: false }; // only a limit stops our own bootstrap
+  }
   const deadline = Date.now() + job.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
   let prepared: PreparedContext | undefined;
@@ -33,19 +39,17 @@ export async function runJob(
   let keep = false;
   try {
     prepared = await contextFor(entry, session, remaining());
-    const compiled = await compileJob(entry, job);
-    if ('outcome' in compiled) {
-      keep = session !== undefined;
-      return { outcome: compiled.outcome, healthy: true };
-    }
-    const fn = await compiled.script.run(prepared.context, { reference: true, timeout: remaining() });
+    const isCode = job.kind === 'code';
+    const source = isCode ? codeSource(job.code) : expressionsSource(job.expressions);
     const frame = await prepared.runner.apply(
       undefined,
-      [job.kind, fn.derefInto(), job.dataJson, config.outputMaxBytes, config.consoleMaxBytes],
+      [job.kind, source, job.dataJson, config.outputMaxBytes, config.consoleMaxBytes],
       { timeout: remaining(), result: { promise: true } },
     );
-    fn.release();
     const run = readFrame(frame, config);
+    if (run.syntax) {
+      run.outcome = await locateSyntaxError(entry, job, run.outcome);
+    }
     keep = session !== undefined && run.healthy;
     return run;
   } catch (err) {
@@ -69,23 +73,24 @@ async function contextFor(entry: IsolateEntry, session: RunSession | undefined, 
   return session.context;
 }
 
-/** Resolves to the compiled script, or to a `user_error` outcome for a syntax error. */
-async function compileJob(
-  entry: IsolateEntry,
-  job: JobRequest,
-): Promise<{ script: ivm.Script } | { outcome: JobOutcome }> {
+/**
+ * The compartment refused the source as a syntax error. V8's message from inside the isolate has no line, so
+ * the source is compiled once more on the host to name it; a source V8 accepts was refused by SES itself
+ * (an `import(` or an HTML comment token), and SES's message stands.
+ */
+async function locateSyntaxError(entry: IsolateEntry, job: JobRequest, outcome: JobOutcome): Promise<JobOutcome> {
   const isCode = job.kind === 'code';
   const source = isCode ? codeSource(job.code) : expressionsSource(job.expressions);
   try {
-    return { script: await entry.compile(source, isCode ? 'code.js' : 'expression.js') };
+    await entry.syntaxCheck(source, isCode ? 'code.js' : 'expression.js');
+    return outcome;
   } catch (err) {
-    // ivm rebuilds isolate errors host-side with the same name; anything but a SyntaxError is a limit or a fault.
     if (entry.isolate.isDisposed || !(err instanceof Error) || err.name !== 'SyntaxError') {
-      throw err;
+      return outcome;
     }
     const message = syntaxMessage(err, isCode);
     const expressionIndex = isCode ? undefined : await findBadExpression(entry, job.expressions);
-    return { outcome: { kind: 'error', type: 'user_error', message, expressionIndex, consoleJson: EMPTY_CONSOLE } };
+    return { kind: 'error', type: 'user_error', message, expressionIndex, consoleJson: EMPTY_CONSOLE };
   }
 }
 
@@ -131,7 +136,7 @@ function readFrame(frame: unknown, config: HostConfig): JobRun {
 }
 
 function readErrorBody(body: string, consoleJson: string): JobRun {
-  let parsed: { message?: unknown; type?: unknown; index?: unknown };
+  let parsed: { message?: unknown; type?: unknown; index?: unknown; syntax?: unknown };
   try {
     parsed = JSON.parse(body) as typeof parsed;
   } catch {
@@ -140,8 +145,9 @@ function readErrorBody(body: string, consoleJson: string): JobRun {
   const message = typeof parsed.message === 'string' ? parsed.message.slice(0, MAX_MESSAGE) : 'Unknown error';
   const expressionIndex = typeof parsed.index === 'number' ? parsed.index : undefined;
   // An allocation refused for its size (see bootstrap-source.ts) leaves the isolate at its limit: replace it.
-  const type = parsed.type === 'memory' ? 'memory' : 'user_error';
-  return { outcome: { kind: 'error', type, message, expressionIndex, consoleJson }, healthy: type !== 'memory' };
+  const type: 'memory' | 'user_error' = parsed.type === 'memory' ? 'memory' : 'user_error';
+  const outcome = { kind: 'error' as const, type, message, expressionIndex, consoleJson };
+  return { outcome, healthy: type !== 'memory', syntax: parsed.syntax === true };
 }
 
 function userError(message: string, consoleJson: string): JobRun {
@@ -173,7 +179,6 @@ async function classifyFailure(
 function releaseQuietly(prepared: PreparedContext | undefined): void {
   try {
     prepared?.runner.release();
-    prepared?.context.release();
   } catch {
     // The isolate is already disposed; nothing left to release.
   }
