@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { MIGRATIONS } from '../migrations/index.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './core/config/app-config.js';
+import { assertEncryptionKeyConfigured } from './core/crypto/master-keys.js';
 import type { SettingName } from './core/config/settings.js';
 import type { CoreDeps } from './core/core.module.js';
 import { Database } from './core/database/database.js';
@@ -92,6 +93,7 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config = AppConfig.fromEnv(opts.env ?? process.env, opts.overrides);
+  assertEncryptionKeyConfigured(config);
   const log = opts.log ?? createLogger(config.get('LOG_LEVEL'));
   const { db, embedded } = await openDatabase(config, log);
   const redis = new RedisHolder(config.optional('REDIS_URL'));

@@ -1,6 +1,8 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig } from './config/app-config.js';
+import { KeyRing } from './crypto/key-ring.js';
+import { SecretBox } from './crypto/secret-box.js';
 import { Database } from './database/database.js';
 import { DomainEventBus } from './events/domain-events.js';
 import { Readiness } from './health/readiness.js';
@@ -38,6 +40,8 @@ export class CoreModule {
       { provide: RedisHolder, useValue: deps.redis },
       { provide: BACKGROUND_WORK, useValue: deps.background ?? true },
     ];
-    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+    // One key ring per process (master keys loaded once, one development-key warning).
+    const crypto = [SecretBox, KeyRing];
+    return { module: CoreModule, providers: [...providers, ...crypto], exports: [...providers.map((p) => p.provide), ...crypto] };
   }
 }
