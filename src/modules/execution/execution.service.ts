@@ -158,7 +158,7 @@ export class ExecutionService implements OnModuleDestroy {
 
   private async execute(run: NewRun, req: StartRunRequest, limits: RunLimits, allowlist: string[], controller: AbortController): Promise<RunOutcome> {
     const outcome = await this.engine.execute({
-      runId: run.id, orgId: run.orgId, flowId: run.flowId, version: req.flow.version, definition: req.flow.definition,
+      runId: run.id, orgId: run.orgId, projectId: run.projectId, flowId: run.flowId, version: req.flow.version, definition: req.flow.definition,
       trigger: req.trigger, limits, signal: controller.signal, egressAllowlist: allowlist, onRespond: req.onRespond,
       knownSecrets: req.knownSecrets,
     });

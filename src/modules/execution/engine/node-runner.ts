@@ -114,6 +114,7 @@ export class NodeRunner {
       sandbox,
       sandboxLimits,
       http: (o) => state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal }),
+      connectionAuth: (id) => state.connectionAuth(id, (o) => state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal })),
       respond: (r) => state.respond(r),
     };
     try {

@@ -26,6 +26,8 @@ export interface NodeExecutionContext {
   sandboxLimits(): SandboxLimits;
   /** SSRF-guarded HTTP with the org's allowlist and this attempt's signal applied. */
   http(options: SafeHttpRequestOptions): Promise<SafeHttpResponse>;
+  /** Headers and query parameters authenticating a request with a connection usable by the flow (secrets redacted). */
+  connectionAuth(connectionId: string): Promise<{ headers: Record<string, string>; query: Record<string, string> }>;
   respond(r: RespondOutput): void;
 }
 
