@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../migrations/index.js';
 import { AppModule } from './app.module.js';
 import { ClusterBus } from './core/cluster/cluster-bus.js';
 import { AppConfig } from './core/config/app-config.js';
+import { assertEncryptionKeyConfigured } from './core/crypto/master-keys.js';
 import type { SettingName } from './core/config/settings.js';
 import type { CoreDeps } from './core/core.module.js';
 import { Database } from './core/database/database.js';
@@ -97,6 +98,7 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config = AppConfig.fromEnv(opts.env ?? process.env, opts.overrides);
+  assertEncryptionKeyConfigured(config);
   const log = opts.log ?? createLogger(config.get('LOG_LEVEL'));
   // Plugins first: a bad one stops the start before anything runs, and their migrations join the one migration run.
   const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreDeps } from './core/core.module.js';
 import { AuditModule } from './modules/audit/index.js';
 import { AuthorizationModule } from './modules/authorization/index.js';
+import { ConnectionsModule } from './modules/connections/index.js';
 import { ExecutionModule } from './modules/execution/index.js';
 import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
@@ -18,7 +19,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, PluginsModule.register(plugins), SsoModule, FlowsModule,
+        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, PluginsModule.register(plugins), SsoModule, ConnectionsModule, FlowsModule,
         ExecutionModule, WebhooksModule, AuditModule,
       ],
     };

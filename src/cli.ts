@@ -11,6 +11,7 @@ import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
 import { CLI_EXTENSIONS } from './cli.extensions.js';
+import { newMasterKey } from './core/crypto/master-keys.js';
 import { PlatformKeysService, PlatformService } from './modules/identity/index.js';
 import { loadPlugins, pluginEntries } from './modules/plugins/index.js';
 import { scaffoldPlugin } from './plugin-scaffold.js';
@@ -22,6 +23,7 @@ Commands:
   create-org --name <name> --slug <slug>   Create an organization; prints its owner API key once
   create-platform-key [--name <name>]      Create a platform operator key; prints it once
   plugins:new <name>                       Scaffold a plugin (with its test) under plugins/
+  secret                                   Print a new random encryption key (base64, for TENANTFLOW_ENCRYPTION_KEY(S))
 ${CLI_EXTENSIONS.map((c) => `  ${c.usage.padEnd(41)}${c.description}`).join('\n')}
 Settings come from the same environment as the server (DATABASE_URL, TENANTFLOW_DATA_DIR, ...).`;
 
@@ -47,8 +49,14 @@ async function withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Pro
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({ args: rest, options: { name: { type: 'string' }, slug: { type: 'string' }, org: { type: 'string' } }, strict: true, allowPositionals: command === 'plugins:new' });
+  const { values, positionals } = parseArgs({
+    args: rest, options: { name: { type: 'string' }, slug: { type: 'string' }, org: { type: 'string' }, 'new-data-keys': { type: 'boolean' } },
+    strict: true, allowPositionals: command === 'plugins:new',
+  });
   switch (command) {
+    case 'secret':
+      process.stdout.write(`${newMasterKey()}\n`);
+      return 0;
     case 'migrate':
       await withApp(async () => undefined); // opening the database applies pending migrations under the lock
       process.stdout.write('Migrations are up to date.\n');
@@ -69,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default: {
       const ext = CLI_EXTENSIONS.find((c) => c.name === command);
-      if (ext) return withApp((app) => ext.run(app, values));
+      if (ext) return withApp((app) => ext.run(app, values as Record<string, string | boolean | undefined>));
       process.stderr.write(`${USAGE}\n`);
       return command ? 2 : 0;
     }

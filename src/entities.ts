@@ -1,3 +1,4 @@
+import { ConnectionEntity } from './modules/connections/index.js';
 import { RunEntity, StepRunEntity } from './modules/execution/index.js';
 import { FlowEntity, FlowShareEntity, FlowVersionEntity } from './modules/flows/index.js';
 import {
@@ -10,4 +11,5 @@ import { OrganizationEntity, ProjectEntity } from './modules/tenancy/index.js';
 export const ENTITIES = [
   OrganizationEntity, ProjectEntity, UserEntity, ApiKeyEntity, PlatformKeyEntity, SessionEntity, CustomRoleEntity, ProjectMemberEntity,
   FlowEntity, FlowVersionEntity, FlowShareEntity, SsoConfigEntity, SsoIdentityEntity, RunEntity, StepRunEntity,
+  ConnectionEntity,
 ];

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { ClusterBus } from './cluster/cluster-bus.js';
 import { createClusterBus } from './cluster/create-cluster-bus.js';
 import { AppConfig } from './config/app-config.js';
+import { KeyRing } from './crypto/key-ring.js';
+import { SecretBox } from './crypto/secret-box.js';
 import { Database } from './database/database.js';
 import { DomainEventBus } from './events/domain-events.js';
 import { Readiness } from './health/readiness.js';
@@ -42,6 +44,8 @@ export class CoreModule {
       // Connected by the server once every module has subscribed (startServer); one-shot processes never connect it.
       { provide: ClusterBus, useFactory: () => createClusterBus(deps.db, deps.redis, deps.log) },
     ];
-    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+    // One key ring per process (master keys loaded once, one development-key warning).
+    const crypto = [SecretBox, KeyRing];
+    return { module: CoreModule, providers: [...providers, ...crypto], exports: [...providers.map((p) => p.provide), ...crypto] };
   }
 }

@@ -18,7 +18,8 @@ const EDITOR: Grant[] = [
   ...VIEWER,
   [['create', 'update', 'delete', 'publish', 'run'], 'Flow'],
   [['create', 'update'], 'Run'],
-  [['create', 'update', 'delete'], 'Connection'],
+  // Project connections only: org connections (shared by every project, offered to embedded ones) are for admins.
+  [['create', 'update', 'delete'], 'Connection', { scope: 'project' }],
   ['read', 'SecretProvider'],
   ['create', 'ApiKey'],
   [['read', 'update', 'rotate', 'delete'], 'ApiKey', { ownerUserId: SELF }],

@@ -1,5 +1,6 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
+import { ConnectionsModule, ConnectionsRuntime } from '../connections/index.js';
 import { FlowsModule, NodeTypeRegistry } from '../flows/index.js';
 import { PluginHost } from '../plugins/index.js';
 import { pluginNodeHook } from './plugin-node-hook.js';
@@ -26,7 +27,7 @@ import { RunWriter } from './runs/run-writer.js';
 import { ScheduleService } from './runs/schedule.service.js';
 
 @Module({
-  imports: [FlowsModule],
+  imports: [FlowsModule, ConnectionsModule],
   controllers: [RunsController],
   providers: [
     { provide: INSTANCE_ID, useFactory: newInstanceId },
@@ -42,7 +43,8 @@ import { ScheduleService } from './runs/schedule.service.js';
     } },
     // Node types over the flows module's registry, so a type registered here is also what publish validates against.
     { provide: NodeTypes, inject: [NodeTypeRegistry], useFactory: (schemas: NodeTypeRegistry) => new NodeTypes(schemas) },
-    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, nodeTypes: NodeTypes) => new FlowEngine({ sandbox, hooks, nodeTypes }) },
+    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime],
+      useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, nodeTypes: NodeTypes, connections: ConnectionsRuntime) => new FlowEngine({ sandbox, hooks, nodeTypes, connections }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     { provide: RUN_SLOTS, useClass: InProcessRunSlots },
     // The one place that chooses where runs execute (a queue launcher would be bound here instead).

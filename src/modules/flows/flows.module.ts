@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { ConnectionsModule, ConnectionsRuntime } from '../connections/index.js';
 import { AuthorizationModule } from '../authorization/index.js';
 import { TenancyModule } from '../tenancy/index.js';
 import { createNodeTypeRegistry, NodeTypeRegistry } from './definition/index.js';
@@ -17,7 +18,7 @@ import { FlowsController } from './flows.controller.js';
 import { FlowsService } from './flows.service.js';
 
 @Module({
-  imports: [TenancyModule, AuthorizationModule],
+  imports: [TenancyModule, AuthorizationModule, ConnectionsModule],
   controllers: [FlowsController, FlowDraftsController, FlowVersionsController, FlowSharesController],
   providers: [
     // One registry per process: the execution engine and plugins share it with the validator.
@@ -27,4 +28,14 @@ import { FlowsService } from './flows.service.js';
   ],
   exports: [NodeTypeRegistry, FlowDefinitionsService, FlowsService, FlowRuntimeService],
 })
-export class FlowsModule {}
+export class FlowsModule implements OnModuleInit {
+  constructor(
+    private readonly definitions: FlowDefinitionsService,
+    private readonly connections: ConnectionsRuntime,
+  ) {}
+
+  // Publishing refuses connections the flow's project may not use (422, the same answer whether they exist or not).
+  onModuleInit(): void {
+    this.definitions.registerConnectionChecker((em, scope, refs) => this.connections.checkReferences(em, scope, refs));
+  }
+}

@@ -6,7 +6,7 @@ import { NodeRunner, abortFailure } from './node-runner.js';
 import type { NodeResult } from './nodes/node-executor.js';
 import { NodeTypes } from './nodes/node-types.js';
 import { StepFailure, toStepFailure, type RunError } from './run-errors.js';
-import { NO_SECRETS, RunState, type HttpClient, type SecretResolver } from './run-state.js';
+import { NO_SECRETS, RunState, type ConnectionAuthPort, type HttpClient, type SecretResolver } from './run-state.js';
 import type { EngineRun, RunOutcome, TriggerPayload } from './run-types.js';
 import type { SandboxScope, ScriptSandbox } from './sandbox.port.js';
 
@@ -18,6 +18,8 @@ export interface FlowEngineDeps {
   nodeTypes?: NodeTypes;
   /** Outbound HTTP (default: the SSRF-guarded client). Tests inject a resolver through it. */
   http?: HttpClient;
+  /** Applies `connectionId` on `http.request` nodes (the connections module's runtime). */
+  connections?: ConnectionAuthPort;
 }
 
 type LoopFrame = { index: number };
@@ -53,7 +55,7 @@ export class FlowEngine {
   }
 
   async execute(run: EngineRun): Promise<RunOutcome> {
-    const state = new RunState(run, this.deps.secrets ?? NO_SECRETS, this.deps.http);
+    const state = new RunState(run, this.deps.secrets ?? NO_SECRETS, this.deps.http, this.deps.connections);
     const trigger = triggerScope(run.trigger);
     state.sandbox = this.deps.sandbox.openRun?.(run.orgId);
     try {

@@ -112,6 +112,7 @@ export class NodeRunner {
         const refusal = egressRefusalOf(error);
         if (refusal) await this.hooks.egressRefused({ orgId: run.orgId, runId: run.runId, flowId: run.flowId, nodeId: node.id, refusal });
       },
+      connectionAuth: (id) => state.connectionAuth(id, (o) => state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal })),
       respond: (r) => state.respond(r),
     };
     try {

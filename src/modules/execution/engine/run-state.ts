@@ -22,6 +22,15 @@ export const NO_SECRETS: SecretResolver = {
 
 export type HttpClient = (options: SafeHttpRequestOptions) => Promise<SafeHttpResponse>;
 
+/** What a connection adds to a request (the connections module's `ConnectionsRuntime` fits it). */
+export interface ConnectionAuthPort {
+  authFor(orgId: string, projectId: string, connectionId: string, resolve: (ref: SecretRef) => Promise<string>, http: HttpClient): Promise<{
+    headers: Record<string, string>;
+    query: Record<string, string>;
+    secrets: string[];
+  }>;
+}
+
 /** Mutable state of one run: outputs so far, step records, step budget, secrets seen, abort reason. */
 export class RunState implements RunSecrets {
   readonly redactor = new Redactor();
@@ -43,6 +52,7 @@ export class RunState implements RunSecrets {
     readonly run: EngineRun,
     private readonly resolver: SecretResolver,
     readonly http: HttpClient = safeHttpRequest,
+    private readonly connections?: ConnectionAuthPort,
   ) {
     for (const s of run.knownSecrets ?? []) this.redactor.add(s);
     this.deadline = this.startedAt.getTime() + run.limits.maxDurationMs;
@@ -83,6 +93,23 @@ export class RunState implements RunSecrets {
       this.redactor.add(value);
     }
     return value;
+  }
+
+  /**
+   * The auth a connection adds to a request: secret references resolve through this run's resolver, and every
+   * secret involved joins the redaction set before anything can record it. Failures never carry a secret.
+   */
+  async connectionAuth(connectionId: string, http: HttpClient): Promise<{ headers: Record<string, string>; query: Record<string, string> }> {
+    if (!this.connections || !this.run.projectId) throw new StepFailure('node_error', 'connection_not_found: connections are not available to this run');
+    try {
+      const auth = await this.connections.authFor(this.run.orgId, this.run.projectId, connectionId, (ref) => this.resolve(ref), http);
+      for (const s of auth.secrets) this.redactor.add(s);
+      return { headers: auth.headers, query: auth.query };
+    } catch (e) {
+      if (e instanceof StepFailure) throw e;
+      const err = e as { code?: string; retryable?: boolean; message?: string };
+      throw new StepFailure('node_error', this.redactor.text(err.code ? (err.message ?? err.code) : 'the connection could not be applied'), err.retryable === true);
+    }
   }
 
   respond(r: RespondOutput): void {

@@ -34,6 +34,8 @@ export const DEFAULT_RUN_LIMITS: RunLimits = {
 export interface EngineRun {
   runId: string;
   orgId: string;
+  /** The flow's project: connections are usable only when they belong to it or are offered to it by the org. */
+  projectId?: string;
   flowId: string;
   version: number | 'draft';
   definition: FlowDefinition;

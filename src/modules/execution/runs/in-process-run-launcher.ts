@@ -149,7 +149,7 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
 
   private async execute(run: NewRun, req: LaunchRequest, limits: RunLimits, allowlist: string[], controller: AbortController): Promise<RunOutcome> {
     const engineOutcome = await this.engine.execute({
-      runId: run.id, orgId: run.orgId, flowId: run.flowId, version: req.flow.version, definition: req.flow.definition,
+      runId: run.id, orgId: run.orgId, projectId: run.projectId, flowId: run.flowId, version: req.flow.version, definition: req.flow.definition,
       trigger: req.trigger, limits, signal: controller.signal, egressAllowlist: allowlist, knownSecrets: req.knownSecrets,
       onRespond: req.awaited ? (r) => this.waiters.responded(run.id, r) : undefined,
     });

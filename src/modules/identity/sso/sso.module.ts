@@ -16,13 +16,16 @@ import { SsoEgress } from './oidc/sso-egress.js';
 import { SamlFlowService } from './saml/saml-flow.service.js';
 import { SamlLoginService } from './saml/saml-login.service.js';
 import { SamlStrategyRunner } from './saml/saml-strategy.js';
-import { SecretBox } from '../../../core/crypto/secret-box.js';
+import { registerEncryptedColumn } from '../../../core/crypto/key-rotation.js';
+import { SSO_SECRET_COLUMN } from './config/sso-config.service.js';
 import { SsoUrls } from './sso-urls.js';
 import { PgSsoStateStore } from './state/pg-sso-state.store.js';
 import { RedisSsoStateStore } from './state/redis-sso-state.store.js';
 import { SsoStateStore } from './state/sso-state.store.js';
 
 /** Per-org single sign-on: SAML 2.0 and OIDC / OAuth2 configuration, browser flows, provisioning, role mapping. */
+registerEncryptedColumn(SSO_SECRET_COLUMN);
+
 @Module({
   imports: [TenancyModule, ...IDENTITY_ADAPTERS.imports],
   controllers: [SsoConfigController, SsoAuthController],
@@ -34,9 +37,9 @@ import { SsoStateStore } from './state/sso-state.store.js';
       useFactory: (db: Database, redis: RedisHolder) => (redis.client ? new RedisSsoStateStore(redis.client) : new PgSsoStateStore(db)),
       inject: [Database, RedisHolder],
     },
-    SecretBox, SsoUrls, SsoConfigService, SsoEgress, OidcClients, OidcLoginService, OidcFlowService, SamlStrategyRunner, SamlLoginService,
+    SsoUrls, SsoConfigService, SsoEgress, OidcClients, OidcLoginService, OidcFlowService, SamlStrategyRunner, SamlLoginService,
     SamlFlowService, SsoAccountsService, SsoSignInService, SsoGate,
   ],
-  exports: [SsoConfigService, SecretBox],
+  exports: [SsoConfigService],
 })
 export class SsoModule {}

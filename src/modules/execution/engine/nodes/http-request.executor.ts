@@ -1,6 +1,6 @@
 import { EgressDeniedError, EgressError, EgressNetworkError, type EgressMethod } from '../../../egress/index.js';
 import { StepFailure } from '../run-errors.js';
-import type { NodeExecutor, NodeResult } from './node-executor.js';
+import type { NodeExecutionContext, NodeExecutor, NodeResult } from './node-executor.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 export const HTTP_DEFAULT_TIMEOUT_MS = 30_000;
@@ -62,6 +62,18 @@ function formatBody(node: string, body: unknown, format: unknown): unknown {
   return body;
 }
 
+/** The connection's auth (it wins over the node's own headers of the same name), or none. */
+async function connectionAuth(node: string, raw: unknown, ctx: NodeExecutionContext): Promise<{ headers: Record<string, string>; query: Record<string, string> } | undefined> {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw bad(node, 'connectionId must be a string');
+  try {
+    return await ctx.connectionAuth(raw);
+  } catch (e) {
+    if (e instanceof StepFailure) throw new StepFailure(e.type, `Node "${node}": ${e.message}`, e.retryable);
+    throw e;
+  }
+}
+
 /**
  * `http.request`: method, url, query, headers, body, timeoutMs, responseFormat, failOnHttpError (default true). Goes out only
  * through the SSRF-guarded client. Output: `{status, headers, body}`. Status >= 400 fails the node (5xx and 429 may
@@ -73,18 +85,15 @@ export const httpRequestExecutor: NodeExecutor = {
     const method = String(params.method ?? 'GET').toUpperCase();
     if (!METHODS.has(method)) throw bad(id, `method ${method.slice(0, 16)} is not supported`);
     if (typeof params.url !== 'string' || !params.url) throw bad(id, 'url must be a non-empty string');
-    if (params.connectionId !== undefined && params.connectionId !== null) {
-      // Connections are resolved by the connections module once it exists; refusing is safer than sending unauthenticated.
-      throw bad(id, 'connections are not available on this server yet');
-    }
     const timeoutMs = positiveInt(id, 'timeoutMs', params.timeoutMs, HTTP_DEFAULT_TIMEOUT_MS, 5 * 60_000);
     const maxResponseBytes = positiveInt(id, 'maxResponseBytes', params.maxResponseBytes, HTTP_MAX_RESPONSE_BYTES, HTTP_MAX_RESPONSE_BYTES);
+    const auth = await connectionAuth(id, params.connectionId, ctx);
     let res;
     try {
       res = await ctx.http({
         method: method as EgressMethod,
-        url: withQuery(id, params.url, params.query),
-        headers: headersParam(id, params.headers),
+        url: withQuery(id, withQuery(id, params.url, params.query), auth?.query),
+        headers: { ...headersParam(id, params.headers), ...auth?.headers },
         body: (params.body ?? undefined) as never,
         timeoutMs,
         maxResponseBytes,

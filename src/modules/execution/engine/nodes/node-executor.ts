@@ -28,6 +28,8 @@ export interface NodeExecutionContext {
   http(options: SafeHttpRequestOptions): Promise<SafeHttpResponse>;
   /** Reports an error `http` threw: policy refusals become `egress.refused` audit entries (others are ignored). */
   reportEgressError?(error: unknown): Promise<void>;
+  /** Headers and query parameters authenticating a request with a connection usable by the flow (secrets redacted). */
+  connectionAuth(connectionId: string): Promise<{ headers: Record<string, string>; query: Record<string, string> }>;
   respond(r: RespondOutput): void;
 }
 

@@ -8,7 +8,8 @@ import { Database } from '../../../../core/database/database.js';
 import { TenantScopedRepository } from '../../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../../core/events/domain-events.js';
 import { OrgsService } from '../../../tenancy/index.js';
-import { SecretBox } from '../../../../core/crypto/secret-box.js';
+import { KeyRing } from '../../../../core/crypto/key-ring.js';
+import type { EncryptedColumn } from '../../../../core/crypto/key-rotation.js';
 import { SsoConfigEntity } from '../sso-config.entity.js';
 import { SsoException } from '../sso.exception.js';
 import type { OidcSettings, SamlSettings, SsoConfigRecord, SsoProtocol } from '../sso.types.js';
@@ -17,7 +18,11 @@ import { OidcClients } from '../oidc/oidc-clients.js';
 import type { OidcConfigResponseDto, PutOidcConfigDto, PutSamlConfigDto, SamlConfigResponseDto } from './sso-config.dto.js';
 import { toOidcSettings, toSamlSettings } from './sso-config.validation.js';
 
-const secretContext = (orgId: string): string => `sso:oidc:client_secret:${orgId}`;
+/** Client secrets sealed before the shared key ring (master key, this context) still open until `keys:rotate`. */
+const legacyContext = (orgId: string): string => `sso:oidc:client_secret:${orgId}`;
+const secretRef = (orgId: string, rowId: string) => ({ orgId, table: 'sso_config', rowId, field: 'client_secret' });
+
+export const SSO_SECRET_COLUMN: EncryptedColumn = { table: 'sso_config', column: 'secret_ciphertext', field: 'client_secret', legacyContext };
 
 /** Admin configuration of an org's IdPs: validated on save, secrets sealed and never returned, every change an event. */
 @Injectable()
@@ -28,7 +33,7 @@ export class SsoConfigService {
     private readonly db: Database,
     private readonly events: DomainEventBus,
     private readonly config: AppConfig,
-    private readonly box: SecretBox,
+    private readonly keys: KeyRing,
     private readonly urls: SsoUrls,
     private readonly orgs: OrgsService,
     private readonly oidcClients: OidcClients,
@@ -61,11 +66,13 @@ export class SsoConfigService {
     // Outside the write transaction: a slow IdP must not hold a database transaction open.
     await this.oidcClients.checkIssuer(orgId, settings);
     if (verifyDiscovery) {
-      const secret = dto.clientSecret ?? this.box.open(existing!.secretCiphertext!, secretContext(orgId));
+      const secret = dto.clientSecret ?? (await this.openSecret(orgId, existing!.id, existing!.secretCiphertext!));
       await this.oidcClients.verify(orgId, settings, secret);
     }
-    const sealed = dto.clientSecret ? this.box.seal(dto.clientSecret, secretContext(orgId)) : undefined;
-    const row = await this.db.withOrg(orgId, (em) => this.upsert(em, orgId, 'oidc', dto.enabled, settings, sealed));
+    // The ciphertext is bound to its row: seal for the existing row, or for the id the new row will get.
+    const rowId = existing?.id ?? uuidv7();
+    const sealed = dto.clientSecret ? await this.keys.seal(secretRef(orgId, rowId), dto.clientSecret) : undefined;
+    const row = await this.db.withOrg(orgId, (em) => this.upsert(em, orgId, 'oidc', dto.enabled, settings, sealed, rowId));
     return this.mapOidc(row, slug);
   }
 
@@ -91,11 +98,15 @@ export class SsoConfigService {
   async loadOidc(orgId: string): Promise<(SsoConfigRecord<OidcSettings> & { clientSecret: string }) | null> {
     const row = await this.db.withOrg(orgId, (em) => this.repo.findOne(em, { orgId, protocol: 'oidc' }));
     if (!row?.secretCiphertext) return null;
-    const clientSecret = this.box.open(row.secretCiphertext, secretContext(orgId));
+    const clientSecret = await this.openSecret(orgId, row.id, row.secretCiphertext);
     return { id: row.id, orgId, enabled: row.enabled, settings: row.settings as OidcSettings, updatedAt: row.updatedAt, clientSecret };
   }
 
-  private async upsert(em: EntityManager, orgId: string, protocol: SsoProtocol, enabled: boolean, settings: SamlSettings | OidcSettings, sealed: string | undefined): Promise<SsoConfigEntity> {
+  private openSecret(orgId: string, rowId: string, envelope: string): Promise<string> {
+    return this.keys.open(secretRef(orgId, rowId), envelope, legacyContext(orgId));
+  }
+
+  private async upsert(em: EntityManager, orgId: string, protocol: SsoProtocol, enabled: boolean, settings: SamlSettings | OidcSettings, sealed: string | undefined, newId = uuidv7()): Promise<SsoConfigEntity> {
     const existing = await this.repo.findOne(em, { orgId, protocol });
     const before = existing ? this.auditView(existing) : null;
     if (protocol === 'oidc' && !sealed && !existing?.secretCiphertext) {
@@ -107,7 +118,7 @@ export class SsoConfigService {
       if (sealed) patch.secretCiphertext = sealed;
       row = (await this.repo.update(em, { orgId, id: existing.id }, patch))!;
     } else {
-      row = Object.assign(new SsoConfigEntity(), { id: uuidv7(), orgId, protocol, enabled, settings, secretCiphertext: sealed ?? null });
+      row = Object.assign(new SsoConfigEntity(), { id: newId, orgId, protocol, enabled, settings, secretCiphertext: sealed ?? null });
       await this.repo.insert(em, row);
       row = (await this.repo.findOne(em, { orgId, id: row.id }))!;
     }
