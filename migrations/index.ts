@@ -6,9 +6,10 @@ import { AuditLog1764300000000 } from './1764300000000-AuditLog.js';
 import { Flows1764400000000 } from './1764400000000-Flows.js';
 import { Runs1764500000000 } from './1764500000000-Runs.js';
 import { SamlBrowserBinding1764600000000 } from './1764600000000-SamlBrowserBinding.js';
+import { SecretProviders1765800000000 } from './1765800000000-SecretProviders.js';
 
 /** Every migration, in order. Passed as classes (not globs) so dist, Vitest and the CLI share one list. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Foundation1764000000000, Identity1764100000000, Sso1764200000000, AuditLog1764300000000, Flows1764400000000, Runs1764500000000,
-  SamlBrowserBinding1764600000000,
+  SamlBrowserBinding1764600000000, SecretProviders1765800000000,
 ];

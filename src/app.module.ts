@@ -6,6 +6,7 @@ import { ExecutionModule } from './modules/execution/index.js';
 import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
+import { SecretsModule } from './modules/secrets/index.js';
 import { SsoModule } from './modules/identity/sso/index.js';
 import { TenancyModule } from './modules/tenancy/index.js';
 import { WebhooksModule } from './modules/webhooks/index.js';
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, SsoModule, FlowsModule,
+        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, SsoModule, SecretsModule, FlowsModule,
         ExecutionModule, WebhooksModule, AuditModule,
       ],
     };

@@ -1,6 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
 import { FlowsModule } from '../flows/index.js';
+import { SecretResolverService, SecretsModule } from '../secrets/index.js';
 import { FLOW_SOURCE } from './definition/flow-source.port.js';
 import { FlowsRuntimeAdapter } from './definition/flows-runtime.adapter.js';
 import { ExecutionHooks } from './engine/execution-hooks.js';
@@ -17,7 +18,7 @@ import { RunRecoveryService } from './runs/run-recovery.service.js';
 import { ScheduleService } from './runs/schedule.service.js';
 
 @Module({
-  imports: [FlowsModule],
+  imports: [FlowsModule, SecretsModule],
   controllers: [RunsController],
   providers: [
     { provide: INSTANCE_ID, useFactory: newInstanceId },
@@ -27,7 +28,8 @@ import { ScheduleService } from './runs/schedule.service.js';
       outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
     })) },
     ExecutionHooks,
-    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks], useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks) => new FlowEngine({ sandbox, hooks }) },
+    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, SecretResolverService],
+      useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, secrets: SecretResolverService) => new FlowEngine({ sandbox, hooks, secrets }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     ExecutionService, RunsService, RunRecoveryService, ScheduleService,
   ],
