@@ -55,7 +55,7 @@ async function createKey(tf, role) {
 }
 
 const sections = [['core', coreApi]];
-for (const [file, fn] of [['sandbox.mjs', 'benchSandbox'], ['webhook.mjs', 'benchWebhook'], ['audit.mjs', 'benchAudit'], ['plugins.mjs', 'benchPlugins']]) {
+for (const [file, fn] of [['sandbox.mjs', 'benchSandbox'], ['webhook.mjs', 'benchWebhook'], ['audit.mjs', 'benchAudit'], ['plugins.mjs', 'benchPlugins'], ['secrets.mjs', 'benchSecrets']]) {
   if (existsSync(new URL(file, import.meta.url))) sections.push([file, async () => {
     const mod = await import(`./${file}`);
     const result = await mod[fn]({ databaseUrl: process.env.DATABASE_URL });

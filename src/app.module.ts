@@ -8,6 +8,7 @@ import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
 import { IdentityModule } from './modules/identity/index.js';
 import { PluginsModule, type LoadedPlugin } from './modules/plugins/index.js';
+import { SecretsModule } from './modules/secrets/index.js';
 import { SsoModule } from './modules/identity/sso/index.js';
 import { TenancyModule } from './modules/tenancy/index.js';
 import { WebhooksModule } from './modules/webhooks/index.js';
@@ -19,7 +20,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, PluginsModule.register(plugins), SsoModule, ConnectionsModule, FlowsModule,
+        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, PluginsModule.register(plugins), SsoModule, SecretsModule, ConnectionsModule,
+        FlowsModule,
         ExecutionModule, WebhooksModule, AuditModule,
       ],
     };

@@ -24,8 +24,8 @@ function documentedMatrix(): Map<string, Record<Role, Cell>> {
   return rows;
 }
 
-/** The matrix's route groups: org, users, roles, projects, project members, api-keys, auth and authz. */
-const GROUPS = /^\/api\/v1\/(org|users(\/:userId)?|roles(\/:roleId)?|projects(\/:projectId(\/members(\/:userId)?)?)?|api-keys(\/:keyId(\/rotate)?)?|auth\/(me|logout)|authz\/check)$/;
+/** The matrix's route groups: org, users, roles, projects, project members, api-keys, auth, authz and secret providers. */
+const GROUPS = /^\/api\/v1\/(org|users(\/:userId)?|roles(\/:roleId)?|projects(\/:projectId(\/members(\/:userId)?)?)?|api-keys(\/:keyId(\/rotate)?)?|auth\/(me|logout)|authz\/check|secret-providers(\/:name(\/test)?)?)$/;
 
 describe('the documented role matrix', () => {
   let t: TestApp;
@@ -38,6 +38,12 @@ describe('the documented role matrix', () => {
   const project = () => created(t.http().post('/api/v1/projects').send({ name: `m-${Date.now()}-${Math.random()}` }));
   const role = () => created(t.http().post('/api/v1/roles').send({ name: `m-${Date.now()}-${Math.random()}`.replace('0.', ''), permissions: [{ action: 'read', subject: 'Flow' }] }));
   const viewerUser = () => createUser(t, org.id, 'viewer');
+  const provider = () => `m${Date.now()}${Math.random()}`.replace('0.', '');
+  const ownedProvider = async () => {
+    const name = provider();
+    await created(t.http().put(`/api/v1/secret-providers/${name}`).send({ type: 'env', config: {} }));
+    return name;
+  };
   /** Someone else's key, or (for `own` cells) the actor's own. */
   const key = async (s: TestSession, own: boolean) =>
     own ? (await as(t.http().post('/api/v1/api-keys'), s).send({ name: 'own', role: 'viewer' }).expect(201)).body : created(t.http().post('/api/v1/api-keys').send({ name: 'theirs', role: 'viewer' }));
@@ -79,6 +85,10 @@ describe('the documented role matrix', () => {
     'GET /api/v1/auth/me': async (s) => as(t.http().get('/api/v1/auth/me'), s),
     'POST /api/v1/auth/logout': async (s) => as(t.http().post('/api/v1/auth/logout'), await openSession(t, org.id, s.userId)),
     'POST /api/v1/authz/check': async (s) => as(t.http().post('/api/v1/authz/check'), s).send({ action: 'read', subject: 'Project' }),
+    'GET /api/v1/secret-providers': async (s) => as(t.http().get('/api/v1/secret-providers'), s),
+    'PUT /api/v1/secret-providers/:name': async (s) => as(t.http().put(`/api/v1/secret-providers/${provider()}`), s).send({ type: 'env', config: {} }),
+    'DELETE /api/v1/secret-providers/:name': async (s) => as(t.http().delete(`/api/v1/secret-providers/${await ownedProvider()}`), s),
+    'POST /api/v1/secret-providers/:name/test': async (s) => as(t.http().post(`/api/v1/secret-providers/${await ownedProvider()}/test`), s).send({}),
   };
 
   beforeAll(async () => {

@@ -53,14 +53,37 @@ function parseValue(name: string, spec: SettingSpec, raw: string): string | numb
   }
 }
 
-type Values = { [K in SettingName]: (typeof SETTINGS)[K]['kind'] extends 'int' | 'duration_ms' | 'bytes' ? number : string };
+type Values = {
+  [K in SettingName]: (typeof SETTINGS)[K]['kind'] extends 'int' | 'duration_ms' | 'bytes' ? number : (typeof SETTINGS)[K]['kind'] extends 'bool' ? boolean : string;
+};
+
+/**
+ * The variables an `env` secret provider may read: those under the operator's prefix, captured once at start (so module
+ * code never reads process.env). The prefix may not reach the server's own settings (TENANTFLOW_*, DATABASE_URL, ...).
+ */
+function secretEnvFrom(env: NodeJS.ProcessEnv, prefix: string | undefined): ReadonlyMap<string, string> {
+  if (!prefix) return new Map();
+  const own = Object.keys(SETTINGS).some((name) => name.startsWith(prefix) || `${name}_FILE`.startsWith(prefix));
+  if (!/^[A-Z][A-Z0-9_]{2,63}_$/.test(prefix) || prefix.startsWith(OWN_PREFIX) || own) {
+    throw new ConfigError('TENANTFLOW_SECRETS_ENV_PREFIX must be upper case, end with "_", and not start with TENANTFLOW_ or any other setting (e.g. TF_ORG_SECRET_)');
+  }
+  const out = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(prefix) && name.length > prefix.length && value !== undefined) out.set(name.slice(prefix.length), value);
+  }
+  return out;
+}
 
 /**
  * The one validated configuration object. Module code reads settings only through it, never `process.env`.
  * Unknown `TENANTFLOW_*` variables stop the start (fail closed on typos such as a misspelt key name).
  */
 export class AppConfig {
-  private constructor(private readonly values: Partial<Values>) {}
+  private constructor(
+    private readonly values: Partial<Values>,
+    /** Variables under TENANTFLOW_SECRETS_ENV_PREFIX, keyed without the prefix. */
+    readonly secretEnv: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<SettingName, string>> = {}): AppConfig {
     for (const key of Object.keys(env)) {
@@ -77,7 +100,7 @@ export class AppConfig {
     if (values.TENANTFLOW_ENCRYPTION_KEY && values.TENANTFLOW_ENCRYPTION_KEYS) {
       throw new ConfigError('TENANTFLOW_ENCRYPTION_KEY and TENANTFLOW_ENCRYPTION_KEYS are exclusive: set one');
     }
-    return new AppConfig(values as Partial<Values>);
+    return new AppConfig(values as Partial<Values>, secretEnvFrom(env, values.TENANTFLOW_SECRETS_ENV_PREFIX as string | undefined));
   }
 
   get<K extends SettingName>(name: K): Values[K] {

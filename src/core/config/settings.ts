@@ -49,6 +49,10 @@ export const SETTINGS = {
   TENANTFLOW_AUTH_FAILURE_LIMIT: { kind: 'int', group: 'limits', default: '20', min: 1, description: 'Failed authentications a minute per client address.' },
   TENANTFLOW_PLUGINS: { kind: 'string', group: 'server', description: 'Enabled plugins, comma-separated: folder names under plugins/, npm package names, or paths. None by default.' },
   TENANTFLOW_PLUGINS_VERIFY_INTERVAL: { kind: 'duration_ms', group: 'server', default: '10000', min: 100, description: 'How often the plugins\' required tables are checked again (ms); a restored table makes the server ready without a restart.' },
+  TENANTFLOW_SECRETS_ENV_PREFIX: { kind: 'string', group: 'security', description: 'Environment variables an org\'s `env` secret provider may read: only names starting with this prefix (e.g. TF_ORG_SECRET_), which the reference names without it. Empty: env providers refuse every read. Must end with "_" and not start with TENANTFLOW_ nor prefix any other setting.' },
+  TENANTFLOW_SECRETS_AWS_DEFAULT_CHAIN: { kind: 'bool', group: 'security', default: 'false', description: 'Let `aws` secret providers without static credentials use the server\'s default AWS credential chain (instance role, environment). Off: every org must bring its own keys, so no org can read secrets with the platform\'s identity.' },
+  TENANTFLOW_SECRETS_CACHE_TTL: { kind: 'duration_ms', group: 'limits', default: '60000', min: 0, description: 'How long a resolved secret is reused for the same org (ms); 0 disables the cache (one provider call per reference per run).' },
+  TENANTFLOW_SECRETS_TIMEOUT: { kind: 'duration_ms', group: 'limits', default: '5000', min: 100, description: 'Longest one secret-provider call may take before the node fails with secret_unavailable (ms).' },
   LOG_LEVEL: { kind: 'enum', group: 'logging', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level.' },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -17,6 +17,7 @@ export type GaugeReader = () => { labels: Record<string, string>; value: number 
 export class Metrics {
   private readonly durations = new Map<string, Series>();
   private readonly gauges = new Map<string, { help: string; read: GaugeReader }>();
+  private readonly counters = new Map<string, { help: string; series: Map<string, { labels: Record<string, string>; value: number }> }>();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };
@@ -35,6 +36,18 @@ export class Metrics {
     this.gauges.set(name, { help, read });
   }
 
+  /** A monotonic counter; returns its increment function (label values must come from a small, fixed set). */
+  counter(name: string, help: string): (labels: Record<string, string>) => void {
+    const c = this.counters.get(name) ?? { help, series: new Map() };
+    this.counters.set(name, c);
+    return (labels) => {
+      const key = labelText(labels);
+      const s = c.series.get(key) ?? { labels, value: 0 };
+      s.value++;
+      c.series.set(key, s);
+    };
+  }
+
   render(): string {
     const out: string[] = [];
     const h = 'http_request_duration_seconds';
@@ -47,6 +60,10 @@ export class Metrics {
     for (const [name, g] of this.gauges) {
       out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`);
       for (const { labels, value } of g.read()) out.push(`${name}{${labelText(labels)}} ${value}`);
+    }
+    for (const [name, c] of this.counters) {
+      out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
+      for (const s of c.series.values()) out.push(`${name}{${labelText(s.labels)}} ${s.value}`);
     }
     out.push(`# HELP process_resident_memory_bytes Resident memory.`, `# TYPE process_resident_memory_bytes gauge`);
     out.push(`process_resident_memory_bytes ${process.memoryUsage().rss}`);

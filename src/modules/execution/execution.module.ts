@@ -3,6 +3,7 @@ import { AppConfig } from '../../core/config/app-config.js';
 import { ConnectionsModule, ConnectionsRuntime } from '../connections/index.js';
 import { FlowsModule, NodeTypeRegistry } from '../flows/index.js';
 import { PluginHost } from '../plugins/index.js';
+import { SecretResolverService, SecretsModule } from '../secrets/index.js';
 import { pluginNodeHook } from './plugin-node-hook.js';
 import { FLOW_SOURCE } from './definition/flow-source.port.js';
 import { FlowsRuntimeAdapter } from './definition/flows-runtime.adapter.js';
@@ -27,7 +28,7 @@ import { RunWriter } from './runs/run-writer.js';
 import { ScheduleService } from './runs/schedule.service.js';
 
 @Module({
-  imports: [FlowsModule, ConnectionsModule],
+  imports: [FlowsModule, ConnectionsModule, SecretsModule],
   controllers: [RunsController],
   providers: [
     { provide: INSTANCE_ID, useFactory: newInstanceId },
@@ -43,8 +44,9 @@ import { ScheduleService } from './runs/schedule.service.js';
     } },
     // Node types over the flows module's registry, so a type registered here is also what publish validates against.
     { provide: NodeTypes, inject: [NodeTypeRegistry], useFactory: (schemas: NodeTypeRegistry) => new NodeTypes(schemas) },
-    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime],
-      useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, nodeTypes: NodeTypes, connections: ConnectionsRuntime) => new FlowEngine({ sandbox, hooks, nodeTypes, connections }) },
+    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime, SecretResolverService],
+      useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, nodeTypes: NodeTypes, connections: ConnectionsRuntime, secrets: SecretResolverService) =>
+        new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets }) },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     { provide: RUN_SLOTS, useClass: InProcessRunSlots },
     // The one place that chooses where runs execute (a queue launcher would be bound here instead).
