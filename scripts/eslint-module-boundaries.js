@@ -18,6 +18,7 @@ export const ALLOWED_EDGES = {
   flows: ['connections', 'plugins', 'authorization', 'tenancy'],
   execution: ['flows', 'connections', 'secrets', 'sandbox', 'plugins', 'tenancy', 'egress'],
   webhooks: ['execution', 'flows', 'authorization', 'tenancy'],
+  embed: ['identity', 'authorization', 'tenancy'],
 };
 
 const root = resolve(import.meta.dirname, '..');

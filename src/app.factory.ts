@@ -25,6 +25,7 @@ import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
 import { ENTITIES } from './entities.js';
+import { EmbedCors } from './modules/embed/index.js';
 import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
 import { loadPlugins, pluginEntries, pluginMigrations, type LoadedPlugin } from './modules/plugins/index.js';
 import { setupOpenApi } from './openapi.setup.js';
@@ -82,6 +83,8 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.disable('x-powered-by');
   // No automatic body-hash ETags (a hash of every response); routes that mean one (drafts) set it themselves.
   app.set('etag', false);
+  // Embedded pages' CORS preflights, answered before the router (they carry no credential).
+  app.use(app.get(EmbedCors).preflight());
   app.use(requestContextMiddleware(log, metrics, config.isProduction));
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.

@@ -3,6 +3,7 @@ import { CoreModule, type CoreDeps } from './core/core.module.js';
 import { AuditModule } from './modules/audit/index.js';
 import { AuthorizationModule } from './modules/authorization/index.js';
 import { ConnectionsModule } from './modules/connections/index.js';
+import { EmbedModule } from './modules/embed/index.js';
 import { ExecutionModule } from './modules/execution/index.js';
 import { FlowsModule } from './modules/flows/index.js';
 import { HealthModule } from './modules/health/index.js';
@@ -22,7 +23,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, PluginsModule.register(plugins), SsoModule, SecretsModule, ConnectionsModule,
         FlowsModule,
-        ExecutionModule, WebhooksModule, AuditModule,
+        ExecutionModule, WebhooksModule, EmbedModule, AuditModule,
       ],
     };
   }

@@ -32,6 +32,7 @@ export const SETTINGS = {
   TENANTFLOW_ENCRYPTION_KEY: { kind: 'string', group: 'security', sensitive: true, description: 'Base64 32-byte key for credentials at rest (one key).' },
   TENANTFLOW_ENCRYPTION_KEYS: { kind: 'string', group: 'security', sensitive: true, description: 'Key ring "id:base64,id:base64"; the first encrypts, all decrypt.' },
   TENANTFLOW_SESSION_TTL: { kind: 'duration_ms', group: 'security', default: '43200000', min: 1000, description: 'Absolute lifetime of a browser session (ms, default 12 h).' },
+  TENANTFLOW_EMBED_SESSION_TTL: { kind: 'duration_ms', group: 'security', default: '3600000', min: 1000, max: 86400000, description: 'Lifetime of an embedded session opened with an embed token (ms, default 1 h).' },
   TENANTFLOW_SESSION_IDLE_TIMEOUT: { kind: 'duration_ms', group: 'security', default: '1800000', min: 1000, description: 'A browser session unused for this long ends (ms, default 30 min).' },
   TENANTFLOW_BODY_LIMIT: { kind: 'bytes', group: 'limits', default: '1048576', min: 1024, description: 'Largest accepted request body in bytes (413 above).' },
   TENANTFLOW_RUN_MAX_CONCURRENT: { kind: 'int', group: 'limits', default: '100', min: 1, max: 100000, description: 'Runs one organization may have in progress at once (429 above).' },

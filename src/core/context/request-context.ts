@@ -13,7 +13,7 @@ export interface Principal {
   email?: string;
   /** Built-in role name or custom role id. */
   role?: string;
-  /** An API key limited to one project. */
+  /** An API key or an embedded session limited to one project. */
   projectId?: string | null;
   /** Narrowing scopes (`resource:action`); undefined = the role's full permissions. */
   scopes?: string[] | null;
@@ -21,6 +21,8 @@ export interface Principal {
   csrfToken?: string;
   /** Who created an API key (keys never grant more than their creator). */
   createdBy?: string | null;
+  /** Embedded sessions: the session's id (logout revokes exactly it). */
+  sessionId?: string;
 }
 
 export interface RequestContext {

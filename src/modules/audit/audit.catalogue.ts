@@ -59,6 +59,7 @@ export const AUDIT_CATALOGUE: readonly CatalogueEntry[] = [
   { action: 'embed_key.deleted', resourceType: 'embed_key', outcomes: ok, description: 'An embed signing key was removed.' },
   { action: 'embed.session_opened', resourceType: 'embed_session', outcomes: ok, description: 'An embed token was exchanged for a session.' },
   { action: 'embed.token_refused', resourceType: 'embed_session', outcomes: ['failure'], description: 'An embed token was refused (reason code).' },
+  { action: 'embed_settings.updated', resourceType: 'embed_settings', outcomes: ok, description: "The origins allowed to call the API with embedded sessions changed; before and after." },
   { action: 'org.created', resourceType: 'org', outcomes: ok, description: 'An organization was created (platform operator or first start).' },
   { action: 'org.updated', resourceType: 'org', outcomes: ok, description: 'An organization changed (name; status by the platform operator); before and after.' },
   { action: 'egress.refused', resourceType: 'egress', outcomes: ['denied'], description: 'An outbound request was refused by the egress guard (SSRF): source (`flow_run` with run, flow and node, or `oidc`), reason and the refused address class, never the address.' },

@@ -24,8 +24,20 @@ export interface AccessHookHandlers {
  * The access guard's extension point, filled by the plugins module (which may import authorization, not the
  * reverse). Empty, the guard does nothing extra; the handlers themselves fail closed.
  */
+/** Told of every authenticated org request before anything else runs (e.g. embedding's per-org CORS headers). */
+export type AuthenticatedListener = (req: Request, principal: Principal) => Promise<void>;
+
 export class AccessHooks {
   private handlers?: AccessHookHandlers;
+  private readonly listeners: AuthenticatedListener[] = [];
+
+  onAuthenticated(listener: AuthenticatedListener): void {
+    this.listeners.push(listener);
+  }
+
+  async authenticated(req: Request, principal: Principal): Promise<void> {
+    for (const listener of this.listeners) await listener(req, principal);
+  }
 
   register(handlers: AccessHookHandlers): void {
     this.handlers = handlers;

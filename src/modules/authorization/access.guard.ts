@@ -47,6 +47,7 @@ export class AccessGuard implements CanActivate {
     const ctx = RequestContextStore.get()!;
     ctx.principal = principal;
     (req as unknown as Record<symbol, unknown>)[SESSION_TOKEN] = sessionToken;
+    if (principal.type !== 'platform') await this.hooks.authenticated(req, principal);
     const hooks = principal.type === 'platform' ? undefined : this.hooks.active;
     if (hooks) await this.requestHooks(hooks.onRequest(req, principal), principal, req);
 

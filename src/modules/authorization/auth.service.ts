@@ -24,7 +24,7 @@ export class AuthService {
     const p = RequestContextStore.get()!.principal!;
     const orgId = RequestContextStore.requireOrgId();
     const org = await this.orgs.get(orgId);
-    const projectRoles = p.type === 'api_key'
+    const projectRoles = p.type === 'api_key' || p.type === 'embed'
       ? (p.projectId ? [{ projectId: p.projectId, role: p.role ?? '' }] : [])
       : await this.members.forUser(orgId, p.id);
     const out: MeResponseDto = {
@@ -43,7 +43,7 @@ export class AuthService {
     const token = (req as unknown as Record<symbol, string | undefined>)[SESSION_TOKEN];
     if (!token) throw new AuthorizationException('no_session', 'Only a browser session can log out; revoke an API key instead');
     await this.sessions.revokeByToken(RequestContextStore.requireOrgId(), token);
-    res.clearCookie(SESSION_COOKIE, clearedSessionCookieOptions(this.config));
+    if (!token.startsWith('tfe_')) res.clearCookie(SESSION_COOKIE, clearedSessionCookieOptions(this.config));
   }
 }
 

@@ -54,7 +54,9 @@ export class Authenticator {
     }
     if (!result.ok) return this.fail(ip, result);
     if (cookie) await this.checkCsrf(req, result.principal);
-    return { principal: result.principal, authority: result.authority, sessionToken: cookie };
+    // An embedded session's bearer token is its session token too (logout revokes it).
+    const sessionToken = cookie ?? (result.principal.type === 'embed' ? header!.slice(7).trim() : undefined);
+    return { principal: result.principal, authority: result.authority, sessionToken };
   }
 
   /** Records a failure that happened after the credential was recognised (e.g. a key beyond its creator's rights). */

@@ -8,4 +8,4 @@ export { RateLimitsService } from './rate-limits.service.js';
 export { uncoveredRule } from './coverage.js';
 export { parseScope } from './scopes.js';
 export { AuthorizationException, AUTHORIZATION_ERROR_HTTP, type AuthorizationErrorCode } from './authorization.exception.js';
-export { AccessHooks, type AccessHookHandlers, type AuthorizeVeto, type RequestHookOutcome } from './access-hooks.js';
+export { AccessHooks, type AccessHookHandlers, type AuthenticatedListener, type AuthorizeVeto, type RequestHookOutcome } from './access-hooks.js';

@@ -63,10 +63,20 @@ export class FlowRuntimeService {
     });
   }
 
-  /** Whether a live (not deleted) flow with this id exists in the org (no ability check: the caller filters). */
+  /**
+   * Whether a live (not deleted) flow with this id exists in the org and the caller may read it: a flow outside the
+   * caller's sight (another project for a project key or an embedded session) is as absent as an unknown one.
+   */
   async exists(orgId: string, flowId: string): Promise<boolean> {
     if (!UUID_RE.test(flowId)) return false;
-    return this.db.withOrg(orgId, async (em) => (await flowsRepo.findOne(em, { orgId, id: flowId, deletedAt: IsNull() })) !== null);
+    const flow = await this.db.withOrg(orgId, (em) => flowsRepo.findOne(em, { orgId, id: flowId, deletedAt: IsNull() }));
+    if (!flow) return false;
+    try {
+      assertCan(flow, 'read');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -24,7 +24,8 @@ export interface KeyRecord {
 
 /** What the auth hot path needs about a browser session, with its user and org, read in one query. */
 export interface SessionRecord {
-  kind: 'tfs';
+  /** `tfs` browser session (cookie), `tfe` embedded session (bearer, bound to one project). */
+  kind: 'tfs' | 'tfe';
   id: string;
   orgId: string;
   orgStatus: string;
@@ -38,6 +39,9 @@ export interface SessionRecord {
   expiresAt: Date;
   lastSeenAt: Date;
   revokedAt: Date | null;
+  /** Embedded sessions: the one project and the role the token granted there. */
+  projectId: string | null;
+  embedRole: string | null;
 }
 
 export type CredentialRecord = KeyRecord | SessionRecord;
@@ -55,7 +59,7 @@ const KEY_SQL = `
 
 const SESSION_SQL = `
   SELECT s.id, s.org_id, o.status AS org_status, s.user_id, s.method, s.secret_hash, s.expires_at, s.last_seen_at, s.revoked_at,
-         u.email, u.display_name, u.role, u.status AS user_status
+         s.project_id, s.embed_role, u.email, u.display_name, u.role, u.status AS user_status
     FROM app_session s JOIN organization o ON o.id = s.org_id JOIN app_user u ON u.id = s.user_id AND u.org_id = s.org_id
    WHERE s.public_id = $1`;
 
@@ -87,6 +91,6 @@ export async function loadCredential(db: Database, kind: KeyKind, publicId: stri
     kind, id: r.id as string, orgId: r.org_id as string, orgStatus: r.org_status as string, userId: r.user_id as string,
     method: r.method as string, secretHash: r.secret_hash as Buffer, email: r.email as string, displayName: s(r.display_name),
     role: r.role as string, userStatus: r.user_status as string, expiresAt: r.expires_at as Date,
-    lastSeenAt: r.last_seen_at as Date, revokedAt: d(r.revoked_at),
+    lastSeenAt: r.last_seen_at as Date, revokedAt: d(r.revoked_at), projectId: s(r.project_id), embedRole: s(r.embed_role),
   } : null;
 }

@@ -25,6 +25,12 @@ export interface KeyAuthority {
   role: string;
 }
 
+/**
+ * What an embedded session may do, at most (its role and project narrow further): its project's flows, drafts,
+ * versions, runs and connections. Nothing of the org: users, keys, roles, SSO, audit, plugins, providers, embed keys.
+ */
+export const EMBED_SCOPES = ['project:read', 'flow:manage', 'run:manage', 'connection:manage'] as const;
+
 export type AuthResult = { ok: true; principal: Principal; authority?: KeyAuthority } | ({ ok: false } & AuthFailure);
 
 /**
@@ -71,10 +77,11 @@ export class CredentialsService implements OnModuleDestroy {
     return this.lastUsed.get(publicId)?.at;
   }
 
-  /** Bearer keys (`tfk_`, `tfp_`). Session tokens are refused here: they are valid only as the cookie. */
+  /** Bearer credentials (`tfk_`, `tfp_`, `tfe_`). Browser session tokens are refused here: only the cookie carries them. */
   async authenticate(raw: string): Promise<AuthResult> {
     const parsed = parseKey(raw);
     if (!parsed || parsed.kind === 'tfs') return { ok: false, reason: 'malformed' };
+    if (parsed.kind === 'tfe') return this.authenticateEmbed(parsed.publicId, parsed.secretHash);
     const rec = await this.lookup(parsed.kind, parsed.publicId);
     if (!rec || rec.kind !== parsed.kind) return { ok: false, reason: 'unknown' };
     return this.checkKey(rec, parsed.publicId, parsed.secretHash);
@@ -85,7 +92,7 @@ export class CredentialsService implements OnModuleDestroy {
     const parsed = parseKey(raw);
     if (!parsed || parsed.kind !== 'tfs') return { ok: false, reason: 'malformed' };
     const rec = await this.lookup('tfs', parsed.publicId);
-    if (!rec || rec.kind !== 'tfs') return { ok: false, reason: 'unknown' };
+    if (!rec || rec.kind !== 'tfs' || rec.method === 'embed') return { ok: false, reason: 'unknown' };
     const fail = (reason: AuthFailureReason): AuthResult => ({ ok: false, reason, orgId: rec.orgId, sessionId: rec.id });
     if (!safeEqual(parsed.secretHash, rec.secretHash)) return fail('bad_secret');
     const now = Date.now();
@@ -96,6 +103,28 @@ export class CredentialsService implements OnModuleDestroy {
     if (rec.orgStatus !== 'active') return fail('org_suspended');
     this.touch(rec, parsed.publicId, now);
     return { ok: true, principal: this.sessionPrincipal(rec, raw) };
+  }
+
+  /**
+   * An embedded session (`tfe_`, bearer): an external user inside one project with the token's role, narrowed to
+   * what embedding may do (EMBED_SCOPES). No idle timeout: it lives for its short lifetime unless revoked.
+   */
+  private async authenticateEmbed(publicId: string, secretHash: Buffer): Promise<AuthResult> {
+    const rec = await this.lookup('tfe', publicId);
+    if (!rec || rec.kind !== 'tfe' || rec.method !== 'embed' || !rec.projectId || !rec.embedRole) return { ok: false, reason: 'unknown' };
+    const fail = (reason: AuthFailureReason): AuthResult => ({ ok: false, reason, orgId: rec.orgId, sessionId: rec.id });
+    if (!safeEqual(secretHash, rec.secretHash)) return fail('bad_secret');
+    if (rec.revokedAt) return fail('revoked');
+    if (rec.expiresAt.getTime() <= Date.now()) return fail('expired');
+    if (rec.userStatus !== 'active') return fail('user_inactive');
+    if (rec.orgStatus !== 'active') return fail('org_suspended');
+    return {
+      ok: true,
+      principal: {
+        type: 'embed', id: rec.userId, orgId: rec.orgId, displayName: rec.displayName ?? undefined, role: rec.embedRole,
+        projectId: rec.projectId, scopes: [...EMBED_SCOPES], sessionId: rec.id,
+      },
+    };
   }
 
   private checkKey(rec: KeyRecord, publicId: string, secretHash: Buffer): AuthResult {

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hashSecret, randomToken } from '../../core/crypto/tokens.js';
 
-/** `tfk` org API key, `tfp` platform key, `tfs` browser session (cookie value). */
-export type KeyKind = 'tfk' | 'tfp' | 'tfs';
+/** `tfk` org API key, `tfp` platform key, `tfs` browser session (cookie value), `tfe` embedded session (bearer). */
+export type KeyKind = 'tfk' | 'tfp' | 'tfs' | 'tfe';
 
 /** `<kind>_<16 hex public id>_<43 base64url chars = 256-bit secret>`; the public id is safe to show and log. */
-const KEY_RE = /^(tfk|tfp|tfs)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const KEY_RE = /^(tfk|tfp|tfs|tfe)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 export interface MintedKey {
   publicId: string;

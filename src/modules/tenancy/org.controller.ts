@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequestContextStore } from '../../core/context/request-context.js';
+import { CommonException } from '../../core/errors/app.exception.js';
 import { CheckPolicies } from '../../core/http/policies.js';
 import { OrgResponseDto, UpdateOrgDto } from './dto/org.dto.js';
 import { OrgsService } from './orgs.service.js';
@@ -15,6 +16,8 @@ export class OrgController {
   @CheckPolicies('read', 'Org')
   @ApiOkResponse({ type: OrgResponseDto })
   async get(): Promise<OrgResponseDto> {
+    // Embedded sessions see their project, never the org's settings.
+    if (RequestContextStore.get()?.principal?.type === 'embed') throw new CommonException('forbidden', 'You do not have permission for this action');
     return this.orgs.map(await this.orgs.get(RequestContextStore.requireOrgId()));
   }
 

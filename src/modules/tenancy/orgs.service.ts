@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LessThan, type EntityManager } from 'typeorm';
-import { uuidv7 } from '../../core/crypto/tokens.js';
+import { UUID_RE, uuidv7 } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
 import { toPage, type Page } from '../../core/http/pagination.js';
@@ -87,6 +87,12 @@ export class OrgsService {
       });
       return after;
     });
+  }
+
+  /** Pre-tenant lookup of an org named by id or slug (an embed token's `iss`). */
+  findByIdOrSlug(ref: string): Promise<OrganizationEntity | null> {
+    const repo = this.db.system.getRepository(OrganizationEntity);
+    return UUID_RE.test(ref) ? repo.findOneBy({ id: ref }) : repo.findOneBy({ slug: ref });
   }
 
   /** Pre-tenant lookup (sign-in URLs carry the slug). */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { uuidv7 } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
 import { isoTimestamp } from '../../core/database/sql.js';
@@ -95,4 +96,28 @@ export class ProjectsService {
   private map(p: ProjectEntity): ProjectResponseDto {
     return { id: p.id, name: p.name, description: p.description, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() };
   }
+
+  /**
+   * The project an embed token's `externalProjectId` names, created on first use inside the caller's transaction.
+   * Its name says where it came from; a clash with an existing name gets a short suffix.
+   */
+  async provisionExternal(em: EntityManager, orgId: string, externalId: string): Promise<string> {
+    const find = async () => ((await em.query(`SELECT id FROM project WHERE org_id = $1 AND external_id = $2`, [orgId, externalId])) as { id: string }[])[0]?.id;
+    const found = await find();
+    if (found) return found;
+    for (const name of [`Embedded ${externalId}`.slice(0, 200), `Embedded ${externalId}`.slice(0, 180) + ` ${uuidv7().slice(-8)}`]) {
+      const id = uuidv7();
+      const rows = (await em.query(
+        `INSERT INTO project (id, org_id, name, external_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`, [id, orgId, name, externalId],
+      )) as { id: string }[];
+      if (rows.length) {
+        await this.events.publish(em, { action: 'project.created', orgId, resourceType: 'project', resourceId: id, metadata: { name, external: true } });
+        return id;
+      }
+      const raced = await find();
+      if (raced) return raced;
+    }
+    throw new TenancyException('project_conflict', 'Could not provision the embedded project');
+  }
+
 }

@@ -5,6 +5,7 @@ export const TENANCY_ERROR_HTTP = {
   org_slug_taken: 409,
   project_not_found: 404,
   project_name_taken: 409,
+  project_conflict: 409,
 } as const;
 
 export type TenancyErrorCode = keyof typeof TENANCY_ERROR_HTTP;

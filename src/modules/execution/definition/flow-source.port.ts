@@ -21,7 +21,7 @@ export interface ScheduledFlowInfo {
 export interface FlowSource {
   getRunnableDefinition(orgId: string, flowId: string, version?: number | 'draft', opts?: { authorize?: ('run' | 'update' | 'read')[] }): Promise<RunnableFlow>;
   findPublishedForWebhook(flowId: string): Promise<WebhookFlowInfo | null>;
-  /** Whether a live flow with this id exists in the org. */
+  /** Whether a live flow with this id exists in the org and the caller may read it. */
   flowExists(orgId: string, flowId: string): Promise<boolean>;
   listScheduledFlows(): Promise<ScheduledFlowInfo[]>;
 }

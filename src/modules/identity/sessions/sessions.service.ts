@@ -66,6 +66,23 @@ export class SessionsService {
     });
   }
 
+  /**
+   * Opens an embedded session (`tfe_`, a bearer token) for an external user inside one project, in the caller's
+   * transaction. The token is shown once; only its hash is stored.
+   */
+  async openEmbedded(em: EntityManager, input: { orgId: string; userId: string; projectId: string; role: 'editor' | 'viewer'; ttlMs: number; ip?: string }): Promise<{ token: string; expiresAt: Date; sessionId: string }> {
+    const minted = mintKey('tfe');
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + input.ttlMs);
+    const id = uuidv7();
+    await em.query(
+      `INSERT INTO app_session (id, org_id, user_id, public_id, secret_hash, method, ip, last_seen_at, expires_at, project_id, embed_role)
+       VALUES ($1, $2, $3, $4, $5, 'embed', $6, $7, $8, $9, $10)`,
+      [id, input.orgId, input.userId, minted.publicId, minted.secretHash, input.ip?.slice(0, 100) ?? null, now, expiresAt, input.projectId, input.role],
+    );
+    return { token: minted.key, expiresAt, sessionId: id };
+  }
+
   /** Ends every open session of a user (deactivation, sign-out everywhere). Returns how many. */
   async revokeForUser(orgId: string, userId: string): Promise<number> {
     const n = await this.db.withOrg(orgId, (em) => this.revokeForUserInTx(em, orgId, userId));
@@ -81,10 +98,10 @@ export class SessionsService {
     return rows[1];
   }
 
-  /** Logout: ends the session named by the cookie value, in the caller's org. Emits `auth.logout`. */
+  /** Logout: ends the session named by the cookie value (or an embedded session's bearer token), in the caller's org. Emits `auth.logout`. */
   async revokeByToken(orgId: string, token: string): Promise<boolean> {
     const parsed = parseKey(token);
-    if (!parsed || parsed.kind !== 'tfs') return false;
+    if (!parsed || (parsed.kind !== 'tfs' && parsed.kind !== 'tfe')) return false;
     const done = await this.db.withOrg(orgId, async (em) => {
       const rows = (await em.query(
         `UPDATE app_session SET revoked_at = now() WHERE org_id = $1 AND public_id = $2 AND revoked_at IS NULL RETURNING id, user_id`,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
@@ -172,4 +173,26 @@ export class UsersService {
       `SELECT count(*)::int AS n FROM app_user WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2`, [user.orgId, user.id])) as { n: number }[];
     if (n === 0) throw new IdentityException('last_owner', 'This is the last active owner of the organization');
   }
+
+  /**
+   * The external user an embed token's `sub` names, created on first use inside the caller's transaction. It is
+   * keyed by subject only and gets an address in the reserved `.invalid` domain, so no SSO sign-in (which matches
+   * by e-mail) can ever reach it. Org role `viewer`: its embedded sessions carry their own project role.
+   */
+  async provisionExternal(em: EntityManager, orgId: string, subject: string): Promise<{ id: string; status: string }> {
+    const find = async () => ((await em.query(`SELECT id, status FROM app_user WHERE org_id = $1 AND external_subject = $2`, [orgId, subject])) as { id: string; status: string }[])[0];
+    const found = await find();
+    if (found) return found;
+    const id = uuidv7();
+    const email = `external-${createHash('sha256').update(subject).digest('hex').slice(0, 32)}@embed.invalid`;
+    const rows = (await em.query(
+      `INSERT INTO app_user (id, org_id, email, display_name, role, status, external_subject) VALUES ($1, $2, $3, $4, 'viewer', 'active', $5)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [id, orgId, email, subject.slice(0, 200), subject],
+    )) as { id: string }[];
+    if (!rows.length) return (await find())!;
+    await this.events.publish(em, { action: 'user.created', orgId, resourceType: 'user', resourceId: id, metadata: { role: 'viewer', external: true } });
+    return { id, status: 'active' };
+  }
+
 }
