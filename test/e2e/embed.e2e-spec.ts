@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import pg from 'pg';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKey } from '../utils/flow-helpers.js';
 import { concretePath, registeredRoutes } from '../utils/routes.js';
@@ -35,6 +36,8 @@ describe('embedding', () => {
     [a, b] = [await t.createOrg(), await t.createOrg()];
     sql = new pg.Client({ connectionString: inject('databaseUrl') });
     await sql.connect();
+    // Org A's flows may call loopback servers (set before any run reads and caches the org's settings).
+    await sql.query(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
     [rsa, ec, other] = [await generateKeyPair('RS256', { extractable: true }), await generateKeyPair('ES256', { extractable: true }), await generateKeyPair('RS256', { extractable: true })];
     await t.http().post('/api/v1/embed/keys').set(bearer(a.ownerKey)).send({ kid: 'rsa-1', alg: 'RS256', publicKey: await exportSPKI(rsa.publicKey) }).expect(201);
     await t.http().post('/api/v1/embed/keys').set(bearer(a.ownerKey)).send({ kid: 'ec-1', alg: 'ES256', publicKey: await exportJWK(ec.publicKey) }).expect(201);
@@ -177,6 +180,50 @@ describe('embedding', () => {
     expect(conns.filter((c: { projectId: string | null }) => c.projectId !== own)).toEqual([]);
     const made = await t.http().post('/api/v1/connections').set(bearer(session.token)).send({ name: 'x', type: 'bearer', projectId: otherProject, data: { token: 'x' } });
     expect([403, 404]).toContain(made.status);
+  });
+
+  it('predefined connections: usable by embedded flows, listed as metadata, never read, changed or deleted there', async () => {
+    const seen: string[] = [];
+    const echo: Server = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ echoed: req.headers.authorization }));
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    try {
+      const secret = `predefined-canary-${randomUUID()}`;
+      const predefined = (await t.http().post('/api/v1/connections').set(bearer(a.ownerKey)).send({ name: `vendor-api-${Date.now()}`, type: 'bearer', predefined: true, data: { token: secret } }).expect(201)).body;
+      const internal = (await t.http().post('/api/v1/connections').set(bearer(a.ownerKey)).send({ name: `internal-${Date.now()}`, type: 'bearer', data: { token: 'internal' } }).expect(201)).body;
+      const session = (await open(t, await token(rsa, { externalProjectId: `customer-${randomUUID()}` })).expect(201)).body;
+      const listed = (await t.http().get('/api/v1/connections').set(bearer(session.token)).expect(200)).body.items;
+      expect(listed.map((c: { id: string }) => c.id)).toEqual([predefined.id]);
+      expect(JSON.stringify(listed)).not.toContain(secret);
+      await t.http().get(`/api/v1/connections/${predefined.id}`).set(bearer(session.token)).expect(404);
+      await t.http().patch(`/api/v1/connections/${predefined.id}`).set(bearer(session.token)).send({ name: 'mine' }).expect(404);
+      await t.http().delete(`/api/v1/connections/${predefined.id}`).set(bearer(session.token)).expect(404);
+
+      const url = `http://127.0.0.1:${(echo.address() as { port: number }).port}/call`;
+      const def = (connectionId: string) => ({
+        schemaVersion: 1, trigger: { type: 'manual' },
+        nodes: [{ id: 'call', type: 'http.request', params: { method: 'GET', url, connectionId } }], edges: [{ from: 'trigger', to: 'call' }],
+      });
+      const flow = (await t.http().post(`/api/v1/projects/${session.projectId}/flows`).set(bearer(session.token)).send({ name: 'uses vendor api' }).expect(201)).body;
+      const save = async (d: unknown) => {
+        const etag = (await t.http().get(`/api/v1/flows/${flow.id}/draft`).set(bearer(session.token)).expect(200)).headers.etag;
+        await t.http().put(`/api/v1/flows/${flow.id}/draft`).set(bearer(session.token)).set('If-Match', etag).send({ definition: d }).expect(200);
+      };
+      // An org connection that is not predefined is not usable in an embedded project.
+      await save(def(internal.id));
+      await t.http().post(`/api/v1/flows/${flow.id}/publish`).set(bearer(session.token)).send({}).expect(422);
+      await save(def(predefined.id));
+      await t.http().post(`/api/v1/flows/${flow.id}/publish`).set(bearer(session.token)).send({}).expect(201);
+      const run = (await t.http().post(`/api/v1/flows/${flow.id}/runs`).set(bearer(session.token)).send({ input: {}, wait: true }).expect(201)).body;
+      expect(run.status, JSON.stringify(run)).toBe("succeeded");
+      expect(seen).toEqual([`Bearer ${secret}`]);
+      const detail = (await t.http().get(`/api/v1/runs/${run.runId}`).set(bearer(session.token)).expect(200)).body;
+      expect(JSON.stringify(detail)).not.toContain(secret);
+    } finally {
+      echo.close();
+    }
   });
 
   it('answers CORS only for the org\'s allowed origins, only on embed routes', async () => {

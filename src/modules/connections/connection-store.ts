@@ -37,12 +37,15 @@ export const connectionFields = (c: Pick<ConnectionEntity, 'orgId' | 'id' | 'pro
 
 /**
  * A connection the flows of `projectId` may use: one of that project, or an org connection (a predefined one pinned
- * to projects only in those). Anything else, including another org's, is simply not found.
+ * to projects only in those); an embedded project only predefined org connections. Anything else, including another
+ * org's, is simply not found.
  */
 export async function findUsable(em: EntityManager, orgId: string, projectId: string, id: string, lock = false): Promise<ConnectionEntity | null> {
   const qb = em.getRepository(ConnectionEntity).createQueryBuilder('c')
     .where('c.org_id = :orgId AND c.id = :id', { orgId, id })
-    .andWhere('(c.project_id = :projectId OR (c.project_id IS NULL AND (c.allowed_project_ids IS NULL OR :projectId = ANY(c.allowed_project_ids))))', { projectId });
+    .andWhere('(c.project_id = :projectId OR (c.project_id IS NULL AND (c.allowed_project_ids IS NULL OR :projectId = ANY(c.allowed_project_ids))))', { projectId })
+    // An embedded project (provisioned by an embed token) may use only the org connections offered to it: predefined.
+    .andWhere('(c.project_id IS NOT NULL OR c.predefined OR NOT EXISTS (SELECT 1 FROM project p WHERE p.id = :projectId AND p.external_id IS NOT NULL))', { projectId });
   if (lock) qb.setLock('pessimistic_write');
   return qb.getOne();
 }

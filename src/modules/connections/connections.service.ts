@@ -1,3 +1,4 @@
+import { RequestContextStore } from '../../core/context/request-context.js';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Action } from '../../core/authz/ability.js';
@@ -32,7 +33,13 @@ export class ConnectionsService {
     const before = decodeCursor(q.cursor);
     const params: unknown[] = [orgId];
     const where = ['org_id = $1'];
-    const visible = accessibleSql('read', 'Connection', { projectId: 'project_id', id: 'id', scope: `(CASE WHEN project_id IS NULL THEN 'org' ELSE 'project' END)` }, params);
+    let visible = accessibleSql('read', 'Connection', { projectId: 'project_id', id: 'id', scope: `(CASE WHEN project_id IS NULL THEN 'org' ELSE 'project' END)` }, params);
+    // Embedded sessions also see (metadata only) the predefined org connections offered to their project.
+    const embedded = RequestContextStore.get()?.principal;
+    if (embedded?.type === 'embed' && embedded.projectId) {
+      const pid = `$${params.push(embedded.projectId)}`;
+      visible = `(${visible ?? 'false'} OR (project_id IS NULL AND predefined AND (allowed_project_ids IS NULL OR ${pid}::uuid = ANY(allowed_project_ids))))`;
+    }
     if (visible) where.push(visible);
     if (q.projectId) where.push(`project_id = $${params.push(q.projectId)}`);
     if (before) where.push(`id < $${params.push(before)}`);
