@@ -20,7 +20,8 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE', '_ALL']);
 const PLATFORM_ORG = '00000000-0000-0000-0000-000000000000';
 
 // The SSO fixtures store an OIDC client secret: a fixed key keeps the secret box from writing a key file.
-const t = await createTestApp({ TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
+// One example plugin is loaded so that its configuration route can succeed (plugins are off by default).
+const t = await createTestApp({ TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, TENANTFLOW_PLUGINS: 'publish-window' });
 const routes: string[] = [];
 for (const layer of (t.server.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack) {
   if (!layer.route) continue;

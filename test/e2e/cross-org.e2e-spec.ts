@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleDefinition, publish, saveDraft } from '../utils/flow-helpers.js';
 import { finishedRun, publishedFlow } from '../utils/run-helpers.js';
@@ -164,6 +165,16 @@ const RESOURCE_TYPES: ResourceType[] = [
   },
 ];
 
+RESOURCE_TYPES.push({
+  name: 'embed key',
+  creates: ['POST /api/v1/embed/keys'],
+  async create(t, a) {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const k = await post(t, a.ownerKey, '/api/v1/embed/keys', { kid: `xo-${Date.now()}`, alg: 'ES256', publicKey });
+    return { id: k.id, remove: `/api/v1/embed/keys/${k.id}`, lists: ['/api/v1/embed/keys'], check: '/api/v1/embed/keys' };
+  },
+});
+
 /** Routes that create nothing an org owns (actions on existing resources, sign-out, questions, platform). */
 const NOT_CREATING = [
   'POST /api/v1/api-keys/:keyId/rotate', 'POST /api/v1/auth/logout', 'POST /api/v1/authz/check', 'POST /api/v1/platform/orgs',
@@ -171,8 +182,9 @@ const NOT_CREATING = [
   // Ends a run (covered by the run type above and, on a running run, by its own test below).
   'POST /api/v1/runs/:runId/cancel',
   // One-per-org settings addressed without an id: there is no "A's resource" for B to name; their isolation is
-  // tested in sso-config.e2e-spec.ts (SSO), plugins.e2e-spec.ts (plugin settings) and below (audit settings).
-  'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc', 'PUT /api/v1/audit-settings', 'PUT /api/v1/plugins/:pluginName/config',
+  // tested in sso-config.e2e-spec.ts (SSO), plugins.e2e-spec.ts (plugin settings), embed.e2e-spec.ts (CORS origins)
+  // and below (audit settings).
+  'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc', 'PUT /api/v1/audit-settings', 'PUT /api/v1/plugins/:pluginName/config', 'PUT /api/v1/embed/settings',
 ];
 
 describe('cross-org isolation of every resource type', () => {
