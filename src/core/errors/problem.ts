@@ -46,7 +46,12 @@ export function problemFromMiddlewareError(err: { status?: number; statusCode?: 
   if (!status || status < 400 || status >= 500) return null;
   if (err.type === 'entity.parse.failed') return problem(400, 'malformed_json', 'The request body is not valid JSON');
   if (err.type === 'entity.too.deep') return problem(400, 'validation_failed', `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`, { errors: [{ path: '', message: 'nested too deeply' }] });
-  if (err.type === 'entity.shape.refused') return problem(400, 'validation_failed', 'The request body exceeds a structural limit', { errors: Array.isArray(err.errors) ? err.errors : [] });
+  if (err.type === 'entity.shape.refused') {
+    const errors = Array.isArray(err.errors) ? err.errors : [];
+    if (status === 413) return problem(413, 'payload_too_large', 'The request body exceeds the size limit', { errors });
+    return problem(400, 'validation_failed', 'The request body exceeds a structural limit', { errors });
+  }
+  if (err.type === 'header.duplicate') return problem(400, 'bad_request', 'A header that may appear only once (such as Authorization) was sent more than once');
   if (err.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body exceeds the size limit');
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return problem(415, 'unsupported_media_type', 'Unsupported body encoding');
   return problem(status, HTTP_CODES[status] ?? 'bad_request', 'The request could not be processed');

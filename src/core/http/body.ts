@@ -20,8 +20,9 @@ export const JSON_LIMITS = { depth: MAX_JSON_DEPTH, keysPerObject: 1000, arrayLe
 /** Keys that reach object prototypes when copied or merged; no body may carry them. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const refuse = (path: string, message: string): Error =>
-  bodyError(400, 'entity.shape.refused', 'The request body exceeds a structural limit', { errors: [{ path: path.slice(0, 200), message }] });
+// A string beyond the bound is content too large (413, like a body over the byte limit); other bounds are 400.
+const refuse = (path: string, message: string, status = 400): Error =>
+  bodyError(status, 'entity.shape.refused', 'The request body exceeds a structural limit', { errors: [{ path: path.slice(0, 200), message }] });
 
 const child = (path: string, key: string | number): string =>
   typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key.slice(0, 40))}]`;
@@ -35,7 +36,7 @@ export function assertJsonShape(value: unknown): void {
     if (++nodes > JSON_LIMITS.nodes) throw refuse(path, `more than ${JSON_LIMITS.nodes} values in the body`);
     if (depth > JSON_LIMITS.depth) throw refuse(path, 'nested too deeply');
     if (typeof v === 'string') {
-      if (v.length > JSON_LIMITS.stringLength) throw refuse(path, `string longer than ${JSON_LIMITS.stringLength} characters`);
+      if (v.length > JSON_LIMITS.stringLength) throw refuse(path, `string longer than ${JSON_LIMITS.stringLength} characters`, 413);
     } else if (Array.isArray(v)) {
       if (v.length > JSON_LIMITS.arrayLength) throw refuse(path, `more than ${JSON_LIMITS.arrayLength} items`);
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], child(path, i), depth + 1]);
@@ -45,7 +46,7 @@ export function assertJsonShape(value: unknown): void {
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i];
         if (FORBIDDEN_KEYS.has(k)) throw refuse(child(path, k), 'forbidden key');
-        if (k.length > JSON_LIMITS.stringLength) throw refuse(path, `key longer than ${JSON_LIMITS.stringLength} characters`);
+        if (k.length > JSON_LIMITS.stringLength) throw refuse(path, `key longer than ${JSON_LIMITS.stringLength} characters`, 413);
         stack.push([(v as Record<string, unknown>)[k], child(path, k), depth + 1]);
       }
     }

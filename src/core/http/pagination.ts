@@ -1,16 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { IntField } from './validation.js';
 import { CommonException } from '../errors/app.exception.js';
 import { UUID_RE } from '../crypto/tokens.js';
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @IntField({ min: 1, max: 200, optional: true, query: true, default: 50 })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })

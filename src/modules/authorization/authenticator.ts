@@ -7,6 +7,7 @@ import { Database } from '../../core/database/database.js';
 import { CommonException } from '../../core/errors/app.exception.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
 import { LOGGER } from '../../core/logging/logger.js';
+import { assertSingleHeader } from '../../core/http/headers.js';
 import { CredentialsService, readSessionCookie, type AuthFailure, type AuthResult, type KeyAuthority } from '../identity/index.js';
 import { DenialRecorder } from './denials.js';
 import { RateLimitsService } from './rate-limits.service.js';
@@ -40,6 +41,7 @@ export class Authenticator {
   ) {}
 
   async authenticate(req: Request): Promise<Authenticated> {
+    assertSingleHeader(req, 'authorization');
     const header = req.headers.authorization;
     const cookie = header ? undefined : readSessionCookie(req);
     if (!header && !cookie) throw unauthenticated();

@@ -1,9 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Max, Min } from 'class-validator';
+import { IntField } from '../../../core/http/validation.js';
 
 export class UpdateAuditSettingsDto {
-  @ApiProperty({ minimum: 1, maximum: 36500, description: 'Entries older than this many days are purged (default 365)' })
-  @IsInt() @Min(1) @Max(36500)
+  @IntField({ min: 1, max: 36500, description: 'Entries older than this many days are purged (default 365)' })
   retentionDays: number;
 }
 

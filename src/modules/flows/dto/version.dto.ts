@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
+import { IntField, isIntText } from '../../../core/http/validation.js';
 
 export class PublishFlowDto {
   @ApiPropertyOptional({ maxLength: 2000, description: 'Release note stored with the version' })
@@ -11,10 +11,7 @@ export class PublishFlowDto {
 }
 
 export class RollbackFlowDto {
-  @ApiProperty({ minimum: 1, description: 'The version to publish again' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IntField({ min: 1, description: 'The version to publish again' })
   version: number;
 
   @ApiPropertyOptional({ maxLength: 2000 })
@@ -24,18 +21,21 @@ export class RollbackFlowDto {
   message?: string;
 }
 
-const REF = /^([1-9][0-9]{0,9}|draft)$/;
+/** A version number (a positive int4) or "draft". */
+const isVersionRef = (v: unknown): boolean => v === 'draft' || isIntText(v, 1);
+const VersionRef = (name: string): PropertyDecorator =>
+  ValidateBy({ name: 'versionRef', validator: { validate: isVersionRef, defaultMessage: () => `${name} must be a version number or "draft"` } });
 
 export class DiffQueryDto {
   @ApiProperty({ description: 'A version number or "draft"' })
   @IsString()
-  @Matches(REF, { message: 'from must be a version number or "draft"' })
+  @VersionRef('from')
   from: string;
 
   @ApiPropertyOptional({ description: 'A version number or "draft" (default "draft")' })
   @IsOptional()
   @IsString()
-  @Matches(REF, { message: 'to must be a version number or "draft"' })
+  @VersionRef('to')
   to?: string;
 }
 

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problem, problemFromMiddlewareError, sendProblem as writeProblem, type Problem } from '../../../core/errors/problem.js';
+import { assertSingleHeader } from '../../../core/http/headers.js';
+import type { WebhookAuth } from '../../flows/index.js';
 import { assertBodyEncoding, assertJsonShape, isJsonType, parseJsonBody, readRawBody } from '../../../core/http/body.js';
 
 /**
@@ -24,6 +26,15 @@ function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   }
   if (type === '' || type.startsWith('text/') || type === 'application/xml') return raw.toString('utf8');
   return { base64: raw.toString('base64') };
+}
+
+/** Credential headers of this trigger must appear once (400 otherwise), as on the API. */
+export function assertSingleAuthHeaders(req: IncomingMessage, auth: WebhookAuth): void {
+  assertSingleHeader(req, 'authorization');
+  if (auth.mode === 'header') assertSingleHeader(req, auth.name);
+  if (auth.mode === 'hmac') {
+    for (const name of [auth.signatureHeader, auth.timestampHeader]) if (name) assertSingleHeader(req, name);
+  }
 }
 
 /** A refusal from reading the body, as the problem the API would answer. */

@@ -10,7 +10,7 @@ import type { WebhookSettings } from '../../flows/index.js';
 import { checkHandshake, verifyWebhookAuth, type WebhookRequestView } from './auth/verify-webhook-auth.js';
 import type { ReplayCache } from './auth/replay-cache.js';
 import type { WebhookFlowCache } from './webhook-flow-cache.js';
-import { bodyProblem, parseQuery, readWebhookBody, sendJson, sendProblem, sendResponded } from './webhook-http.js';
+import { assertSingleAuthHeaders, bodyProblem, parseQuery, readWebhookBody, sendJson, sendProblem, sendResponded } from './webhook-http.js';
 import { RateLimited, WebhookRateLimits } from './webhook-rate-limits.js';
 import { secretValueReader } from './webhook-secrets.js';
 
@@ -76,6 +76,7 @@ export class WebhookHandler {
     const org = await this.d.orgs.get(flow!.orgId);
     if (!org?.active) this.notFound(res);
     await this.rateLimits.consume(res, flowId, settings!.rateLimit);
+    assertSingleAuthHeaders(req, settings!.auth);
     const view = await this.readRequest(req, method, search);
     const secrets = secretValueReader();
     await this.authenticate(res, flowId, settings!, view, secrets.read);
@@ -129,7 +130,8 @@ function answerOutcome(res: ServerResponse, runId: string, o: RunOutcome): void 
   if (o.response) return sendResponded(res, o.response);
   if (o.status === 'succeeded') return sendJson(res, 200, { runId, status: o.status, output: o.output ?? null });
   const error = o.error ?? { type: 'node_error', message: o.status === 'cancelled' ? 'The run was cancelled' : 'The run failed' };
-  sendProblem(res, 502, 'run_failed', 'The run failed', { runId, status: o.status, error: { type: error.type, message: error.message } });
+  // `status` is the HTTP status in problem+json (RFC 9457); the run's own status travels as `runStatus`.
+  sendProblem(res, 502, 'run_failed', 'The run failed', { runId, runStatus: o.status, error: { type: error.type, message: error.message } });
 }
 
 function webhookSettings(flow: WebhookFlowInfo | null): WebhookSettings | null {
