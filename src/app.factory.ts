@@ -78,7 +78,8 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.disable('x-powered-by');
   // No automatic body-hash ETags (a hash of every response); routes that mean one (drafts) set it themselves.
   app.set('etag', false);
-  app.use(requestContextMiddleware(log, metrics, config.isProduction));
+  const httpsPublicUrl = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
+  app.use(requestContextMiddleware(log, metrics, config.isProduction, httpsPublicUrl));
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
   app.use(express.json({ limit, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => {
