@@ -32,6 +32,6 @@ export class PlatformController {
 
   @Patch(':orgId')
   async patch(@Param('orgId', OrgId) orgId: string, @Body() dto: SetOrgStatusDto): Promise<OrgResponseDto> {
-    return this.orgs.map(await this.orgs.patchAsPlatform(orgId, dto));
+    return this.orgs.map(await this.orgs.patchAsPlatform(orgId, dto), true);
   }
 }
