@@ -85,7 +85,8 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.set('etag', false);
   // Embedded pages' CORS preflights, answered before the router (they carry no credential).
   app.use(app.get(EmbedCors).preflight());
-  app.use(requestContextMiddleware(log, metrics, config.isProduction));
+  const httpsPublicUrl = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
+  app.use(requestContextMiddleware(log, metrics, config.isProduction, httpsPublicUrl));
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
   app.use(bodyEncodingMiddleware());

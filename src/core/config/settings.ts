@@ -47,6 +47,7 @@ export const SETTINGS = {
   TENANTFLOW_FLOW_MAX_DEFINITION_BYTES: { kind: 'bytes', group: 'limits', default: '1048576', min: 1024, description: 'Largest flow definition (draft or version) in bytes of JSON (413 above).' },
   TENANTFLOW_FLOW_MAX_NODES: { kind: 'int', group: 'limits', default: '500', min: 1, max: 100000, description: 'Most nodes in one flow definition (422 above).' },
   TENANTFLOW_API_RATE_LIMIT: { kind: 'int', group: 'limits', default: '1200', min: 1, description: 'Management API requests a minute per credential.' },
+  TENANTFLOW_API_KEYS_PER_ORG: { kind: 'int', group: 'limits', default: '100', min: 1, max: 100000, description: 'Most active (not revoked, not expired) API keys per organization (409 api_key_limit_reached above).' },
   TENANTFLOW_AUTH_FAILURE_LIMIT: { kind: 'int', group: 'limits', default: '20', min: 1, description: 'Failed authentications a minute per client address.' },
   TENANTFLOW_PLUGINS: { kind: 'string', group: 'server', description: 'Enabled plugins, comma-separated: folder names under plugins/, npm package names, or paths. None by default.' },
   TENANTFLOW_PLUGINS_VERIFY_INTERVAL: { kind: 'duration_ms', group: 'server', default: '10000', min: 100, description: 'How often the plugins\' required tables are checked again (ms); a restored table makes the server ready without a restart.' },

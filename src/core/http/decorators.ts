@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { Header, SetMetadata } from '@nestjs/common';
 
 export const IS_PUBLIC = 'tenantflow:public';
 export const IS_PLATFORM = 'tenantflow:platform';
@@ -8,3 +8,9 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
 
 /** Route is for the platform operator key only; org credentials are refused. */
 export const PlatformOnly = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PLATFORM, true);
+
+/**
+ * `Cache-Control: no-store` for answers that carry a secret (a new or rotated key, an org's owner key, a CSRF token):
+ * no browser, proxy or CDN cache may keep a copy.
+ */
+export const NoStore = (): MethodDecorator => Header('Cache-Control', 'no-store');

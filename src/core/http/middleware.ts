@@ -19,7 +19,20 @@ export interface RequestObserver {
   log: Logger;
   metrics: Metrics;
   production: boolean;
+  /** Send HSTS (production, or an https `TENANTFLOW_PUBLIC_URL`: browsers reach the server over https). */
+  hsts?: boolean;
 }
+
+/**
+ * The API answers JSON only: nothing may load. The docs page (swagger-ui) loads its own scripts, styles, fonts and
+ * data-URI images from this origin and fetches the OpenAPI document (and "try it out" calls) from it; its inline
+ * `<style>` blocks need 'unsafe-inline' for styles only. No inline or remote script runs anywhere.
+ */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+export const DOCS_CSP = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
+  "font-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
 
 /**
  * What every request gets, whether Express serves it or a lean handler (webhooks): a request id (accepted or
@@ -38,8 +51,8 @@ export function beginRequest(
   const started = process.hrtime.bigint();
   res.setHeader('X-Request-Id', requestId);
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-  if (!req.url?.startsWith('/docs')) res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-  if (o.production) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  res.setHeader('Content-Security-Policy', isDocs(req.url) ? DOCS_CSP : API_CSP);
+  if (o.production || o.hsts) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   res.on('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const path = route();
@@ -52,9 +65,11 @@ export function beginRequest(
   return { requestId, ip, userAgent: req.headers['user-agent'] };
 }
 
+const isDocs = (url: string | undefined): boolean => url === '/docs' || !!url?.startsWith('/docs/') || !!url?.startsWith('/docs?');
+
 /** Express middleware: {@link beginRequest}, then the rest of the chain inside the request's context. */
-export function requestContextMiddleware(log: Logger, metrics: Metrics, production: boolean) {
-  const o = { log, metrics, production };
+export function requestContextMiddleware(log: Logger, metrics: Metrics, production: boolean, hsts = false) {
+  const o = { log, metrics, production, hsts };
   return (req: Request, res: Response, next: NextFunction): void => {
     const route = () => (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
     RequestContextStore.run(beginRequest(req, res, o, route, req.ip), next);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { PageQueryDto, type Page } from '../../core/http/pagination.js';
+import { NoStore } from '../../core/http/decorators.js';
 import { CheckPolicies } from '../../core/http/policies.js';
 import { UuidParam } from '../../core/http/validation.js';
 import {
@@ -26,6 +27,7 @@ export class ApiKeysController {
 
   /** Creates a key; the response carries the full key once. */
   @Post()
+  @NoStore()
   @CheckPolicies('create', 'ApiKey')
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })
   create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
@@ -49,6 +51,7 @@ export class ApiKeysController {
   /** A new secret, shown once; the old one keeps working for `gracePeriodSeconds` (default 0). */
   @Post(':keyId/rotate')
   @HttpCode(200)
+  @NoStore()
   @CheckPolicies('rotate', 'ApiKey', 'keyId')
   @ApiOkResponse({ type: CreatedApiKeyResponseDto })
   rotate(@Param('keyId', KeyId) id: string, @Body() dto: RotateApiKeyDto): Promise<CreatedApiKeyResponseDto> {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { NoStore } from '../../core/http/decorators.js';
 import { CheckPolicies } from '../../core/http/policies.js';
 import { AuthzCheckDto, AuthzCheckResponseDto, MeResponseDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
@@ -19,6 +20,7 @@ export class AuthController {
 
   /** Who the caller is, their roles and effective permissions; for sessions also the CSRF token. */
   @Get('auth/me')
+  @NoStore()
   @CheckPolicies('read', 'Org')
   @ApiOkResponse({ type: MeResponseDto })
   me(): Promise<MeResponseDto> {

@@ -14,6 +14,22 @@ import { RateLimitsService } from './rate-limits.service.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * Failures that may be guessing: an unknown, malformed, wrong, revoked or expired credential. A valid credential
+ * refused for its state (suspended org, inactive user or creator, creator's rights) is not an attempt to guess and
+ * must not lock a shared address (NAT, proxy) out, least of all the request that would lift a suspension.
+ */
+const COUNTED_FAILURES = new Set<AuthFailure['reason']>(['malformed', 'unknown', 'bad_secret', 'revoked', 'expired', 'idle']);
+
+/**
+ * The failure budget a request draws on: platform-key attempts have their own per address, so no org principal's
+ * failures can lock the platform operator out (and platform-key guessing is still limited).
+ */
+function failureBucket(req: Request): string {
+  const ip = req.ip ?? 'unknown';
+  return /^Bearer\s+tfp_/.test(req.headers.authorization ?? '') ? `platform:${ip}` : ip;
+}
+
 export const unauthenticated = (): CommonException =>
   new CommonException('unauthenticated', 'A valid credential is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
 
@@ -26,8 +42,8 @@ export interface Authenticated {
 
 /**
  * Turns a request's credential into a principal: `Authorization: Bearer` (API or platform key) wins; otherwise the
- * session cookie, which on unsafe methods also needs a matching `X-CSRF-Token`. Failures count against the
- * client address (429 once the limit is spent) and failed key uses are audited.
+ * session cookie, which on unsafe methods also needs a matching `X-CSRF-Token`. Guessing-like failures count against
+ * the client address (429 once the limit is spent; platform keys on their own budget) and failed key uses are audited.
  */
 @Injectable()
 export class Authenticator {
@@ -45,8 +61,8 @@ export class Authenticator {
     const header = req.headers.authorization;
     const cookie = header ? undefined : readSessionCookie(req);
     if (!header && !cookie) throw unauthenticated();
-    const ip = req.ip ?? 'unknown';
-    await this.limits.authFailures.assertNotBlocked(ip);
+    const bucket = failureBucket(req);
+    await this.limits.authFailures.assertNotBlocked(bucket);
     let result: AuthResult;
     if (header) {
       const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
@@ -54,7 +70,7 @@ export class Authenticator {
     } else {
       result = await this.credentials.authenticateSession(cookie!);
     }
-    if (!result.ok) return this.fail(ip, result);
+    if (!result.ok) return this.fail(bucket, result);
     if (cookie) await this.checkCsrf(req, result.principal);
     // An embedded session's bearer token is its session token too (logout revokes it).
     const sessionToken = cookie ?? (result.principal.type === 'embed' ? header!.slice(7).trim() : undefined);
@@ -63,7 +79,7 @@ export class Authenticator {
 
   /** Records a failure that happened after the credential was recognised (e.g. a key beyond its creator's rights). */
   async refuse(req: Request, failure: AuthFailure): Promise<never> {
-    return this.fail(req.ip ?? 'unknown', failure);
+    return this.fail(failureBucket(req), failure);
   }
 
   /** A refused forgery attempt is a 403 like any other: recorded as `authz.denied` of the session's user. */
@@ -77,8 +93,8 @@ export class Authenticator {
     }
   }
 
-  private async fail(ip: string, failure: AuthFailure): Promise<never> {
-    await this.limits.authFailures.penalize(ip);
+  private async fail(bucket: string, failure: AuthFailure): Promise<never> {
+    if (COUNTED_FAILURES.has(failure.reason)) await this.limits.authFailures.penalize(bucket);
     if (failure.orgId && failure.keyId) {
       const orgId = failure.orgId;
       await this.db.withOrg(orgId, (em) =>

@@ -26,7 +26,7 @@ type Ip = ipaddr.IPv4 | ipaddr.IPv6;
 
 // Instance-metadata endpoints hand out the worker's cloud credentials. They are named separately because
 // no org allowlist may re-permit them (see EgressPolicy).
-const METADATA_ADDRESSES = new Set([
+export const METADATA_ADDRESSES: ReadonlySet<string> = new Set([
   '169.254.169.254', // AWS, GCP, Azure, OpenStack, Oracle
   '169.254.170.2', // AWS ECS task metadata
   '100.100.100.200', // Alibaba Cloud

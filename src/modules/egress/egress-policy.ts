@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
-import { type AddressCategory, classifyAddress, parseForMatching, parseIp } from './address-classifier.js';
+import { type AddressCategory, classifyAddress, METADATA_ADDRESSES, parseForMatching, parseIp } from './address-classifier.js';
 
 /** The outcome of checking one resolved (or literal) address against the policy. */
 export interface AddressVerdict {
@@ -69,6 +69,34 @@ export class EgressPolicy {
       this.hostnames.add(parseHostnameEntry(entry));
     }
   }
+}
+
+// Names cloud providers serve instance metadata under (the resolver refuses their addresses anyway).
+const METADATA_HOSTNAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
+
+/**
+ * Why an allowlist entry may not be saved, or null when it may: malformed, or covering a cloud metadata address
+ * (`169.254.0.0/16`, `0.0.0.0/0`, `100.64.0.0/10` all do) or naming a metadata host. Metadata is never re-permitted
+ * at request time either; refusing it on save keeps an allowlist from promising what the guard will not do.
+ */
+export function allowlistEntryProblem(raw: string): string | null {
+  const entry = raw.trim();
+  try {
+    new EgressPolicy([entry]);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (entry.includes('/') || isStrictIp(entry)) {
+    const [net, bits] = entry.includes('/') ? parseCidr(entry) : [parseForMatching(entry)!, 128];
+    for (const address of METADATA_ADDRESSES) {
+      const ip = parseForMatching(address);
+      if (ip && ip.kind() === net.kind() && ip.match(net, Math.min(bits, net.kind() === 'ipv4' ? 32 : 128))) {
+        return `Allowlist entry "${entry}" covers a cloud metadata address, which can never be allowlisted`;
+      }
+    }
+    return null;
+  }
+  return METADATA_HOSTNAMES.has(normaliseHostname(entry)) ? `Allowlist entry "${entry}" names a cloud metadata host` : null;
 }
 
 /** Convenience for one-off checks: `isAddressAllowed('10.1.2.3', ['10.0.0.0/8']) === true`. */

@@ -9,7 +9,7 @@ export {
   type EgressMethod,
   type SafeHttpRequestOptions,
 } from './egress-options.js';
-export { type AddressVerdict, EgressPolicy, isAddressAllowed } from './egress-policy.js';
+export { type AddressVerdict, allowlistEntryProblem, EgressPolicy, isAddressAllowed } from './egress-policy.js';
 export {
   type EgressResolver,
   type ResolvedAddress,

@@ -7,6 +7,7 @@ export const IDENTITY_ERROR_HTTP = {
   last_owner: 409,
   api_key_not_found: 404,
   api_key_revoked: 409,
+  api_key_limit_reached: 409,
   role_not_found: 404,
   unknown_role: 400,
   role_name_taken: 409,

@@ -11,7 +11,7 @@ export { TtlCache } from './ttl-cache.js';
 
 // Sessions (sign-in flows open them)
 export { SessionsService, type OpenSessionInput, type OpenedSession } from './sessions/sessions.service.js';
-export { SESSION_COOKIE, sessionCookieOptions, clearedSessionCookieOptions, readSessionCookie } from './sessions/session-cookie.js';
+export { SESSION_COOKIE, sessionCookieOptions, clearedSessionCookieOptions, readCookie, readSessionCookie } from './sessions/session-cookie.js';
 export { SessionEntity, type SessionMethod } from './sessions/session.entity.js';
 
 // Users

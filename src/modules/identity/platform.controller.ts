@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequestContextStore } from '../../core/context/request-context.js';
-import { PlatformOnly } from '../../core/http/decorators.js';
+import { NoStore, PlatformOnly } from '../../core/http/decorators.js';
 import { decodeCursor, pageLimit, PageQueryDto, type Page } from '../../core/http/pagination.js';
 import { UuidParam } from '../../core/http/validation.js';
 import { CreateOrgDto, OrgsService, SetOrgStatusDto, TenancyException, type OrgResponseDto } from '../tenancy/index.js';
@@ -20,6 +20,7 @@ export class PlatformController {
   ) {}
 
   @Post()
+  @NoStore()
   create(@Body() dto: CreateOrgDto): Promise<CreatedOrg> {
     return this.platform.createOrg(dto, { type: 'platform', id: RequestContextStore.get()!.principal!.id });
   }
@@ -31,6 +32,6 @@ export class PlatformController {
 
   @Patch(':orgId')
   async patch(@Param('orgId', OrgId) orgId: string, @Body() dto: SetOrgStatusDto): Promise<OrgResponseDto> {
-    return this.orgs.map(await this.orgs.patchAsPlatform(orgId, dto));
+    return this.orgs.map(await this.orgs.patchAsPlatform(orgId, dto), true);
   }
 }

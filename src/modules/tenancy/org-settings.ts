@@ -1,3 +1,7 @@
+import { CommonException, type FieldError } from '../../core/errors/app.exception.js';
+import { allowlistEntryProblem } from '../egress/index.js';
+import type { OrgPlatformSettingsPatchDto } from './dto/org-settings.dto.js';
+
 /** Per-org run limit overrides, set by the platform operator only. */
 export interface OrgLimits {
   maxConcurrent?: number;
@@ -25,4 +29,32 @@ export function readPlatformSettings(settings: Record<string, unknown> | null | 
     if (v !== undefined) limits[k] = v;
   }
   return { egressAllowlist: allow, limits };
+}
+
+/**
+ * `organization.settings` with the operator's patch applied: the allowlist is replaced (entries trimmed, duplicates
+ * dropped, each checked: CIDR or host name, never cloud metadata), limits are merged (null removes one). Throws
+ * 400 `validation_failed` naming every bad entry.
+ */
+export function applyPlatformSettings(current: Record<string, unknown> | null, patch: OrgPlatformSettingsPatchDto): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...(current ?? {}) };
+  if (patch.egressAllowlist !== undefined) {
+    const errors: FieldError[] = [];
+    patch.egressAllowlist.forEach((entry, i) => {
+      const problem = allowlistEntryProblem(entry);
+      if (problem) errors.push({ path: `settings.egressAllowlist.${i}`, message: problem });
+    });
+    if (errors.length) throw new CommonException('validation_failed', 'The egress allowlist is invalid', { errors });
+    next.egressAllowlist = [...new Set(patch.egressAllowlist.map((e) => e.trim()))];
+  }
+  if (patch.limits !== undefined) {
+    const limits: Record<string, number> = { ...readPlatformSettings(current).limits };
+    for (const k of ['maxConcurrent', 'maxSteps', 'maxDurationMs'] as const) {
+      const v = patch.limits[k];
+      if (v === null) delete limits[k];
+      else if (v !== undefined) limits[k] = v;
+    }
+    next.limits = limits;
+  }
+  return next;
 }

@@ -18,9 +18,12 @@ export class OrgController {
   async get(): Promise<OrgResponseDto> {
     // Embedded sessions see their project, never the org's settings.
     if (RequestContextStore.get()?.principal?.type === 'embed') throw new CommonException('forbidden', 'You do not have permission for this action');
-    return this.orgs.map(await this.orgs.get(RequestContextStore.requireOrgId()));
+    // The operator-set egress allowlist and run limits are shown (read-only) to those who administer the org.
+    const admin = RequestContextStore.get()?.ability?.can('update', 'Org') ?? false;
+    return this.orgs.map(await this.orgs.get(RequestContextStore.requireOrgId()), admin);
   }
 
+  /** Name only: `status` and `settings` (egress allowlist, run limits) belong to the platform operator (400 here). */
   @Patch()
   @CheckPolicies('update', 'Org')
   @ApiOkResponse({ type: OrgResponseDto })

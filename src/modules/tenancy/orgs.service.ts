@@ -6,7 +6,7 @@ import { DomainEventBus } from '../../core/events/domain-events.js';
 import { toPage, type Page } from '../../core/http/pagination.js';
 import type { OrgResponseDto, SetOrgStatusDto, UpdateOrgDto } from './dto/org.dto.js';
 import { OrganizationEntity } from './organization.entity.js';
-import { readPlatformSettings, type OrgPlatformSettings } from './org-settings.js';
+import { applyPlatformSettings, readPlatformSettings, type OrgPlatformSettings } from './org-settings.js';
 import { TenancyException } from './tenancy.exception.js';
 
 const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code === '23505';
@@ -70,20 +70,25 @@ export class OrgsService {
     });
   }
 
-  /** Platform: suspend or reactivate (a suspended org's credentials and webhooks are refused). */
+  /**
+   * Platform: suspend or reactivate (a suspended org's credentials and webhooks are refused), rename, and set the
+   * egress allowlist and run limits. `org.updated` (before and after) also tells every instance to drop its cached
+   * copy of the org's runtime facts, so a change applies to the next run.
+   */
   patchAsPlatform(orgId: string, dto: SetOrgStatusDto): Promise<OrganizationEntity> {
     return this.db.withSystem(async (em) => {
       const repo = em.getRepository(OrganizationEntity);
-      const before = await repo.findOneBy({ id: orgId });
+      const before = await repo.findOne({ where: { id: orgId }, lock: { mode: 'pessimistic_write' } });
       if (!before) throw new TenancyException('org_not_found', 'Organization not found');
       const patch: Partial<OrganizationEntity> = {};
       if (dto.status) patch.status = dto.status;
       if (dto.name) patch.name = dto.name;
+      if (dto.settings) patch.settings = applyPlatformSettings(before.settings, dto.settings);
       if (Object.keys(patch).length) await repo.update({ id: orgId }, patch);
       const after = await repo.findOneByOrFail({ id: orgId });
+      const view = (o: OrganizationEntity) => ({ status: o.status, name: o.name, settings: readPlatformSettings(o.settings) });
       await this.events.publish(em, {
-        action: 'org.updated', orgId, resourceType: 'org', resourceId: orgId,
-        metadata: { before: { status: before.status, name: before.name }, after: { status: after.status, name: after.name } },
+        action: 'org.updated', orgId, resourceType: 'org', resourceId: orgId, metadata: { before: view(before), after: view(after) },
       });
       return after;
     });
@@ -100,7 +105,9 @@ export class OrgsService {
     return this.db.system.getRepository(OrganizationEntity).findOneBy({ slug });
   }
 
-  map(o: OrganizationEntity): OrgResponseDto {
-    return { id: o.id, slug: o.slug, name: o.name, status: o.status, createdAt: o.createdAt.toISOString() };
+  /** `withSettings`: the operator-set allowlist and limits (platform operator, the org's admins). */
+  map(o: OrganizationEntity, withSettings = false): OrgResponseDto {
+    const base = { id: o.id, slug: o.slug, name: o.name, status: o.status, createdAt: o.createdAt.toISOString() };
+    return withSettings ? { ...base, settings: readPlatformSettings(o.settings) } : base;
   }
 }

@@ -39,10 +39,8 @@ export async function putSaml(t: TestApp, org: TestOrg, body: Record<string, unk
  * egress allowlist, which every OIDC, JWKS, token and GitHub API call goes through. `[]` takes it away again.
  */
 export async function setEgressAllowlist(t: TestApp, org: TestOrg, allowlist: string[] = LOOPBACK): Promise<void> {
-  await t.server.deps.db.system.query(
-    `UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', $2::jsonb) WHERE id = $1`,
-    [org.id, JSON.stringify(allowlist)],
-  );
+  const res = await t.http().patch(`/api/v1/platform/orgs/${org.id}`).set(bearer(t.platformKey)).send({ settings: { egressAllowlist: allowlist } });
+  if (res.status !== 200) throw new Error(`PATCH platform org settings ${res.status}: ${JSON.stringify(res.body)}`);
 }
 export const LOOPBACK = ['127.0.0.0/8', '::1'];
 

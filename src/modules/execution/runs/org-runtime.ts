@@ -6,7 +6,7 @@ import { ORGS_CHANNEL } from './run-channels.js';
 export interface OrgRuntimeInfo {
   active: boolean;
   egressAllowlist: string[];
-  /** Per-org overrides of the server's run limits (organization.settings.runLimits). */
+  /** Per-org overrides of the server's run limits (organization.settings.limits, set by the platform operator). */
   limits: { maxConcurrent?: number; maxSteps?: number; maxDurationMs?: number };
 }
 
@@ -42,7 +42,8 @@ export class OrgRuntimeCache {
     const r = rows[0];
     const settings = r?.settings ?? {};
     const allow = Array.isArray(settings.egressAllowlist) ? settings.egressAllowlist.filter((x): x is string => typeof x === 'string') : [];
-    const rl = (settings.runLimits ?? {}) as Record<string, unknown>;
+    // `limits` is what the platform route writes; `runLimits` is the older hand-set name.
+    const rl = (settings.limits ?? settings.runLimits ?? {}) as Record<string, unknown>;
     const info = r ? { active: r.status === 'active', egressAllowlist: allow, limits: { maxConcurrent: num(rl.maxConcurrent), maxSteps: num(rl.maxSteps), maxDurationMs: num(rl.maxDurationMs) } } : null;
     if (this.cache.size > 100_000) this.cache.clear();
     this.cache.set(orgId, { info, at: Date.now() });

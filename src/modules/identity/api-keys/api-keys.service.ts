@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
+import { AppConfig } from '../../../core/config/app-config.js';
 import { Database } from '../../../core/database/database.js';
 import { TenantScopedRepository, type OrgScope } from '../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
@@ -44,6 +45,7 @@ export class ApiKeysService {
     private readonly events: DomainEventBus,
     private readonly bus: Invalidations,
     private readonly credentials: CredentialsService,
+    private readonly config: AppConfig,
   ) {}
 
   /** Inserts a key inside the caller's transaction and returns the full credential (shown once). */
@@ -51,6 +53,7 @@ export class ApiKeysService {
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
       throw new IdentityException('invalid_expiry', 'expiresAt must be in the future', { errors: [{ path: 'expiresAt', message: 'must be in the future' }] });
     }
+    await this.assertBelowCap(em, input.orgId);
     const minted = mintKey('tfk');
     const entity = Object.assign(new ApiKeyEntity(), {
       id: uuidv7(), orgId: input.orgId, publicId: minted.publicId, secretHash: minted.secretHash, previousSecretHash: null,
@@ -65,6 +68,22 @@ export class ApiKeysService {
     });
     const saved = (await keys.findOne(em, { orgId: input.orgId, id: entity.id }))!;
     return { entity: saved, key: minted.key };
+  }
+
+  /**
+   * A compromised admin key must not mint thousands of keys: active keys per org are capped. Serialised per org (an
+   * advisory lock held to the end of the transaction) so concurrent creations cannot both take the last place.
+   */
+  private async assertBelowCap(em: EntityManager, orgId: string): Promise<void> {
+    const cap = this.config.get('TENANTFLOW_API_KEYS_PER_ORG');
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('api_key_cap:' || $1, 0))`, [orgId]);
+    const [{ n }] = (await em.query(
+      `SELECT count(*)::int AS n FROM api_key WHERE org_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [orgId],
+    )) as { n: number }[];
+    if (n >= cap) {
+      throw new IdentityException('api_key_limit_reached', `This organization has ${cap} active API keys, the most allowed; revoke one first`);
+    }
   }
 
   list(orgId: string, q: PageQueryDto, filter: ApiKeyFilter): Promise<Page<ApiKeyResponseDto>> {

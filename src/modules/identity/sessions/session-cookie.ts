@@ -19,20 +19,28 @@ export function clearedSessionCookieOptions(config: AppConfig): CookieOptions {
   return { ...sessionCookieOptions(config, new Date(0)), expires: new Date(0) };
 }
 
-/** The session cookie's value, or undefined. Parsed by hand: only this one cookie matters to the server. */
-export function readSessionCookie(req: Request): string | undefined {
+/**
+ * One cookie's value by name, or undefined: the first occurrence, surrounding quotes removed, percent-decoded (as
+ * Express's `res.cookie` encodes). A value that does not decode is treated as absent. Parsed by hand: the app has no
+ * cookie parser and only its own cookies (session, SSO browser binding) matter. Every cookie reader uses this one.
+ */
+export function readCookie(req: Pick<Request, 'headers'>, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     const value = part.slice(eq + 1).trim();
     try {
-      return decodeURIComponent(value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
+      return decodeURIComponent(value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
     } catch {
       return undefined;
     }
   }
   return undefined;
+}
+
+/** The session cookie's value, or undefined. */
+export function readSessionCookie(req: Pick<Request, 'headers'>): string | undefined {
+  return readCookie(req, SESSION_COOKIE);
 }

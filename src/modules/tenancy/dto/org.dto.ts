@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { NameField } from '../../../core/http/validation.js';
+import { OrgPlatformSettingsPatchDto, OrgPlatformSettingsResponseDto } from './org-settings.dto.js';
 
 export const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -30,6 +32,13 @@ export class SetOrgStatusDto {
   @IsOptional()
   @NameField()
   name?: string;
+
+  @ApiPropertyOptional({ type: OrgPlatformSettingsPatchDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => OrgPlatformSettingsPatchDto)
+  settings?: OrgPlatformSettingsPatchDto;
 }
 
 export class OrgResponseDto {
@@ -38,4 +47,6 @@ export class OrgResponseDto {
   @ApiProperty() name: string;
   @ApiProperty({ enum: ['active', 'suspended'] }) status: string;
   @ApiProperty() createdAt: string;
+  /** The operator-set egress allowlist and run limits: for the platform operator and the org's admins only. */
+  @ApiPropertyOptional({ type: OrgPlatformSettingsResponseDto }) settings?: OrgPlatformSettingsResponseDto;
 }

@@ -2,12 +2,34 @@ import { Injectable } from '@nestjs/common';
 import type { CookieOptions } from 'express';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../../../core/config/app-config.js';
-import { IdentityModule, SESSION_COOKIE, SessionsService, UsersService, sessionCookieOptions } from '../../index.js';
-import { SsoSessionIssuer, SsoUserDirectory, type OpenedSsoSession, type SsoUser } from './identity-ports.js';
+import {
+  IdentityException, IdentityModule, SESSION_COOKIE, SessionsService, UsersService, sessionCookieOptions, type IdentityErrorCode,
+} from '../../index.js';
+import {
+  SsoDirectoryRefusal, SsoSessionIssuer, SsoUserDirectory, type OpenedSsoSession, type SsoDirectoryRefusalReason, type SsoUser,
+} from './identity-ports.js';
+
+/** Identity's error codes that refuse a sign-in, by code (a new code is a decision here, not a regex accident). */
+export const DIRECTORY_REFUSALS: Partial<Record<IdentityErrorCode, SsoDirectoryRefusalReason>> = {
+  user_exists: 'email_conflict',
+  last_owner: 'last_owner',
+  unknown_role: 'no_role',
+  role_not_found: 'no_role',
+};
+
+async function refusalsByCode<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const reason = e instanceof IdentityException ? DIRECTORY_REFUSALS[e.code as IdentityErrorCode] : undefined;
+    if (reason) throw new SsoDirectoryRefusal(reason, (e as IdentityException).code);
+    throw e;
+  }
+}
 
 /** Users through identity's UsersService (role checks, `user.created` / `user.updated` events). */
 @Injectable()
-class IdentityUserDirectory extends SsoUserDirectory {
+export class IdentityUserDirectory extends SsoUserDirectory {
   constructor(private readonly users: UsersService) {
     super();
   }
@@ -21,11 +43,11 @@ class IdentityUserDirectory extends SsoUserDirectory {
   }
 
   create(em: EntityManager, input: { orgId: string; email: string; displayName: string | null; role: string }): Promise<SsoUser> {
-    return this.users.createInTx(em, input);
+    return refusalsByCode(() => this.users.createInTx(em, input));
   }
 
   setRole(em: EntityManager, orgId: string, userId: string, role: string): Promise<SsoUser> {
-    return this.users.setRoleInTx(em, orgId, userId, role);
+    return refusalsByCode(() => this.users.setRoleInTx(em, orgId, userId, role));
   }
 }
 

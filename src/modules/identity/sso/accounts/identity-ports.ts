@@ -15,9 +15,22 @@ export interface OpenedSsoSession {
   expiresAt: Date;
 }
 
+/** Why the directory refused a write sign-in asked for; every other error propagates unchanged. */
+export type SsoDirectoryRefusalReason = 'email_conflict' | 'no_role' | 'last_owner';
+
+export class SsoDirectoryRefusal extends Error {
+  constructor(
+    readonly reason: SsoDirectoryRefusalReason,
+    /** The directory's own error code, for the server log. */
+    readonly code: string,
+  ) {
+    super(`directory refused: ${code}`);
+  }
+}
+
 /**
- * What SSO needs from users (identity's UsersService). All methods run in the caller's tenant transaction; they
- * throw on an unassignable role or an email taken concurrently.
+ * What SSO needs from users (identity's UsersService). All methods run in the caller's tenant transaction; `create`
+ * and `setRole` throw {@link SsoDirectoryRefusal} on an unassignable role, the last owner or an email taken concurrently.
  */
 export abstract class SsoUserDirectory {
   abstract findById(em: EntityManager, orgId: string, id: string): Promise<SsoUser | null>;

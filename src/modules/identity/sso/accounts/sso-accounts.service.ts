@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { uuidv7 } from '../../../../core/crypto/tokens.js';
-import { AppException } from '../../../../core/errors/app.exception.js';
 import { TenantScopedRepository } from '../../../../core/database/tenant-scoped.repository.js';
 import { SsoIdentityEntity } from '../sso-identity.entity.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import type { AccountRules, VerifiedIdentity } from '../sso.types.js';
-import { SsoUserDirectory, type SsoUser } from './identity-ports.js';
+import { SsoDirectoryRefusal, SsoUserDirectory, type SsoUser } from './identity-ports.js';
 import { resolveRole } from './role-mapping.js';
 
 const links = new TenantScopedRepository(SsoIdentityEntity);
@@ -72,16 +71,16 @@ export class SsoAccountsService {
     await links.insert(em, Object.assign(new SsoIdentityEntity(), { id: uuidv7(), ...key, userId, email, lastLoginAt: new Date() }));
   }
 
-  /** Identity's coded errors (taken email, unassignable role) become reasons; anything else propagates. */
+  /** The directory's refusals (taken email, last owner, unassignable role) become reasons; anything else propagates. */
   private async mapDirectoryErrors<T>(fn: () => Promise<T>, userId?: string): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      if (!(e instanceof AppException)) throw e;
-      if (/exists|taken|conflict/.test(e.code)) throw new SsoLoginFailure('email_conflict', e.code);
-      if (/last_owner/.test(e.code)) throw new SsoLoginFailure('no_role', e.code);
-      if (/role/.test(e.code)) throw userId ? new SsoAccountRefusal('no_role', userId) : new SsoLoginFailure('no_role', e.code);
-      throw e;
+      if (!(e instanceof SsoDirectoryRefusal)) throw e;
+      if (e.reason === 'email_conflict') throw new SsoLoginFailure('email_conflict', e.code);
+      // The last owner keeps the role: refuse this sign-in without ending the owner's other sessions.
+      if (e.reason === 'last_owner' || !userId) throw new SsoLoginFailure('no_role', e.code);
+      throw new SsoAccountRefusal('no_role', userId);
     }
   }
 }

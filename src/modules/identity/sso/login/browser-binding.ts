@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../../../../core/config/app-config.js';
 import { randomToken, safeEqual } from '../../../../core/crypto/tokens.js';
-import { cookiesAreSecure } from '../../sessions/session-cookie.js';
-import { readCookie } from './sso-responder.js';
+import { cookiesAreSecure, readCookie } from '../../sessions/session-cookie.js';
 
 const BINDING_RE = /^[A-Za-z0-9_-]{43}$/;
 

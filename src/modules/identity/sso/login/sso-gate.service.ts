@@ -57,8 +57,7 @@ export class SsoGate {
       }
       const org = await this.resolveOrg(slug);
       ctx = { org, urls: this.urls.forOrg(org.slug), client, provider };
-      // Routes that are not sign-in attempts (SP metadata) tell nobody whether an org exists or is suspended.
-      if (org.status !== 'active') throw new SsoLoginFailure(limited ? 'org_suspended' : 'sso_not_available', 'org suspended');
+      if (org.status !== 'active') throw new SsoLoginFailure('org_suspended');
       await flow(ctx);
     } catch (err) {
       if (!(err instanceof SsoLoginFailure)) throw err;
@@ -69,7 +68,12 @@ export class SsoGate {
     }
   }
 
-  /** The org named by the URL, or the same 404 as "no SSO here" (no slug oracle beyond the public metadata). */
+  /** The public SSO URLs a well-formed slug would have (whether or not such an org exists), or null. */
+  urlsForSlug(slug: string): OrgSsoUrls | null {
+    return SLUG_RE.test(slug) ? this.urls.forOrg(slug) : null;
+  }
+
+  /** The org named by the URL, or the same 404 as "no SSO here" (no slug oracle). */
   async resolveOrg(slug: string): Promise<OrganizationEntity> {
     const org = SLUG_RE.test(slug) ? await this.orgs.findBySlug(slug) : null;
     if (!org) throw new SsoLoginFailure('sso_not_available', 'unknown org');

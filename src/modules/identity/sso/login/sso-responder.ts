@@ -24,12 +24,3 @@ export function sendLoginFailure(req: Request, res: Response, failure: SsoLoginF
     + `<p>Request id: <code>${escapeHtml(requestId)}</code></p></body></html>`;
   res.status(failure.status).set(headers).type('text/html; charset=utf-8').send(body);
 }
-
-/** Reads one cookie by hand (the app has no cookie parser; only our own cookies matter here). */
-export function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}

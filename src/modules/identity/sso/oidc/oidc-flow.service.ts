@@ -7,7 +7,7 @@ import { bindBrowser } from '../login/browser-binding.js';
 import { isSafeReturnTo } from '../login/return-to.js';
 import { finishSignIn } from '../login/session-cookie.js';
 import { SsoGate, type FlowContext } from '../login/sso-gate.service.js';
-import { readCookie } from '../login/sso-responder.js';
+import { readCookie } from '../../sessions/session-cookie.js';
 import { SsoSignInService } from '../login/sso-sign-in.service.js';
 import { SecretBoxError } from '../../../../core/crypto/secret-box.js';
 import { SsoLoginFailure } from '../sso.exception.js';

@@ -7,7 +7,8 @@ import { bindBrowser } from '../login/browser-binding.js';
 import { isSafeReturnTo } from '../login/return-to.js';
 import { finishSignIn } from '../login/session-cookie.js';
 import { SsoGate, type FlowContext } from '../login/sso-gate.service.js';
-import { readCookie } from '../login/sso-responder.js';
+import { sendLoginFailure } from '../login/sso-responder.js';
+import { readCookie } from '../../sessions/session-cookie.js';
 import { SsoSignInService } from '../login/sso-sign-in.service.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import type { SamlSettings, SsoConfigRecord } from '../sso.types.js';
@@ -38,12 +39,16 @@ export class SamlFlowService {
     return cfg;
   }
 
-  /** Only for an org with SAML configured (enabled or not): unknown, suspended and SAML-less orgs answer the same 404. */
+  /**
+   * The SP metadata is a template of the slug and the public URL, with nothing of the org in it, so every well-formed
+   * slug gets it (an admin can register the SP at the IdP before configuring SAML): an unknown org, a suspended org
+   * and one without SAML answer exactly alike, and the route tells nobody which slugs exist.
+   */
   metadata(slug: string, req: Request, res: Response): Promise<void> {
-    return this.gate.run(req, res, slug, 'saml', async (ctx) => {
-      if (!(await this.configs.loadSaml(ctx.org.id))) throw new SsoLoginFailure('sso_not_available', 'saml not configured');
-      res.type('application/samlmetadata+xml').send(this.saml.metadata(ctx.urls));
-    }, false);
+    const urls = this.gate.urlsForSlug(slug);
+    if (!urls) sendLoginFailure(req, res, new SsoLoginFailure('sso_not_available', 'malformed slug'));
+    else res.type('application/samlmetadata+xml').send(this.saml.metadata(urls));
+    return Promise.resolve();
   }
 
   login(slug: string, req: Request, res: Response): Promise<void> {
