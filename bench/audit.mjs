@@ -79,9 +79,8 @@ FROM (
 ) e`;
 
 /** Seeds the chains of `orgIds` on one connection (one statement), then their chain heads. */
-async function seedOrgs(connectionString, orgIds, start) {
-  const c = new pg.Client({ connectionString });
-  await c.connect();
+async function seedOrgs(connect, orgIds, start) {
+  const c = await connect();
   try {
     await c.query(`SET work_mem = '256MB'; SET synchronous_commit = off`);
     for (const sql of CHAIN_SQL) await c.query(sql);
@@ -93,10 +92,10 @@ async function seedOrgs(connectionString, orgIds, start) {
   }
 }
 
-async function seed(server, connectionString) {
-  const system = server.deps.db.system;
+async function seed(server, connect) {
+  const db = server.deps.db;
   const orgs = Array.from({ length: ORGS }, (_, i) => ({ id: randomUUID(), slug: `bench-audit-${i}` }));
-  await system.query(`INSERT INTO organization (id, slug, name) SELECT * FROM unnest($1::uuid[], $2::text[], $2::text[])`,
+  await db.systemQuery(`INSERT INTO organization (id, slug, name) SELECT * FROM unnest($1::uuid[], $2::text[], $2::text[])`,
     [orgs.map((o) => o.id), orgs.map((o) => o.slug)]);
   const now = Date.now() - 3_600_000;
   const start = now - SPAN_MS;
@@ -104,9 +103,9 @@ async function seed(server, connectionString) {
   const ids = orgs.map((o) => o.id);
   const half = Math.ceil(ids.length / 2);
   // Two writers, one per core, each one INSERT ... SELECT for half of the orgs.
-  await Promise.all([ids.slice(0, half), ids.slice(half)].filter((g) => g.length).map((g) => seedOrgs(connectionString, g, start)));
+  await Promise.all([ids.slice(0, half), ids.slice(half)].filter((g) => g.length).map((g) => seedOrgs(connect, g, start)));
   // Like a long-lived table: visibility map set and statistics fresh, no autovacuum racing the measurement.
-  await system.query('VACUUM (ANALYZE) audit_event');
+  await db.systemQuery('VACUUM (ANALYZE) audit_event');
   const seedSeconds = (performance.now() - t0) / 1000;
   const { ApiKeysService } = await import(dist('modules/identity/index.js'));
   const keys = server.app.get(ApiKeysService);
@@ -158,8 +157,8 @@ async function exportThroughput(server, orgs, format) {
   return { entries, seconds: round(s), entriesPerSecond: Math.round(entries / s), mbPerSecond: round(bytes / 1e6 / s) };
 }
 
-/** The owner connection string of the running server (embedded or external). */
-const connectionString = (server) => server.deps.db.system.options.url;
+/** A connection of the running server's owner login (embedded or external). */
+const ownerConnection = (server) => () => server.deps.db.dedicatedClient('tenantflow:bench');
 
 export async function benchAudit({ databaseUrl } = {}) {
   const database = await openDatabase(databaseUrl);
@@ -170,7 +169,7 @@ export async function benchAudit({ databaseUrl } = {}) {
     overrides: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', TENANTFLOW_API_RATE_LIMIT: '1000000000', ...(database.env.DATABASE_URL ? { DATABASE_URL: database.env.DATABASE_URL } : {}) },
   });
   try {
-    const { orgs, now, seedSeconds } = await seed(server, connectionString(server));
+    const { orgs, now, seedSeconds } = await seed(server, ownerConnection(server));
     const page = await filteredPages(server, orgs, now);
     const ndjson = await exportThroughput(server, orgs, 'ndjson');
     const csv = await exportThroughput(server, orgs, 'csv');

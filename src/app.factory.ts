@@ -66,7 +66,7 @@ export async function openDatabase(config: AppConfig, log: Logger, plugins: read
     await db.connectSystem();
     await runMigrations(db, log);
     // The embedded cluster is ours: the runtime role gets its own login (password kept in the data directory).
-    if (embedded) await db.system.query(`ALTER ROLE tenantflow_app WITH LOGIN PASSWORD '${embedded.appPassword}'`);
+    if (embedded) await db.setAppRolePassword(embedded.appPassword);
     await db.connectApp();
   } catch (e) {
     await db.close();

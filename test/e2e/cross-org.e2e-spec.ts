@@ -158,8 +158,10 @@ const RESOURCE_TYPES: ResourceType[] = [
       return {
         id: run.runId, read: path, check: path,
         // B's own flow's history, and A's flow's history asked by B (answers an empty page, like an unknown flow).
-        lists: [`/api/v1/flows/${bFlow}/runs?limit=200`, `/api/v1/flows/${flowId}/runs?limit=200`],
-        more: [{ method: 'post', path: `${path}/cancel` }, { method: 'post', path: `/api/v1/flows/${flowId}/runs`, body: { input: { n: 3 } } }],
+        lists: [`/api/v1/flows/${bFlow}/runs?limit=200`],
+        // A's flow does not exist for B: its run list answers 404 like the flow itself (issue 12).
+        more: [{ method: 'post', path: `${path}/cancel` }, { method: 'post', path: `/api/v1/flows/${flowId}/runs`, body: { input: { n: 3 } } },
+          { method: 'get', path: `/api/v1/flows/${flowId}/runs?limit=200` }],
       };
     },
   },

@@ -78,7 +78,7 @@ describe('flows: every route by role, project limit and org', () => {
     await saveDraft(t, a.ownerKey, flowId, exampleDefinition());
     await publish(t, a.ownerKey, flowId);
     const userId = randomUUID();
-    await t.server.deps.db.system.query(`INSERT INTO app_user (id, org_id, email, role) VALUES ($1, $2, $3, 'viewer')`, [userId, a.id, `${userId}@example.com`]);
+    await t.server.deps.db.systemQuery(`INSERT INTO app_user (id, org_id, email, role) VALUES ($1, $2, $3, 'viewer')`, [userId, a.id, `${userId}@example.com`]);
     await t.http().put(`/api/v1/flows/${flowId}/shares/${userId}`).set(bearer(a.ownerKey)).send({ role: 'viewer' }).expect(200);
     return { projectId, flowId, userId };
   }
@@ -95,7 +95,7 @@ describe('flows: every route by role, project limit and org', () => {
         if (res.status === 404) expect(res.body.code, `${who}`).toMatch(/^(flow|project)_not_found$/);
         if (res.status === 403) expect(res.body.code, `${who}`).toBe('forbidden');
         // Restore what an allowed call changed, so the next allowed principal meets the same state.
-        if (res.status < 300 && route.name === 'DELETE /flows/:id') await t.server.deps.db.system.query(`UPDATE flow SET deleted_at = NULL WHERE id = $1`, [f.flowId]);
+        if (res.status < 300 && route.name === 'DELETE /flows/:id') await t.server.deps.db.systemQuery(`UPDATE flow SET deleted_at = NULL WHERE id = $1`, [f.flowId]);
         if (res.status < 300 && route.name === 'DELETE /flows/:id/shares/:userId') await t.http().put(`/api/v1/flows/${f.flowId}/shares/${f.userId}`).set(bearer(a.ownerKey)).send({ role: 'viewer' });
       }
       expect(got).toEqual(route.expect);

@@ -29,7 +29,7 @@ describe('flows: drafts, publishing, versions, diff and rollback', () => {
     expect(gone.body.code).toBe('flow_not_found');
     const after = await t.http().get(`/api/v1/projects/${projectId}/flows`).set(bearer(a.ownerKey)).expect(200);
     expect(after.body.items.map((f: { id: string }) => f.id)).not.toContain(id);
-    const { rows } = await t.server.deps.db.system.query(`SELECT deleted_at FROM flow WHERE id = $1`, [id]).then((r: unknown) => ({ rows: r as { deleted_at: Date }[] }));
+    const { rows } = await t.server.deps.db.systemQuery(`SELECT deleted_at FROM flow WHERE id = $1`, [id]).then((r: unknown) => ({ rows: r as { deleted_at: Date }[] }));
     expect(rows[0].deleted_at).toBeInstanceOf(Date);
   });
 
@@ -155,7 +155,7 @@ describe('flows: drafts, publishing, versions, diff and rollback', () => {
     await t.http().post(`/api/v1/flows/${flowId}/enable`).set(bearer(a.ownerKey)).expect(200);
     await t.http().post(`/api/v1/flows/${flowId}/disable`).set(bearer(a.ownerKey)).expect(200);
     const userId = randomUUID();
-    await t.server.deps.db.system.query(`INSERT INTO app_user (id, org_id, email, role) VALUES ($1, $2, $3, 'viewer')`, [userId, a.id, `${userId}@example.com`]);
+    await t.server.deps.db.systemQuery(`INSERT INTO app_user (id, org_id, email, role) VALUES ($1, $2, $3, 'viewer')`, [userId, a.id, `${userId}@example.com`]);
     await t.http().put(`/api/v1/flows/${flowId}/shares/${userId}`).set(bearer(a.ownerKey)).send({ role: 'editor' }).expect(200);
     await t.http().delete(`/api/v1/flows/${flowId}/shares/${userId}`).set(bearer(a.ownerKey)).expect(204);
     await t.http().delete(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).expect(204);

@@ -77,7 +77,7 @@ describe('SSRF end to end through http.request nodes', () => {
       else res.writeHead(302, { location: `http://127.0.0.1:${victim.port}/admin` }).end();
     });
     // The org allowlists only the redirector, so its redirect to loopback must still be refused.
-    await t.server.deps.db.system.query(`UPDATE organization SET settings = jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.2/32')) WHERE id = $1`, [c.id]);
+    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.2/32')) WHERE id = $1`, [c.id]);
   });
   afterAll(async () => {
     await t.close();

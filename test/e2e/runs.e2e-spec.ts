@@ -108,7 +108,7 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
     const flowId = await publishedFlow(t, a.ownerKey, exampleDefinition());
     const dead = uuidv7();
     const projectId = (await t.http().get(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).expect(200)).body.projectId;
-    await t.server.deps.db.system.query(
+    await t.server.deps.db.systemQuery(
       `INSERT INTO run (id, org_id, project_id, flow_id, flow_version, trigger_type, status, instance_id, started_at) VALUES ($1, $2, $3, $4, 1, 'manual', 'running', 'crashed-instance', now())`,
       [dead, a.id, projectId, flowId],
     );

@@ -25,7 +25,7 @@ describe('flow shares and the ability contributor', () => {
 
   const insertUser = async (orgId: string, role = 'guest', status = 'active') => {
     const id = randomUUID();
-    await t.server.deps.db.system.query(`INSERT INTO app_user (id, org_id, email, role, status) VALUES ($1, $2, $3, $4, $5)`, [id, orgId, `${id}@example.com`, role, status]);
+    await t.server.deps.db.systemQuery(`INSERT INTO app_user (id, org_id, email, role, status) VALUES ($1, $2, $3, $4, $5)`, [id, orgId, `${id}@example.com`, role, status]);
     return id;
   };
   // A role the matrix does not know grants nothing: everything the user can do comes from shares.
@@ -106,7 +106,7 @@ describe('flow shares and the ability contributor', () => {
     expect((await share(shared, 'viewer', a.ownerKey, inactive).expect(404)).body.code).toBe('user_not_found');
     expect((await share(shared, 'owner').expect(400)).body.code).toBe('validation_failed');
     expect((await share(shared, 'viewer', b.ownerKey).expect(404)).body.code).toBe('flow_not_found');
-    const { rows } = await t.server.deps.db.system.query(`SELECT count(*)::int AS n FROM flow_share WHERE user_id = ANY($1)`, [[foreign, inactive]]).then((r: unknown) => ({ rows: r as { n: number }[] }));
+    const { rows } = await t.server.deps.db.systemQuery(`SELECT count(*)::int AS n FROM flow_share WHERE user_id = ANY($1)`, [[foreign, inactive]]).then((r: unknown) => ({ rows: r as { n: number }[] }));
     expect(rows[0].n).toBe(0);
   });
 });

@@ -8,12 +8,15 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts `server-child.ts` in a separate Node process against the run's database and waits until it listens. */
-export async function startChildServer(timeoutMs = 45_000): Promise<ChildServer> {
+/**
+ * Starts `server-child.ts` in a separate Node process against the run's database and waits until it listens;
+ * `redisUrl` gives it a Redis (shared limits, the Redis cluster bus).
+ */
+export async function startChildServer(timeoutMs = 45_000, redisUrl?: string): Promise<ChildServer> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--no-node-snapshot', '--import', fileURLToPath(new URL('./swc-register.mjs', import.meta.url)), fileURLToPath(new URL('./server-child.ts', import.meta.url))],
-    { env: { PATH: process.env.PATH ?? '', TF_CHILD_DATABASE_URL: inject('databaseUrl') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { PATH: process.env.PATH ?? '', TF_CHILD_DATABASE_URL: inject('databaseUrl'), ...(redisUrl ? { TF_CHILD_REDIS_URL: redisUrl } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

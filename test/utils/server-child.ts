@@ -1,12 +1,15 @@
 import { startServer } from '../../src/app.factory.js';
 
 /**
- * A second Tenantflow server in its own process (own pools, caches and LISTEN connection), for tests that need
+ * A second Tenantflow server in its own process (own pools, caches and cluster bus connection), for tests that need
  * "another instance". Prints `{"url": ...}` once listening; stops on SIGTERM.
  */
 const server = await startServer({
   env: { NODE_ENV: 'test' },
-  overrides: { DATABASE_URL: process.env.TF_CHILD_DATABASE_URL, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+  overrides: {
+    DATABASE_URL: process.env.TF_CHILD_DATABASE_URL, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent',
+    ...(process.env.TF_CHILD_REDIS_URL ? { REDIS_URL: process.env.TF_CHILD_REDIS_URL } : {}),
+  },
 });
 process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`);
 process.on('SIGTERM', () => {

@@ -28,7 +28,7 @@ export const SETTINGS = {
   TENANTFLOW_DATABASE_APP_URL: { kind: 'url', group: 'database', sensitive: true, description: 'Login for tenant queries: a role that is (or is a member of) tenantflow_app and nothing more, so even injected SQL cannot leave row-level security. Unset: DATABASE_URL switched into tenantflow_app (the embedded database always uses its own runtime login).' },
   TENANTFLOW_DATA_DIR: { kind: 'string', group: 'database', default: './data', description: 'Where the embedded PostgreSQL keeps its files.' },
   TENANTFLOW_DB_POOL_SIZE: { kind: 'int', group: 'database', default: '10', min: 1, max: 500, description: 'Connections per pool (the API uses one tenant pool and one small system pool).' },
-  REDIS_URL: { kind: 'url', group: 'scale-out', sensitive: true, description: 'Redis for shared rate limits, replay caches and queues across instances. Unset: PostgreSQL and memory.' },
+  REDIS_URL: { kind: 'url', group: 'scale-out', sensitive: true, description: 'Redis for shared rate limits, replay caches, the cluster bus and queues across instances. Unset: PostgreSQL and memory.' },
   TENANTFLOW_ENCRYPTION_KEY: { kind: 'string', group: 'security', sensitive: true, description: 'Base64 32-byte key for credentials at rest (one key).' },
   TENANTFLOW_ENCRYPTION_KEYS: { kind: 'string', group: 'security', sensitive: true, description: 'Key ring "id:base64,id:base64"; the first encrypts, all decrypt.' },
   TENANTFLOW_SESSION_TTL: { kind: 'duration_ms', group: 'security', default: '43200000', min: 1000, description: 'Absolute lifetime of a browser session (ms, default 12 h).' },

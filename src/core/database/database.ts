@@ -25,13 +25,16 @@ export interface DatabaseOptions {
 /**
  * Two pools on one database:
  * - `app`: logs in as the configured user but switches to `tenantflow_app` in the startup packet, so
- *   row-level security applies to every query; all tenant work goes through `withOrg`.
- * - `system`: the migration owner, for migrations, platform routes, bootstrap and the narrow pre-tenant
- *   lookups (credential by public id, org by slug). Module code reaches it only through named methods.
+ *   row-level security applies to every query; all tenant work goes through `withOrg` and `readOrg`.
+ * - the system pool: the migration owner, which bypasses row-level security. It is private: modules reach it only
+ *   through `systemQuery`, `withSystem` and `withSystemSession`, called from a short list of files that hold their
+ *   module's named, reviewed pre-tenant and platform queries (credential by public id, org by slug, recovery
+ *   sweeps, retention, platform routes). `test/system-pool.spec.ts` keeps that list; adding a file is a review.
+ * TypeORM and driver internals (the pg pool behind a DataSource, the connection URL) are touched only here.
  */
 export class Database {
   readonly app: DataSource;
-  readonly system: DataSource;
+  readonly #system: DataSource;
   /** Callbacks to run when the transaction of a query runner opened here commits (see afterCommit). */
   private readonly commitHooks = new WeakMap<QueryRunner, (() => void)[]>();
 
@@ -52,7 +55,7 @@ export class Database {
         options: `-c role=${APP_DB_ROLE} -c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000`,
       },
     });
-    this.system = new DataSource({
+    this.#system = new DataSource({
       ...common,
       poolSize: Math.max(2, Math.ceil(opts.poolSize / 4)),
       migrations: opts.migrations,
@@ -63,7 +66,7 @@ export class Database {
 
   /** Connects the system pool only (migrations run before the app pool, whose role they create). */
   async connectSystem(): Promise<void> {
-    if (!this.system.isInitialized) await this.system.initialize();
+    if (!this.#system.isInitialized) await this.#system.initialize();
   }
 
   async connectApp(): Promise<void> {
@@ -71,7 +74,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.app.isInitialized && this.app.destroy(), this.system.isInitialized && this.system.destroy()]);
+    await Promise.allSettled([this.app.isInitialized && this.app.destroy(), this.#system.isInitialized && this.#system.destroy()]);
   }
 
   /**
@@ -153,7 +156,7 @@ export class Database {
   /** A transaction on the system pool (no tenant filter). Use only for platform and pre-tenant work. */
   async withSystem<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
     const hooks: (() => void)[] = [];
-    const result = await this.system.transaction(async (em) => {
+    const result = await this.#system.transaction(async (em) => {
       if (em.queryRunner) this.commitHooks.set(em.queryRunner, hooks);
       try {
         return await fn(em);
@@ -167,15 +170,15 @@ export class Database {
 
   /**
    * One statement on the system pool (no row-level security). Called only from a module's named, reviewed
-   * queries in its `*.system-queries.ts` file (checked by test/system-pool.spec.ts), never inline in services.
+   * queries in its `*.system-queries.ts` file (the list is kept by test/system-pool.spec.ts), never inline in services.
    */
   async systemQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.system.query(sql, params)) as T[];
+    return (await this.#system.query(sql, params)) as T[];
   }
 
   /** NOTIFY now, outside any transaction (the PostgreSQL cluster bus). */
   async notify(channel: string, payload: string): Promise<void> {
-    await this.system.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    await this.#system.query('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
   /**
@@ -190,14 +193,43 @@ export class Database {
 
   /** True when every known migration is applied. */
   async migrationsApplied(): Promise<boolean> {
-    return !(await this.system.showMigrations());
+    return !(await this.#system.showMigrations());
   }
 
   poolStats(): { name: string; total: number; idle: number; waiting: number }[] {
-    return (['app', 'system'] as const).map((name) => {
-      const pool = (this[name].driver as unknown as { master?: PgPool }).master;
+    return ([['app', this.app], ['system', this.#system]] as const).map(([name, ds]) => {
+      const pool = (ds.driver as unknown as { master?: PgPool }).master;
       return { name, total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
     });
+  }
+
+  /** Whether the system pool is connected (background flushes skip their write before it is, and after close). */
+  get systemReady(): boolean {
+    return this.#system.isInitialized;
+  }
+
+  /**
+   * One system-pool connection held for `fn` (no transaction), for work serialised by a session-level advisory
+   * lock across statements and transactions: migrations, first-start bootstrap, audit retention.
+   */
+  async withSystemSession<T>(fn: (session: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.#system.createQueryRunner();
+    await runner.connect();
+    try {
+      return await fn(runner);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Applies pending migrations, one transaction each; the caller holds the migration lock. */
+  async applyMigrations(): Promise<string[]> {
+    return (await this.#system.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  }
+
+  /** Embedded PostgreSQL only: lets the runtime role log in with its generated password. */
+  async setAppRolePassword(password: string): Promise<void> {
+    await this.#system.query(`ALTER ROLE ${APP_DB_ROLE} WITH LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
   }
 }
 

@@ -52,9 +52,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
 
   /** One pass over every chain; `null` when another instance holds the lock. */
   async runOnce(now = new Date()): Promise<PurgeResult[] | null> {
-    const runner = this.db.system.createQueryRunner();
-    await runner.connect();
-    try {
+    return this.db.withSystemSession(async (runner) => {
       const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as { locked: boolean }[];
       if (!locked) return null;
       try {
@@ -69,9 +67,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
       }
-    } finally {
-      await runner.release();
-    }
+    });
   }
 
   /**
@@ -80,7 +76,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
    * of the org) is never locked for long. The target is fixed first, so this run's own checkpoints are kept.
    */
   async purgeChain(orgId: string, before: Date, slice = PURGE_SLICE): Promise<number> {
-    const [target] = (await this.db.system.query(
+    const [target] = (await this.db.systemQuery(
       `SELECT seq FROM audit_event WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC, seq DESC LIMIT 1`, [orgId, before],
     )) as { seq: string }[];
     if (!target) return 0;

@@ -87,7 +87,7 @@ export async function verifyAuditChain(db: Database, orgId?: string): Promise<Au
   } else if (orgId) {
     chains = [await db.withOrg(orgId, (em) => verifyChain(em, orgId))];
   } else {
-    const rows = (await db.system.query(`SELECT org_id FROM audit_chain ORDER BY org_id`)) as { org_id: string }[];
+    const rows = (await db.systemQuery(`SELECT org_id FROM audit_chain ORDER BY org_id`)) as { org_id: string }[];
     chains = [];
     for (const r of rows) chains.push(await db.withSystem((em) => verifyChain(em, r.org_id)));
   }

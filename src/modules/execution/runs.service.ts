@@ -134,6 +134,8 @@ export class RunsService {
     if (!canOn('update', 'Run', { orgId, projectId: a.projectId, flowId: a.flowId })) throw notFound();
     await this.db.withOrg(orgId, (em) => this.events.publish(em, { action: 'run.cancelled', orgId, resourceType: 'run', resourceId: runId, metadata: { flowId: a.flowId } }));
     await this.launcher.cancel(orgId, runId);
+    // It may have ended on its own just before: then its row can still be in the write buffer.
+    if (this.writer.has(runId)) await this.writer.flush();
     const row = await this.db.withOrg(orgId, (em) => runStore.get(em, orgId, runId));
     if (!row) throw notFound();
     return summary(row);

@@ -23,19 +23,18 @@ export class BootstrapService {
   ) {}
 
   async ensureInitialized(): Promise<FirstStart | null> {
-    const runner = this.db.system.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK_KEY]);
-      const [{ n }] = (await runner.query('SELECT count(*)::int AS n FROM platform_key')) as { n: number }[];
-      const [{ m }] = (await runner.query('SELECT count(*)::int AS m FROM organization')) as { m: number }[];
-      if (n > 0 || m > 0) return null;
-      const platformKey = await this.platformKeys.create('Initial platform key');
-      const defaultOrg = await this.platform.createOrg({ name: 'Default', slug: 'default' }, { type: 'system', id: null });
-      return { platformKey: platformKey.key, defaultOrg };
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK_KEY]).catch(() => undefined);
-      await runner.release();
-    }
+    return this.db.withSystemSession(async (runner) => {
+      try {
+        await runner.query('SELECT pg_advisory_lock($1)', [BOOTSTRAP_LOCK_KEY]);
+        const [{ n }] = (await runner.query('SELECT count(*)::int AS n FROM platform_key')) as { n: number }[];
+        const [{ m }] = (await runner.query('SELECT count(*)::int AS m FROM organization')) as { m: number }[];
+        if (n > 0 || m > 0) return null;
+        const platformKey = await this.platformKeys.create('Initial platform key');
+        const defaultOrg = await this.platform.createOrg({ name: 'Default', slug: 'default' }, { type: 'system', id: null });
+        return { platformKey: platformKey.key, defaultOrg };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK_KEY]).catch(() => undefined);
+      }
+    });
   }
 }

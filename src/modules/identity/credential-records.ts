@@ -69,7 +69,7 @@ const SESSION_SQL = `
  */
 export async function loadCredential(db: Database, kind: KeyKind, publicId: string): Promise<CredentialRecord | null> {
   if (kind === 'tfp') {
-    const [r] = (await db.system.query(`SELECT id, name, secret_hash, revoked_at FROM platform_key WHERE public_id = $1`, [publicId])) as Row[];
+    const [r] = (await db.systemQuery(`SELECT id, name, secret_hash, revoked_at FROM platform_key WHERE public_id = $1`, [publicId])) as Row[];
     return r ? {
       kind, id: r.id as string, orgId: null, orgStatus: null, name: r.name as string, secretHash: r.secret_hash as Buffer,
       previousSecretHash: null, previousValidUntil: null, role: null, projectId: null, scopes: null, expiresAt: null,
@@ -77,7 +77,7 @@ export async function loadCredential(db: Database, kind: KeyKind, publicId: stri
     } : null;
   }
   if (kind === 'tfk') {
-    const [r] = (await db.system.query(KEY_SQL, [publicId])) as Row[];
+    const [r] = (await db.systemQuery(KEY_SQL, [publicId])) as Row[];
     return r ? {
       kind, id: r.id as string, orgId: r.org_id as string, orgStatus: r.org_status as string, name: r.name as string,
       secretHash: r.secret_hash as Buffer, previousSecretHash: (r.previous_secret_hash as Buffer | null) ?? null,
@@ -86,11 +86,26 @@ export async function loadCredential(db: Database, kind: KeyKind, publicId: stri
       ownerUserId: s(r.owner_user_id), ownerRole: s(r.owner_role), ownerStatus: s(r.owner_status),
     } : null;
   }
-  const [r] = (await db.system.query(SESSION_SQL, [publicId])) as Row[];
+  const [r] = (await db.systemQuery(SESSION_SQL, [publicId])) as Row[];
   return r ? {
     kind, id: r.id as string, orgId: r.org_id as string, orgStatus: r.org_status as string, userId: r.user_id as string,
     method: r.method as string, secretHash: r.secret_hash as Buffer, email: r.email as string, displayName: s(r.display_name),
     role: r.role as string, userStatus: r.user_status as string, expiresAt: r.expires_at as Date,
     lastSeenAt: r.last_seen_at as Date, revokedAt: d(r.revoked_at), projectId: s(r.project_id), embedRole: s(r.embed_role),
   } : null;
+}
+
+/** Records session activity (idle expiry), on the system pool like the lookup it follows. */
+export async function touchSession(db: Database, publicId: string): Promise<void> {
+  await db.systemQuery(`UPDATE app_session SET last_seen_at = now() WHERE public_id = $1 AND last_seen_at < now()`, [publicId]);
+}
+
+/** Writes batched last-used times of API keys (`tfk`) or platform keys (`tfp`), never moving one back. */
+export async function recordLastUsed(db: Database, kind: 'tfk' | 'tfp', publicIds: string[], at: Date[]): Promise<void> {
+  const table = kind === 'tfk' ? 'api_key' : 'platform_key';
+  await db.systemQuery(
+    `UPDATE ${table} t SET last_used_at = u.at FROM unnest($1::text[], $2::timestamptz[]) AS u(pid, at)
+      WHERE t.public_id = u.pid AND (t.last_used_at IS NULL OR t.last_used_at < u.at)`,
+    [publicIds, at],
+  );
 }

@@ -5,7 +5,7 @@ import type { Principal } from '../../core/context/request-context.js';
 import { safeEqual } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
 import { LOGGER } from '../../core/logging/logger.js';
-import { loadCredential, type CredentialRecord, type KeyRecord, type SessionRecord } from './credential-records.js';
+import { loadCredential, recordLastUsed, touchSession, type CredentialRecord, type KeyRecord, type SessionRecord } from './credential-records.js';
 import { Invalidations, type Invalidation } from './invalidations.js';
 import { csrfTokenFor, parseKey, type KeyKind } from './key-format.js';
 import { TtlCache } from './ttl-cache.js';
@@ -162,7 +162,7 @@ export class CredentialsService implements OnModuleDestroy {
   private touch(rec: SessionRecord, publicId: string, now: number): void {
     if (now - rec.lastSeenAt.getTime() < this.touchMs) return;
     rec.lastSeenAt = new Date(now);
-    this.db.system.query(`UPDATE app_session SET last_seen_at = now() WHERE public_id = $1 AND last_seen_at < now()`, [publicId])
+    touchSession(this.db, publicId)
       .catch((err: Error) => this.log.warn({ err: err.message }, 'could not record session activity'));
   }
 
@@ -178,18 +178,13 @@ export class CredentialsService implements OnModuleDestroy {
   }
 
   private async flushLastUsed(): Promise<void> {
-    if (!this.lastUsed.size || !this.db.system.isInitialized) return;
+    if (!this.lastUsed.size || !this.db.systemReady) return;
     const batch = [...this.lastUsed.entries()];
     this.lastUsed.clear();
     for (const kind of ['tfk', 'tfp'] as const) {
       const items = batch.filter(([, v]) => v.kind === kind);
       if (!items.length) continue;
-      const table = kind === 'tfk' ? 'api_key' : 'platform_key';
-      await this.db.system.query(
-        `UPDATE ${table} t SET last_used_at = u.at FROM unnest($1::text[], $2::timestamptz[]) AS u(pid, at)
-          WHERE t.public_id = u.pid AND (t.last_used_at IS NULL OR t.last_used_at < u.at)`,
-        [items.map(([k]) => k), items.map(([, v]) => v.at)],
-      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record key last-used times'));
+      await recordLastUsed(this.db, kind, items.map(([k]) => k), items.map(([, v]) => v.at)).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record key last-used times'));
     }
   }
 }

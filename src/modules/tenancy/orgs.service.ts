@@ -102,7 +102,7 @@ export class OrgsService {
 
   /** Pre-tenant lookup (sign-in URLs carry the slug). */
   findBySlug(slug: string): Promise<OrganizationEntity | null> {
-    return this.db.system.getRepository(OrganizationEntity).findOneBy({ slug });
+    return this.db.withSystem((em) => em.getRepository(OrganizationEntity).findOneBy({ slug }));
   }
 
   /** `withSettings`: the operator-set allowlist and limits (platform operator, the org's admins). */

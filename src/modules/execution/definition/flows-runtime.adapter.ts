@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../../../core/database/database.js';
 import { FlowDefinitionsService, FlowRuntimeService } from '../../flows/index.js';
+import { executionSystemQueries } from '../execution.system-queries.js';
 import type { FlowSource, RunnableFlow, ScheduledFlowInfo, WebhookFlowInfo } from './flow-source.port.js';
 
 /** Binds the engine's flow source to the flows module's runtime service. */
@@ -29,12 +30,7 @@ export class FlowsRuntimeAdapter implements FlowSource {
    * TODO(#7): move into FlowRuntimeService so the flows module owns every query on its tables.
    */
   async listScheduledFlows(): Promise<ScheduledFlowInfo[]> {
-    const rows: { org_id: string; project_id: string; id: string; published_version: number; definition: unknown }[] = await this.db.system.query(
-      `SELECT f.org_id, f.project_id, f.id, f.published_version, v.definition
-         FROM flow f JOIN flow_version v ON v.flow_id = f.id AND v.version = f.published_version
-         JOIN organization o ON o.id = f.org_id AND o.status = 'active'
-        WHERE f.enabled AND f.deleted_at IS NULL AND v.definition -> 'trigger' ->> 'type' = 'schedule'`,
-    );
+    const rows = await executionSystemQueries(this.db).scheduledFlows();
     return rows.map((r) => ({ orgId: r.org_id, projectId: r.project_id, flowId: r.id, version: r.published_version, definition: this.definitions.read(r.definition) }));
   }
 }

@@ -81,6 +81,10 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
         release();
         this.active.delete(run.id);
       });
+      // The waiting caller hears of the end once the slot is free again (it may launch the next run at once).
+      if (req.awaited) {
+        done.then((outcome) => this.waiters.finished(run.id, outcome), (e: Error) => this.log.error({ err: e.message, runId: run.id }, 'run failed unexpectedly'));
+      }
       this.active.set(run.id, {
         orgId: run.orgId, projectId: run.projectId, flowId: run.flowId, version: req.flow.version, triggerType: req.triggerType,
         startedAt: now, recorded: req.durable, controller, done,
@@ -163,7 +167,6 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
     } else {
       this.writer.enqueue(run, end);
     }
-    if (req.awaited) this.waiters.finished(run.id, outcome);
     return outcome;
   }
 }

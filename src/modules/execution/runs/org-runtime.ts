@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterBus } from '../../../core/cluster/cluster-bus.js';
 import { Database } from '../../../core/database/database.js';
+import { executionSystemQueries } from '../execution.system-queries.js';
 import { ORGS_CHANNEL } from './run-channels.js';
 
 export interface OrgRuntimeInfo {
@@ -37,9 +38,7 @@ export class OrgRuntimeCache {
   async get(orgId: string): Promise<OrgRuntimeInfo | null> {
     const hit = this.cache.get(orgId);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.info;
-    const rows: { status: string; settings: Record<string, unknown> | null }[] = await this.db.system.query(
-      `SELECT status, settings FROM organization WHERE id = $1`, [orgId]);
-    const r = rows[0];
+    const r = await executionSystemQueries(this.db).orgRuntime(orgId);
     const settings = r?.settings ?? {};
     const allow = Array.isArray(settings.egressAllowlist) ? settings.egressAllowlist.filter((x): x is string => typeof x === 'string') : [];
     // `limits` is what the platform route writes; `runLimits` is the older hand-set name.

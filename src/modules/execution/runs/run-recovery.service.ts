@@ -7,7 +7,7 @@ import { Database } from '../../../core/database/database.js';
 import { LOGGER } from '../../../core/logging/logger.js';
 import { INSTANCE_ID } from './instance.js';
 import { RUN_LAUNCHER, type RunLauncher } from './run-launcher.port.js';
-import { runSystemQueries } from './run.system-queries.js';
+import { executionSystemQueries } from '../execution.system-queries.js';
 
 const SWEEP_MS = 30_000;
 const LOST = 'The server stopped while the run was in progress';
@@ -54,7 +54,7 @@ export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestr
   /** Fails unfinished runs of dead instances and overdue runs. Returns how many runs it ended. */
   async recover(): Promise<number> {
     if (!this.client) return 0;
-    const q = runSystemQueries(this.db);
+    const q = executionSystemQueries(this.db);
     try {
       let ended = 0;
       for (const owner of await q.otherInstancesWithUnfinishedRuns(this.instanceId)) {

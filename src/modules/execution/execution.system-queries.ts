@@ -1,12 +1,30 @@
-import type { Database } from '../../../core/database/database.js';
+import type { Database } from '../../core/database/database.js';
 
 const UNFINISHED = `status IN ('queued', 'running')`;
 
 /**
- * Run maintenance across orgs on the system pool (no row-level security): the platform's own bookkeeping for
- * crash recovery, never tenant work. Each statement names its rows by instance or id.
+ * Every query of the execution module on the system pool (no row-level security), each named and narrow:
+ * - pre-tenant: an org's status and run settings (webhooks must know whether the org is active before anything else);
+ * - platform: the scheduler's list of scheduled flows across orgs (TODO(#7): the flows module should own it);
+ * - recovery: failing unfinished runs of dead instances and overdue runs, by instance or id.
  */
-export const runSystemQueries = (db: Database) => ({
+export const executionSystemQueries = (db: Database) => ({
+  async orgRuntime(orgId: string): Promise<{ status: string; settings: Record<string, unknown> | null } | undefined> {
+    const [row] = await db.systemQuery<{ status: string; settings: Record<string, unknown> | null }>(
+      `SELECT status, settings FROM organization WHERE id = $1`, [orgId]);
+    return row;
+  },
+
+  /** Enabled flows of active orgs whose published version has a schedule trigger. */
+  scheduledFlows(): Promise<{ org_id: string; project_id: string; id: string; published_version: number; definition: unknown }[]> {
+    return db.systemQuery(
+      `SELECT f.org_id, f.project_id, f.id, f.published_version, v.definition
+         FROM flow f JOIN flow_version v ON v.flow_id = f.id AND v.version = f.published_version
+         JOIN organization o ON o.id = f.org_id AND o.status = 'active'
+        WHERE f.enabled AND f.deleted_at IS NULL AND v.definition -> 'trigger' ->> 'type' = 'schedule'`,
+    );
+  },
+
   /** Instances other than `self` that own unfinished runs (alive or dead; the caller checks their lock). */
   async otherInstancesWithUnfinishedRuns(self: string): Promise<string[]> {
     const rows = await db.systemQuery<{ instance_id: string }>(
