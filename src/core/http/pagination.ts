@@ -37,3 +37,18 @@ export function toPage<R extends { id: string }, T>(rows: R[], limit: number, ma
 }
 
 export const pageLimit = (q: PageQueryDto): number => q.limit ?? 50;
+
+/**
+ * One page for `q`: checks the cursor, fetches `limit + 1` rows newest first through `fetch` (given the limit and
+ * the id to start before), maps them. The SQL-building callers use it directly; TenantScopedRepository.pageFiltered
+ * is the TypeORM form.
+ */
+export async function pageOf<R extends { id: string }, T>(
+  q: PageQueryDto,
+  fetch: (limit: number, before: string | undefined) => Promise<R[]>,
+  map: (r: R) => T,
+): Promise<Page<T>> {
+  const limit = pageLimit(q);
+  const before = decodeCursor(q.cursor);
+  return toPage(await fetch(limit, before), limit, map);
+}

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { And, Equal, FindOperator, IsNull, type FindOptionsWhere } from 'typeorm';
+import { IsNull, type FindOptionsWhere } from 'typeorm';
 import { uuidv7 } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
-import type { OrgScope } from '../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../core/http/pagination.js';
+import type { Page, PageQueryDto } from '../../core/http/pagination.js';
 import { canOn } from '../../core/http/policies.js';
 import { ProjectsService } from '../tenancy/index.js';
 import { CURRENT_SCHEMA_VERSION, type FlowDefinition } from './definition/index.js';
@@ -21,18 +20,6 @@ export type FlowFilter = FindOptionsWhere<FlowEntity>[] | undefined;
 /** The draft a new flow starts with: a manual trigger and nothing else. */
 export const emptyDefinition = (): FlowDefinition => ({ schemaVersion: CURRENT_SCHEMA_VERSION, trigger: { type: 'manual', settings: {} }, nodes: [], edges: [] });
 
-/** ANDs the caller's filter alternatives with the fixed conditions (a filter never widens them). */
-function narrow(filter: FlowFilter, base: FindOptionsWhere<FlowEntity> & OrgScope): (FindOptionsWhere<FlowEntity> & OrgScope)[] {
-  return (filter ?? [{}]).map((f) => {
-    const out: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(f)) {
-      const fixed = (base as Record<string, unknown>)[k];
-      out[k] = fixed === undefined ? v : And(fixed instanceof FindOperator ? fixed : Equal(fixed), v instanceof FindOperator ? v : Equal(v));
-    }
-    return out as FindOptionsWhere<FlowEntity> & OrgScope;
-  });
-}
-
 /** Flows: create, read, rename, enable, disable and (soft) delete. Drafts and versions have their own services. */
 @Injectable()
 export class FlowsService {
@@ -43,14 +30,12 @@ export class FlowsService {
   ) {}
 
   list(orgId: string, projectId: string, q: PageQueryDto, filter: FlowFilter): Promise<Page<FlowResponseDto>> {
-    const limit = pageLimit(q);
-    const before = decodeCursor(q.cursor);
     return this.db.withOrg(orgId, async (em) => {
       await this.projects.get(orgId, projectId);
-      const rows = filter && filter.length === 0 ? [] : await flowsRepo.page(em, narrow(filter, { orgId, projectId, deletedAt: IsNull() }), limit, before);
+      const page = await flowsRepo.pageFiltered(em, { orgId, projectId, deletedAt: IsNull() }, filter, q, (f) => toFlowResponse(f));
       // A project outside the caller's reach is "not found", unless they hold flows in it (e.g. through a share).
-      if (!rows.length && !before && !canOn('read', 'Project', { orgId, id: projectId })) throw projectNotFound();
-      return toPage(rows, limit, (f) => toFlowResponse(f));
+      if (!page.items.length && !q.cursor && !canOn('read', 'Project', { orgId, id: projectId })) throw projectNotFound();
+      return page;
     });
   }
 

@@ -6,7 +6,7 @@ import { isoTimestamp } from '../../core/database/sql.js';
 import { TenantScopedRepository } from '../../core/database/tenant-scoped.repository.js';
 import { accessibleSql } from '../../core/http/policies.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../core/http/pagination.js';
+import { pageOf, type Page, type PageQueryDto } from '../../core/http/pagination.js';
 import type { CreateProjectDto, ProjectResponseDto, UpdateProjectDto } from './dto/project.dto.js';
 import { ProjectEntity } from './project.entity.js';
 import { TenancyException } from './tenancy.exception.js';
@@ -29,16 +29,15 @@ export class ProjectsService {
 
   /** Newest first, filtered in SQL by what the caller's ability may read. One round trip (hot path). */
   async list(orgId: string, q: PageQueryDto): Promise<Page<ProjectResponseDto>> {
-    const limit = pageLimit(q);
-    const before = decodeCursor(q.cursor);
-    const params: unknown[] = [orgId];
-    const conditions = ['org_id = $1'];
-    const visible = accessibleSql('read', 'Project', { id: 'id' }, params);
-    if (visible) conditions.push(visible);
-    if (before) conditions.push(`id < $${params.push(before)}`);
-    const rows = await this.db.readOrg<ProjectRow>(orgId,
-      `SELECT ${COLUMNS} FROM project WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(limit + 1)}`, params);
-    return toPage(rows, limit, mapRow);
+    return pageOf(q, (limit, before) => {
+      const params: unknown[] = [orgId];
+      const conditions = ['org_id = $1'];
+      const visible = accessibleSql('read', 'Project', { id: 'id' }, params);
+      if (visible) conditions.push(visible);
+      if (before) conditions.push(`id < $${params.push(before)}`);
+      return this.db.readOrg<ProjectRow>(orgId,
+        `SELECT ${COLUMNS} FROM project WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(limit + 1)}`, params);
+    }, mapRow);
   }
 
   async get(orgId: string, id: string): Promise<ProjectResponseDto> {

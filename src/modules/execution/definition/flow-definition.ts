@@ -1,6 +1,7 @@
 /**
- * The flow definition types the engine consumes, from the flows module (schemaVersion 1). Everything in execution
- * imports them from here, so a change of their home is a one-file change.
+ * What the engine takes from the flows module: the definition types (schemaVersion 1), the `{{ }}` grammar and the
+ * node-type schema registry. Everything in execution imports them from here, so a change of their home is a
+ * one-file change.
  */
 export {
   TRIGGER_NODE_ID as TRIGGER_ID,

@@ -22,13 +22,24 @@ type Compiled =
   | { t: 'obj'; entries: [string, Compiled][] };
 
 const cache = new WeakMap<object, Compiled>();
+/** Top-level string parameters have no object to key on: a bounded cache by text (definition strings only). */
+const strings = new Map<string, Compiled>();
+const STRINGS_MAX = 5000;
+const STRING_MAX_CHARS = 4096;
 
-/** Parses every template in a parameter tree once; the result is cached per definition object. */
+/** Parses every template in a parameter tree once; the result is cached per definition object (or string). */
 export function compileValue(value: unknown): Compiled {
   if (typeof value === 'string') {
     if (!hasTemplate(value)) return { t: 'const', v: value };
+    const hit = strings.get(value);
+    if (hit) return hit;
     const tpl = compileTemplate(value);
-    return tpl.kind === 'literal' ? { t: 'const', v: value } : { t: 'tpl', tpl };
+    const compiled: Compiled = tpl.kind === 'literal' ? { t: 'const', v: value } : { t: 'tpl', tpl };
+    if (value.length <= STRING_MAX_CHARS) {
+      if (strings.size >= STRINGS_MAX) strings.clear();
+      strings.set(value, compiled);
+    }
+    return compiled;
   }
   if (value === null || typeof value !== 'object') return { t: 'const', v: value };
   const hit = cache.get(value);

@@ -1,4 +1,5 @@
 import { parseTemplate, type SecretRef } from '../definition/flow-definition.js';
+export { hasTemplate } from '../definition/flow-definition.js';
 import { type HostExpr, parseHostExpression } from './host-expression.js';
 
 /**
@@ -22,8 +23,6 @@ export type Template =
   | { kind: 'single'; piece: Piece }
   /** Text around or between expressions: the result is a string. */
   | { kind: 'mixed'; parts: (string | Piece)[] };
-
-export { hasTemplate } from '../definition/flow-definition.js';
 
 export function compileTemplate(text: string): Template {
   const { parts } = parseTemplate(text);

@@ -47,6 +47,12 @@ describe('secret masking', () => {
     const masked = maskDefinition(def(), registry);
     expect(masked.trigger.settings).toMatchObject({ auth: { value: MASK } });
     expect(masked.nodes[1].params!.headers).toEqual({ Authorization: '{{ secrets.vault.kv/x#token }}' });
+    // Literal is what the template grammar reads as text: a typed-in secret holding a stray `{{` is still masked.
+    for (const literal of ['ab{{cd', '{{ "}} x', 'x }} {{']) {
+      const d = def();
+      (d.trigger.settings!.auth as Record<string, unknown>).value = literal;
+      expect(maskDefinition(d, registry).trigger.settings).toMatchObject({ auth: { value: MASK } });
+    }
     const restored = restoreMasked(masked, def(), registry);
     expect(restored).toEqual({ definition: def(), issues: [] });
     const other = def();

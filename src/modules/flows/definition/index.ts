@@ -15,7 +15,7 @@ export { validateDefinition, type DefinitionCheck } from './validate-definition.
 export { checkGraph } from './graph.js';
 export { secretReferencesIn, checkTemplateString, collectConnectionReferences, type ConnectionReference } from './references.js';
 export {
-  hasTemplate, parseSecretReference, parseTemplate, TEMPLATE_OPEN,
+  hasExpression, hasTemplate, parseSecretReference, parseTemplate, TEMPLATE_OPEN,
   type ParsedTemplate, type SecretRef, type SecretRef as SecretReference, type TemplatePart,
 } from './template-grammar.js';
 export { upgradeDefinition, DefinitionUpgradeError, type UpgradeResult } from './upgrade.js';

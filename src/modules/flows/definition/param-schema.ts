@@ -1,3 +1,4 @@
+import { hasExpression } from './template-grammar.js';
 /**
  * A small, data-driven schema language for node parameters and trigger settings. It is JSON-serialisable (so it
  * can be published to editors and declared by plugins) and knows our two validation levels:
@@ -92,8 +93,8 @@ export interface SchemaIssue {
 /** Format checks run at publish level only; plugins and the flows module may add more. */
 export type FormatChecker = (value: string) => string | null;
 
-const EXPRESSION_RE = /\{\{[\s\S]*\}\}/;
-export const isExpression = (v: unknown): v is string => typeof v === 'string' && EXPRESSION_RE.test(v);
+/** A string holding a `{{ }}` (per template-grammar.ts): checked as an expression, not as a literal of its kind. */
+export const isExpression = (v: unknown): v is string => typeof v === 'string' && hasExpression(v);
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,6 +1,6 @@
 import type { DefinitionIssue } from './definition.types.js';
 import { childPath, walkSchema, type ParamSchema } from './param-schema.js';
-import { hasTemplate, parseTemplate, type SecretRef } from './template-grammar.js';
+import { hasExpression, hasTemplate, parseTemplate, type SecretRef } from './template-grammar.js';
 
 /** Problems in one template string (per template-grammar.ts): an unclosed `{{`, malformed secret references. */
 export function checkTemplateString(value: string, path: string): DefinitionIssue[] {
@@ -47,7 +47,7 @@ export interface ConnectionReference {
 export function collectConnectionReferences(schema: ParamSchema, value: unknown, path: string, nodeId: string | null): ConnectionReference[] {
   const out: ConnectionReference[] = [];
   walkSchema(schema, value, path, (s, v, p) => {
-    if (s.kind === 'string' && s.format === 'connection-id' && typeof v === 'string' && !v.includes('{{')) out.push({ connectionId: v, path: p, nodeId });
+    if (s.kind === 'string' && s.format === 'connection-id' && typeof v === 'string' && !hasExpression(v)) out.push({ connectionId: v, path: p, nodeId });
   });
   return out;
 }

@@ -66,6 +66,11 @@ export function parseTemplate(text: string): ParsedTemplate {
   return { parts, unclosedAt };
 }
 
+/** Whether the text holds at least one closed `{{ }}` (an expression or a reference), i.e. is not a plain literal. */
+export function hasExpression(text: string): boolean {
+  return hasTemplate(text) && parseTemplate(text).parts.some((p) => p.kind !== 'text');
+}
+
 /** The secret reference a whole `{{ secrets… }}` value stands for (surrounding whitespace allowed); else null. */
 export function parseSecretReference(value: string): SecretRef | null {
   const { parts } = parseTemplate(value.trim());

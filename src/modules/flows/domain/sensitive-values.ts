@@ -1,12 +1,15 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FlowDefinition, JsonObject, NodeTypeRegistry, ParamSchema } from '../definition/index.js';
-import { mapSensitive, type DefinitionIssue } from '../definition/index.js';
+import { hasExpression, mapSensitive, type DefinitionIssue } from '../definition/index.js';
 
 /** What API responses show instead of a literal secret value (webhook secrets, passwords). */
 export const MASK = '********';
 
-/** Expressions and secret references are not secrets themselves; only literal values are masked. */
-const isLiteralSecret = (v: unknown): boolean => !(typeof v === 'string' && v.includes('{{'));
+/**
+ * Expressions and secret references are not secrets themselves; only literal values are masked. "Literal" is what the
+ * template grammar reads as text, so a typed-in secret that merely contains `{{` is still masked.
+ */
+const isLiteralSecret = (v: unknown): boolean => !(typeof v === 'string' && hasExpression(v));
 
 type Mapper = (schema: ParamSchema, value: unknown, root: string) => unknown;
 

@@ -3,9 +3,9 @@ import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
 import { AppConfig } from '../../../core/config/app-config.js';
 import { Database } from '../../../core/database/database.js';
-import { TenantScopedRepository, type OrgScope } from '../../../core/database/tenant-scoped.repository.js';
+import { TenantScopedRepository } from '../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
+import type { Page, PageQueryDto } from '../../../core/http/pagination.js';
 import { CredentialsService } from '../credentials.service.js';
 import { IdentityException } from '../identity.exception.js';
 import { Invalidations } from '../invalidations.js';
@@ -87,11 +87,7 @@ export class ApiKeysService {
   }
 
   list(orgId: string, q: PageQueryDto, filter: ApiKeyFilter): Promise<Page<ApiKeyResponseDto>> {
-    const limit = pageLimit(q);
-    const before = decodeCursor(q.cursor);
-    if (filter && filter.length === 0) return Promise.resolve({ items: [], nextCursor: null });
-    const where = (filter ?? [{}]).map((f) => ({ ...f, orgId }) as FindOptionsWhere<ApiKeyEntity> & OrgScope);
-    return this.db.withOrg(orgId, async (em) => toPage(await keys.page(em, where, limit, before), limit, (k) => this.map(k)));
+    return this.db.withOrg(orgId, (em) => keys.pageFiltered(em, { orgId }, filter, q, (k) => this.map(k)));
   }
 
   get(orgId: string, id: string): Promise<ApiKeyEntity> {

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
 import { Database } from '../../../core/database/database.js';
-import { TenantScopedRepository, type OrgScope } from '../../../core/database/tenant-scoped.repository.js';
+import { TenantScopedRepository } from '../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
+import type { Page, PageQueryDto } from '../../../core/http/pagination.js';
 import { ProjectEntity, TenancyException } from '../../tenancy/index.js';
 import { IdentityException } from '../identity.exception.js';
 import { Invalidations } from '../invalidations.js';
@@ -53,16 +53,12 @@ export class ProjectMembersService {
   }
 
   list(orgId: string, projectId: string, q: PageQueryDto, filter: MemberFilter): Promise<Page<ProjectMemberResponseDto>> {
-    const limit = pageLimit(q);
-    const before = decodeCursor(q.cursor);
     return this.db.withOrg(orgId, async (em) => {
       await this.projectOrFail(em, orgId, projectId);
-      if (filter && filter.length === 0) return { items: [], nextCursor: null };
-      const where = (filter ?? [{}]).map((f) => ({ ...f, orgId, projectId }) as FindOptionsWhere<ProjectMemberEntity> & OrgScope);
-      const rows = await members.page(em, where, limit, before);
-      const users = await em.getRepository(UserEntity).findBy({ orgId, id: In(rows.map((r) => r.userId)) });
+      const page = await members.pageFiltered(em, { orgId, projectId }, filter, q, (m) => m);
+      const users = page.items.length ? await em.getRepository(UserEntity).findBy({ orgId, id: In(page.items.map((r) => r.userId)) }) : [];
       const byId = new Map(users.map((u) => [u.id, u]));
-      return toPage(rows, limit, (m) => this.map(m, byId.get(m.userId)!));
+      return { ...page, items: page.items.map((m) => this.map(m, byId.get(m.userId)!)) };
     });
   }
 

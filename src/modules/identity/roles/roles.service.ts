@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
 import { Database } from '../../../core/database/database.js';
-import { TenantScopedRepository, type OrgScope } from '../../../core/database/tenant-scoped.repository.js';
+import { TenantScopedRepository } from '../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
+import type { Page, PageQueryDto } from '../../../core/http/pagination.js';
 import { ProjectEntity } from '../../tenancy/index.js';
 import { IdentityException, isUniqueViolation } from '../identity.exception.js';
 import { Invalidations } from '../invalidations.js';
@@ -74,11 +74,7 @@ export class RolesService {
   }
 
   list(orgId: string, q: PageQueryDto, filter?: FindOptionsWhere<CustomRoleEntity>[]): Promise<Page<CustomRoleEntity>> {
-    const limit = pageLimit(q);
-    const before = decodeCursor(q.cursor);
-    if (filter && filter.length === 0) return Promise.resolve({ items: [], nextCursor: null });
-    const where = (filter ?? [{}]).map((f) => ({ ...f, orgId }) as FindOptionsWhere<CustomRoleEntity> & OrgScope);
-    return this.db.withOrg(orgId, async (em) => toPage(await roles.page(em, where, limit, before), limit, (r) => r));
+    return this.db.withOrg(orgId, (em) => roles.pageFiltered(em, { orgId }, filter, q, (r) => r));
   }
 
   get(orgId: string, id: string): Promise<CustomRoleEntity> {

@@ -3,9 +3,9 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
 import { Database } from '../../../core/database/database.js';
-import { TenantScopedRepository, type OrgScope } from '../../../core/database/tenant-scoped.repository.js';
+import { TenantScopedRepository } from '../../../core/database/tenant-scoped.repository.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
-import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../../../core/http/pagination.js';
+import type { Page, PageQueryDto } from '../../../core/http/pagination.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { IdentityException, isUniqueViolation } from '../identity.exception.js';
 import { Invalidations } from '../invalidations.js';
@@ -89,11 +89,7 @@ export class UsersService {
   }
 
   list(orgId: string, q: PageQueryDto, filter: UserFilter): Promise<Page<UserResponseDto>> {
-    const limit = pageLimit(q);
-    const before = decodeCursor(q.cursor);
-    if (filter && filter.length === 0) return Promise.resolve({ items: [], nextCursor: null });
-    const where = (filter ?? [{}]).map((f) => ({ ...f, orgId }) as FindOptionsWhere<UserEntity> & OrgScope);
-    return this.db.withOrg(orgId, async (em) => toPage(await users.page(em, where, limit, before), limit, (u) => this.map(u)));
+    return this.db.withOrg(orgId, (em) => users.pageFiltered(em, { orgId }, filter, q, (u) => this.map(u)));
   }
 
   get(orgId: string, id: string): Promise<UserEntity> {

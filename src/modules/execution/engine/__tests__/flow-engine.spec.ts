@@ -153,6 +153,22 @@ describe('FlowEngine: node types own their behaviour', () => {
     expect(out.output).toEqual({ results: [{ side: 'tails', n: 1 }, { side: 'heads', n: 2 }, { side: 'tails', n: 3 }] });
   });
 
+  it('runs the built-in loop through its bodyOutput, a back edge closing the iteration', async () => {
+    const def: FlowDefinition = {
+      ...flow([]),
+      nodes: [
+        { id: 'each', type: 'loop', params: { items: '{{ trigger.body.list }}' } },
+        { id: 'dbl', type: 'transform', params: { fields: { v: '{{ input * 2 }}' } } },
+        { id: 'all', type: 'transform', params: { fields: { results: '{{ input }}' } } },
+      ],
+      edges: [{ from: 'trigger', to: 'each' }, { from: 'each', to: 'dbl', handle: 'each' }, { from: 'dbl', to: 'each' }, { from: 'each', to: 'all', handle: 'done' }],
+    };
+    const out = await engine.execute(engineRun(def, { trigger: { type: 'webhook', body: { list: [1, 2, 3] }, headers: {}, query: {}, method: 'POST' } }));
+    expect(out.status).toBe('succeeded');
+    expect(out.output).toEqual({ results: [{ v: 2 }, { v: 4 }, { v: 6 }] });
+    expect(out.steps.filter((s) => s.nodeId === 'dbl').map((s) => s.iteration)).toEqual([0, 1, 2]);
+  });
+
   it('refuses a registration that would break the engine, and a taken name', () => {
     const executor = { execute: async () => ({ output: null }) };
     expect(() => typesWith({ type: 'test.cycle', closesCycles: true, executor })).toThrow(/bodyOutput/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSecretReference, parseTemplate, type TemplatePart } from '../index.js';
+import { hasExpression, parseSecretReference, parseTemplate, type TemplatePart } from '../index.js';
 
 const expr = (source: string): TemplatePart => ({ kind: 'expression', source });
 const text = (value: string): TemplatePart => ({ kind: 'text', text: value });
@@ -56,5 +56,14 @@ describe('secret references', () => {
   it('leaves names that merely contain "secrets" alone, and needs the whole value to be one reference', () => {
     expect(parseTemplate('{{ mysecrets.x }}{{ a.secrets.x }}').parts.map((p) => p.kind)).toEqual(['expression', 'expression']);
     expect(parseSecretReference('Bearer {{ secrets.vault.x#k }}')).toBeNull();
+  });
+});
+
+describe('hasExpression', () => {
+  it.each<[string, boolean]>([
+    ['plain', false], ['ab{{cd', false], ['{{ "}} x', false], ['x }} {{', false],
+    ['{{ a }}', true], ['x {{ secrets.vault.k }}', true], ['{{ secrets.vault }}', true], ['{{ a }} and {{ b', true],
+  ])('%j → %s', (text, expected) => {
+    expect(hasExpression(text)).toBe(expected);
   });
 });
