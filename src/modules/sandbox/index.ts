@@ -34,6 +34,7 @@ export {
   SandboxError,
   SandboxMemoryError,
   SandboxTimeoutError,
+  SandboxUnavailableError,
   SandboxUserError,
   sandboxErrorFromInfo,
   unwrapSandboxResult,
