@@ -144,9 +144,12 @@ export class HostProcess {
 
   private waitUntilReady(): Promise<void> {
     return new Promise((resolve, reject) => {
+      let settled = false;
       // The host's stderr (a Node stack with paths, on an unsupported Node) goes to the server's stderr for the
       // operator, never into the error: that one reaches run records and webhook callers.
       const fail = () => {
+        if (settled) return;
+        settled = true;
         const detail = this.stderrTail.trim();
         process.stderr.write(`Sandbox host process failed to start: ${detail.split('\n')[0] ?? ''}\n`);
         reject(new SandboxUnavailableError(detail));
@@ -161,6 +164,7 @@ export class HostProcess {
       });
       this.child.on('message', (message: HostToPool) => {
         if (message.type === 'ready') {
+          settled = true;
           clearTimeout(timer);
           resolve();
         }

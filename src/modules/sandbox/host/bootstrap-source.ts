@@ -97,6 +97,20 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
     }
   }
 
+  // JSON.stringify builds its whole answer before its length can be checked: a returned 128 MiB string (a cheap
+  // rope made by \`s += s\`) was flattened and escaped into hundreds of MiB past the heap limit. The replacer counts
+  // what is written (keys and strings; every other value is small) and stops at the output limit instead.
+  const TOO_LARGE = hardenAll({});
+  function boundedStringify(value, outMax) {
+    let written = 0;
+    return stringify(value, function (key, v) {
+      written += key.length + 4;
+      if (typeof v === 'string') written += v.length;
+      if (written > outMax) throw TOO_LARGE;
+      return v;
+    });
+  }
+
   // One run: its own compartment and its own console; nothing here is shared with another run.
   function open() {
     let lines = [];
@@ -140,8 +154,9 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
     function done(value, outMax) {
       let json;
       try {
-        json = stringify(value);
+        json = boundedStringify(value, outMax);
       } catch (e) {
+        if (e === TOO_LARGE) return frame('o', '');
         return fail(e);
       }
       if (json === undefined) json = 'null';
