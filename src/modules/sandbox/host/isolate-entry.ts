@@ -33,7 +33,7 @@ export interface PreparedContext {
 /** One isolate, owned by exactly one org for its whole life. Runs one job at a time (see lock()). */
 export class IsolateEntry {
   readonly id: string;
-  readonly orgId: string;
+  private owner: string | undefined;
   readonly isolate: ivm.Isolate;
   /** The job running now (one at a time): blamed if the isolate takes the process down. */
   currentJobId: number | undefined;
@@ -47,9 +47,14 @@ export class IsolateEntry {
   private next: Promise<PreparedContext> | undefined;
   private nextReady = false;
 
-  constructor(orgId: string, memoryLimitMb: number, onCatastrophe: (entry: IsolateEntry, message: string) => void) {
+  /** `orgId` undefined makes a spare: locked down ahead of need, owned by nobody until adopt(). */
+  constructor(
+    orgId: string | undefined,
+    memoryLimitMb: number,
+    onCatastrophe: (entry: IsolateEntry, message: string) => void,
+  ) {
     this.id = `${process.pid}:${++isolateCounter}`;
-    this.orgId = orgId;
+    this.owner = orgId;
     // Without this callback V8 aborts the whole process on a catastrophic OOM; with it the isolate hangs
     // forever. Either way the process is lost, so the callback reports the culprit and the host exits.
     this.isolate = new ivm.Isolate({
@@ -97,6 +102,20 @@ export class IsolateEntry {
 
   get reusable(): boolean {
     return !this.isolate.isDisposed && this.runs < MAX_RUNS_PER_ISOLATE;
+  }
+
+  /** The org this isolate serves for its whole life ('' for a spare nobody adopted yet). */
+  get orgId(): string {
+    return this.owner ?? '';
+  }
+
+  /** A spare becomes one org's isolate, for good. It never ran anyone's code before. */
+  adopt(orgId: string): this {
+    if (this.owner !== undefined) {
+      throw new Error('This isolate already serves an org');
+    }
+    this.owner = orgId;
+    return this;
   }
 
   /** Resolves once SES is locked down in the isolate (a run's wall clock starts after that). */

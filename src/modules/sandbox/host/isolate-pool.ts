@@ -33,6 +33,8 @@ export class IsolatePool {
   private readonly byOrg = new Map<string, IsolateEntry[]>();
   private readonly sessions = new Map<string, RunSession>();
   private readonly busy = new Set<IsolateEntry>();
+  /** One isolate locked down ahead of need: a new org, or an org whose isolate a limit disposed, skips lockdown. */
+  private spare: IsolateEntry | undefined;
   // Plain fields, not parameter properties: host files must stay erasable TypeScript (Node type stripping).
   private readonly config: HostConfig;
   private readonly onCatastrophe: (entry: IsolateEntry, message: string) => void;
@@ -41,6 +43,7 @@ export class IsolatePool {
     this.config = config;
     this.onCatastrophe = onCatastrophe;
     setInterval(() => this.sweepSessions(), SESSION_SWEEP_MS).unref();
+    this.refillSpare();
   }
 
   /** Waits until an isolate of the org (the session's own, if it has one) is free for this job. */
@@ -115,6 +118,8 @@ export class IsolatePool {
   }
 
   disposeAll(): void {
+    this.spare?.dispose();
+    this.spare = undefined;
     for (const list of this.byOrg.values()) {
       list.forEach((entry) => entry.dispose());
     }
@@ -139,10 +144,25 @@ export class IsolatePool {
       best.lastUsed = Date.now();
       return best;
     }
-    const entry = new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
+    const entry = this.newEntry(orgId);
     list.push(entry);
     this.byOrg.set(orgId, list);
     return entry;
+  }
+
+  /** The spare if it is alive, else a new isolate; a new spare is then locked down in the background. */
+  private newEntry(orgId: string): IsolateEntry {
+    const spare = this.spare;
+    this.spare = undefined;
+    const entry = spare?.alive ? spare.adopt(orgId) : new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
+    setImmediate(() => this.refillSpare());
+    return entry;
+  }
+
+  private refillSpare(): void {
+    if (!this.spare?.alive) {
+      this.spare = new IsolateEntry(undefined, this.config.memoryLimitMb, this.onCatastrophe);
+    }
   }
 
   private dropSession(session: RunSession): void {
