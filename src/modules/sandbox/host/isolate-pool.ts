@@ -4,6 +4,8 @@ import { IsolateEntry, type PreparedContext } from './isolate-entry.js';
 // A run session nobody closed (its API process lost track of it) is dropped after this long unused.
 const SESSION_IDLE_MS = 15 * 60_000;
 const SESSION_SWEEP_MS = 60_000;
+// A spare's lockdown takes a core for ~150 ms: not right away, while the job that took the last one runs.
+const SPARE_REFILL_DELAY_MS = 1000;
 
 /**
  * The context of one run: created on the run's first call, reused by its later calls, released when the run
@@ -35,6 +37,7 @@ export class IsolatePool {
   private readonly busy = new Set<IsolateEntry>();
   /** One isolate locked down ahead of need: a new org, or an org whose isolate a limit disposed, skips lockdown. */
   private spare: IsolateEntry | undefined;
+  private closed = false;
   // Plain fields, not parameter properties: host files must stay erasable TypeScript (Node type stripping).
   private readonly config: HostConfig;
   private readonly onCatastrophe: (entry: IsolateEntry, message: string) => void;
@@ -118,6 +121,7 @@ export class IsolatePool {
   }
 
   disposeAll(): void {
+    this.closed = true;
     this.spare?.dispose();
     this.spare = undefined;
     for (const list of this.byOrg.values()) {
@@ -155,12 +159,12 @@ export class IsolatePool {
     const spare = this.spare;
     this.spare = undefined;
     const entry = spare?.alive ? spare.adopt(orgId) : new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
-    setImmediate(() => this.refillSpare());
+    setTimeout(() => this.refillSpare(), SPARE_REFILL_DELAY_MS).unref();
     return entry;
   }
 
   private refillSpare(): void {
-    if (!this.spare?.alive) {
+    if (!this.spare?.alive && !this.closed) {
       this.spare = new IsolateEntry(undefined, this.config.memoryLimitMb, this.onCatastrophe);
     }
   }
