@@ -185,7 +185,7 @@ async function freshContextCeiling(bareRps) {
 
 function release(prepared) {
   prepared.runner.release();
-  prepared.context.release();
+  prepared.context?.release(); // since issue 14 a prepared run is a compartment in the isolate's one context
 }
 
 export async function benchWebhook({ databaseUrl } = {}) {

@@ -1,3 +1,4 @@
+import './core/runtime/require-supported-node.js';
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';

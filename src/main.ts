@@ -1,3 +1,4 @@
+import './core/runtime/require-supported-node.js';
 import { AppConfig, ConfigError } from './core/config/app-config.js';
 import type { RunningServer } from './app.factory.js';
 

@@ -53,12 +53,23 @@ describe('hostile input end to end: the run fails typed, the server stays health
 
   it('a hostile expression fails its manual run with a typed error; pollution never reaches the next run', async () => {
     const polluter = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code: 'Object.prototype.polluted = "yes"; Array.prototype.push = null; globalThis.leak = 1; return 1;' } }]));
-    await t.http().post(`/hooks/${polluter}`).send({});
+    // Built-in prototypes are frozen (SES lockdown): the polluter itself fails, typed, and changes nothing.
+    const polluted = await t.http().post(`/hooks/${polluter}`).send({}).expect(502);
+    expect(polluted.body.error).toMatchObject({ type: 'user_error', message: expect.stringContaining('TypeError') });
     const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 't', type: 'transform', params: { fields: { x: '{{ (() => { while (true) {} })() }}' } } }]));
     const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ wait: true }).expect(201);
     expect(res.body).toMatchObject({ status: 'failed', error: { type: 'timeout', nodeId: 't' } });
     const probe = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code: 'const a = []; a.push(1); return { polluted: ({}).polluted ?? null, leak: typeof leak, n: a.length };' } }]));
     expect((await t.http().post(`/hooks/${probe}`).send({}).expect(200)).body.output).toEqual({ polluted: null, leak: 'undefined', n: 1 });
+  });
+
+  it('a later run, of the same flow or another, sees no global an earlier run set; Date and Math.random work', async () => {
+    const code = 'const seen = typeof globalThis.left; globalThis.left = 1; return { seen, now: Date.now() > 0, random: Math.random() < 1 };';
+    const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code } }]));
+    const other = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code } }]));
+    for (const id of [flowId, flowId, other]) {
+      expect((await t.http().post(`/hooks/${id}`).send({}).expect(200)).body.output).toEqual({ seen: 'undefined', now: true, random: true });
+    }
   });
 });
 

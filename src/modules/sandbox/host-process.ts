@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { HostConfig, HostToPool, JobResponse, JobSpec, PoolToHost } from './host/protocol.js';
+import { SandboxUnavailableError } from './sandbox.errors.js';
 
 /**
  * How a call to a host process ended. `crashed.blame` is set when the dying host blamed this very job,
@@ -143,7 +144,16 @@ export class HostProcess {
 
   private waitUntilReady(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const fail = () => reject(new Error(`Sandbox host process failed to start: ${this.stderrTail.trim()}`));
+      let settled = false;
+      // The host's stderr (a Node stack with paths, on an unsupported Node) goes to the server's stderr for the
+      // operator, never into the error: that one reaches run records and webhook callers.
+      const fail = () => {
+        if (settled) return;
+        settled = true;
+        const detail = this.stderrTail.trim();
+        process.stderr.write(`Sandbox host process failed to start: ${detail.split('\n')[0] ?? ''}\n`);
+        reject(new SandboxUnavailableError(detail));
+      };
       const timer = setTimeout(() => {
         fail();
         this.kill();
@@ -154,6 +164,7 @@ export class HostProcess {
       });
       this.child.on('message', (message: HostToPool) => {
         if (message.type === 'ready') {
+          settled = true;
           clearTimeout(timer);
           resolve();
         }

@@ -20,8 +20,9 @@
  *   `{ ok: false, error: { type: 'timeout' | 'memory' | 'user_error', message }, console }`. A sandbox failure
  *   never rejects; calls reject only on misuse (closed pool, bad arguments, data that is not JSON) or when a
  *   sandbox host process cannot start. `unwrapSandboxResult` / `sandboxErrorFromInfo` give typed errors.
- * - Each one-off call, and each run session, runs in a fresh context (no state survives it) in an isolate that only ever serves that
- *   org; isolates stay warm between calls and are replaced whenever a limit trips. Limits per call: heap
+ * - Each one-off call, and each run session, runs in a fresh SES Compartment (no state survives it) in a warm,
+ *   locked-down isolate that only ever serves that org (shared built-ins are frozen, so code that modifies them
+ *   fails); isolates are replaced whenever a limit trips. Limits per call: heap
  *   (`memoryLimitMb`), wall clock (`timeoutMs`, from the moment the call starts executing), console
  *   (`consoleMaxBytes`) and result size (`outputMaxBytes`). Isolates run in separate host processes, so
  *   even a V8 abort costs a host process, never the caller's (see sandbox-pool.ts).
@@ -33,6 +34,7 @@ export {
   SandboxError,
   SandboxMemoryError,
   SandboxTimeoutError,
+  SandboxUnavailableError,
   SandboxUserError,
   sandboxErrorFromInfo,
   unwrapSandboxResult,

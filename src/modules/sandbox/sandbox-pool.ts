@@ -11,18 +11,20 @@
 // - worker_threads do not help: the same Set bomb in an isolate created inside a worker thread aborted
 //   the whole process (exit 134). An abort is process-wide; only a process boundary contains it.
 // - Not charged to the memory limit at all: ArrayBuffer resize (4 GB RSS), WebAssembly.Memory grow
-//   (2 GB), Intl objects (~1 GB in 4 s). The first two are removed from every context (bootstrap-source.ts);
-//   each host's RSS budget is the backstop for the rest.
+//   (2 GB), Intl objects (~1 GB in 4 s). The first two are removed from every isolate (bootstrap-source.ts);
+//   each host's per-job RSS budget (host/memory-budget.ts) is the backstop for the rest.
 // So a few host processes (default 2) hold warm isolates keyed by org. When a host dies, the calls it blamed
 // fail with `memory`, the others are retried once (sandbox code has no I/O, so a retry is safe), and the
 // host is replaced on next use. Nothing a sandbox does can reach this process's heap.
 //
-// Cost model (2 cores, measured): a fresh context costs 0.7-1.4 ms of CPU (V8 deserializing its context
-// snapshot), a call in an existing context ~70 us. So a run opens a session (openRun): its calls share one
-// context, created by its first call in an isolate of its org and released by close(); no other run sees it.
-// Isolates run one call at a time; a limit that trips disposes the isolate with every context in it, and the
-// runs that had one there continue in a fresh context. Messages to and from a host are coalesced per
-// event-loop turn (one IPC write for all calls of the turn).
+// Cost model (2 cores, measured): a fresh V8 context costs 0.7-1.4 ms of CPU (V8 deserializing its context
+// snapshot); a fresh SES Compartment in a locked-down context ~0.3-0.5 ms; a call in an existing one ~70 us.
+// So each isolate has one context, locked down once with SES (~150 ms, when the isolate is created), and a
+// run opens a session (openRun): its calls share one Compartment (its own global, eval and Function over the
+// frozen shared intrinsics), created by its first call in an isolate of its org and released by close(); no
+// other run sees it. Isolates run one call at a time; a limit that trips disposes the isolate with every
+// compartment in it, and the runs that had one there continue in a fresh one. Messages to and from a host are
+// coalesced per event-loop turn (one IPC write for all calls of the turn).
 import { HostProcess } from './host-process.js';
 import type { HostConfig, JobSpec } from './host/protocol.js';
 import { OrgSlots } from './org-slots.js';
@@ -235,7 +237,19 @@ export class SandboxPool {
 function hostConfig(options: ResolvedPoolOptions): HostConfig {
   const { memoryLimitMb, consoleMaxBytes, outputMaxBytes, maxIdleIsolates, maxIsolatesPerOrg, hostMemoryLimitMb } =
     options;
-  return { memoryLimitMb, consoleMaxBytes, outputMaxBytes, maxIdleIsolates, maxIsolatesPerOrg, hostMemoryLimitMb };
+  // A run may grow the whole process tree by 3 x its heap limit + 64 MiB. The host keeps a third of the heap
+  // limit and 48 MiB of that for the rest (the result on its way, this process's share); V8's heap overshoot
+  // before the limit callback (measured: up to ~1.3 x the limit in RSS) fits within the host's part.
+  const jobMemoryBudgetMb = 2 * memoryLimitMb + Math.round(memoryLimitMb / 2) + 16;
+  return {
+    memoryLimitMb,
+    consoleMaxBytes,
+    outputMaxBytes,
+    maxIdleIsolates,
+    maxIsolatesPerOrg,
+    hostMemoryLimitMb,
+    jobMemoryBudgetMb,
+  };
 }
 
 function withoutUndefined(options: SandboxPoolOptions): SandboxPoolOptions {

@@ -24,6 +24,20 @@ export class SandboxUserError extends SandboxError {
   override readonly name = 'SandboxUserError';
 }
 
+/**
+ * A sandbox host process could not start or answer (for example on an unsupported Node). The message is fixed
+ * and safe to show anyone; `detail` (the host's stderr, with paths and a stack) is for the server's log only.
+ */
+export class SandboxUnavailableError extends Error {
+  override readonly name = 'SandboxUnavailableError';
+  declare readonly detail: string;
+
+  constructor(detail: string) {
+    super(sandboxMessages.unavailable);
+    Object.defineProperty(this, 'detail', { value: detail, enumerable: false });
+  }
+}
+
 /** Turns a serialized failure back into its typed error, e.g. to throw it from the execution engine. */
 export function sandboxErrorFromInfo(info: SandboxErrorInfo): SandboxError {
   switch (info.type) {
@@ -53,4 +67,5 @@ export const sandboxMessages = {
   outputTooLarge: (subject: SubjectWord, maxBytes: number) =>
     `${subject} result is larger than the ${maxBytes}-byte output limit`,
   invalidResult: (subject: SubjectWord) => `${subject} produced a result that could not be read`,
+  unavailable: 'The sandbox is unavailable',
 };

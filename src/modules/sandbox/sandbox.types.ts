@@ -68,7 +68,8 @@ export interface SandboxPoolOptions {
   hostProcesses?: number;
   /**
    * RSS budget of one host process, MiB. Some allocations (Intl objects) are not charged to the isolate
-   * heap limit; a host that grows past this is killed and replaced. Default 1024.
+   * heap limit; a host that grows past this is killed and replaced. Default 1024. Besides, each running job may
+   * grow its host by at most 2.5 x `memoryLimitMb` + 16 MiB (host/memory-budget.ts).
    */
   hostMemoryLimitMb?: number;
   /** Observability hook, called after every call. Must not throw. */

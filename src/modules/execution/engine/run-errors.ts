@@ -21,9 +21,16 @@ export class StepFailure extends Error {
   }
 }
 
-/** Normalises anything thrown inside a node into a StepFailure (unknown errors become `node_error`). */
+// What a message must not carry to a run record or a webhook caller: stack frames, paths, file URLs, internals.
+const UNSAFE_MESSAGE = /\n|(^|[\s(])\/[\w.-]+\/|[A-Za-z]:\\|file:\/\/|node:internal|node_modules|\.(?:[cm]?js|ts):\d|\bat .*:\d+:\d+/;
+export const INTERNAL_ERROR_MESSAGE = 'The node failed with an internal error';
+
+/**
+ * Normalises anything thrown inside a node into a StepFailure (unknown errors become `node_error`). An unknown
+ * error keeps its message only when that message is one safe line; otherwise the run gets a fixed message.
+ */
 export function toStepFailure(e: unknown): StepFailure {
   if (e instanceof StepFailure) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return new StepFailure('node_error', message.slice(0, 2000));
+  return new StepFailure('node_error', UNSAFE_MESSAGE.test(message) ? INTERNAL_ERROR_MESSAGE : message.slice(0, 2000));
 }

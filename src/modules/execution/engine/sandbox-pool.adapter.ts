@@ -1,4 +1,4 @@
-import type { SandboxData, SandboxPool, SandboxResult, SandboxRun } from '../../sandbox/index.js';
+import { type SandboxData, type SandboxPool, type SandboxResult, type SandboxRun, SandboxUnavailableError } from '../../sandbox/index.js';
 import { StepFailure } from './run-errors.js';
 import type { RunSandbox, SandboxScope, ScriptSandbox } from './sandbox.port.js';
 
@@ -7,10 +7,14 @@ function unwrap<T>(r: SandboxResult<T>): T {
   throw new StepFailure(r.error.type, r.error.message);
 }
 
-/** Misuse rejections of the pool (data that is not JSON, a host that cannot start) fail the node. */
+/**
+ * Rejections of the pool (a host that cannot start, data that is not JSON) fail the node with a fixed message:
+ * what the pool threw may hold a host stack and paths, and run errors reach records and anonymous callers.
+ */
 function misuse(e: unknown): never {
   if (e instanceof StepFailure) throw e;
-  throw new StepFailure('node_error', `The sandbox could not run the script: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500));
+  if (e instanceof SandboxUnavailableError) throw new StepFailure('node_error', e.message);
+  throw new StepFailure('node_error', 'The sandbox could not run the script: its data is not JSON');
 }
 
 /**

@@ -61,6 +61,8 @@ const PROBE = `
   if (typeof Math.cache !== 'undefined' || Math.random() === 4) seen.push('Math');
   if (Date.now() === 0) seen.push('Date');
   if ('  x '.trim() !== 'x') seen.push('String.prototype');
+  const own = {}; own.toString = () => 'mine'; // an own property shadowing a frozen inherited one still works
+  if (String(own) !== 'mine') seen.push('override');
   if (!/a/.test('a')) seen.push('RegExp');
   const stack = new Error('x').stack;
   if (typeof stack !== 'string' || stack.includes('first') || String(Error.prepareStackTrace).includes('secret')) seen.push('Error');

@@ -1,11 +1,11 @@
 import type { IsolateEntry } from './isolate-entry.js';
 import { IsolatePool } from './isolate-pool.js';
 import { runJob } from './job-runner.js';
+import { MemoryBudget, RSS_CHECK_MS } from './memory-budget.js';
 import type { FatalNotice, HostConfig, HostToPool, JobRequest, JobResponse, PoolToHost } from './protocol.js';
 
 // Main of a sandbox host process (see sandbox-pool.ts for why isolates live in a separate process).
 
-const RSS_CHECK_MS = 100;
 const FATAL_SEND_GRACE_MS = 200;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as HostConfig;
@@ -13,6 +13,7 @@ const pool = new IsolatePool(config, (entry: IsolateEntry, message: string) => {
   die(/terminate/i.test(message) ? 'timeout' : 'memory', entry.currentJobId === undefined ? [] : [entry.currentJobId]);
 });
 let dying = false;
+const budget = new MemoryBudget(config.jobMemoryBudgetMb, config.hostMemoryLimitMb);
 
 // Replies are coalesced: every result ready in one event-loop turn leaves in one IPC message (one write).
 let outbox: JobResponse[] = [];
@@ -56,7 +57,9 @@ async function handleJob(job: JobRequest): Promise<void> {
   const lease = await pool.acquire(job.orgId, job.session);
   const { entry } = lease;
   entry.currentJobId = job.id;
+  budget.jobStarted(job.id);
   const run = await runJob(entry, job, config, () => die('timeout', [job.id]), lease.session);
+  budget.jobEnded(job.id);
   pool.release(lease, run.healthy, job.timeoutMs);
   if (!dying) {
     sendResult({ type: 'result', id: job.id, isolateId: entry.id, outcome: run.outcome });
@@ -76,10 +79,9 @@ function handleMessage(message: PoolToHost): void {
   }
 }
 
-// Some allocations (Intl objects: ~1 GB RSS in 4 s under a 64 MiB limit, measured) are not charged to the
-// isolate limit. The process budget is the backstop; the jobs running when it trips are blamed.
+// The backstop for memory the isolate limit does not see (memory-budget.ts).
 const rssTimer = setInterval(() => {
-  if (process.memoryUsage.rss() > config.hostMemoryLimitMb * 1024 * 1024) {
+  if (!dying && budget.exceeded()) {
     die('memory', pool.busyJobIds());
   }
 }, RSS_CHECK_MS);

@@ -4,8 +4,9 @@ import { pathToFileURL } from 'node:url';
 import ivm from 'isolated-vm';
 import { BOOTSTRAP_SOURCE, PRELUDE_SOURCE } from './bootstrap-source.js';
 
-// A long-lived isolate accumulates compiled code and internal caches; recycling it bounds that growth.
-const MAX_RUNS_PER_ISOLATE = 1000;
+// A long-lived isolate accumulates compiled code and internal caches; recycling it bounds that growth. Each new
+// isolate costs a SES lockdown (~150 ms of CPU), so this is 0.03 ms per run; the heap limit bounds the rest.
+const MAX_RUNS_PER_ISOLATE = 5000;
 // SES plus lockdown take ~150 ms of CPU (more on a loaded machine); this only catches a realm that hangs.
 const REALM_TIMEOUT_MS = 20_000;
 
@@ -33,7 +34,7 @@ export interface PreparedContext {
 /** One isolate, owned by exactly one org for its whole life. Runs one job at a time (see lock()). */
 export class IsolateEntry {
   readonly id: string;
-  readonly orgId: string;
+  private owner: string | undefined;
   readonly isolate: ivm.Isolate;
   /** The job running now (one at a time): blamed if the isolate takes the process down. */
   currentJobId: number | undefined;
@@ -47,9 +48,14 @@ export class IsolateEntry {
   private next: Promise<PreparedContext> | undefined;
   private nextReady = false;
 
-  constructor(orgId: string, memoryLimitMb: number, onCatastrophe: (entry: IsolateEntry, message: string) => void) {
+  /** `orgId` undefined makes a spare: locked down ahead of need, owned by nobody until adopt(). */
+  constructor(
+    orgId: string | undefined,
+    memoryLimitMb: number,
+    onCatastrophe: (entry: IsolateEntry, message: string) => void,
+  ) {
     this.id = `${process.pid}:${++isolateCounter}`;
-    this.orgId = orgId;
+    this.owner = orgId;
     // Without this callback V8 aborts the whole process on a catastrophic OOM; with it the isolate hangs
     // forever. Either way the process is lost, so the callback reports the culprit and the host exits.
     this.isolate = new ivm.Isolate({
@@ -97,6 +103,20 @@ export class IsolateEntry {
 
   get reusable(): boolean {
     return !this.isolate.isDisposed && this.runs < MAX_RUNS_PER_ISOLATE;
+  }
+
+  /** The org this isolate serves for its whole life ('' for a spare nobody adopted yet). */
+  get orgId(): string {
+    return this.owner ?? '';
+  }
+
+  /** A spare becomes one org's isolate, for good. It never ran anyone's code before. */
+  adopt(orgId: string): this {
+    if (this.owner !== undefined) {
+      throw new Error('This isolate already serves an org');
+    }
+    this.owner = orgId;
+    return this;
   }
 
   /** Resolves once SES is locked down in the isolate (a run's wall clock starts after that). */

@@ -4,6 +4,8 @@ import { IsolateEntry, type PreparedContext } from './isolate-entry.js';
 // A run session nobody closed (its API process lost track of it) is dropped after this long unused.
 const SESSION_IDLE_MS = 15 * 60_000;
 const SESSION_SWEEP_MS = 60_000;
+// A spare's lockdown takes a core for ~150 ms: not right away, while the job that took the last one runs.
+const SPARE_REFILL_DELAY_MS = 1000;
 
 /**
  * The context of one run: created on the run's first call, reused by its later calls, released when the run
@@ -33,6 +35,9 @@ export class IsolatePool {
   private readonly byOrg = new Map<string, IsolateEntry[]>();
   private readonly sessions = new Map<string, RunSession>();
   private readonly busy = new Set<IsolateEntry>();
+  /** One isolate locked down ahead of need: a new org, or an org whose isolate a limit disposed, skips lockdown. */
+  private spare: IsolateEntry | undefined;
+  private closed = false;
   // Plain fields, not parameter properties: host files must stay erasable TypeScript (Node type stripping).
   private readonly config: HostConfig;
   private readonly onCatastrophe: (entry: IsolateEntry, message: string) => void;
@@ -41,6 +46,7 @@ export class IsolatePool {
     this.config = config;
     this.onCatastrophe = onCatastrophe;
     setInterval(() => this.sweepSessions(), SESSION_SWEEP_MS).unref();
+    this.refillSpare();
   }
 
   /** Waits until an isolate of the org (the session's own, if it has one) is free for this job. */
@@ -115,6 +121,9 @@ export class IsolatePool {
   }
 
   disposeAll(): void {
+    this.closed = true;
+    this.spare?.dispose();
+    this.spare = undefined;
     for (const list of this.byOrg.values()) {
       list.forEach((entry) => entry.dispose());
     }
@@ -139,10 +148,25 @@ export class IsolatePool {
       best.lastUsed = Date.now();
       return best;
     }
-    const entry = new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
+    const entry = this.newEntry(orgId);
     list.push(entry);
     this.byOrg.set(orgId, list);
     return entry;
+  }
+
+  /** The spare if it is alive, else a new isolate; a new spare is then locked down in the background. */
+  private newEntry(orgId: string): IsolateEntry {
+    const spare = this.spare;
+    this.spare = undefined;
+    const entry = spare?.alive ? spare.adopt(orgId) : new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
+    setTimeout(() => this.refillSpare(), SPARE_REFILL_DELAY_MS).unref();
+    return entry;
+  }
+
+  private refillSpare(): void {
+    if (!this.spare?.alive && !this.closed) {
+      this.spare = new IsolateEntry(undefined, this.config.memoryLimitMb, this.onCatastrophe);
+    }
   }
 
   private dropSession(session: RunSession): void {

@@ -15,10 +15,10 @@ export interface JobRun {
 const MAX_MESSAGE = 2000;
 
 /**
- * Runs one job: in its run session's context (created by the session's first job, kept for its later ones), or,
- * without a session, in a context nobody used before, released at once. Limits: the isolate's
- * memory limit, ivm's `timeout` on every call into the isolate, and a wall-clock watchdog that disposes
- * the isolate at the deadline, since `timeout` does not cover a promise that simply never settles.
+ * Runs one job: in its run session's compartment (created by the session's first job, kept for its later ones),
+ * or, without a session, in a compartment nobody used before, released at once. The wall clock starts once the
+ * isolate is locked down. Limits: the isolate's memory limit, ivm's `timeout` on every call into the isolate,
+ * and a wall-clock watchdog that disposes the isolate at the deadline, since `timeout` does not cover a promise that simply never settles.
  */
 export async function runJob(
   entry: IsolateEntry,
@@ -39,13 +39,8 @@ export async function runJob(
   let keep = false;
   try {
     prepared = await contextFor(entry, session, remaining());
-    const isCode = job.kind === 'code';
-    const source = isCode ? codeSource(job.code) : expressionsSource(job.expressions);
-    const frame = await prepared.runner.apply(
-      undefined,
-      [job.kind, source, job.dataJson, config.outputMaxBytes, config.consoleMaxBytes],
-      { timeout: remaining(), result: { promise: true } },
-    );
+    const args = [job.kind, jobSource(job), job.dataJson, config.outputMaxBytes, config.consoleMaxBytes];
+    const frame = await prepared.runner.apply(undefined, args, { timeout: remaining(), result: { promise: true } });
     const run = readFrame(frame, config);
     if (run.syntax) {
       run.outcome = await locateSyntaxError(entry, job, run.outcome);
@@ -65,6 +60,10 @@ export async function runJob(
   }
 }
 
+function jobSource(job: JobRequest): string {
+  return job.kind === 'code' ? codeSource(job.code) : expressionsSource(job.expressions);
+}
+
 async function contextFor(entry: IsolateEntry, session: RunSession | undefined, timeoutMs: number) {
   if (!session) {
     return entry.takeContext(timeoutMs);
@@ -80,9 +79,8 @@ async function contextFor(entry: IsolateEntry, session: RunSession | undefined, 
  */
 async function locateSyntaxError(entry: IsolateEntry, job: JobRequest, outcome: JobOutcome): Promise<JobOutcome> {
   const isCode = job.kind === 'code';
-  const source = isCode ? codeSource(job.code) : expressionsSource(job.expressions);
   try {
-    await entry.syntaxCheck(source, isCode ? 'code.js' : 'expression.js');
+    await entry.syntaxCheck(jobSource(job), isCode ? 'code.js' : 'expression.js');
     return outcome;
   } catch (err) {
     if (entry.isolate.isDisposed || !(err instanceof Error) || err.name !== 'SyntaxError') {

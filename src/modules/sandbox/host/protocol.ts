@@ -9,6 +9,8 @@ export interface HostConfig {
   maxIdleIsolates: number;
   maxIsolatesPerOrg: number;
   hostMemoryLimitMb: number;
+  /** RSS growth allowed per running job before the host dies (memory-budget.ts). */
+  jobMemoryBudgetMb: number;
 }
 
 export type JobSpec = { kind: 'code'; code: string } | { kind: 'expressions'; expressions: string[] };
