@@ -36,4 +36,13 @@ export const fixtures: RouteFixture<any>[] = [
     prepare: newConnection,
     call: (ctx, id: string, c) => ctx.t.http().post(`/api/v1/connections/${id}/test`).set(bearerOf(c)),
   },
+  {
+    route: 'POST /api/v1/connections/:connectionId/oauth2/authorize',
+    notAudited: 'starts a browser authorization; the connection changes (and is audited) when the callback stores the tokens',
+    prepare: async (ctx) => (await ctx.t.http().post('/api/v1/connections').set(bearerOf(ctx.owner)).send({
+      name: ctx.unique('o'), type: 'oauth2',
+      data: { grantType: 'authorization_code', clientId: 'c', clientSecret: 'walker-client-secret', tokenUrl: 'https://auth.example.test/token', authorizeUrl: 'https://auth.example.test/authorize' },
+    }).expect(201)).body.id,
+    call: (ctx, id: string, c) => ctx.t.http().post(`/api/v1/connections/${id}/oauth2/authorize`).set(bearerOf(c)),
+  },
 ];
