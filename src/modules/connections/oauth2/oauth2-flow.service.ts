@@ -56,6 +56,8 @@ export class OAuth2FlowService {
       if (row.type !== 'oauth2' || row.settings.grantType !== 'authorization_code') {
         throw new ConnectionsException('oauth2_not_applicable', 'Only oauth2 connections with the authorization_code grant are authorized by a browser');
       }
+      // Abandoned flows go when the org starts the next one.
+      await em.query(`DELETE FROM connection_oauth_flow WHERE org_id = $1 AND expires_at < now()`, [orgId]);
       const id = uuidv7();
       const secret = randomToken(32);
       const verifier = randomToken(48);
