@@ -31,7 +31,7 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
   };
   /** The browser: follows the authorization server's redirects up to our callback. */
   const authorize = async (agent: HttpAgent, url: string) => {
-    const hop = await agent.follow(url, (next) => next.startsWith(`${t.url}/api/v1/connections/oauth2/callback`));
+    const hop = await agent.follow(url, (next) => next.startsWith(`${t.url}/auth/${a.slug}/oauth2/callback`));
     expect(hop.location).toContain('code=');
     return hop.location!;
   };
@@ -39,7 +39,7 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
   beforeAll(async () => {
     t = await createTestApp();
     a = await t.createOrg();
-    idp = await new TestOidcIdp().start([{ clientId: 'tf-conn', clientSecret: CLIENT_SECRET, redirectUri: `${t.url}/api/v1/connections/oauth2/callback` }], '127.0.0.1', { refreshTokens: true });
+    idp = await new TestOidcIdp().start([{ clientId: 'tf-conn', clientSecret: CLIENT_SECRET, redirectUri: `${t.url}/auth/${a.slug}/oauth2/callback` }], '127.0.0.1', { refreshTokens: true });
     idp.accounts.set('alice', { email: 'alice@example.test' });
     api = createServer((req, res) => {
       seen.push(req);
@@ -70,7 +70,10 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
     // The flow was consumed by that attempt: the right browser cannot replay it either.
     const again = await new HttpAgent().request(callback);
     expect(JSON.parse(again.body).detail).toContain('unknown_state');
-    const forged = await t.http().get(`/api/v1/connections/oauth2/callback?state=${a.id}.forged&code=x`);
+    const otherOrg = await t.createOrg();
+    const wrongOrg = await new HttpAgent().request(callback.replace(`/auth/${a.slug}/`, `/auth/${otherOrg.slug}/`));
+    expect(wrongOrg.status).toBe(400);
+    const forged = await t.http().get(`/auth/${a.slug}/oauth2/callback?state=${a.id}.forged&code=x`);
     expect(forged.status).toBe(400);
     expect(JSON.stringify(forged.body)).not.toContain(CLIENT_SECRET);
     const conn = await t.http().get(`/api/v1/connections/${connectionId}`).set(bearer(a.ownerKey)).expect(200);
@@ -84,7 +87,7 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
     expect(params.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     expect(url.startsWith(`${idp.issuer}/auth?`)).toBe(true);
     const browser = new HttpAgent();
-    browser.setCookie(t.url, 'tenantflow_oauth2_binding', binding, '/api/v1/connections/');
+    browser.setCookie(t.url, 'tenantflow_oauth2_binding', binding, '/');
     const callback = await authorize(browser, url);
     const done = await browser.request(callback);
     expect(done.status).toBe(200);

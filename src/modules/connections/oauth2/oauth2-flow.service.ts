@@ -7,6 +7,7 @@ import { KeyRing } from '../../../core/crypto/key-ring.js';
 import { randomToken, safeEqual, UUID_RE, uuidv7 } from '../../../core/crypto/tokens.js';
 import { Database } from '../../../core/database/database.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
+import { OrgsService } from '../../tenancy/index.js';
 import { ConnectionEntity } from '../connection.entity.js';
 import { openSecrets } from '../connection-store.js';
 import { ConnectionTesterService } from '../connection-tester.service.js';
@@ -17,7 +18,6 @@ import { OAuth2Tokens } from './oauth2-tokens.js';
 import { requestToken, TokenRequestError } from './token-client.js';
 
 export const OAUTH_BINDING_COOKIE = 'tenantflow_oauth2_binding';
-export const OAUTH_CALLBACK_PATH = '/api/v1/connections/oauth2/callback';
 const FLOW_TTL_MS = 10 * 60_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -28,8 +28,8 @@ const verifierContext = (orgId: string, flowId: string) => ({ orgId, table: 'con
  * OAuth2 authorization code with PKCE (S256) for `oauth2` connections. `start` records a flow (state hashed, the PKCE
  * verifier sealed, the browser bound by a random cookie whose hash is stored) and answers the connection's own
  * authorize URL; `finish` (the redirect URI) accepts the code only with a matching state and cookie, within 10
- * minutes and once, and exchanges it at the connection's token URL. The state carries the org id so the public
- * callback can find the flow under row-level security.
+ * minutes and once, and exchanges it at the connection's token URL. The callback is the org's
+ * `/auth/<orgSlug>/oauth2/callback` (public, like the SSO callbacks); the state also names the org.
  */
 @Injectable()
 export class OAuth2FlowService {
@@ -42,15 +42,18 @@ export class OAuth2FlowService {
     private readonly connections: ConnectionsService,
     private readonly tester: ConnectionTesterService,
     private readonly tokens: OAuth2Tokens,
+    private readonly orgs: OrgsService,
   ) {}
 
-  redirectUri(): string {
+  /** The org's redirect URI (register it at the authorization server): `<public URL>/auth/<orgSlug>/oauth2/callback`. */
+  redirectUri(orgSlug: string): string {
     const address = (this.adapter.httpAdapter?.getHttpServer() as Server | undefined)?.address();
-    return `${this.config.publicUrl(address && typeof address === 'object' ? address.port : undefined)}${OAUTH_CALLBACK_PATH}`;
+    return `${this.config.publicUrl(address && typeof address === 'object' ? address.port : undefined)}/auth/${encodeURIComponent(orgSlug)}/oauth2/callback`;
   }
 
   /** `browser`: the caller's binding cookie value (reused) or a new one to set. */
   async start(orgId: string, connectionId: string, browser: string): Promise<{ authorizationUrl: string }> {
+    const slug = (await this.orgs.get(orgId)).slug;
     return this.db.withOrg(orgId, async (em) => {
       const row = await this.connections.load(em, orgId, connectionId, 'update');
       if (row.type !== 'oauth2' || row.settings.grantType !== 'authorization_code') {
@@ -61,7 +64,7 @@ export class OAuth2FlowService {
       const id = uuidv7();
       const secret = randomToken(32);
       const verifier = randomToken(48);
-      const redirectUri = this.redirectUri();
+      const redirectUri = this.redirectUri(slug);
       await em.query(
         `INSERT INTO connection_oauth_flow (id, org_id, connection_id, state_hash, browser_hash, verifier, redirect_uri, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -80,9 +83,11 @@ export class OAuth2FlowService {
     });
   }
 
-  async finish(state: string | undefined, code: string | undefined, browser: string | undefined): Promise<{ connectionId: string }> {
+  async finish(orgSlug: string, state: string | undefined, code: string | undefined, browser: string | undefined): Promise<{ connectionId: string }> {
     const [orgId, secret] = (state ?? '').split('.');
     if (!orgId || !UUID_RE.test(orgId) || !secret || !code || code.length > 4096) throw flowFailed('invalid_request');
+    const org = await this.orgs.findBySlug(orgSlug);
+    if (!org || org.id !== orgId || org.status !== 'active') throw flowFailed('unknown_state');
     const flow = await this.db.withOrg(orgId, async (em) => {
       // Single use: the flow is deleted whatever happens next.
       const [row] = (await em.query(`DELETE FROM connection_oauth_flow WHERE org_id = $1 AND state_hash = $2 RETURNING *`, [orgId, sha256(secret)])) as unknown[][];

@@ -20,10 +20,23 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/**
- * Browser authorization of `oauth2` connections (authorization code + PKCE). Registered before the connection
- * routes so `/connections/oauth2/callback` is not read as a connection id.
- */
+/** The authorization server redirects the browser here (public, like the SSO callbacks under `/auth/:orgSlug`). */
+@ApiTags('connections')
+@Controller('auth/:orgSlug/oauth2')
+export class OAuth2CallbackController {
+  constructor(private readonly flows: OAuth2FlowService) {}
+
+  /** The state and the browser's binding cookie must match the flow started by `…/oauth2/authorize`. */
+  @Get('callback')
+  @Public()
+  @ApiOkResponse({ description: '{connected: true, connectionId}; 400 oauth2_flow_invalid otherwise' })
+  async callback(@Param('orgSlug') orgSlug: string, @Req() req: Request, @Query('state') state?: string, @Query('code') code?: string): Promise<{ connected: true; connectionId: string }> {
+    const { connectionId } = await this.flows.finish(orgSlug, typeof state === 'string' ? state : undefined, typeof code === 'string' ? code : undefined, readCookie(req, OAUTH_BINDING_COOKIE));
+    return { connected: true, connectionId };
+  }
+}
+
+/** Browser authorization of `oauth2` connections (authorization code + PKCE): the start. */
 @ApiTags('connections')
 @Controller('api/v1/connections')
 export class OAuth2Controller {
@@ -31,15 +44,6 @@ export class OAuth2Controller {
     private readonly flows: OAuth2FlowService,
     private readonly config: AppConfig,
   ) {}
-
-  /** The authorization server redirects the browser here; the state and the binding cookie must match the flow. */
-  @Get('oauth2/callback')
-  @Public()
-  @ApiOkResponse({ description: '{connected: true, connectionId}; 400 oauth2_flow_invalid otherwise' })
-  async callback(@Req() req: Request, @Query('state') state?: string, @Query('code') code?: string): Promise<{ connected: true; connectionId: string }> {
-    const { connectionId } = await this.flows.finish(typeof state === 'string' ? state : undefined, typeof code === 'string' ? code : undefined, readCookie(req, OAUTH_BINDING_COOKIE));
-    return { connected: true, connectionId };
-  }
 
   /** Starts the flow: answers the connection's authorize URL (with state and PKCE challenge) and binds this browser. */
   @Post(':connectionId/oauth2/authorize')
@@ -52,7 +56,8 @@ export class OAuth2Controller {
     const browser = existing && BINDING_RE.test(existing) ? existing : randomToken(32);
     const result = await this.flows.start(RequestContextStore.requireOrgId(), id, browser);
     const secure = this.config.isProduction || this.config.publicUrl().startsWith('https:');
-    res.cookie(OAUTH_BINDING_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure, path: '/api/v1/connections/', maxAge: 10 * 60_000 });
+    // Path `/`: the start (to reuse it across tabs) and the org's callback under `/auth/` both need it.
+    res.cookie(OAUTH_BINDING_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: 10 * 60_000 });
     return result;
   }
 }
