@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyRing } from '../../src/core/crypto/key-ring.js';
+import { rotateKeys } from '../../src/core/crypto/key-rotation.js';
 import { createFlow, createProject, saveDraft } from '../utils/flow-helpers.js';
 import { finishedRun, hookFlow, publishedFlow } from '../utils/run-helpers.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
@@ -143,5 +145,36 @@ describe('connections in runs', () => {
     expect(conn.body.oauth2).toMatchObject({ connected: true });
     expect(JSON.stringify(conn.body)).not.toContain(CANARY);
     await noCanary(await latestRun(flowId), {});
+  });
+
+  it('runs succeed while keys:rotate moves every connection of the org to a fresh data key', async () => {
+    const org = await t.createOrg();
+    await t.server.deps.db.system.query(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [org.id]);
+    const project = await createProject(t, org.ownerKey);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await connection(org, { type: 'bearer', projectId: project, data: { token: `${CANARY}-rot-${i}` } }));
+    const flows = await Promise.all(ids.slice(0, 3).map((id) => publishedFlow(t, org.ownerKey, callingFlow(id), { projectId: project })));
+    const before = await t.server.deps.db.system.query(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
+    let stop = false;
+    let runs = 0;
+    const runner = (async () => {
+      while (!stop) {
+        for (const flowId of flows) {
+          await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
+          runs += 1;
+        }
+      }
+    })();
+    const report = await rotateKeys(t.server.deps.db, t.server.app.get(KeyRing), { orgIds: [org.id], freshDataKeys: true, batchSize: 1 });
+    stop = true;
+    await runner;
+    expect(runs).toBeGreaterThan(0);
+    expect(report).toMatchObject({ rotated: ids.length, failed: [] });
+    const after = await t.server.deps.db.system.query(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
+    expect(after[0].id).not.toBe(before[0].id);
+    const [{ n }] = await t.server.deps.db.system.query(`SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`, [org.id, after[0].id]);
+    expect(n).toBe(0);
+    for (const flowId of flows) await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
+    expect(seen.at(-1)!.headers.authorization).toMatch(new RegExp(`^Bearer ${CANARY}-rot-`));
   });
 });
