@@ -38,10 +38,11 @@ export const CLI_EXTENSIONS: CliCommand[] = [
   },
   {
     name: 'keys:rotate',
-    usage: 'keys:rotate [--new-data-keys]',
+    usage: 'keys:rotate [--new-data-keys] [--org <id>]',
     description: 'Re-encrypt every stored credential under the active key (resumable; servers may keep running)',
     async run(app, options) {
-      const report = await rotateKeys(app.get(Database), app.get(KeyRing), { freshDataKeys: options['new-data-keys'] === true });
+      const orgIds = typeof options.org === 'string' ? [options.org] : undefined;
+      const report = await rotateKeys(app.get(Database), app.get(KeyRing), { freshDataKeys: options['new-data-keys'] === true, orgIds });
       process.stdout.write(
         `Rotated ${report.rotated} of ${report.rows} encrypted values in ${report.orgs} organizations; ${report.purgedKeys} retired data keys deleted.\n`,
       );

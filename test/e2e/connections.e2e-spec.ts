@@ -178,6 +178,8 @@ describe('connections', () => {
             ['update', () => t.http().patch(`/api/v1/connections/${id}`).set(as(key)).send({ name: `r-${seq++}` }), 200],
             ['update', () => t.http().patch(`/api/v1/connections/${id}`).set(as(key)).send({ data: bodies[type]('patched') }), 200],
             ['update', () => t.http().post(`/api/v1/connections/${id}/test`).set(as(key)), 200],
+            // Only authorization-code connections start a browser flow (the oauth2 bodies here use client credentials).
+            ['update', () => t.http().post(`/api/v1/connections/${id}/oauth2/authorize`).set(as(key)), 409],
             ['delete', () => t.http().delete(`/api/v1/connections/${id}`).set(as(key)), 204],
           ];
           for (const [action, call, success] of calls) {

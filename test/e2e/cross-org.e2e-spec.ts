@@ -165,6 +165,22 @@ const RESOURCE_TYPES: ResourceType[] = [
       };
     },
   },
+  {
+    name: 'connection',
+    creates: ['POST /api/v1/connections'],
+    async create(t, a) {
+      const c = await post(t, a.ownerKey, '/api/v1/connections', {
+        name: `xo-${Date.now()}`, type: 'oauth2',
+        data: { grantType: 'authorization_code', clientId: 'c', clientSecret: 'xo-secret', tokenUrl: 'https://auth.example.test/token', authorizeUrl: 'https://auth.example.test/authorize' },
+      });
+      const path = `/api/v1/connections/${c.id}`;
+      return {
+        id: c.id, read: path, update: { path, body: { name: 'pwned' } }, remove: path, check: path,
+        lists: ['/api/v1/connections?limit=200'],
+        more: [{ method: 'post', path: `${path}/test` }, { method: 'post', path: `${path}/oauth2/authorize` }],
+      };
+    },
+  },
 ];
 
 RESOURCE_TYPES.push({
@@ -183,6 +199,8 @@ const NOT_CREATING = [
   'POST /api/v1/flows/:flowId/enable', 'POST /api/v1/flows/:flowId/disable',
   // Ends a run (covered by the run type above and, on a running run, by its own test below).
   'POST /api/v1/runs/:runId/cancel',
+  // Actions on an existing connection (covered by the connection type above).
+  'POST /api/v1/connections/:connectionId/test', 'POST /api/v1/connections/:connectionId/oauth2/authorize',
   // One-per-org settings addressed without an id: there is no "A's resource" for B to name; their isolation is
   // tested in sso-config.e2e-spec.ts (SSO), plugins.e2e-spec.ts (plugin settings), embed.e2e-spec.ts (CORS origins)
   // and below (audit settings).

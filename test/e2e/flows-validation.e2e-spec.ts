@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlowDefinitionsService, FlowRuntimeService, type ConnectionReferenceChecker } from '../../src/modules/flows/index.js';
+import { FlowRuntimeService } from '../../src/modules/flows/index.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 import { createFlow, createProject, exampleDefinition, publish, saveDraft, type TestDefinition as Def } from '../utils/flow-helpers.js';
 
@@ -8,21 +8,12 @@ describe('flows: invalid definitions, limits and secret values', () => {
   let a: TestOrg;
   let projectId: string;
   let otherProjectId: string;
-  /** Stand-in for the connections module (not built yet): connection id → owning project. */
-  const connections = new Map<string, string>();
 
   beforeAll(async () => {
     t = await createTestApp({ TENANTFLOW_FLOW_MAX_DEFINITION_BYTES: '16384', TENANTFLOW_FLOW_MAX_NODES: '20' });
     a = await t.createOrg();
     projectId = await createProject(t, a.ownerKey);
     otherProjectId = await createProject(t, a.ownerKey);
-    const checker: ConnectionReferenceChecker = async (_em, scope, refs) =>
-      refs.flatMap((r) => {
-        const owner = connections.get(r.connectionId);
-        if (!owner) return [{ path: r.path, message: 'no such connection' }];
-        return owner === scope.projectId ? [] : [{ path: r.path, message: 'the connection belongs to another project' }];
-      });
-    t.server.app.get(FlowDefinitionsService).registerConnectionChecker(checker);
   });
   afterAll(() => t.close());
 
@@ -88,10 +79,11 @@ describe('flows: invalid definitions, limits and secret values', () => {
 
   it("refuses a malformed secret reference and another project's connection at publish", async () => {
     const flowId = await createFlow(t, a.ownerKey, projectId);
-    const mine = '0190c1c5-8f5e-7000-8000-00000000000a';
-    const theirs = '0190c1c5-8f5e-7000-8000-00000000000b';
-    connections.set(mine, projectId);
-    connections.set(theirs, otherProjectId);
+    // Real connections: one of this project, one of another project of the same org.
+    const connection = async (project: string) =>
+      (await t.http().post('/api/v1/connections').set(bearer(a.ownerKey)).send({ name: `c-${Math.random()}`, type: 'bearer', projectId: project, data: { token: 't0ken' } }).expect(201)).body.id as string;
+    const mine = await connection(projectId);
+    const theirs = await connection(otherProjectId);
     const call = (connectionId: string, auth = 'Bearer {{ secrets.vault.kv/stripe#api_key }}'): Def => {
       const def: Def = exampleDefinition();
       def.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://api.example.com', connectionId, headers: { Authorization: auth } } });
@@ -99,7 +91,7 @@ describe('flows: invalid definitions, limits and secret values', () => {
       return def;
     };
     await expectPublishRefused(flowId, call(mine, '{{ secrets.vault.kv/stripe# }}'), '$.nodes[3].params.headers.Authorization', /malformed secret reference/);
-    await expectPublishRefused(flowId, call(theirs), '$.nodes[3].params.connectionId', /another project/);
+    await expectPublishRefused(flowId, call(theirs), '$.nodes[3].params.connectionId', /connection_not_found/);
     await expectPublishRefused(flowId, call('not-a-uuid'), '$.nodes[3].params.connectionId', /connection id/);
     await saveDraft(t, a.ownerKey, flowId, call(mine));
     expect(await publish(t, a.ownerKey, flowId)).toBe(1);

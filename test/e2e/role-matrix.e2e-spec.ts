@@ -24,8 +24,8 @@ function documentedMatrix(): Map<string, Record<Role, Cell>> {
   return rows;
 }
 
-/** The matrix's route groups: org, users, roles, projects, project members, api-keys, auth, authz and secret providers. */
-const GROUPS = /^\/api\/v1\/(org|users(\/:userId)?|roles(\/:roleId)?|projects(\/:projectId(\/members(\/:userId)?)?)?|api-keys(\/:keyId(\/rotate)?)?|auth\/(me|logout)|authz\/check|secret-providers(\/:name(\/test)?)?)$/;
+/** The matrix's route groups: org, users, roles, projects, project members, api-keys, auth, authz, secret providers and connections. */
+const GROUPS = /^\/api\/v1\/(org|users(\/:userId)?|roles(\/:roleId)?|projects(\/:projectId(\/members(\/:userId)?)?)?|api-keys(\/:keyId(\/rotate)?)?|auth\/(me|logout)|authz\/check|secret-providers(\/:name(\/test)?)?|connections(\/:connectionId(\/test)?)?)$/;
 
 describe('the documented role matrix', () => {
   let t: TestApp;
@@ -44,6 +44,8 @@ describe('the documented role matrix', () => {
     await created(t.http().put(`/api/v1/secret-providers/${name}`).send({ type: 'env', config: {} }));
     return name;
   };
+  const connectionBody = (projectId: string) => ({ name: `c-${Date.now()}-${Math.random()}`, type: 'bearer', projectId, data: { token: 'matrix-token' } });
+  const connection = async () => created(t.http().post('/api/v1/connections').send(connectionBody((await project()).id)));
   /** Someone else's key, or (for `own` cells) the actor's own. */
   const key = async (s: TestSession, own: boolean) =>
     own ? (await as(t.http().post('/api/v1/api-keys'), s).send({ name: 'own', role: 'viewer' }).expect(201)).body : created(t.http().post('/api/v1/api-keys').send({ name: 'theirs', role: 'viewer' }));
@@ -89,6 +91,13 @@ describe('the documented role matrix', () => {
     'PUT /api/v1/secret-providers/:name': async (s) => as(t.http().put(`/api/v1/secret-providers/${provider()}`), s).send({ type: 'env', config: {} }),
     'DELETE /api/v1/secret-providers/:name': async (s) => as(t.http().delete(`/api/v1/secret-providers/${await ownedProvider()}`), s),
     'POST /api/v1/secret-providers/:name/test': async (s) => as(t.http().post(`/api/v1/secret-providers/${await ownedProvider()}/test`), s).send({}),
+    // Connection cells are for project connections (org connections: owner and admin only, see the note).
+    'GET /api/v1/connections': async (s) => as(t.http().get('/api/v1/connections'), s),
+    'POST /api/v1/connections': async (s) => as(t.http().post('/api/v1/connections'), s).send(connectionBody((await project()).id)),
+    'GET /api/v1/connections/:connectionId': async (s) => as(t.http().get(`/api/v1/connections/${(await connection()).id}`), s),
+    'PATCH /api/v1/connections/:connectionId': async (s) => as(t.http().patch(`/api/v1/connections/${(await connection()).id}`), s).send({ name: `n${Math.random()}` }),
+    'DELETE /api/v1/connections/:connectionId': async (s) => as(t.http().delete(`/api/v1/connections/${(await connection()).id}`), s),
+    'POST /api/v1/connections/:connectionId/test': async (s) => as(t.http().post(`/api/v1/connections/${(await connection()).id}/test`), s),
   };
 
   beforeAll(async () => {

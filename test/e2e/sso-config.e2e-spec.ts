@@ -72,7 +72,8 @@ describe('SSO admin configuration', () => {
     const { rows } = await owner.query(`SELECT settings::text, secret_ciphertext FROM sso_config WHERE org_id = $1 AND protocol = 'oidc'`, [a.id]);
     await owner.end();
     expect(rows[0].settings).not.toContain(secret);
-    expect(rows[0].secret_ciphertext).toMatch(/^v1:default:/);
+    // Sealed by the key ring: the org's data key, bound to this row and field.
+    expect(rows[0].secret_ciphertext).toMatch(/^v2:[0-9a-f-]{36}:/);
     expect(rows[0].secret_ciphertext).not.toContain(secret);
     const ev = events.filter((e) => e.orgId === a.id && e.action === 'sso.updated');
     expect(JSON.stringify(ev)).not.toContain(secret);

@@ -11,8 +11,7 @@ export type ResolveSecret = (ref: SecretReference) => Promise<string>;
 const REF_RE = /\{\{\s*secrets\.([A-Za-z0-9_-]+)\.([^#\s}]+)(?:#([A-Za-z0-9_.\-/]+))?\s*\}\}/g;
 
 export function hasSecretReference(value: string): boolean {
-  REF_RE.lastIndex = 0;
-  return REF_RE.test(value);
+  return value.search(REF_RE) >= 0;
 }
 
 /**
@@ -21,8 +20,8 @@ export function hasSecretReference(value: string): boolean {
  * fields are not expressions.
  */
 export async function resolveReferences(value: string, resolve: ResolveSecret): Promise<string> {
-  REF_RE.lastIndex = 0;
-  if (!REF_RE.test(value)) return value;
+  // matchAll works on a copy of the regex (a shared global regex's lastIndex would skip matches).
+  if (value.search(REF_RE) < 0) return value;
   const parts: (string | Promise<string>)[] = [];
   let last = 0;
   for (const m of value.matchAll(REF_RE)) {

@@ -30,7 +30,13 @@ export class TestOidcIdp {
   private provider: any;
 
   /** `host`: the name in the issuer URL ("localhost" makes the IdP another site than the app at 127.0.0.1). */
-  async start(clients: OidcClientRegistration[], host = '127.0.0.1'): Promise<this> {
+  /**
+   * `opts.refreshTokens`: issue refresh tokens (and accept the refresh_token grant), as an OAuth2 API would for
+   * connections; `opts.accessTokenTtl` in seconds. `tokenRequests` counts calls to the token endpoint.
+   */
+  tokenRequests = 0;
+
+  async start(clients: OidcClientRegistration[], host = '127.0.0.1', opts: { refreshTokens?: boolean; accessTokenTtl?: number } = {}): Promise<this> {
     this.server = createServer();
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.issuer = `http://${host}:${(this.server.address() as AddressInfo).port}`;
@@ -39,8 +45,11 @@ export class TestOidcIdp {
     this.provider = new Provider(this.issuer, {
       clients: clients.map((c) => ({
         client_id: c.clientId, client_secret: c.clientSecret, redirect_uris: [c.redirectUri],
-        grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: opts.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'], response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
       })),
+      ...(opts.refreshTokens ? { issueRefreshToken: async () => true, rotateRefreshToken: false } : {}),
+      ...(opts.accessTokenTtl ? { ttl: { AccessToken: opts.accessTokenTtl } } : {}),
       jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'RS256' }] },
       cookies: { keys: ['tenantflow-test-idp-cookie-key'] },
       claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
@@ -62,6 +71,7 @@ export class TestOidcIdp {
     const callback = this.provider.callback();
     this.server.on('request', (req, res) => {
       this.seen.push(req.url ?? '');
+      if (req.url?.startsWith('/token')) this.tokenRequests += 1;
       if (req.url?.startsWith('/interaction/')) {
         void this.login(req, res).catch(() => res.writeHead(500).end());
         return;

@@ -69,10 +69,7 @@ export class SsoConfigService {
       const secret = dto.clientSecret ?? (await this.openSecret(orgId, existing!.id, existing!.secretCiphertext!));
       await this.oidcClients.verify(orgId, settings, secret);
     }
-    // The ciphertext is bound to its row: seal for the existing row, or for the id the new row will get.
-    const rowId = existing?.id ?? uuidv7();
-    const sealed = dto.clientSecret ? await this.keys.seal(secretRef(orgId, rowId), dto.clientSecret) : undefined;
-    const row = await this.db.withOrg(orgId, (em) => this.upsert(em, orgId, 'oidc', dto.enabled, settings, sealed, rowId));
+    const row = await this.db.withOrg(orgId, (em) => this.upsert(em, orgId, 'oidc', dto.enabled, settings, dto.clientSecret));
     return this.mapOidc(row, slug);
   }
 
@@ -106,8 +103,11 @@ export class SsoConfigService {
     return this.keys.open(secretRef(orgId, rowId), envelope, legacyContext(orgId));
   }
 
-  private async upsert(em: EntityManager, orgId: string, protocol: SsoProtocol, enabled: boolean, settings: SamlSettings | OidcSettings, sealed: string | undefined, newId = uuidv7()): Promise<SsoConfigEntity> {
+  private async upsert(em: EntityManager, orgId: string, protocol: SsoProtocol, enabled: boolean, settings: SamlSettings | OidcSettings, secret: string | undefined): Promise<SsoConfigEntity> {
     const existing = await this.repo.findOne(em, { orgId, protocol });
+    // The ciphertext is bound to its row: sealed for the existing row, or for the id the new row gets.
+    const id = existing?.id ?? uuidv7();
+    const sealed = secret ? await this.keys.seal(secretRef(orgId, id), secret) : undefined;
     const before = existing ? this.auditView(existing) : null;
     if (protocol === 'oidc' && !sealed && !existing?.secretCiphertext) {
       throw new CommonException('validation_failed', 'The SSO configuration is invalid', { errors: [{ path: 'clientSecret', message: 'clientSecret is required' }] });
@@ -118,7 +118,7 @@ export class SsoConfigService {
       if (sealed) patch.secretCiphertext = sealed;
       row = (await this.repo.update(em, { orgId, id: existing.id }, patch))!;
     } else {
-      row = Object.assign(new SsoConfigEntity(), { id: newId, orgId, protocol, enabled, settings, secretCiphertext: sealed ?? null });
+      row = Object.assign(new SsoConfigEntity(), { id, orgId, protocol, enabled, settings, secretCiphertext: sealed ?? null });
       await this.repo.insert(em, row);
       row = (await this.repo.findOne(em, { orgId, id: row.id }))!;
     }
