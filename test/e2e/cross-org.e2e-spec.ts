@@ -162,6 +162,20 @@ const RESOURCE_TYPES: ResourceType[] = [
       };
     },
   },
+  {
+    name: 'secret provider',
+    // Addressed by name within the org: B's PUT of the same name creates B's own provider (tested in
+    // secret-providers.e2e-spec.ts), so "update" here is B's test call and delete, which must not find A's.
+    creates: ['PUT /api/v1/secret-providers/:name'],
+    async create(t, a) {
+      const name = `sp-${Math.random().toString(36).slice(2, 8)}`;
+      await t.http().put(`/api/v1/secret-providers/${name}`).set(bearer(a.ownerKey)).send({ type: 'env', config: {} }).expect(200);
+      return {
+        id: name, idField: 'name', check: '/api/v1/secret-providers?limit=200', remove: `/api/v1/secret-providers/${name}`,
+        lists: ['/api/v1/secret-providers?limit=200'], more: [{ method: 'post', path: `/api/v1/secret-providers/${name}/test` }],
+      };
+    },
+  },
 ];
 
 /** Routes that create nothing an org owns (actions on existing resources, sign-out, questions, platform). */
@@ -170,6 +184,8 @@ const NOT_CREATING = [
   'POST /api/v1/flows/:flowId/enable', 'POST /api/v1/flows/:flowId/disable',
   // Ends a run (covered by the run type above and, on a running run, by its own test below).
   'POST /api/v1/runs/:runId/cancel',
+  // A connectivity check of an existing provider (covered by the secret provider type above).
+  'POST /api/v1/secret-providers/:name/test',
   // One-per-org settings addressed without an id: there is no "A's resource" for B to name; their isolation is
   // tested in sso-config.e2e-spec.ts (SSO) and below (audit settings).
   'PUT /api/v1/sso/saml', 'PUT /api/v1/sso/oidc', 'PUT /api/v1/audit-settings',
