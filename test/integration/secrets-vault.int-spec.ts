@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EgressPolicy } from '../../src/modules/egress/index.js';
 import type { VaultAuth, VaultConfig } from '../../src/modules/secrets/provider-config.js';
@@ -178,6 +180,35 @@ describe('vault provider (node-vault against a Vault double)', () => {
       expect(secure.requests.every((r) => r.token === t.id)).toBe(true);
     } finally {
       await secure.stop();
+    }
+  });
+
+  it('checks the addresses of redirects node-vault\'s HTTP library follows', async () => {
+    const hits: string[] = [];
+    const inside = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.end('{}');
+    });
+    await new Promise<void>((r) => inside.listen(0, '127.0.0.2', r));
+    const insidePort = (inside.address() as AddressInfo).port;
+    const redirector = createServer((req, res) => {
+      res.writeHead(307, { location: `http://127.0.0.2:${insidePort}${req.url}` });
+      res.end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    try {
+      const address = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
+      const p = provider({ address }, { method: 'token', token: 'hvs.x' }, { allow: ['127.0.0.1/32'] });
+      expect(await reason(p.getSecret('stripe'))).toBe('egress_refused');
+      expect(hits).toEqual([]);
+      // The control: with 127.0.0.2 allowlisted the client does follow the redirect there.
+      const open = provider({ address }, { method: 'token', token: 'hvs.x' }, { allow: ['127.0.0.0/8'] });
+      await open.getSecret('stripe').catch(() => undefined);
+      expect(hits.length).toBeGreaterThan(0);
+    } finally {
+      redirector.closeAllConnections();
+      inside.closeAllConnections();
+      await Promise.all([new Promise((r) => redirector.close(r)), new Promise((r) => inside.close(r))]);
     }
   });
 
