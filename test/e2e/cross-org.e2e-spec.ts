@@ -181,6 +181,20 @@ const RESOURCE_TYPES: ResourceType[] = [
       };
     },
   },
+  {
+    name: 'secret provider',
+    // Addressed by name within the org: B's PUT of the same name creates B's own provider (tested in
+    // secret-providers.e2e-spec.ts), so "update" here is B's test call and delete, which must not find A's.
+    creates: ['PUT /api/v1/secret-providers/:name'],
+    async create(t, a) {
+      const name = `sp-${Math.random().toString(36).slice(2, 8)}`;
+      await t.http().put(`/api/v1/secret-providers/${name}`).set(bearer(a.ownerKey)).send({ type: 'env', config: {} }).expect(200);
+      return {
+        id: name, idField: 'name', check: '/api/v1/secret-providers?limit=200', remove: `/api/v1/secret-providers/${name}`,
+        lists: ['/api/v1/secret-providers?limit=200'], more: [{ method: 'post', path: `/api/v1/secret-providers/${name}/test` }],
+      };
+    },
+  },
 ];
 
 RESOURCE_TYPES.push({
@@ -201,6 +215,8 @@ const NOT_CREATING = [
   'POST /api/v1/runs/:runId/cancel',
   // Actions on an existing connection (covered by the connection type above).
   'POST /api/v1/connections/:connectionId/test', 'POST /api/v1/connections/:connectionId/oauth2/authorize',
+  // A connectivity check of an existing provider (covered by the secret provider type above).
+  'POST /api/v1/secret-providers/:name/test',
   // One-per-org settings addressed without an id: there is no "A's resource" for B to name; their isolation is
   // tested in sso-config.e2e-spec.ts (SSO), plugins.e2e-spec.ts (plugin settings), embed.e2e-spec.ts (CORS origins)
   // and below (audit settings).

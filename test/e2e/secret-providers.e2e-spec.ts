@@ -163,6 +163,16 @@ describe('secret providers API', () => {
     expect((await t.http().post('/api/v1/secret-providers/env/test').set(bearer(a.ownerKey)).send({ path: 'HOOK' }).expect(200)).body).toEqual({ ok: true });
   });
 
+  it('gives code nodes and expressions no secrets object', async () => {
+    const flowId = await publishedFlow(t, a.ownerKey, hookFlow([
+      { id: 'expr', type: 'transform', params: { fields: { t: '{{ typeof secrets }}' } } },
+      { id: 'code', type: 'code', params: { code: 'return { t: typeof secrets, g: typeof globalThis.secrets, e: input.t };' } },
+      { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.code.output }}' } },
+    ]));
+    const res = await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
+    expect(res.body).toEqual({ t: 'undefined', g: 'undefined', e: 'undefined' });
+  });
+
   it('audits updates and deletions without any credential', async () => {
     const { owner, close } = await auditClients();
     try {

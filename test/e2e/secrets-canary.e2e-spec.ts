@@ -85,6 +85,11 @@ describe('a resolved secret reaches the called server and nothing else', () => {
     expect(seen.at(-1)).toBe(`Bearer ${canary}`);
     expect(reads() - before).toBe(1);
 
+    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="miss"\} [1-9]/);
+    expect(metrics).toMatch(/tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="hit"\} [1-9]/);
+    for (const f of forms) expect(metrics.includes(f)).toBe(false);
+
     const { owner, close } = await auditClients();
     try {
       const { rows } = await owner.query<{ t: string }>(`SELECT e::text AS t FROM audit_event e`);

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EgressPolicy } from '../../src/modules/egress/index.js';
 import type { VaultAuth, VaultConfig } from '../../src/modules/secrets/provider-config.js';
@@ -157,6 +160,56 @@ describe('vault provider (node-vault against a Vault double)', () => {
     expect(vault.requests.length).toBe(before); // nothing reached the server
     expect(await provider({ address: vault.url.replace('127.0.0.1', 'localhost') }, { method: 'token', token: t.id }, { allow: ['localhost'] }).getSecret('stripe'))
       .toMatchObject({ api_key: 'sk_live_vault_v2' });
+  });
+
+  it('speaks https to a Vault whose certificate only the provider\'s custom CA trusts', async () => {
+    const tls = { cert: readFileSync(new URL('../utils/doubles/tls/vault-cert.pem', import.meta.url), 'utf8'), key: readFileSync(new URL('../utils/doubles/tls/vault-key.pem', import.meta.url), 'utf8') };
+    const secure = await new VaultDouble().start(tls);
+    try {
+      secure.mount('secret', 2);
+      secure.put('secret', 'stripe', { api_key: 'over-tls' });
+      const t = secure.addToken();
+      const withCa = new VaultProvider({ address: secure.url, mount: 'secret', kvVersion: 2, caCert: tls.cert }, { method: 'token', token: t.id },
+        guardedAgents({ policy: new EgressPolicy(['127.0.0.1']), ca: tls.cert }), 2000);
+      const without = new VaultProvider({ address: secure.url, mount: 'secret', kvVersion: 2 }, { method: 'token', token: t.id },
+        guardedAgents({ policy: new EgressPolicy(['127.0.0.1']) }), 2000);
+      made.push(withCa, without);
+      expect(secure.url).toMatch(/^https:/);
+      expect(await withCa.getSecret('stripe')).toEqual({ api_key: 'over-tls' });
+      expect(await reason(without.getSecret('stripe'))).toBe('misconfigured');
+      expect(secure.requests.every((r) => r.token === t.id)).toBe(true);
+    } finally {
+      await secure.stop();
+    }
+  });
+
+  it('checks the addresses of redirects node-vault\'s HTTP library follows', async () => {
+    const hits: string[] = [];
+    const inside = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.end('{}');
+    });
+    await new Promise<void>((r) => inside.listen(0, '127.0.0.2', r));
+    const insidePort = (inside.address() as AddressInfo).port;
+    const redirector = createServer((req, res) => {
+      res.writeHead(307, { location: `http://127.0.0.2:${insidePort}${req.url}` });
+      res.end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    try {
+      const address = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
+      const p = provider({ address }, { method: 'token', token: 'hvs.x' }, { allow: ['127.0.0.1/32'] });
+      expect(await reason(p.getSecret('stripe'))).toBe('egress_refused');
+      expect(hits).toEqual([]);
+      // The control: with 127.0.0.2 allowlisted the client does follow the redirect there.
+      const open = provider({ address }, { method: 'token', token: 'hvs.x' }, { allow: ['127.0.0.0/8'] });
+      await open.getSecret('stripe').catch(() => undefined);
+      expect(hits.length).toBeGreaterThan(0);
+    } finally {
+      redirector.closeAllConnections();
+      inside.closeAllConnections();
+      await Promise.all([new Promise((r) => redirector.close(r)), new Promise((r) => inside.close(r))]);
+    }
   });
 
   it('reports an unreachable Vault', async () => {

@@ -47,7 +47,10 @@ export class SecretResolverService implements OnModuleDestroy {
       pending = this.fetch(orgId, ref, shown).finally(() => this.inflight.delete(cacheKey));
       this.inflight.set(cacheKey, pending);
     }
-    const fetched = await pending;
+    // A shared miss failed: each caller's error names its own reference.
+    const fetched = await pending.catch((e: unknown) => {
+      throw e instanceof SecretUnavailableError ? new SecretUnavailableError(ref.provider, shown, e.reason) : e;
+    });
     const ttl = this.config.get('TENANTFLOW_SECRETS_CACHE_TTL');
     if (ttl > 0) {
       if (this.values.size >= MAX_CACHED) this.values.clear();

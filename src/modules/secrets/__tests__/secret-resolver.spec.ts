@@ -130,3 +130,17 @@ describe('env provider and its operator prefix', () => {
     }
   });
 });
+
+describe('provider factory: operator rules', () => {
+  const spec = { type: 'aws' as const, config: { region: 'eu-west-1' }, allowlist: [] };
+  it('refuses an aws provider without credentials unless the operator enables the default chain', async () => {
+    const { ProviderFactory } = await import('../provider-factory.js');
+    const { systemResolver } = await import('../../egress/index.js');
+    const off = new ProviderFactory(AppConfig.fromEnv({}), systemResolver);
+    expect(() => off.create(spec)).toThrow(expect.objectContaining({ reason: 'misconfigured' }));
+    const on = new ProviderFactory(AppConfig.fromEnv({ TENANTFLOW_SECRETS_AWS_DEFAULT_CHAIN: 'true' }), systemResolver);
+    const p = on.create(spec);
+    expect(p.state).toBe('initializing');
+    p.dispose();
+  });
+});
