@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { expectNoPlaintext } from '../utils/secret-encodings.js';
 import { userSession } from '../utils/sessions.js';
 import { bearer, createTestApp, type TestApp, type TestOrg, credentialSecret } from '../utils/test-app.js';
 
@@ -30,7 +31,8 @@ describe('API key management', () => {
     expect(res.body).toMatchObject({ name: 'ci', role: 'editor', projectId: null, scopes: null, status: 'active', createdBy: { type: 'api_key' } });
     expect(res.body.prefix).toBe(res.body.key.split('_').slice(0, 2).join('_'));
     const { rows } = await db.query(`SELECT secret_hash FROM api_key WHERE id = $1`, [res.body.id]);
-    expect(Buffer.from(rows[0].secret_hash).toString('base64url')).not.toBe(credentialSecret(res.body.key));
+    expectNoPlaintext(Buffer.from(rows[0].secret_hash), credentialSecret(res.body.key), 'api_key.secret_hash');
+    expectNoPlaintext(Buffer.from(rows[0].secret_hash), res.body.key, 'api_key.secret_hash');
     await t.http().get('/api/v1/org').set(bearer(res.body.key)).expect(200);
 
     const list = await t.http().get('/api/v1/api-keys').set(bearer(a.ownerKey)).expect(200);
@@ -41,6 +43,15 @@ describe('API key management', () => {
     expect(item.key).toBeUndefined();
     const one = await t.http().get(`/api/v1/api-keys/${res.body.id}`).set(bearer(a.ownerKey)).expect(200);
     expect(one.body.key).toBeUndefined();
+  });
+
+  it('stores only a hash of the platform key, in no plaintext encoding', async () => {
+    const publicId = t.platformKey.split('_')[1];
+    const { rows } = await db.query(`SELECT secret_hash FROM platform_key WHERE public_id = $1`, [publicId]);
+    expect(rows).toHaveLength(1);
+    expectNoPlaintext(Buffer.from(rows[0].secret_hash), credentialSecret(t.platformKey), 'platform_key.secret_hash');
+    const all = await db.query<{ t: string }>(`SELECT p::text AS t FROM platform_key p`);
+    expectNoPlaintext(all.rows.map((r) => r.t).join('\n'), credentialSecret(t.platformKey), 'platform_key rows');
   });
 
   it('records last use without a write per request (shown at once, flushed in batches)', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { AppConfig } from '../../src/core/config/app-config.js';
 import { SESSION_COOKIE, SessionsService, sessionCookieOptions } from '../../src/modules/identity/index.js';
+import { expectNoPlaintext } from '../utils/secret-encodings.js';
 import { createUser, openSession, userSession } from '../utils/sessions.js';
 import { bearer, createTestApp, type TestApp, type TestOrg, credentialSecret } from '../utils/test-app.js';
 
@@ -31,7 +32,10 @@ describe('cookie sessions', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].org_id).toBe(a.id);
     expect(rows[0].method).toBe('test');
-    expect(Buffer.from(rows[0].secret_hash).toString('utf8')).not.toContain(credentialSecret(s.token));
+    expectNoPlaintext(Buffer.from(rows[0].secret_hash), credentialSecret(s.token), 'app_session.secret_hash');
+    const row = await owner.query<{ t: string }>(`SELECT s::text AS t FROM app_session s WHERE public_id = $1`, [publicId]);
+    expectNoPlaintext(row.rows[0].t, credentialSecret(s.token), 'app_session row');
+    expectNoPlaintext(row.rows[0].t, s.csrfToken, 'app_session row (CSRF token)');
     expect(s.token).toMatch(/^tfs_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
   });
 
