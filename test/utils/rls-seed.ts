@@ -27,8 +27,13 @@ interface TableShape {
   checks: string[];
 }
 
-/** Per-table column values where the catalogue alone does not say what a valid row is. */
-const OVERRIDES: Record<string, Record<string, unknown>> = {};
+/**
+ * Per-table column values where the catalogue alone does not say what a valid row is, or where the first allowed
+ * value would make a background worker act on the row (a queued run would be picked up by recovery).
+ */
+const OVERRIDES: Record<string, Record<string, unknown>> = {
+  run: { status: 'cancelled' },
+};
 
 export async function orgOwnedTables(db: pg.Client): Promise<string[]> {
   const { rows } = await db.query<{ table_name: string }>(
