@@ -82,10 +82,17 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
       const res = await t.http().post(`/hooks/${flowId}`).send({}).expect(202);
       await hold.arrived(); // the run is inside its first node now
       expect((await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(a.ownerKey)).expect(200)).body.status).toBe('running');
-      const cancelled = await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).expect(200);
+      // The cancel answers once the run has stopped; whether the node notices the abort at once or only when its
+      // request ends, the held request is answered only after the cancellation is recorded, and the run must not
+      // go on with it.
+      const cancelling = t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).then((r) => r);
+      const status = () => t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(a.ownerKey)).then((r) => r.body.status as string);
+      for (const until = Date.now() + 20_000; (await status()) !== 'cancelled' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      hold.release();
+      const cancelled = await cancelling;
+      expect(cancelled.status).toBe(200);
       expect(cancelled.body.status).toBe('cancelled');
       await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).expect(409);
-      hold.release(); // the held request answers now: the cancelled run must not go on with it
       const run = await finishedRun(t, a.ownerKey, res.body.runId);
       expect(run.status).toBe('cancelled');
       expect(run.steps.map((step: { nodeId: string }) => step.nodeId)).not.toContain('after');

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ExecutionService } from '../../src/modules/execution/index.js';
 import type { TestApp } from './test-app.js';
 
 export interface HoldServer {
@@ -45,12 +46,16 @@ export async function holdServer(): Promise<HoldServer> {
   };
 }
 
-/** Opens 127.0.0.2 (where hold servers listen) in the org's egress allowlist. */
+/**
+ * Opens 127.0.0.2 (where hold servers listen) in the org's egress allowlist. The platform route does not take
+ * settings yet, so the row is written directly and the execution's cached copy of it dropped.
+ */
 export async function allowHoldServer(t: TestApp, orgId: string): Promise<void> {
   await t.server.deps.db.system.query(
     `UPDATE organization SET settings = jsonb_set(coalesce(settings, '{}'::jsonb), '{egressAllowlist}', '["127.0.0.2/32"]'::jsonb) WHERE id = $1`,
     [orgId],
   );
+  t.server.app.get(ExecutionService).orgs.forget(orgId);
 }
 
 /** An http.request node that waits on the hold server. */
