@@ -18,7 +18,9 @@ openssl version
 
 hostport="${REDIS_URL#*://}"; hostport="${hostport#*@}"; hostport="${hostport%%/*}"
 host="${hostport%%:*}"; port="${hostport##*:}"; [ "$port" = "$hostport" ] && port=6379
-answering() { (exec 3<>"/dev/tcp/$host/$port" && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null; }
+answering() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "PING\r\n" >&3 && head -c 5 <&3 | grep -q PONG' "$host" "$port" 2>/dev/null
+}
 if ! answering; then
   if [ "$host" != "127.0.0.1" ] && [ "$host" != "localhost" ]; then
     echo "ci: Redis at $host:$port does not answer" >&2; exit 1

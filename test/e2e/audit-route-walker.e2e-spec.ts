@@ -7,6 +7,7 @@ import { AUDIT_ACTIONS } from '../../src/modules/audit/index.js';
 import { ApiKeysService, PlatformKeysService } from '../../src/modules/identity/index.js';
 import { auditClients, auditMark, auditSince, type StoredEntry } from '../utils/audit-db.js';
 import { TEST_ENCRYPTION_KEY } from '../utils/idp/sso-test-kit.js';
+import { registeredRoutes } from '../utils/routes.js';
 import { createTestApp, uniqueSlug } from '../utils/test-app.js';
 import type { Credential, ExpectedEntry, RouteFixture, WalkerContext } from '../audit-fixtures/types.js';
 
@@ -27,6 +28,8 @@ for (const layer of (t.server.app.getHttpAdapter().getInstance() as { router: { 
   if (!layer.route) continue;
   for (const m of Object.keys(layer.route.methods)) routes.push(`${m.toUpperCase()} ${layer.route.path}`);
 }
+// The policy each route declares: a denial by the guard names its subject as the resource type.
+const policies = new Map(registeredRoutes(t.server).map((r) => [`${r.method} ${r.path}`, r.policy]));
 const mutating = routes.filter((r) => MUTATING.has(r.split(' ')[0]));
 const reads = routes.filter((r) => r.startsWith('GET '));
 
@@ -98,7 +101,7 @@ describe('audit route walker', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(403);
       const written = await auditSince(owner, mark);
       expect(written.map(summary)).toEqual([
-        normalize({ orgId: ctx.org.id, action: 'authz.denied', resourceType: written[0]?.resource_type, resourceId: null, actor: { type: 'api_key', id: ctx.viewer.id }, outcome: 'denied' }),
+        normalize({ orgId: ctx.org.id, action: 'authz.denied', resourceType: policies.get(route)?.subject ?? 'route', resourceId: null, actor: { type: 'api_key', id: ctx.viewer.id }, outcome: 'denied' }),
       ]);
       const [method, path] = route.split(' ');
       expect(written[0].metadata).toMatchObject({ method, route: path });

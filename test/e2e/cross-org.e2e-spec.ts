@@ -290,7 +290,9 @@ describe('cross-org isolation of every resource type', () => {
     expect(conds.status).toBe(400);
     const authz = await t.http().post('/api/v1/authz/check').set(asB).send({ action: 'read', subject: 'Project', subjectId: project.id }).expect(200);
     expect(authz.body.allowed).toBe(false);
-    const users = (await t.http().get('/api/v1/users?limit=1').set(bearer(a.ownerKey)).expect(200)).body.items;
-    if (users[0]) await t.http().post('/api/v1/authz/check').set(asB).send({ action: 'read', subject: 'Org', userId: users[0].id }).expect(404);
+    // A user of org A (created here, so the check below always runs) is unknown to org B.
+    const userA = (await t.http().post('/api/v1/users').set(bearer(a.ownerKey)).send({ email: `cross-${Date.now().toString(36)}@example.test`, role: 'viewer' }).expect(201)).body.id;
+    await t.http().post('/api/v1/authz/check').set(bearer(a.ownerKey)).send({ action: 'read', subject: 'Org', userId: userA }).expect(200);
+    await t.http().post('/api/v1/authz/check').set(asB).send({ action: 'read', subject: 'Org', userId: userA }).expect(404);
   });
 });

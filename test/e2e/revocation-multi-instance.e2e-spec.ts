@@ -31,16 +31,29 @@ describe('revocation reaches a second server process within one second', () => {
 
   const onOther = (path: string, headers: Record<string, string>) => request(other.url).get(path).set(headers);
 
-  /** Polls an instance (the other process by default) until it refuses, returning how long that took after `since`. */
-  async function refusedWithin(headers: Record<string, string>, since: number, url = other.url, limitMs = 1000): Promise<number> {
+  /**
+   * Polls an instance (the other process by default) until it refuses, and returns when the last request it still
+   * accepted was sent, in ms after `since` (-1 when none). Send times, not answer times: on a busy machine an answer
+   * may come late, but a request sent after the bound that is still accepted is a real breach, and one sent before
+   * it that is refused only shows the bound held. Gives up (returning the breach) after 15 s.
+   */
+  async function lastAcceptedAt(headers: Record<string, string>, since: number, url = other.url): Promise<number> {
+    let last = -1;
     for (;;) {
+      const sent = Date.now() - since;
       const res = await request(url).get('/api/v1/org').set(headers);
-      if (res.status === 401) return Date.now() - since;
+      if (res.status === 401) return last;
       expect(res.status).toBe(200);
-      if (Date.now() - since > limitMs + 500) return Date.now() - since;
+      last = sent;
+      if (sent > 15_000) return last;
       await new Promise((r) => setTimeout(r, 25));
     }
   }
+  /** The revocation takes effect when its request commits, i.e. at the latest when its answer arrives. */
+  const revoked = async (req: PromiseLike<unknown>) => {
+    await req;
+    return Date.now();
+  };
 
   it('is really another process', () => {
     expect(other.pid).not.toBe(process.pid);
@@ -50,17 +63,16 @@ describe('revocation reaches a second server process within one second', () => {
   it('revoking a key on one instance refuses it on the other within a second', async () => {
     const { body: k } = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'shared', role: 'viewer' }).expect(201);
     await onOther('/api/v1/org', bearer(k.key)).expect(200); // now cached on the other instance
-    const start = Date.now();
-    await t.http().delete(`/api/v1/api-keys/${k.id}`).set(bearer(org.ownerKey)).expect(204);
-    expect(await refusedWithin(bearer(k.key), start)).toBeLessThan(1000);
+    const start = await revoked(t.http().delete(`/api/v1/api-keys/${k.id}`).set(bearer(org.ownerKey)).expect(204));
+    expect(await lastAcceptedAt(bearer(k.key), start)).toBeLessThan(1000);
   });
 
   it('rotation without grace refuses the old secret on the other instance within a second', async () => {
     const { body: k } = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'rot', role: 'viewer' }).expect(201);
     await onOther('/api/v1/org', bearer(k.key)).expect(200);
-    const start = Date.now();
     const rotated = await t.http().post(`/api/v1/api-keys/${k.id}/rotate`).set(bearer(org.ownerKey)).send({}).expect(200);
-    expect(await refusedWithin(bearer(k.key), start)).toBeLessThan(1000);
+    const start = Date.now();
+    expect(await lastAcceptedAt(bearer(k.key), start)).toBeLessThan(1000);
     await onOther('/api/v1/org', bearer(rotated.body.key)).expect(200);
   });
 
@@ -69,19 +81,17 @@ describe('revocation reaches a second server process within one second', () => {
     const { body: k } = await t.http().post('/api/v1/api-keys').set(s.headers).send({ name: 'hers', role: 'viewer' }).expect(201);
     await onOther('/api/v1/org', s.cookie).expect(200);
     await onOther('/api/v1/org', bearer(k.key)).expect(200);
-    const start = Date.now();
-    await t.http().delete(`/api/v1/users/${s.userId}`).set(bearer(org.ownerKey)).expect(204);
-    expect(await refusedWithin(s.cookie, start)).toBeLessThan(1000);
-    expect(await refusedWithin(bearer(k.key), start)).toBeLessThan(1000);
+    const start = await revoked(t.http().delete(`/api/v1/users/${s.userId}`).set(bearer(org.ownerKey)).expect(204));
+    expect(await lastAcceptedAt(s.cookie, start)).toBeLessThan(1000);
+    expect(await lastAcceptedAt(bearer(k.key), start)).toBeLessThan(1000);
   });
 
   it('without any notification (revoked behind the servers\' backs), cache expiry still refuses within a second', async () => {
     const { body: k } = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'silent', role: 'viewer' }).expect(201);
     await onOther('/api/v1/org', bearer(k.key)).expect(200);
     await t.http().get('/api/v1/org').set(bearer(k.key)).expect(200);
-    const start = Date.now();
-    await db.query(`UPDATE api_key SET revoked_at = now() WHERE id = $1`, [k.id]);
-    expect(await refusedWithin(bearer(k.key), start)).toBeLessThan(1000);
-    expect(await refusedWithin(bearer(k.key), start, t.url)).toBeLessThan(1000); // and on this instance
+    const start = await revoked(db.query(`UPDATE api_key SET revoked_at = now() WHERE id = $1`, [k.id]));
+    expect(await lastAcceptedAt(bearer(k.key), start)).toBeLessThan(1000);
+    expect(await lastAcceptedAt(bearer(k.key), start, t.url)).toBeLessThan(1000); // and on this instance
   });
 });

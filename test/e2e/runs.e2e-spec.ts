@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunRecoveryService } from '../../src/modules/execution/index.js';
 import { uuidv7 } from '../../src/core/crypto/tokens.js';
 import { createKey, exampleDefinition } from '../utils/flow-helpers.js';
+import { allowHoldServer, holdNode, holdServer } from '../utils/hold-server.js';
 import { finishedRun, hookFlow, listRuns, publishedFlow, republish } from '../utils/run-helpers.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
-
-const busy = (ms: number, value: string) => `const end = Date.now() + ${ms}; while (Date.now() < end) {} return "${value}";`;
 
 describe('runs: manual runs, history, cancellation, versions, recovery', () => {
   let t: TestApp;
@@ -79,29 +78,54 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
     expect(listed.headers['content-type']).toContain('application/problem+json');
   });
 
-  it('cancels a running run', async () => {
-    const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'slow', type: 'code', params: { code: busy(4000, 'done'), timeoutMs: 10_000 } }]));
-    const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ input: {} }).expect(201);
-    await new Promise((r) => setTimeout(r, 200));
-    const cancelled = await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).expect(200);
-    expect(cancelled.body.status).toBe('cancelled');
-    await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).expect(409);
+  it('cancels a running run: it was running when cancelled, stays cancelled, and its later steps never run', async () => {
+    const hold = await holdServer();
+    try {
+      await allowHoldServer(t, a.id);
+      const flowId = await publishedFlow(t, a.ownerKey, hookFlow([holdNode(hold), { id: 'after', type: 'code', params: { code: 'return "ran";' } }], { respond: 'accepted' }));
+      const res = await t.http().post(`/hooks/${flowId}`).send({}).expect(202);
+      await hold.arrived(); // the run is inside its first node now
+      expect((await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(a.ownerKey)).expect(200)).body.status).toBe('running');
+      // The cancel answers once the run has stopped; whether the node notices the abort at once or only when its
+      // request ends, the held request is answered only after the cancellation is recorded, and the run must not
+      // go on with it.
+      const cancelling = t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).then((r) => r);
+      const status = () => t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(a.ownerKey)).then((r) => r.body.status as string);
+      for (const until = Date.now() + 20_000; (await status()) !== 'cancelled' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      hold.release();
+      const cancelled = await cancelling;
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.status).toBe('cancelled');
+      await t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).expect(409);
+      const run = await finishedRun(t, a.ownerKey, res.body.runId);
+      expect(run.status).toBe('cancelled');
+      expect(run.steps.map((step: { nodeId: string }) => step.nodeId)).not.toContain('after');
+    } finally {
+      hold.close();
+    }
   });
 
   it('pins a run to its version: publishing version 2 while version 1 runs does not change it', async () => {
-    const v1 = hookFlow([{ id: 'c', type: 'code', params: { code: busy(700, 'v1') } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
-    const v2 = hookFlow([{ id: 'c', type: 'code', params: { code: 'return "v2";' } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
-    const flowId = await publishedFlow(t, a.ownerKey, v1);
-    const inFlight = t.http().post(`/hooks/${flowId}`).send({}).then((r) => r);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(await republish(t, a.ownerKey, flowId, v2)).toBe(2);
-    const first = await inFlight;
-    expect(first.status).toBe(200);
-    expect(first.text).toBe('v1');
-    const second = await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
-    expect(second.text).toBe('v2');
-    const runs = await listRuns(t, a.ownerKey, flowId);
-    expect(runs.map((r) => r.version)).toEqual([2, 1]);
+    const hold = await holdServer();
+    try {
+      await allowHoldServer(t, a.id);
+      const v1 = hookFlow([holdNode(hold), { id: 'c', type: 'code', params: { code: 'return "v1";' } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
+      const v2 = hookFlow([{ id: 'c', type: 'code', params: { code: 'return "v2";' } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
+      const flowId = await publishedFlow(t, a.ownerKey, v1);
+      const inFlight = t.http().post(`/hooks/${flowId}`).send({}).then((r) => r);
+      await hold.arrived(); // version 1 is running now, and stays so until released
+      expect(await republish(t, a.ownerKey, flowId, v2)).toBe(2);
+      const second = await t.http().post(`/hooks/${flowId}`).send({}).expect(200); // overlaps the first
+      expect(second.text).toBe('v2');
+      hold.release();
+      const first = await inFlight;
+      expect(first.status).toBe(200);
+      expect(first.text).toBe('v1');
+      const runs = await listRuns(t, a.ownerKey, flowId);
+      expect(runs.map((r) => r.version).sort()).toEqual([1, 2]);
+    } finally {
+      hold.close();
+    }
   });
 
   it('marks runs of a dead process failed at recovery, and leaves live ones', async () => {

@@ -28,7 +28,7 @@ describe('schedule triggers', () => {
       edges: [{ from: 'trigger', to: 'c' }],
     };
     const flowId = await publishedFlow(t, a.ownerKey, def);
-    const until = Date.now() + 8000;
+    const until = Date.now() + 30_000; // a per-second schedule; generous for a busy machine, ends as soon as 2 ran
     let runs = await listRuns(t, a.ownerKey, flowId);
     while (runs.length < 2 && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 250));
@@ -40,9 +40,18 @@ describe('schedule triggers', () => {
     expect(run.status).toBe('succeeded');
     expect(run.steps[0].output.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
     await t.http().post(`/api/v1/flows/${flowId}/disable`).set(bearer(a.ownerKey)).expect(200);
-    await new Promise((r) => setTimeout(r, 1500));
-    const count = (await listRuns(t, a.ownerKey, flowId)).length;
-    await new Promise((r) => setTimeout(r, 2000));
-    expect((await listRuns(t, a.ownerKey, flowId)).length).toBe(count);
+    // Runs the scheduler started before it saw the disable may still appear and finish: wait until every run has
+    // ended and the list has been still for a while (bounded), then no new run may start over several firings.
+    let settled = await listRuns(t, a.ownerKey, flowId);
+    for (let still = 0, deadline = Date.now() + 30_000; still < 6 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      const now = await listRuns(t, a.ownerKey, flowId);
+      const ended = now.every((r) => !['queued', 'running'].includes(r.status));
+      still = ended && now.length === settled.length ? still + 1 : 0;
+      settled = now;
+    }
+    expect(settled.every((r) => !['queued', 'running'].includes(r.status))).toBe(true);
+    await new Promise((r) => setTimeout(r, 3000)); // three firings of the per-second schedule
+    expect((await listRuns(t, a.ownerKey, flowId)).length).toBe(settled.length);
   });
 });

@@ -1,11 +1,9 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY } from '../../src/core/http/policies.js';
 import { ProjectsController } from '../../src/modules/tenancy/projects.controller.js';
 import { createKey } from '../utils/flow-helpers.js';
+import { allowHoldServer, holdNode, holdServer, type HoldServer } from '../utils/hold-server.js';
 import { concretePath, registeredRoutes, type RegisteredRoute } from '../utils/routes.js';
 import { finishedRun, hookFlow, publishedFlow } from '../utils/run-helpers.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
@@ -21,32 +19,6 @@ const expectFrameAndReferrer = (res: { headers: Record<string, string> }, what: 
   expect(res.headers['x-frame-options'], what).toBe('DENY');
   expect(res.headers['referrer-policy'], what).toBe('no-referrer');
 };
-
-/**
- * An HTTP server that holds every request until released: a run whose http.request node calls it is provably
- * running (the server saw the request) for as long as the test needs, with no busy loop and no clock.
- */
-async function holdServer(): Promise<{ server: Server; url: string; arrived: () => Promise<void>; release: () => void }> {
-  const held: ServerResponse[] = [];
-  let arrivals = 0;
-  const server = createServer((_req: IncomingMessage, res: ServerResponse) => {
-    held.push(res);
-    arrivals++;
-    server.emit('held');
-  });
-  server.listen(0, '127.0.0.2');
-  await once(server, 'listening');
-  let seen = 0;
-  return {
-    server,
-    url: `http://127.0.0.2:${(server.address() as AddressInfo).port}/hold`,
-    arrived: async () => {
-      while (arrivals <= seen) await once(server, 'held');
-      seen++;
-    },
-    release: () => held.splice(0).forEach((res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"released":true}')),
-  };
-}
 
 describe('every route is refused to the platform key, every answer carries the framing and referrer headers', () => {
   let t: TestApp;
@@ -150,23 +122,22 @@ describe('the per-credential management API limit', () => {
 describe('run and webhook limits', () => {
   let t: TestApp;
   let org: TestOrg;
-  let hold: Awaited<ReturnType<typeof holdServer>>;
+  let hold: HoldServer;
 
   beforeAll(async () => {
     t = await createTestApp({ TENANTFLOW_RUN_MAX_CONCURRENT: '1' });
     org = await t.createOrg();
     hold = await holdServer();
-    // The hold server lives on 127.0.0.2, which only this org's egress allowlist opens.
-    await t.server.deps.db.system.query(`UPDATE organization SET settings = jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.2/32')) WHERE id = $1`, [org.id]);
+    await allowHoldServer(t, org.id);
   });
   afterAll(async () => {
     hold.release();
     await t.close();
-    hold.server.close();
+    hold.close();
   });
 
   const holding = (settings: Record<string, unknown>) =>
-    publishedFlow(t, org.ownerKey, hookFlow([{ id: 'get', type: 'http.request', params: { method: 'GET', url: hold.url, timeoutMs: 120_000 } }], settings));
+    publishedFlow(t, org.ownerKey, hookFlow([holdNode(hold)], settings));
 
   it('a run beyond the org\'s concurrent runs answers 429 run_limit_reached with Retry-After, and nothing is started', async () => {
     const busy = await holding({ respond: 'accepted' });

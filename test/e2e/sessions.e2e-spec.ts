@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { AppConfig } from '../../src/core/config/app-config.js';
 import { SESSION_COOKIE, SessionsService, sessionCookieOptions } from '../../src/modules/identity/index.js';
+import { expectNoPlaintext } from '../utils/secret-encodings.js';
 import { createUser, openSession, userSession } from '../utils/sessions.js';
 import { bearer, createTestApp, type TestApp, type TestOrg, credentialSecret } from '../utils/test-app.js';
 
@@ -14,7 +15,9 @@ describe('cookie sessions', () => {
   let owner: pg.Client;
 
   beforeAll(async () => {
-    t = await createTestApp({ TENANTFLOW_SESSION_IDLE_TIMEOUT: '2000', TENANTFLOW_SESSION_TTL: '5000' });
+    // Idle 3 s against pings every 250 ms, and an 8 s lifetime whose last pings stop 2 s before it ends: margins that
+    // hold when a request takes a second or more on a busy machine.
+    t = await createTestApp({ TENANTFLOW_SESSION_IDLE_TIMEOUT: '3000', TENANTFLOW_SESSION_TTL: '8000' });
     a = await t.createOrg();
     owner = new pg.Client({ connectionString: inject('databaseUrl') });
     await owner.connect();
@@ -31,7 +34,10 @@ describe('cookie sessions', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].org_id).toBe(a.id);
     expect(rows[0].method).toBe('test');
-    expect(Buffer.from(rows[0].secret_hash).toString('utf8')).not.toContain(credentialSecret(s.token));
+    expectNoPlaintext(Buffer.from(rows[0].secret_hash), credentialSecret(s.token), 'app_session.secret_hash');
+    const row = await owner.query<{ t: string }>(`SELECT s::text AS t FROM app_session s WHERE public_id = $1`, [publicId]);
+    expectNoPlaintext(row.rows[0].t, credentialSecret(s.token), 'app_session row');
+    expectNoPlaintext(row.rows[0].t, s.csrfToken, 'app_session row (CSRF token)');
     expect(s.token).toMatch(/^tfs_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
   });
 
@@ -88,26 +94,35 @@ describe('cookie sessions', () => {
     const sb = await userSession(t, b.id, 'owner');
     await t.http().get('/api/v1/org').set(sb.cookie).expect(200);
     await t.http().patch(`/api/v1/platform/orgs/${b.id}`).set(bearer(t.platformKey)).send({ status: 'suspended' }).expect(200);
-    await sleep(600);
-    const refused = await t.http().get('/api/v1/org').set(sb.cookie).expect(403);
+    // The suspension reaches the cached credential by notification or cache expiry: poll for it, bounded generously.
+    let refused = await t.http().get('/api/v1/org').set(sb.cookie);
+    for (const until = Date.now() + 10_000; refused.status === 200 && Date.now() < until; ) {
+      await sleep(50);
+      refused = await t.http().get('/api/v1/org').set(sb.cookie);
+    }
+    expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('org_suspended');
   });
 
   it('sessions end after the idle timeout, and activity keeps them alive until the absolute expiry', async () => {
     const idle = await userSession(t, a.id, 'viewer');
     const busy = await userSession(t, a.id, 'viewer');
-    for (let i = 0; i < 5; i++) {
-      await sleep(500);
+    const idleSince = Date.now();
+    // In use (a request every 250 ms, far inside the 3 s idle timeout): alive past the idle timeout...
+    while (Date.now() - idleSince < 3500) {
       await t.http().get('/api/v1/org').set(busy.cookie).expect(200);
+      await sleep(250);
     }
-    await t.http().get('/api/v1/org').set(idle.cookie).expect(401); // 2.5 s without use > 2 s idle
-    while (busy.expiresAt.getTime() - Date.now() > 300) {
-      await t.http().get('/api/v1/org').set(busy.cookie).expect(200); // in use: alive until the absolute expiry
-      await sleep(Math.min(500, busy.expiresAt.getTime() - Date.now() - 300));
+    await t.http().get('/api/v1/org').set(idle.cookie).expect(401); // 3.5 s or more without use > 3 s idle
+    // ...and until close to the absolute expiry (the last ping 2 s before it, so a slow answer still lands before it)...
+    while (busy.expiresAt.getTime() - Date.now() > 2000) {
+      await t.http().get('/api/v1/org').set(busy.cookie).expect(200);
+      await sleep(250);
     }
+    // ...but not past it, however recently used.
     await sleep(Math.max(0, busy.expiresAt.getTime() - Date.now() + 50));
-    await t.http().get('/api/v1/org').set(busy.cookie).expect(401); // past the 5 s absolute lifetime
-  });
+    await t.http().get('/api/v1/org').set(busy.cookie).expect(401); // past the 8 s absolute lifetime
+  }, 30_000);
 
   it('revokeForUser ends every session of the user', async () => {
     const userId = await createUser(t, a.id, 'viewer');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../src/core/events/domain-events.js';
+import { registeredRoutes } from '../utils/routes.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 import { TestSamlIdp } from '../utils/idp/saml-idp.js';
 import { TEST_ENCRYPTION_KEY, captureEvents, putSaml } from '../utils/idp/sso-test-kit.js';
@@ -39,13 +40,22 @@ describe('SSO sign-in availability and limits', () => {
     const org = await t.createOrg();
     await configure(org);
     await t.http().patch(`/api/v1/platform/orgs/${org.id}`).set(bearer(t.platformKey)).send({ status: 'suspended' }).expect(200);
-    const login = await t.http().get(`/auth/${org.slug}/saml/login`).set(json);
-    expect({ status: login.status, code: login.body.code }).toEqual({ status: 403, code: 'org_suspended' });
-    const acs = await t.http().post(`/auth/${org.slug}/saml/acs`).set(json).type('form').send({ SAMLResponse: 'PHg+' });
-    expect(acs.status).toBe(403);
-    expect(events.filter((e) => e.orgId === org.id && e.action === 'auth.login').map((e) => e.reason)).toEqual(['org_suspended', 'org_suspended']);
+    // Every route under /auth/:orgSlug/ the router serves (so a sign-in route added later is walked too), but the
+    // SP metadata, which signs nobody in.
+    const signIn = registeredRoutes(t.server).filter((r) => r.path.startsWith('/auth/:orgSlug/') && !r.path.endsWith('/metadata'));
+    expect(signIn.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
+      'GET /auth/:orgSlug/saml/login', 'POST /auth/:orgSlug/saml/acs', 'GET /auth/:orgSlug/oidc/login', 'GET /auth/:orgSlug/oidc/callback',
+    ]));
+    for (const r of signIn) {
+      const path = r.path.replace(':orgSlug', org.slug);
+      const res = r.method === 'POST'
+        ? await t.http().post(path).set(json).type('form').send({ SAMLResponse: 'PHg+' })
+        : await t.http()[r.method.toLowerCase() as 'get'](`${path}?state=s&code=c`).set(json);
+      expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({ route: `${r.method} ${r.path}`, status: 403, code: 'org_suspended' });
+    }
+    const refusals = events.filter((e) => e.orgId === org.id && e.action === 'auth.login').map((e) => e.reason);
+    expect(refusals).toEqual(signIn.map(() => 'org_suspended'));
   });
-
 });
 
 describe('SSO failed sign-in limit', () => {

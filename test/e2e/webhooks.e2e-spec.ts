@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/modules/webhooks/index.js';
-import { exampleDefinition } from '../utils/flow-helpers.js';
+import { createFlow, createProject, exampleDefinition, saveDraft } from '../utils/flow-helpers.js';
 import { finishedRun, hookFlow, listRuns, publishedFlow } from '../utils/run-helpers.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 
@@ -35,16 +35,21 @@ describe('webhook triggers /hooks/:flowId', () => {
   });
 
   it('answers 404 with the same body for unknown, unpublished, disabled and non-webhook flows', async () => {
-    const unpublished = await publishedFlow(t, a.ownerKey, exampleDefinition(), { enable: false });
+    // Never published: a webhook draft saved, no version.
+    const projectId = await createProject(t, a.ownerKey);
+    const unpublished = await createFlow(t, a.ownerKey, projectId, 'never-published');
+    await saveDraft(t, a.ownerKey, unpublished, exampleDefinition());
+    const disabled = await publishedFlow(t, a.ownerKey, exampleDefinition(), { enable: false });
     const manual = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'manual' } });
     const bodies = [];
-    for (const id of ['00000000-0000-7000-8000-000000000000', unpublished, manual, 'not-a-uuid']) {
+    for (const id of ['00000000-0000-7000-8000-000000000000', unpublished, disabled, manual, 'not-a-uuid']) {
       const res = await t.http().post(`/hooks/${id}`).send({ a: 1, b: 1 }).expect(404);
       expect(res.headers['content-type']).toContain('application/problem+json');
       bodies.push({ code: res.body.code, detail: res.body.detail });
     }
     expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
     expect(await listRuns(t, a.ownerKey, unpublished)).toHaveLength(0);
+    expect(await listRuns(t, a.ownerKey, disabled)).toHaveLength(0);
     // Methods the trigger does not accept are equally unknown.
     const flowId = await publishedFlow(t, a.ownerKey, exampleDefinition());
     await t.http().get(`/hooks/${flowId}`).expect(404);

@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainEventBus } from '../../src/core/events/domain-events.js';
-import { ApiKeysService, PlatformService } from '../../src/modules/identity/index.js';
-import { AuditWriter } from '../../src/modules/audit/audit.writer.js';
+import { PlatformService } from '../../src/modules/identity/index.js';
 import { auditClients } from '../utils/audit-db.js';
+import { withFailingInsert } from '../utils/db-faults.js';
 import { bearer, createTestApp, uniqueSlug, type TestApp, type TestOrg } from '../utils/test-app.js';
 
 /** Must show 2: the entry and the change commit together or not at all. */
@@ -53,21 +53,22 @@ describe('audit entries are atomic with their change', () => {
   });
 
   it('a failing audit write fails the change', async () => {
-    const writer = t.server.app.get(AuditWriter);
-    const spy = vi.spyOn(writer, 'write').mockRejectedValueOnce(new Error('audit store unavailable'));
+    // The audit insert itself fails in the database (the real writer, the real transaction).
     const before = await head(org.id);
-    const res = await t.http().patch('/api/v1/org').set(bearer(org.ownerKey)).send({ name: 'never-renamed' });
-    spy.mockRestore();
+    const res = await withFailingInsert(owner, 'audit_event', `NEW.org_id = '${org.id}'::uuid`, () =>
+      t.http().patch('/api/v1/org').set(bearer(org.ownerKey)).send({ name: 'never-renamed' }));
     expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toContain('injected');
     expect(await count(`SELECT count(*)::int AS n FROM organization WHERE id = $1 AND name = 'never-renamed'`, [org.id])).toBe(0);
     expect(await head(org.id)).toBe(before);
+    await t.http().patch('/api/v1/org').set(bearer(org.ownerKey)).send({ name: 'renamed' }).expect(200); // the control
   });
 
   it('platform org creation failing after org.created leaves no org and no entry', async () => {
     const slug = uniqueSlug('atomic-audit');
-    const spy = vi.spyOn(t.server.app.get(ApiKeysService), 'insert').mockRejectedValueOnce(new Error('injected failure'));
-    await expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow('injected failure');
-    spy.mockRestore();
+    // The owner key's insert fails in the database, after the org row and its org.created entry were written.
+    await withFailingInsert(owner, 'api_key', `(SELECT slug FROM organization WHERE id = NEW.org_id) = '${slug}'`, () =>
+      expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow());
     expect(await count(`SELECT count(*)::int AS n FROM organization WHERE slug = $1`, [slug])).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'org.created' AND metadata->>'slug' = $1`, [slug])).toBe(0);
   });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { PlatformService } from '../../src/modules/identity/index.js';
+import { withFailingInsert } from '../utils/db-faults.js';
 import { ensureRow, orgOwnedTables } from '../utils/rls-seed.js';
 import { bearer, createTestApp, uniqueSlug, type TestApp, type TestOrg } from '../utils/test-app.js';
 
@@ -127,18 +128,8 @@ describe('row-level security on every org-owned table', () => {
     // The failure is injected at the database (a trigger refusing the owner key's insert), so the real writer,
     // key service and transaction are what is tested.
     const slug = uniqueSlug('atomic');
-    await owner.query(`CREATE FUNCTION rls_test_refuse_key() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
-      BEGIN
-        IF (SELECT slug FROM organization WHERE id = NEW.org_id) = '${slug}' THEN RAISE EXCEPTION 'injected failure'; END IF;
-        RETURN NEW;
-      END $$`);
-    await owner.query(`CREATE TRIGGER rls_test_refuse_key BEFORE INSERT ON api_key FOR EACH ROW EXECUTE FUNCTION rls_test_refuse_key()`);
-    try {
-      await expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow();
-    } finally {
-      await owner.query(`DROP TRIGGER rls_test_refuse_key ON api_key`);
-      await owner.query(`DROP FUNCTION rls_test_refuse_key()`);
-    }
+    await withFailingInsert(owner, 'api_key', `(SELECT slug FROM organization WHERE id = NEW.org_id) = '${slug}'`, () =>
+      expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow());
     for (const table of ['organization', 'audit_event', 'app_user', 'audit_chain']) {
       const where = table === 'organization' ? `slug = $1` : `org_id IN (SELECT id FROM organization WHERE slug = $1)`;
       const { rows } = await owner.query(`SELECT count(*)::int AS n FROM "${table}" WHERE ${where}`, [slug]);

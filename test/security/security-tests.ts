@@ -17,6 +17,7 @@ export const SECURITY_TEST_FILES: readonly string[] = [
   'test/integration/rls.int-spec.ts',
   'test/integration/sso-state.int-spec.ts',
   'test/integration/redis-limits.int-spec.ts',
+  'test/integration/ability-contributors.int-spec.ts',
   'test/integration/audit-atomicity.int-spec.ts',
   'test/integration/audit-chain.int-spec.ts',
   'test/integration/embedded-postgres.int-spec.ts',

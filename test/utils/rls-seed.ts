@@ -27,8 +27,13 @@ interface TableShape {
   checks: string[];
 }
 
-/** Per-table column values where the catalogue alone does not say what a valid row is. */
-const OVERRIDES: Record<string, Record<string, unknown>> = {};
+/**
+ * Per-table column values where the catalogue alone does not say what a valid row is, or where the first allowed
+ * value would make a background worker act on the row (a queued run would be picked up by recovery).
+ */
+const OVERRIDES: Record<string, Record<string, unknown>> = {
+  run: { status: 'cancelled' },
+};
 
 export async function orgOwnedTables(db: pg.Client): Promise<string[]> {
   const { rows } = await db.query<{ table_name: string }>(
@@ -68,7 +73,7 @@ async function shapeOf(db: pg.Client, table: string): Promise<TableShape> {
 /** A value of a type that passes the column's CHECK constraints where those are a list of allowed literals. */
 function valueFor(table: string, col: Column, checks: string[]): unknown {
   const listed = checks
-    .map((def) => new RegExp(`\\(?${col.name} = ANY \\(ARRAY\\['([^']*)'`).exec(def)?.[1])
+    .map((def) => new RegExp(`\\b${col.name} = ANY \\(ARRAY\\['([^']*)'`).exec(def)?.[1])
     .find((v) => v !== undefined);
   if (listed !== undefined) return listed;
   const jsonKind = checks.map((def) => new RegExp(`jsonb?_typeof\\(${col.name}\\) = '(\\w+)'`).exec(def)?.[1]).find(Boolean);

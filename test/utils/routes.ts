@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { IS_PLATFORM, IS_PUBLIC } from '../../src/core/http/decorators.js';
+import { POLICY, type PolicyMeta } from '../../src/core/http/policies.js';
 import type { RunningServer } from '../../src/app.factory.js';
 
 export interface RegisteredRoute {
@@ -9,6 +10,8 @@ export interface RegisteredRoute {
   path: string;
   public: boolean;
   platform: boolean;
+  /** The declared policy (`@CheckPolicies`), when the route has one. */
+  policy?: PolicyMeta;
 }
 
 const join = (...parts: string[]): string => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
@@ -35,7 +38,8 @@ export function registeredRoutes(server: RunningServer): RegisteredRoute[] {
         const isPlatform = Reflect.getMetadata(IS_PLATFORM, handler) ?? Reflect.getMetadata(IS_PLATFORM, ctrl) ?? false;
         for (const b of base) for (const p of paths) {
           const path = join(b, p);
-          fromNest.set(`${method} ${path}`, { method, path, public: !!isPublic, platform: !!isPlatform });
+          const policy = Reflect.getMetadata(POLICY, handler) as PolicyMeta | undefined;
+          fromNest.set(`${method} ${path}`, { method, path, public: !!isPublic, platform: !!isPlatform, policy });
         }
       }
     }

@@ -95,15 +95,4 @@ describe('coverage: nobody grants more than they hold', () => {
   });
 });
 
-describe('ability factory contributors', () => {
-  it('conditions contributed rules on the caller\'s org and drops rules naming another org', async () => {
-    const { AbilityFactory } = await import('../ability.factory.js');
-    const factory = new AbilityFactory({} as never, { forUser: async () => [] } as never, { subscribe: () => undefined } as never);
-    factory.registerContributor({ name: 'careless', contribute: async () => [{ action: 'read', subject: 'Flow' } as AppRule, { action: 'delete', subject: 'Flow', conditions: { orgId: OTHER_ORG } } as AppRule] });
-    const ability = await factory.createForPrincipal({ type: 'user', id: U, orgId: ORG, role: 'viewer' });
-    expect(ability.can('read', subject('Flow', { orgId: OTHER_ORG }) as never)).toBe(false);
-    expect(ability.can('delete', subject('Flow', { orgId: OTHER_ORG }) as never)).toBe(false);
-    expect(ability.can('delete', subject('Flow', { orgId: ORG }) as never)).toBe(false); // a rule for another org is dropped
-    expect(ability.can('read', subject('Flow', { orgId: ORG }) as never)).toBe(true);
-  });
-});
+// The ability factory's contributor handling runs against the real services: test/integration/ability-contributors.int-spec.ts.

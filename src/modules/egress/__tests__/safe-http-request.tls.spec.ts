@@ -16,8 +16,12 @@ function hasOpenssl(): boolean {
   }
 }
 
+const HAVE_OPENSSL = hasOpenssl();
+// A security test (test/security/security-tests.ts): CI provides openssl and fails the run if this skips.
+if (!HAVE_OPENSSL) console.warn('SKIP safe-http-request TLS: openssl not found (.ci/run installs it)');
+
 // A pinned https connection must still present the hostname (SNI, certificate check), not the address.
-describe.skipIf(!hasOpenssl())('safeHttpRequest over https to a pinned address', () => {
+describe.skipIf(!HAVE_OPENSSL)('safeHttpRequest over https to a pinned address', () => {
   const sniSeen: (string | undefined)[] = [];
   let server: Server;
   let dir: string;

@@ -154,8 +154,14 @@ describe('console and output limits', () => {
     ['a busy loop', "console.log('before'); while (true) {}"],
     ['a promise that never settles', "console.log('before'); await new Promise(() => {});"],
   ])('keeps the console of a run that timed out in %s', async (_name, code) => {
-    const result = await pool.runCode({ orgId: ORG_A, code });
-    expect(result).toMatchObject({ ok: false, error: { type: 'timeout' }, console: ['before'] });
+    // The budget also covers creating the context: 3 s leaves a busy machine room to reach the first line.
+    const slowPool = new SandboxPool({ timeoutMs: 3000, consoleMaxBytes: CONSOLE_MAX, outputMaxBytes: OUTPUT_MAX });
+    try {
+      const result = await slowPool.runCode({ orgId: ORG_A, code });
+      expect(result).toMatchObject({ ok: false, error: { type: 'timeout' }, console: ['before'] });
+    } finally {
+      await slowPool.close();
+    }
   });
 
   it.each([

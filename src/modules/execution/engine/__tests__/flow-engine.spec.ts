@@ -253,10 +253,22 @@ describe('FlowEngine: retries, timeouts, limits, cancellation, hooks', () => {
   });
 
   it('types hostile code failures on the run', async () => {
-    for (const [code, type] of [['while (true) {}', 'timeout'], ['throw new Error("x")', 'user_error'], ['const a = []; for (;;) a.push(new Array(1e6).fill(Math.random()));', 'memory']] as const) {
-      const out = await engine.execute(engineRun(flow([{ id: 'c', type: 'code', params: { code } }])));
-      expect(out.status).toBe('failed');
-      expect(out.error).toMatchObject({ type, nodeId: 'c' });
+    // The memory bomb gets a long clock and a small heap, so only the heap can stop it (a 300 ms budget that also
+    // covers context creation would let a loaded machine answer "timeout").
+    const bombSandbox = new SandboxPoolAdapter(new SandboxPool({ timeoutMs: 60_000, memoryLimitMb: 32, hostProcesses: 1 }));
+    try {
+      const cases = [
+        ['while (true) {}', 'timeout', engine],
+        ['throw new Error("x")', 'user_error', engine],
+        ['const a = []; for (;;) a.push(new Array(1e6).fill(Math.random()));', 'memory', new FlowEngine({ sandbox: bombSandbox })],
+      ] as const;
+      for (const [code, type, e] of cases) {
+        const out = await e.execute(engineRun(flow([{ id: 'c', type: 'code', params: { code } }])));
+        expect(out.status).toBe('failed');
+        expect(out.error).toMatchObject({ type, nodeId: 'c' });
+      }
+    } finally {
+      await bombSandbox.close();
     }
   });
 });
