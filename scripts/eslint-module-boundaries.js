@@ -5,7 +5,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 
 /** Module → the modules it may import (through their index.ts). Core is always allowed. */
 export const ALLOWED_EDGES = {
-  tenancy: [],
+  tenancy: ['egress'],
   sandbox: [],
   health: [],
   egress: [],

@@ -18,6 +18,8 @@ const REVIEWED: Record<string, string> = {
   'src/modules/audit/audit-retention.service.ts': 'retention across chains, under a lock',
   'src/modules/authorization/denials.ts': 'recording denials of platform principals (no org)',
   'src/modules/flows/flow-runtime.service.ts': 'the flow of /hooks/:flowId before its org is known',
+  'src/core/crypto/key-rotation.ts': 'key rotation walks every org (CLI)',
+  'src/modules/embed/embed-cors.ts': 'CORS preflights carry no credential: the origins any org allowed',
   'src/modules/execution/execution.system-queries.ts': 'org run settings before the run; the scheduler; crash recovery',
 };
 

@@ -30,7 +30,7 @@ describe('per-org cap on active API keys (TENANTFLOW_API_KEYS_PER_ORG)', () => {
     await create(a, 'after revoke').expect(201);
     await create(a, 'still full').expect(409);
 
-    await t.server.deps.db.system.query(`UPDATE api_key SET expires_at = now() - interval '1 second' WHERE id = $1`, [ids[1]]);
+    await t.server.deps.db.systemQuery(`UPDATE api_key SET expires_at = now() - interval '1 second' WHERE id = $1`, [ids[1]]);
     await create(a, 'after expiry').expect(201);
   });
 

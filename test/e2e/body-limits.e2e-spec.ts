@@ -1,4 +1,4 @@
-import request from 'supertest';
+import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, createProject } from '../utils/flow-helpers.js';
 import { hookFlow, listRuns, publishedFlow } from '../utils/run-helpers.js';

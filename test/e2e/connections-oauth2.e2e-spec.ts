@@ -47,7 +47,7 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
     });
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/me`;
-    await t.server.deps.db.system.query(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
+    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
     project = await createProject(t, a.ownerKey);
     connectionId = (await t.http().post('/api/v1/connections').set(bearer(a.ownerKey)).send({
       name: 'idp', type: 'oauth2', projectId: project,
@@ -105,7 +105,7 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
     expect(first.body).toEqual({ auth: 'Bearer [redacted]' });
 
     // Expire it: four concurrent runs, one refresh request (the others wait on the row lock and reuse it).
-    await t.server.deps.db.system.query(`UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [connectionId]);
+    await t.server.deps.db.systemQuery(`UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [connectionId]);
     const before = idp.tokenRequests;
     const runs = await Promise.all([1, 2, 3, 4].map(() => t.http().post(`/hooks/${flowId}`).send({})));
     for (const r of runs) expect(r.status).toBe(200);

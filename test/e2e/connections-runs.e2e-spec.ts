@@ -22,7 +22,7 @@ describe('connections in runs', () => {
   let base: string;
   const seen: IncomingMessage[] = [];
   let tokenRequests = 0;
-  let tokenTtl = 3600;
+  const tokenTtl = 3600;
 
   const connection = async (org: TestOrg, body: Record<string, unknown>) =>
     (await t.http().post('/api/v1/connections').set(bearer(org.ownerKey)).send({ name: `c-${Math.random()}`, ...body }).expect(201)).body.id as string;
@@ -52,7 +52,7 @@ describe('connections in runs', () => {
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
-    await t.server.deps.db.system.query(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
+    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
   });
   afterAll(async () => {
     echo?.close();
@@ -63,7 +63,7 @@ describe('connections in runs', () => {
     const run = await finishedRun(t, a.ownerKey, runId);
     expect(JSON.stringify(run)).not.toContain(CANARY);
     expect(JSON.stringify(answer)).not.toContain(CANARY);
-    const rows = await t.server.deps.db.system.query(`SELECT r.*, (SELECT json_agg(s) FROM step_run s WHERE s.run_id = r.id) AS steps FROM run r WHERE r.id = $1`, [runId]);
+    const rows = await t.server.deps.db.systemQuery(`SELECT r.*, (SELECT json_agg(s) FROM step_run s WHERE s.run_id = r.id) AS steps FROM run r WHERE r.id = $1`, [runId]);
     expect(JSON.stringify(rows)).not.toContain(CANARY);
     return run;
   };
@@ -136,7 +136,7 @@ describe('connections in runs', () => {
     expect(seen.slice(-4).map((r) => r.headers.authorization)).toEqual(Array(4).fill(`Bearer ${CANARY}-oauth-1`));
     for (const res of answers) expect(JSON.stringify(res.body)).not.toContain(CANARY);
     // Expired: the next run renews it (once), the following one reuses the new token.
-    await t.server.deps.db.system.query(`UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [id]);
+    await t.server.deps.db.systemQuery(`UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [id]);
     await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     expect(tokenRequests).toBe(2);
@@ -149,12 +149,12 @@ describe('connections in runs', () => {
 
   it('runs succeed while keys:rotate moves every connection of the org to a fresh data key', async () => {
     const org = await t.createOrg();
-    await t.server.deps.db.system.query(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [org.id]);
+    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [org.id]);
     const project = await createProject(t, org.ownerKey);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await connection(org, { type: 'bearer', projectId: project, data: { token: `${CANARY}-rot-${i}` } }));
     const flows = await Promise.all(ids.slice(0, 3).map((id) => publishedFlow(t, org.ownerKey, callingFlow(id), { projectId: project })));
-    const before = await t.server.deps.db.system.query(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
+    const before = await t.server.deps.db.systemQuery(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
     let stop = false;
     let runs = 0;
     const runner = (async () => {
@@ -170,9 +170,9 @@ describe('connections in runs', () => {
     await runner;
     expect(runs).toBeGreaterThan(0);
     expect(report).toMatchObject({ rotated: ids.length, failed: [] });
-    const after = await t.server.deps.db.system.query(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
+    const after = await t.server.deps.db.systemQuery(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
     expect(after[0].id).not.toBe(before[0].id);
-    const [{ n }] = await t.server.deps.db.system.query(`SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`, [org.id, after[0].id]);
+    const [{ n }] = await t.server.deps.db.systemQuery(`SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`, [org.id, after[0].id]);
     expect(n).toBe(0);
     for (const flowId of flows) await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     expect(seen.at(-1)!.headers.authorization).toMatch(new RegExp(`^Bearer ${CANARY}-rot-`));

@@ -44,7 +44,7 @@ describe('connections', () => {
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/check`;
-    await t.server.deps.db.system.query(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
+    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
   });
   afterAll(async () => {
     echo?.close();
@@ -58,7 +58,7 @@ describe('connections', () => {
       expect(res.body).toMatchObject({ type, projectId: project, predefined: false });
       const got = await t.http().get(`/api/v1/connections/${res.body.id}`).set(as(a.ownerKey)).expect(200);
       expect(got.body).toEqual(res.body);
-      const [row] = await t.server.deps.db.system.query(`SELECT settings, secret_data FROM connection WHERE id = $1`, [res.body.id]);
+      const [row] = await t.server.deps.db.systemQuery(`SELECT settings, secret_data FROM connection WHERE id = $1`, [res.body.id]);
       noCanary(row.settings, 'settings column');
       expect(row.secret_data).toMatch(/^v2:/);
       expect(row.secret_data).not.toContain(CANARY);
@@ -67,7 +67,7 @@ describe('connections', () => {
     expect(basic.data).toEqual({ username: 'alice', password: { set: true } });
     const custom = (await create(a.ownerKey, 'custom').expect(201)).body;
     expect(custom.data.fields).toEqual({ 'X-Tenant': { secret: false, in: 'header', value: 'acme' }, 'X-Signature': { secret: true, in: 'header', set: true } });
-    const audit = await t.server.deps.db.system.query(`SELECT * FROM audit_event WHERE org_id = $1 AND action LIKE 'connection.%'`, [a.id]);
+    const audit = await t.server.deps.db.systemQuery(`SELECT * FROM audit_event WHERE org_id = $1 AND action LIKE 'connection.%'`, [a.id]);
     expect(audit.length).toBeGreaterThanOrEqual(TYPES.length + 2);
     noCanary(audit, 'audit');
   });
@@ -78,7 +78,7 @@ describe('connections', () => {
     expect(patched.body).toMatchObject({ name: 'renamed', data: { username: 'bob', password: { set: true } } });
     const rotated = await t.http().patch(`/api/v1/connections/${c.id}`).set(as(a.ownerKey)).send({ data: { password: `${CANARY}-new` } }).expect(200);
     noCanary(rotated.body, 'patch');
-    const audit = await t.server.deps.db.system.query(`SELECT action, metadata FROM audit_event WHERE org_id = $1 AND resource_id = $2 ORDER BY seq`, [a.id, c.id]);
+    const audit = await t.server.deps.db.systemQuery<{ action: string; metadata: unknown }>(`SELECT action, metadata FROM audit_event WHERE org_id = $1 AND resource_id = $2 ORDER BY seq`, [a.id, c.id]);
     expect(audit.map((e: { action: string }) => e.action)).toEqual(['connection.created', 'connection.updated', 'connection.updated']);
     expect(audit[1].metadata).toMatchObject({ before: { name: c.name, settings: { username: 'alice' } }, after: { name: 'renamed', settings: { username: 'bob' } } });
     noCanary(audit, 'audit');

@@ -82,14 +82,14 @@ describe('every route is refused to the platform key, every answer carries the f
 
   it('/health/ready answers 503 naming what is missing while a migration is pending, 200 again once applied', async () => {
     await t.http().get('/health/ready').expect(200);
-    const db = t.server.deps.db.system;
-    const [last] = await db.query(`SELECT id, timestamp, name FROM typeorm_migrations ORDER BY timestamp DESC LIMIT 1`);
-    await db.query(`DELETE FROM typeorm_migrations WHERE id = $1`, [last.id]);
+    const db = t.server.deps.db;
+    const [last] = await db.systemQuery<{ id: number; timestamp: string; name: string }>(`SELECT id, timestamp, name FROM typeorm_migrations ORDER BY timestamp DESC LIMIT 1`);
+    await db.systemQuery(`DELETE FROM typeorm_migrations WHERE id = $1`, [last.id]);
     try {
       const res = await t.http().get('/health/ready').expect(503);
       expect(res.body).toEqual({ status: 'not_ready', problems: { migrations: ['pending migrations'] } });
     } finally {
-      await db.query(`INSERT INTO typeorm_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [last.id, last.timestamp, last.name]);
+      await db.systemQuery(`INSERT INTO typeorm_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [last.id, last.timestamp, last.name]);
     }
     await t.http().get('/health/ready').expect(200);
   });

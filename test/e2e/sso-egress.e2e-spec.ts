@@ -59,7 +59,7 @@ describe('SSO outbound calls and the egress guard', () => {
     expect((await t.http().get('/api/v1/sso/oidc').set(bearer(org.ownerKey)).expect(200)).body.configured).toBe(false);
     // Metadata stays refused even when its range is allowlisted (the platform route refuses such an entry; the
     // database is written directly to prove the guard does not rely on that).
-    await t.server.deps.db.system.query(`UPDATE organization SET settings = jsonb_build_object('egressAllowlist', jsonb_build_array('169.254.0.0/16')) WHERE id = $1`, [org.id]);
+    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = jsonb_build_object('egressAllowlist', jsonb_build_array('169.254.0.0/16')) WHERE id = $1`, [org.id]);
     expect((await put({ issuer: 'http://169.254.169.254' })).body.code).toBe('oidc_issuer_forbidden');
     expect(JSON.stringify(refusals())).not.toMatch(/127\.0\.0\.1|169\.254|10\.0\.0\.7|::1/);
   });

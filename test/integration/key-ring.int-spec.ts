@@ -56,7 +56,7 @@ describe('the key ring', () => {
     const r = ring(`k1:${key(1)}`);
     const at = ref(org.id);
     const sealed = await r.seal(at, 'shred me');
-    await t.server.deps.db.system.query(`DELETE FROM org_data_key WHERE org_id = $1`, [org.id]);
+    await t.server.deps.db.systemQuery(`DELETE FROM org_data_key WHERE org_id = $1`, [org.id]);
     await expect(r.open(at, sealed)).rejects.toThrow(/does not exist/);
   });
 
@@ -68,7 +68,7 @@ describe('the key ring', () => {
     // One SSO row sealed the pre-key-ring way (master key, context), the others under the org's data key.
     const rows: { id: string; plain: string }[] = [];
     const insert = async (id: string, value: string) =>
-      db.system.query(`INSERT INTO sso_config (id, org_id, protocol, enabled, settings, secret_ciphertext) VALUES ($1, $2, 'oidc', false, '{}', $3)`, [id, org.id, value]);
+      db.systemQuery(`INSERT INTO sso_config (id, org_id, protocol, enabled, settings, secret_ciphertext) VALUES ($1, $2, 'oidc', false, '{}', $3)`, [id, org.id, value]);
     const legacyId = randomUUID();
     await insert(legacyId, legacyBox.seal('legacy-secret', `sso:oidc:client_secret:${org.id}`));
     rows.push({ id: legacyId, plain: 'legacy-secret' });
@@ -77,7 +77,7 @@ describe('the key ring', () => {
     for (let i = 0; i < 25; i++) {
       const id = randomUUID();
       const sealed = await old.seal({ orgId: org.id, table: 'connection', rowId: id, field: 'secret_data' }, `secret-${i}`);
-      await db.system.query(
+      await db.systemQuery(
         `INSERT INTO connection (id, org_id, project_id, name, type, settings, secret_data, created_by_type) VALUES ($1, $2, $3, $4, 'bearer', '{}', $5, 'system')`,
         [id, org.id, project, `c${i}`, sealed],
       );
@@ -89,7 +89,7 @@ describe('the key ring', () => {
       for (const row of rows) {
         const table = row.id === legacyId ? 'sso_config' : 'connection';
         const col = row.id === legacyId ? 'secret_ciphertext' : 'secret_data';
-        const [{ v }] = await db.system.query(`SELECT ${col} AS v FROM ${table} WHERE id = $1`, [row.id]);
+        const [{ v }] = await db.systemQuery<{ v: string }>(`SELECT ${col} AS v FROM ${table} WHERE id = $1`, [row.id]);
         out.push(await r.open(refOf(row.id), v, `sso:oidc:client_secret:${org.id}`));
       }
       return out;
@@ -118,10 +118,10 @@ describe('the key ring', () => {
     // Resumable: a second run finds nothing left to do, and (grace over) deletes the retired data key.
     const again = await rotateKeys(db, onlyNew, { orgIds: [org.id], purgeGraceMs: 0 });
     expect(again).toMatchObject({ rotated: 0, rows: rows.length, purgedKeys: 1, failed: [] });
-    const keys = await db.system.query(`SELECT id, master_key_id, active FROM org_data_key WHERE org_id = $1`, [org.id]);
+    const keys = await db.systemQuery(`SELECT id, master_key_id, active FROM org_data_key WHERE org_id = $1`, [org.id]);
     expect(keys).toEqual([{ id: expect.any(String), master_key_id: 'k2', active: true }]);
-    const [{ n }] = await db.system.query(`SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`, [org.id, keys[0].id]);
+    const [{ n }] = await db.systemQuery(`SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`, [org.id, keys[0].id]);
     expect(n).toBe(0);
-    expect(envelopeKeyId((await db.system.query(`SELECT secret_ciphertext AS v FROM sso_config WHERE id = $1`, [legacyId]))[0].v)).toBe(keys[0].id);
+    expect(envelopeKeyId((await db.systemQuery<{ v: string }>(`SELECT secret_ciphertext AS v FROM sso_config WHERE id = $1`, [legacyId]))[0].v)).toBe(keys[0].id);
   });
 });

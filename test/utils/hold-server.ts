@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExecutionService } from '../../src/modules/execution/index.js';
+import { OrgRuntimeCache } from '../../src/modules/execution/index.js';
 import type { TestApp } from './test-app.js';
 
 export interface HoldServer {
@@ -51,11 +51,11 @@ export async function holdServer(): Promise<HoldServer> {
  * settings yet, so the row is written directly and the execution's cached copy of it dropped.
  */
 export async function allowHoldServer(t: TestApp, orgId: string): Promise<void> {
-  await t.server.deps.db.system.query(
+  await t.server.deps.db.systemQuery(
     `UPDATE organization SET settings = jsonb_set(coalesce(settings, '{}'::jsonb), '{egressAllowlist}', '["127.0.0.2/32"]'::jsonb) WHERE id = $1`,
     [orgId],
   );
-  t.server.app.get(ExecutionService).orgs.forget(orgId);
+  t.server.app.get(OrgRuntimeCache).forget(orgId);
 }
 
 /** An http.request node that waits on the hold server. */

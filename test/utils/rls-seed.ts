@@ -136,7 +136,7 @@ export async function ensureRow(db: pg.Client, table: string, org: string, depth
   try {
     return (await db.query(sql, [...values.values()])).rows[0];
   } catch (e) {
-    throw new Error(`rls seed: cannot build a minimal row of ${table} (${(e as Error).message}); add an override in test/utils/rls-seed.ts`);
+    throw new Error(`rls seed: cannot build a minimal row of ${table} (${(e as Error).message}); add an override in test/utils/rls-seed.ts`, { cause: e });
   }
 }
 

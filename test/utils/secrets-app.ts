@@ -39,6 +39,6 @@ export async function secretsTestApp(env: Record<string, string> = {}, overrides
 
 /** Lets the org's flows and secret providers reach loopback servers (the egress allowlist). */
 export async function allowLoopback(t: TestApp, orgId: string): Promise<void> {
-  await t.server.deps.db.system.query(
+  await t.server.deps.db.systemQuery(
     `UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [orgId]);
 }

@@ -58,8 +58,8 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 export async function rotateKeys(db: Database, ring: KeyRing, opts: RotationOptions = {}): Promise<RotationReport> {
   const report: RotationReport = { orgs: 0, rows: 0, rotated: 0, failed: [], purgedKeys: 0 };
   const orgs = (await (opts.orgIds
-    ? db.system.query(`SELECT id FROM organization WHERE id::text = ANY($1) ORDER BY id`, [opts.orgIds])
-    : db.system.query(`SELECT id FROM organization ORDER BY id`))) as { id: string }[];
+    ? db.systemQuery(`SELECT id FROM organization WHERE id::text = ANY($1) ORDER BY id`, [opts.orgIds])
+    : db.systemQuery(`SELECT id FROM organization ORDER BY id`))) as { id: string }[];
   for (const { id: orgId } of orgs) {
     report.orgs += 1;
     const activeId = await db.withOrg(orgId, async (em) => (await ring.activeKey(em, orgId, { fresh: opts.freshDataKeys })).id);

@@ -1,4 +1,4 @@
-import { checkValue, NodeTypeRegistry, type SchemaIssue } from '../flows/index.js';
+import { checkValue, type NodeTypeRegistry, type SchemaIssue } from '../flows/index.js';
 import type { PluginHost } from '../plugins/index.js';
 import type { BeforeNodeExecuteDecision, BeforeNodeExecuteEvent, BeforeNodeExecuteHook } from './engine/execution-hooks.js';
 import { StepFailure } from './engine/run-errors.js';

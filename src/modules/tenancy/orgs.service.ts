@@ -96,8 +96,7 @@ export class OrgsService {
 
   /** Pre-tenant lookup of an org named by id or slug (an embed token's `iss`). */
   findByIdOrSlug(ref: string): Promise<OrganizationEntity | null> {
-    const repo = this.db.system.getRepository(OrganizationEntity);
-    return UUID_RE.test(ref) ? repo.findOneBy({ id: ref }) : repo.findOneBy({ slug: ref });
+    return this.db.withSystem((em) => em.getRepository(OrganizationEntity).findOneBy(UUID_RE.test(ref) ? { id: ref } : { slug: ref }));
   }
 
   /** Pre-tenant lookup (sign-in URLs carry the slug). */

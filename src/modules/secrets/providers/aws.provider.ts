@@ -1,3 +1,4 @@
+import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsAuth, AwsConfig } from '../provider-config.js';
 import type { SecretFailureReason } from '../secrets.exception.js';
@@ -27,7 +28,7 @@ const NAME_REASONS: Record<string, SecretFailureReason> = {
  */
 export class AwsProvider extends SecretsProvider {
   private client?: SecretsManagerClient;
-  private sdk?: typeof import('@aws-sdk/client-secrets-manager');
+  private sdk?: typeof SecretsManagerSdk;
 
   constructor(
     private readonly config: AwsConfig,

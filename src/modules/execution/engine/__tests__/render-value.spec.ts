@@ -21,8 +21,8 @@ const resolved: SecretRef[] = [];
 const env: RenderEnv = {
   orgId: '00000000-0000-7000-8000-0000000000e1',
   sandbox: {
-    evaluateAll: (orgId, expressions, s, limits) => (sandboxCalls.push(expressions), adapter.evaluateAll(orgId, expressions, s)),
-    runCode: (orgId, code, s, limits) => adapter.runCode(orgId, code, s),
+    evaluateAll: (orgId, expressions, s, _limits) => (sandboxCalls.push(expressions), adapter.evaluateAll(orgId, expressions, s)),
+    runCode: (orgId, code, s, _limits) => adapter.runCode(orgId, code, s),
   },
   limits: { timeoutMs: 500, memoryMb: 32 },
   secrets: { resolve: async (ref) => (resolved.push(ref), `value-of-${ref.path}${ref.key ? `#${ref.key}` : ''}`) },

@@ -1,3 +1,4 @@
+import type * as ChildProcess from 'node:child_process';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SandboxPool } from '../../../sandbox/index.js';
 import { FlowEngine } from '../flow-engine.js';
@@ -8,7 +9,7 @@ import { engineRun, flow } from './support.js';
 // A sandbox host that cannot run (as on Node 20): Node prints a stack with file paths and exits. The run error
 // must carry a type and a fixed message, never that output.
 vi.mock('node:child_process', async (importOriginal) => {
-  const original = await importOriginal<typeof import('node:child_process')>();
+  const original = await importOriginal<typeof ChildProcess>();
   return {
     ...original,
     fork: ((_entry: string, args: string[], options: object) =>
@@ -16,7 +17,7 @@ vi.mock('node:child_process', async (importOriginal) => {
   };
 });
 
-const HOST_DETAILS = /\/nonexistent|node:internal|\n|    at |\.js:\d/;
+const HOST_DETAILS = /\/nonexistent|node:internal|\n| {4}at |\.js:\d/;
 
 const sandbox = new SandboxPoolAdapter(new SandboxPool({ hostProcesses: 1 }));
 afterAll(() => sandbox.close());

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CommonException } from '../../../../core/errors/app.exception.js';
 import { IdentityException, type IdentityErrorCode, type UsersService } from '../../index.js';
 import { IdentityUserDirectory } from '../accounts/identity-adapters.js';
-import { SsoDirectoryRefusal, SsoUserDirectory, type SsoUser } from '../accounts/identity-ports.js';
+import { SsoDirectoryRefusal, type SsoUserDirectory, type SsoUser } from '../accounts/identity-ports.js';
 import { SsoAccountRefusal, SsoAccountsService } from '../accounts/sso-accounts.service.js';
 import { SsoLoginFailure } from '../sso.exception.js';
 import type { VerifiedIdentity } from '../sso.types.js';
