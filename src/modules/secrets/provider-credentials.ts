@@ -1,23 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { SecretBox } from '../../core/crypto/secret-box.js';
+import { KeyRing, type CipherRef } from '../../core/crypto/key-ring.js';
+import { registerEncryptedColumn } from '../../core/crypto/key-rotation.js';
 import type { ProviderAuth } from './provider-config.js';
 
+// `keys:rotate` re-encrypts provider credentials with every other encrypted column.
+registerEncryptedColumn({ table: 'secret_provider', column: 'auth_ciphertext', field: 'auth' });
+
+const ref = (orgId: string, providerId: string): CipherRef => ({ orgId, table: 'secret_provider', rowId: providerId, field: 'auth' });
+
 /**
- * The one place secret-provider credentials are sealed and opened. The context binds a ciphertext to its org, table,
- * row and field, so a value copied to another row or org does not open. (When the shared key ring lands, only this
- * file changes.)
+ * The one place secret-provider credentials are sealed and opened: with the key ring (the org's data key,
+ * AES-256-GCM), bound to the org, table, row and field, so a value copied to another row or org does not open.
  */
 @Injectable()
 export class ProviderCredentials {
-  constructor(private readonly box: SecretBox) {}
+  constructor(private readonly keys: KeyRing) {}
 
-  seal(orgId: string, providerId: string, auth: ProviderAuth): string {
-    return this.box.seal(JSON.stringify(auth), context(orgId, providerId));
+  seal(orgId: string, providerId: string, auth: ProviderAuth): Promise<string> {
+    return this.keys.seal(ref(orgId, providerId), JSON.stringify(auth));
   }
 
-  open(orgId: string, providerId: string, sealed: string): ProviderAuth {
-    return JSON.parse(this.box.open(sealed, context(orgId, providerId))) as ProviderAuth;
+  async open(orgId: string, providerId: string, sealed: string): Promise<ProviderAuth> {
+    return JSON.parse(await this.keys.open(ref(orgId, providerId), sealed)) as ProviderAuth;
   }
 }
-
-const context = (orgId: string, providerId: string): string => `secret_provider:${orgId}:${providerId}:auth`;

@@ -80,7 +80,7 @@ export class SecretProvidersService {
     const keepAuth = !authGiven && existing?.type === def.type && existing.authCiphertext !== null;
     this.assertCredentials(def, keepAuth);
     const id = existing?.id ?? uuidv7();
-    const sealed = def.auth ? this.credentials.seal(orgId, id, def.auth) : keepAuth ? existing!.authCiphertext : null;
+    const sealed = def.auth ? await this.credentials.seal(orgId, id, def.auth) : keepAuth ? existing!.authCiphertext : null;
     const authMethod = def.auth || !keepAuth ? authSummary(def.type, def.auth) : existing!.authMethod;
     const fields = { type: def.type, config: def.config, authMethod, authCiphertext: sealed };
     let row: SecretProviderEntity;

@@ -37,7 +37,7 @@ export class SecretProvidersStore {
     const row = await this.findByName(orgId, name);
     if (!row) return null;
     const allowlist = await this.allowlist(orgId);
-    const auth = row.authCiphertext ? this.credentials.open(orgId, row.id, row.authCiphertext) : undefined;
+    const auth = row.authCiphertext ? await this.credentials.open(orgId, row.id, row.authCiphertext) : undefined;
     return {
       spec: { type: row.type, config: row.config, auth, allowlist },
       version: `${row.id}:${row.updatedAt.getTime()}:${allowlist.join(',')}`,

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { SecretBox } from '../../core/crypto/secret-box.js';
 import { TenancyModule } from '../tenancy/index.js';
 import { defaultSecretsDns, ProviderFactory, SECRETS_DNS } from './provider-factory.js';
 import { ProviderCredentials } from './provider-credentials.js';
@@ -14,7 +13,7 @@ import { SecretResolverService } from './secret-resolver.service.js';
   controllers: [SecretProvidersController],
   providers: [
     { provide: SECRETS_DNS, useValue: defaultSecretsDns },
-    SecretBox, ProviderCredentials, ProviderFactory, SecretProvidersStore, SecretResolverService, SecretProvidersService,
+    ProviderCredentials, ProviderFactory, SecretProvidersStore, SecretResolverService, SecretProvidersService,
   ],
   exports: [SecretResolverService],
 })
