@@ -19,6 +19,7 @@ const REVIEWED: Record<string, string> = {
   'src/modules/authorization/denials.ts': 'recording denials of platform principals (no org)',
   'src/modules/flows/flow-runtime.service.ts': 'the flow of /hooks/:flowId before its org is known',
   'src/core/crypto/key-rotation.ts': 'key rotation walks every org (CLI)',
+  'src/modules/embed/embed-sessions.service.ts': 'a refused embed token naming no org is audited in the platform chain',
   'src/modules/embed/embed-cors.ts': 'CORS preflights carry no credential: the origins any org allowed',
   'src/modules/execution/execution.system-queries.ts': 'org run settings before the run; the scheduler; crash recovery',
 };

@@ -42,7 +42,9 @@ describe('SSO sign-in availability and limits', () => {
     await t.http().patch(`/api/v1/platform/orgs/${org.id}`).set(bearer(t.platformKey)).send({ status: 'suspended' }).expect(200);
     // Every route under /auth/:orgSlug/ the router serves (so a sign-in route added later is walked too), but the
     // SP metadata, which signs nobody in.
-    const signIn = registeredRoutes(t.server).filter((r) => r.path.startsWith('/auth/:orgSlug/') && !r.path.endsWith('/metadata'));
+    // The connections' OAuth2 callback lives under /auth/:orgSlug/ too but signs nobody in: refused as suspended
+    // below, without an auth.login entry.
+    const signIn = registeredRoutes(t.server).filter((r) => r.path.startsWith('/auth/:orgSlug/') && !r.path.endsWith('/metadata') && !r.path.endsWith('/oauth2/callback'));
     expect(signIn.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
       'GET /auth/:orgSlug/saml/login', 'POST /auth/:orgSlug/saml/acs', 'GET /auth/:orgSlug/oidc/login', 'GET /auth/:orgSlug/oidc/callback',
     ]));
@@ -55,6 +57,8 @@ describe('SSO sign-in availability and limits', () => {
     }
     const refusals = events.filter((e) => e.orgId === org.id && e.action === 'auth.login').map((e) => e.reason);
     expect(refusals).toEqual(signIn.map(() => 'org_suspended'));
+    const oauth2 = await t.http().get(`/auth/${org.slug}/oauth2/callback?state=s&code=c`).set(json);
+    expect({ status: oauth2.status, code: oauth2.body.code }).toEqual({ status: 403, code: 'org_suspended' });
   });
 });
 

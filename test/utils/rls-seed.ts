@@ -33,6 +33,8 @@ interface TableShape {
  */
 const OVERRIDES: Record<string, Record<string, unknown>> = {
   run: { status: 'cancelled' },
+  // Only one active data key per org, and an inactive one records when it was retired.
+  org_data_key: { active: false, retired_at: new Date('2026-01-01T00:00:00Z') },
 };
 
 export async function orgOwnedTables(db: pg.Client): Promise<string[]> {

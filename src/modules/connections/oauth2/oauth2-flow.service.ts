@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
+import { CommonException } from '../../../core/errors/app.exception.js';
 import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AppConfig } from '../../../core/config/app-config.js';
@@ -84,10 +85,12 @@ export class OAuth2FlowService {
   }
 
   async finish(orgSlug: string, state: string | undefined, code: string | undefined, browser: string | undefined): Promise<{ connectionId: string }> {
+    const org = await this.orgs.findBySlug(orgSlug);
+    // A suspended org's routes answer as suspended, before anything of the request is looked at (as sign-in does).
+    if (org && org.status !== 'active') throw new CommonException('org_suspended', 'This organization is suspended');
     const [orgId, secret] = (state ?? '').split('.');
     if (!orgId || !UUID_RE.test(orgId) || !secret || !code || code.length > 4096) throw flowFailed('invalid_request');
-    const org = await this.orgs.findBySlug(orgSlug);
-    if (!org || org.id !== orgId || org.status !== 'active') throw flowFailed('unknown_state');
+    if (!org || org.id !== orgId) throw flowFailed('unknown_state');
     const flow = await this.db.withOrg(orgId, async (em) => {
       // Single use: the flow is deleted whatever happens next.
       const [row] = (await em.query(`DELETE FROM connection_oauth_flow WHERE org_id = $1 AND state_hash = $2 RETURNING *`, [orgId, sha256(secret)])) as unknown[][];
