@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.spec.ts', 'plugins/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.int-spec.ts', 'test/**/*.e2e-spec.ts'],
+    include: [
+      'src/**/*.spec.ts',
+      'plugins/**/*.spec.ts',
+      'test/**/*.spec.ts',
+      'test/**/*.int-spec.ts',
+      'test/**/*.e2e-spec.ts',
+    ],
     pool: 'forks',
     execArgv: ['--no-node-snapshot'],
     fileParallelism: false,

@@ -14,9 +14,26 @@ const PER_ORG = Number(process.env.BENCH_AUDIT_PER_ORG ?? 10_000);
 const QUERIES = Number(process.env.BENCH_AUDIT_QUERIES ?? 2000);
 const SPAN_MS = 300 * 86_400_000;
 const ACTIONS = [
-  'project.created', 'project.updated', 'project.deleted', 'flow.created', 'flow.draft_saved', 'flow.published', 'flow.enabled',
-  'flow.disabled', 'run.started', 'run.cancelled', 'connection.created', 'connection.updated', 'connection.deleted',
-  'api_key.created', 'api_key.revoked', 'user.updated', 'role.updated', 'sso.updated', 'authz.denied', 'auth.login',
+  'project.created',
+  'project.updated',
+  'project.deleted',
+  'flow.created',
+  'flow.draft_saved',
+  'flow.published',
+  'flow.enabled',
+  'flow.disabled',
+  'run.started',
+  'run.cancelled',
+  'connection.created',
+  'connection.updated',
+  'connection.deleted',
+  'api_key.created',
+  'api_key.revoked',
+  'user.updated',
+  'role.updated',
+  'sso.updated',
+  'authz.denied',
+  'auth.login',
 ];
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -27,7 +44,10 @@ async function openDatabase(databaseUrl) {
   if (!databaseUrl) {
     const dataDir = mkdtempSync(join(tmpdir(), 'tenantflow-bench-audit-'));
     chmodSync(dataDir, 0o711);
-    return { env: { TENANTFLOW_DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      env: { TENANTFLOW_DATA_DIR: dataDir },
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const name = `tf_bench_audit_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
@@ -85,8 +105,11 @@ async function seedOrgs(connect, orgIds, start) {
     await c.query(`SET work_mem = '256MB'; SET synchronous_commit = off`);
     for (const sql of CHAIN_SQL) await c.query(sql);
     await c.query(SEED_SQL, [orgIds, new Date(start), SPAN_MS, PER_ORG, ACTIONS]);
-    await c.query(`INSERT INTO audit_chain (org_id, seq, head_hash, last_at)
-      SELECT org_id, seq, hash, created_at FROM audit_event WHERE org_id = ANY($1::uuid[]) AND seq = $2`, [orgIds, PER_ORG]);
+    await c.query(
+      `INSERT INTO audit_chain (org_id, seq, head_hash, last_at)
+      SELECT org_id, seq, hash, created_at FROM audit_event WHERE org_id = ANY($1::uuid[]) AND seq = $2`,
+      [orgIds, PER_ORG],
+    );
   } finally {
     await c.end();
   }
@@ -95,22 +118,29 @@ async function seedOrgs(connect, orgIds, start) {
 async function seed(server, connect) {
   const db = server.deps.db;
   const orgs = Array.from({ length: ORGS }, (_, i) => ({ id: randomUUID(), slug: `bench-audit-${i}` }));
-  await db.systemQuery(`INSERT INTO organization (id, slug, name) SELECT * FROM unnest($1::uuid[], $2::text[], $2::text[])`,
-    [orgs.map((o) => o.id), orgs.map((o) => o.slug)]);
+  await db.systemQuery(
+    `INSERT INTO organization (id, slug, name) SELECT * FROM unnest($1::uuid[], $2::text[], $2::text[])`,
+    [orgs.map((o) => o.id), orgs.map((o) => o.slug)],
+  );
   const now = Date.now() - 3_600_000;
   const start = now - SPAN_MS;
   const t0 = performance.now();
   const ids = orgs.map((o) => o.id);
   const half = Math.ceil(ids.length / 2);
   // Two writers, one per core, each one INSERT ... SELECT for half of the orgs.
-  await Promise.all([ids.slice(0, half), ids.slice(half)].filter((g) => g.length).map((g) => seedOrgs(connect, g, start)));
+  await Promise.all(
+    [ids.slice(0, half), ids.slice(half)].filter((g) => g.length).map((g) => seedOrgs(connect, g, start)),
+  );
   // Like a long-lived table: visibility map set and statistics fresh, no autovacuum racing the measurement.
   await db.systemQuery('VACUUM (ANALYZE) audit_event');
   const seedSeconds = (performance.now() - t0) / 1000;
   const { ApiKeysService } = await import(dist('modules/identity/index.js'));
   const keys = server.app.get(ApiKeysService);
   for (const o of orgs) {
-    o.key = await server.deps.db.withOrg(o.id, async (em) => (await keys.insert(em, { orgId: o.id, name: 'bench', role: 'owner', createdByType: 'system' })).key);
+    o.key = await server.deps.db.withOrg(
+      o.id,
+      async (em) => (await keys.insert(em, { orgId: o.id, name: 'bench', role: 'owner', createdByType: 'system' })).key,
+    );
   }
   return { orgs, now, seedSeconds };
 }
@@ -136,10 +166,22 @@ async function filteredPages(server, orgs, now) {
     const q = `action=${action}&from=${new Date(from).toISOString()}&to=${new Date(from + 30 * 86_400_000).toISOString()}&limit=50`;
     const r = await timedGet(`${server.url}/api/v1/audit-events?${q}`, o.key);
     const b = await timedGet(`${server.url}/api/v1/org`, o.key);
-    if (i >= 200) { audit.push(r.ms); base.push(b.ms); items += r.items; } // the first 200 warm caches and connections
+    if (i >= 200) {
+      audit.push(r.ms);
+      base.push(b.ms);
+      items += r.items;
+    } // the first 200 warm caches and connections
   }
-  const stats = (l) => { l.sort((a, b) => a - b); return { p50Ms: round(pct(l, 50)), p95Ms: round(pct(l, 95)), p99Ms: round(pct(l, 99)) }; };
-  return { requests: audit.length, avgItems: round(items / audit.length), ...stats(audit), baselineGetOrg: stats(base) };
+  const stats = (l) => {
+    l.sort((a, b) => a - b);
+    return { p50Ms: round(pct(l, 50)), p95Ms: round(pct(l, 95)), p99Ms: round(pct(l, 99)) };
+  };
+  return {
+    requests: audit.length,
+    avgItems: round(items / audit.length),
+    ...stats(audit),
+    baselineGetOrg: stats(base),
+  };
 }
 
 async function exportThroughput(server, orgs, format) {
@@ -147,7 +189,9 @@ async function exportThroughput(server, orgs, format) {
   let entries = 0;
   let bytes = 0;
   for (const o of orgs.slice(0, 5)) {
-    const res = await fetch(`${server.url}/api/v1/audit-events/export?format=${format}`, { headers: { authorization: `Bearer ${o.key}` } });
+    const res = await fetch(`${server.url}/api/v1/audit-events/export?format=${format}`, {
+      headers: { authorization: `Bearer ${o.key}` },
+    });
     if (!res.ok) throw new Error(`export ${format}: ${res.status}`);
     const text = await res.text();
     bytes += Buffer.byteLength(text);
@@ -166,7 +210,13 @@ export async function benchAudit({ databaseUrl } = {}) {
   const { verifyAuditChain } = await import(dist('modules/audit/index.js'));
   const server = await startServer({
     env: { NODE_ENV: 'production', ...database.env },
-    overrides: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', TENANTFLOW_API_RATE_LIMIT: '1000000000', ...(database.env.DATABASE_URL ? { DATABASE_URL: database.env.DATABASE_URL } : {}) },
+    overrides: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      TENANTFLOW_API_RATE_LIMIT: '1000000000',
+      ...(database.env.DATABASE_URL ? { DATABASE_URL: database.env.DATABASE_URL } : {}),
+    },
   });
   try {
     const { orgs, now, seedSeconds } = await seed(server, ownerConnection(server));
@@ -178,15 +228,30 @@ export async function benchAudit({ databaseUrl } = {}) {
     const verifySeconds = (performance.now() - tv) / 1000;
     if (!verified.ok) throw new Error(`seeded chain does not verify: ${JSON.stringify(verified.chains[0])}`);
     const result = {
-      entries: ORGS * PER_ORG, orgs: ORGS, seedSeconds: round(seedSeconds),
+      entries: ORGS * PER_ORG,
+      orgs: ORGS,
+      seedSeconds: round(seedSeconds),
       filteredPage: { ...page, target: 'p99 < 50 ms', pass: page.p99Ms < 50 },
-      exportNdjson: ndjson, exportCsv: csv,
-      verify: { entries: verified.checked, seconds: round(verifySeconds), entriesPerSecond: Math.round(verified.checked / verifySeconds) },
+      exportNdjson: ndjson,
+      exportCsv: csv,
+      verify: {
+        entries: verified.checked,
+        seconds: round(verifySeconds),
+        entriesPerSecond: Math.round(verified.checked / verifySeconds),
+      },
     };
-    console.log(`\n== Audit log (${result.entries.toLocaleString('en')} entries, ${ORGS} orgs; seeded in ${result.seedSeconds} s) ==`);
-    console.log(`filtered page (action + 30-day range, 50 items): p50 ${page.p50Ms} ms, p95 ${page.p95Ms} ms, p99 ${page.p99Ms} ms over ${page.requests} requests (target p99 < 50 ms: ${page.p99Ms < 50 ? 'met' : 'MISSED'})`);
-    console.log(`  same requests' GET /api/v1/org baseline: p50 ${page.baselineGetOrg.p50Ms} ms, p99 ${page.baselineGetOrg.p99Ms} ms`);
-    console.log(`export: NDJSON ${ndjson.entriesPerSecond.toLocaleString('en')} entries/s (${ndjson.mbPerSecond} MB/s), CSV ${csv.entriesPerSecond.toLocaleString('en')} entries/s (${csv.mbPerSecond} MB/s)`);
+    console.log(
+      `\n== Audit log (${result.entries.toLocaleString('en')} entries, ${ORGS} orgs; seeded in ${result.seedSeconds} s) ==`,
+    );
+    console.log(
+      `filtered page (action + 30-day range, 50 items): p50 ${page.p50Ms} ms, p95 ${page.p95Ms} ms, p99 ${page.p99Ms} ms over ${page.requests} requests (target p99 < 50 ms: ${page.p99Ms < 50 ? 'met' : 'MISSED'})`,
+    );
+    console.log(
+      `  same requests' GET /api/v1/org baseline: p50 ${page.baselineGetOrg.p50Ms} ms, p99 ${page.baselineGetOrg.p99Ms} ms`,
+    );
+    console.log(
+      `export: NDJSON ${ndjson.entriesPerSecond.toLocaleString('en')} entries/s (${ndjson.mbPerSecond} MB/s), CSV ${csv.entriesPerSecond.toLocaleString('en')} entries/s (${csv.mbPerSecond} MB/s)`,
+    );
     console.log(`verify: ${result.verify.entriesPerSecond.toLocaleString('en')} entries/s`);
     return result;
   } finally {

@@ -10,14 +10,20 @@ const iso = (c) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS
 const SQL = `SELECT id, name, description, ${iso('created_at')} AS "createdAt", ${iso('updated_at')} AS "updatedAt" FROM project WHERE org_id = $1 ORDER BY id DESC LIMIT $2`;
 const orgId = process.env.TF_ORG_ID;
 // A DATABASE_URL login is switched into the runtime role in the startup packet, as the server does.
-const pool = new pg.Pool({ connectionString: process.env.TF_APP_URL, max: 10, ...(process.env.TF_SET_ROLE ? { options: '-c role=tenantflow_app' } : {}) });
+const pool = new pg.Pool({
+  connectionString: process.env.TF_APP_URL,
+  max: 10,
+  ...(process.env.TF_SET_ROLE ? { options: '-c role=tenantflow_app' } : {}),
+});
 
 const app = express();
 app.get('/list/:n', async (req, res) => {
   const limit = Number(req.params.n);
   const client = await pool.connect();
   try {
-    const rows = await new Promise((resolve, reject) => client.query(new OrgScopedQuery(orgId, SQL, [orgId, limit + 1], (e, r) => (e ? reject(e) : resolve(r)))));
+    const rows = await new Promise((resolve, reject) =>
+      client.query(new OrgScopedQuery(orgId, SQL, [orgId, limit + 1], (e, r) => (e ? reject(e) : resolve(r)))),
+    );
     res.json({ items: rows.slice(0, limit), nextCursor: null });
   } finally {
     client.release();

@@ -17,7 +17,11 @@ export async function load(opts) {
 
 export function forkServer(script, args = [], env = {}) {
   return new Promise((resolve, reject) => {
-    const child = fork(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['--no-node-snapshot'] });
+    const child = fork(script, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: ['--no-node-snapshot'],
+    });
     child.once('message', (m) => resolve({ port: m.port, stop: () => stop(child) }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
@@ -28,11 +32,20 @@ export function startTenantflow(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tenantflow-bench-'));
   chmodSync(dataDir, 0o711);
   const env = {
-    ...process.env, PORT: String(20000 + Math.floor(Math.random() * 20000)), HOST: '127.0.0.1', LOG_LEVEL: 'silent',
-    TENANTFLOW_DATA_DIR: dataDir, TENANTFLOW_API_RATE_LIMIT: '1000000000', NODE_ENV: 'production', ...extraEnv,
+    ...process.env,
+    PORT: String(20000 + Math.floor(Math.random() * 20000)),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    TENANTFLOW_DATA_DIR: dataDir,
+    TENANTFLOW_API_RATE_LIMIT: '1000000000',
+    NODE_ENV: 'production',
+    ...extraEnv,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -41,7 +54,12 @@ export function startTenantflow(extraEnv = {}) {
       const platform = /(tfp_[A-Za-z0-9_-]+)/.exec(out)?.[1];
       if (url && owner && platform) {
         resolve({
-          url, ownerKey: owner, platformKey: platform, dataDir, env, pid: child.pid,
+          url,
+          ownerKey: owner,
+          platformKey: platform,
+          dataDir,
+          env,
+          pid: child.pid,
           /** Stops the server; `keepData` leaves the data directory for a restart (`restartTenantflow`). */
           stop: async ({ keepData = false } = {}) => {
             await stop(child);
@@ -60,8 +78,13 @@ export function startTenantflow(extraEnv = {}) {
  */
 export async function restartTenantflow(previous, ready) {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], { env: previous.env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`server exited with ${code} while restarting`))));
+  const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
+    env: previous.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} while restarting`))),
+  );
   exited.catch(() => undefined);
   for (;;) {
     if (await Promise.race([ready(previous.url).catch(() => false), exited])) break;
@@ -72,7 +95,14 @@ export async function restartTenantflow(previous, ready) {
     await new Promise((r) => setTimeout(r, 10));
   }
   const ms = Math.round(performance.now() - started);
-  return { ms, pid: child.pid, stop: async () => { await stop(child); rmSync(previous.dataDir, { recursive: true, force: true }); } };
+  return {
+    ms,
+    pid: child.pid,
+    stop: async () => {
+      await stop(child);
+      rmSync(previous.dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Resident memory (MiB) of a process, and of its child processes whose command line contains `match` (Linux /proc). */
@@ -104,7 +134,11 @@ function stop(child) {
 }
 
 export async function api(url, key, method, path, body) {
-  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const json = res.status === 204 ? null : await res.json();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -118,7 +152,9 @@ export function appDatabaseLogin(tf) {
   const socket = readdirSync(socketDir).find((f) => /^\.s\.PGSQL\.\d+$/.test(f));
   if (!socket) throw new Error(`no PostgreSQL socket in ${socketDir}`);
   const port = socket.split('.')[3];
-  return { TF_APP_URL: `postgres://tenantflow_app:${encodeURIComponent(appPassword)}@127.0.0.1:${port}/tenantflow?host=${encodeURIComponent(socketDir)}` };
+  return {
+    TF_APP_URL: `postgres://tenantflow_app:${encodeURIComponent(appPassword)}@127.0.0.1:${port}/tenantflow?host=${encodeURIComponent(socketDir)}`,
+  };
 }
 
 export const ratio = (a, b) => `${((a / b) * 100).toFixed(1)}%`;

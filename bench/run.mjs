@@ -37,9 +37,13 @@ async function coreApi() {
       'GET /api/v1/projects, 100 projects, owner key': owner100,
       'GET /api/v1/projects, 100 projects, editor key (ability-filtered)': filtered100,
     });
-    console.log(`issue 2: authenticated RLS-scoped list = ${ratio(owner10.rps, base10.rps)} of bare Express requests/s (target >= 35%); `
-      + `the floor (bare Express + only the same database read) reaches ${ratio(floor10.rps, base10.rps)}, and the list reaches ${ratio(owner10.rps, floor10.rps)} of that floor`);
-    console.log(`issue 3: ability-filtered list of 100 = ${ratio(filtered100.rps, base100.rps)} of bare Express; p50 ${filtered100.p50} ms vs ${owner100.p50} ms unfiltered (authorization adds ${(((filtered100.p50 - owner100.p50) / owner100.p50) * 100).toFixed(0)}%, target <= 15%)`);
+    console.log(
+      `issue 2: authenticated RLS-scoped list = ${ratio(owner10.rps, base10.rps)} of bare Express requests/s (target >= 35%); ` +
+        `the floor (bare Express + only the same database read) reaches ${ratio(floor10.rps, base10.rps)}, and the list reaches ${ratio(owner10.rps, floor10.rps)} of that floor`,
+    );
+    console.log(
+      `issue 3: ability-filtered list of 100 = ${ratio(filtered100.rps, base100.rps)} of bare Express; p50 ${filtered100.p50} ms vs ${owner100.p50} ms unfiltered (authorization adds ${(((filtered100.p50 - owner100.p50) / owner100.p50) * 100).toFixed(0)}%, target <= 15%)`,
+    );
   } finally {
     await tf.stop();
     await base.stop();
@@ -48,19 +52,31 @@ async function coreApi() {
 
 async function createKey(tf, role) {
   const res = await fetch(`${tf.url}/api/v1/api-keys`, {
-    method: 'POST', headers: { authorization: `Bearer ${tf.ownerKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench-${role}`, role }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${tf.ownerKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `bench-${role}`, role }),
   });
   if (res.ok) return (await res.json()).key;
   throw new Error(`POST /api/v1/api-keys answered ${res.status}: ${await res.text()}`);
 }
 
 const sections = [['core', coreApi]];
-for (const [file, fn] of [['sandbox.mjs', 'benchSandbox'], ['webhook.mjs', 'benchWebhook'], ['audit.mjs', 'benchAudit'], ['plugins.mjs', 'benchPlugins'], ['secrets.mjs', 'benchSecrets']]) {
-  if (existsSync(new URL(file, import.meta.url))) sections.push([file, async () => {
-    const mod = await import(`./${file}`);
-    const result = await mod[fn]({ databaseUrl: process.env.DATABASE_URL });
-    if (result) console.log(`\n== ${file} ==\n${JSON.stringify(result, null, 2)}`);
-  }]);
+for (const [file, fn] of [
+  ['sandbox.mjs', 'benchSandbox'],
+  ['webhook.mjs', 'benchWebhook'],
+  ['audit.mjs', 'benchAudit'],
+  ['plugins.mjs', 'benchPlugins'],
+  ['secrets.mjs', 'benchSecrets'],
+]) {
+  if (existsSync(new URL(file, import.meta.url)))
+    sections.push([
+      file,
+      async () => {
+        const mod = await import(`./${file}`);
+        const result = await mod[fn]({ databaseUrl: process.env.DATABASE_URL });
+        if (result) console.log(`\n== ${file} ==\n${JSON.stringify(result, null, 2)}`);
+      },
+    ]);
 }
 const only = process.argv[2];
 for (const [name, run] of sections) if (!only || name.startsWith(only)) await run();

@@ -45,7 +45,12 @@ export async function benchSandbox() {
   const { renderValue } = await import(built('execution/engine/params.js'));
   const pool = new SandboxPool();
   const adapter = new SandboxPoolAdapter(pool);
-  const env = (orgId) => ({ orgId, sandbox: adapter, limits: { timeoutMs: 5000, memoryMb: 64 }, secrets: { resolve: refuseSecret } });
+  const env = (orgId) => ({
+    orgId,
+    sandbox: adapter,
+    limits: { timeoutMs: 5000, memoryMb: 64 },
+    secrets: { resolve: refuseSecret },
+  });
   const renderTemplate = (_pool, orgId, tree, scope) => renderValue(tree, scope, env(orgId)).then(ok, failed);
   try {
     await warmUp(pool, renderTemplate);

@@ -24,15 +24,22 @@ async function vaultDouble() {
     req.resume();
     req.on('end', () => {
       if (req.headers['x-vault-token'] !== TOKEN) return send(403, { errors: ['permission denied'] });
-      if (req.url === '/v1/auth/token/lookup-self') return send(200, { data: { ttl: 0, renewable: false, policies: ['default'] } });
+      if (req.url === '/v1/auth/token/lookup-self')
+        return send(200, { data: { ttl: 0, renewable: false, policies: ['default'] } });
       const m = /^\/v1\/secret\/data\/(.+)$/.exec(req.url ?? '');
       if (!m) return send(404, { errors: [] });
       reads++;
-      return send(200, { data: { data: { api_key: `sk_bench_${m[1]}_value`, user: 'bench' }, metadata: { version: 1 } } });
+      return send(200, {
+        data: { data: { api_key: `sk_bench_${m[1]}_value`, user: 'bench' }, metadata: { version: 1 } },
+      });
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, reads: () => reads, stop: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    reads: () => reads,
+    stop: () => new Promise((r) => server.close(r)),
+  };
 }
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -60,16 +67,35 @@ export async function benchSecrets() {
   const { systemResolver } = await import(dist('modules/egress/index.js'));
   const vault = await vaultDouble();
   // The provider row as the store would load it (the store's one indexed read per cold resolution is not timed here).
-  const spec = { type: 'vault', config: { address: vault.url, mount: 'secret', kvVersion: 2 }, auth: { method: 'token', token: TOKEN }, allowlist: ['127.0.0.1'] };
+  const spec = {
+    type: 'vault',
+    config: { address: vault.url, mount: 'secret', kvVersion: 2 },
+    auth: { method: 'token', token: TOKEN },
+    allowlist: ['127.0.0.1'],
+  };
   const store = { load: async () => ({ spec, version: 'bench' }) };
   const resolverFor = (ttl) => {
     const config = AppConfig.fromEnv({}, { TENANTFLOW_SECRETS_CACHE_TTL: String(ttl) });
     return new SecretResolverService(config, store, new ProviderFactory(config, systemResolver), new Metrics());
   };
   // One reference used twice in a run (e.g. a header and a query parameter): the run's cache makes it one call.
-  const refs = [{ provider: 'vault', path: 'stripe', key: 'api_key' }, { provider: 'vault', path: 'stripe', key: 'api_key' }];
+  const refs = [
+    { provider: 'vault', path: 'stripe', key: 'api_key' },
+    { provider: 'vault', path: 'stripe', key: 'api_key' },
+  ];
   const oneRun = (resolver) => async (i) => {
-    const state = new RunState({ runId: `r${i}`, orgId: ORG, flowId: 'f', version: 1, definition: { nodes: [], edges: [] }, trigger: { type: 'manual', input: {} }, limits: DEFAULT_RUN_LIMITS }, resolver);
+    const state = new RunState(
+      {
+        runId: `r${i}`,
+        orgId: ORG,
+        flowId: 'f',
+        version: 1,
+        definition: { nodes: [], edges: [] },
+        trigger: { type: 'manual', input: {} },
+        limits: DEFAULT_RUN_LIMITS,
+      },
+      resolver,
+    );
     try {
       for (const ref of refs) await state.resolve(ref);
     } finally {
@@ -83,7 +109,11 @@ export async function benchSecrets() {
     const coldResolver = resolverFor(0);
     await oneRun(coldResolver)(-1); // connects the client once; every run below still reads Vault
     const before = vault.reads();
-    const cold = await measure('cold: TTL 0 (a reference used twice; 1 Vault round trip)', COLD_RUNS, oneRun(coldResolver));
+    const cold = await measure(
+      'cold: TTL 0 (a reference used twice; 1 Vault round trip)',
+      COLD_RUNS,
+      oneRun(coldResolver),
+    );
     const callsPerRun = (vault.reads() - before) / COLD_RUNS;
     warmResolver.onModuleDestroy();
     coldResolver.onModuleDestroy();

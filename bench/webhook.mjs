@@ -16,7 +16,11 @@ const FLOW = {
     { id: 'double', type: 'code', params: { code: 'return { doubled: input.total * 2 };' } },
     { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.double.output }}' } },
   ],
-  edges: [{ from: 'trigger', to: 'sum' }, { from: 'sum', to: 'double' }, { from: 'double', to: 'reply' }],
+  edges: [
+    { from: 'trigger', to: 'sum' },
+    { from: 'sum', to: 'double' },
+    { from: 'double', to: 'reply' },
+  ],
 };
 const BODY = JSON.stringify({ a: 2, b: 3 });
 // The same path with no sandbox call (a plain path is read on the host): what the data plane costs by itself.
@@ -28,22 +32,50 @@ const FLOW_NO_SANDBOX = {
 };
 
 async function post(url, connections) {
-  const r = await autocannon({ url, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, duration: DURATION, connections });
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    body: BODY,
+    headers: { 'content-type': 'application/json' },
+    duration: DURATION,
+    connections,
+  });
   const ok = r.non2xx === 0 && r.errors === 0 && r.timeouts === 0;
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, ok };
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    ok,
+  };
 }
 
 async function publishFlow(tf, definition, expected) {
   const project = await api(tf.url, tf.ownerKey, 'POST', '/api/v1/projects', { name: `bench-${Date.now()}` });
-  const flow = await api(tf.url, tf.ownerKey, 'POST', `/api/v1/projects/${project.id}/flows`, { name: 'webhook bench' });
-  const draft = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, { headers: { authorization: `Bearer ${tf.ownerKey}` } });
+  const flow = await api(tf.url, tf.ownerKey, 'POST', `/api/v1/projects/${project.id}/flows`, {
+    name: 'webhook bench',
+  });
+  const draft = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, {
+    headers: { authorization: `Bearer ${tf.ownerKey}` },
+  });
   const put = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, {
-    method: 'PUT', headers: { authorization: `Bearer ${tf.ownerKey}`, 'content-type': 'application/json', 'if-match': draft.headers.get('etag') }, body: JSON.stringify({ definition }),
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${tf.ownerKey}`,
+      'content-type': 'application/json',
+      'if-match': draft.headers.get('etag'),
+    },
+    body: JSON.stringify({ definition }),
   });
   if (!put.ok) throw new Error(`saving the draft answered ${put.status}: ${await put.text()}`);
   await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/publish`, {});
   await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/enable`);
-  const check = await fetch(`${tf.url}/hooks/${flow.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+  const check = await fetch(`${tf.url}/hooks/${flow.id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+  });
   const answer = await check.json();
   if (answer.doubled !== expected) throw new Error(`the webhook answered ${check.status} ${JSON.stringify(answer)}`);
   return flow.id;
@@ -67,13 +99,23 @@ async function webhookThroughput(databaseUrl) {
       }, 250);
       const hook = await post(`${tf.url}/hooks/${flowId}`, connections).finally(() => clearInterval(sampler));
       const plain = await post(`${tf.url}/hooks/${plainId}`, connections);
-      out[`${connections} connections`] = { bare, webhook: hook, ratio: ratio(hook.rps, bare.rps), webhookWithoutSandbox: plain, ratioWithoutSandbox: ratio(plain.rps, bare.rps) };
+      out[`${connections} connections`] = {
+        bare,
+        webhook: hook,
+        ratio: ratio(hook.rps, bare.rps),
+        webhookWithoutSandbox: plain,
+        ratioWithoutSandbox: ratio(plain.rps, bare.rps),
+      };
     }
     out.peakMemoryUnderLoad = memory;
     // A restart on the existing data: from spawning the process to the first correct webhook answer.
     await tf.stop({ keepData: true });
     const again = await restartTenantflow(tf, async (url) => {
-      const res = await fetch(`${url}/hooks/${flowId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+      const res = await fetch(`${url}/hooks/${flowId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: BODY,
+      });
       return res.ok && (await res.json()).doubled === 10;
     });
     await again.stop();
@@ -88,9 +130,11 @@ async function webhookThroughput(databaseUrl) {
 async function rate(fn, seconds, lanes) {
   const until = performance.now() + seconds * 1000;
   let n = 0;
-  await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
-    while (performance.now() < until) n += await fn(lane);
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      while (performance.now() < until) n += await fn(lane);
+    }),
+  );
   return Math.round(n / seconds);
 }
 
@@ -109,20 +153,47 @@ async function engineFigures() {
   const sandbox = new SandboxPoolAdapter(new SandboxPool({ maxIsolatesPerOrg: 4 }));
   const engine = new FlowEngine({ sandbox });
   // Arithmetic on the payload is decided on the host (host-expression.ts); a method call needs the sandbox.
-  const fields = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, `{{ trigger.body.a * ${i} + trigger.body.b }}`]));
-  const sandboxFields = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, `{{ Math.max(trigger.body.a * ${i}, trigger.body.b) }}`]));
-  const def = (nodes) => ({ schemaVersion: 1, trigger: { type: 'manual' }, nodes, edges: nodes.map((n, i) => ({ from: i ? nodes[i - 1].id : 'trigger', to: n.id })) });
+  const fields = Object.fromEntries(
+    Array.from({ length: 10 }, (_, i) => [`f${i}`, `{{ trigger.body.a * ${i} + trigger.body.b }}`]),
+  );
+  const sandboxFields = Object.fromEntries(
+    Array.from({ length: 10 }, (_, i) => [`f${i}`, `{{ Math.max(trigger.body.a * ${i}, trigger.body.b) }}`]),
+  );
+  const def = (nodes) => ({
+    schemaVersion: 1,
+    trigger: { type: 'manual' },
+    nodes,
+    edges: nodes.map((n, i) => ({ from: i ? nodes[i - 1].id : 'trigger', to: n.id })),
+  });
   const exprFlow = def([{ id: 't', type: 'transform', params: { fields } }]);
   const sandboxExprFlow = def([{ id: 't', type: 'transform', params: { fields: sandboxFields } }]);
-  const codeFlow = def([{ id: 'c', type: 'code', params: { code: 'return { doubled: (input.body.a + input.body.b) * 2 };' } }]);
-  const run = (definition, orgId) => engine.execute({
-    runId: 'bench', orgId, flowId: 'bench', version: 1, definition, limits: DEFAULT_RUN_LIMITS,
-    trigger: { type: 'webhook', body: { a: 2, b: 3 }, headers: {}, query: {}, method: 'POST' },
-  });
+  const codeFlow = def([
+    { id: 'c', type: 'code', params: { code: 'return { doubled: (input.body.a + input.body.b) * 2 };' } },
+  ]);
+  const run = (definition, orgId) =>
+    engine.execute({
+      runId: 'bench',
+      orgId,
+      flowId: 'bench',
+      version: 1,
+      definition,
+      limits: DEFAULT_RUN_LIMITS,
+      trigger: { type: 'webhook', body: { a: 2, b: 3 }, headers: {}, query: {}, method: 'POST' },
+    });
   try {
     for (let i = 0; i < 20; i++) await run(exprFlow, '00000000-0000-7000-8000-00000000000a');
-    const expressionsPerSecond = await rate(async (lane) => ((await run(exprFlow, `00000000-0000-7000-8000-00000000000${lane}`)).status === 'succeeded' ? 10 : 0), DURATION, 4);
-    const sandboxExpressionsPerSecond = await rate(async (lane) => ((await run(sandboxExprFlow, `00000000-0000-7000-8000-00000000000${lane}`)).status === 'succeeded' ? 10 : 0), DURATION, 4);
+    const expressionsPerSecond = await rate(
+      async (lane) =>
+        (await run(exprFlow, `00000000-0000-7000-8000-00000000000${lane}`)).status === 'succeeded' ? 10 : 0,
+      DURATION,
+      4,
+    );
+    const sandboxExpressionsPerSecond = await rate(
+      async (lane) =>
+        (await run(sandboxExprFlow, `00000000-0000-7000-8000-00000000000${lane}`)).status === 'succeeded' ? 10 : 0,
+      DURATION,
+      4,
+    );
     const cold = [];
     for (let i = 0; i < 30; i++) {
       const t0 = performance.now();
@@ -137,8 +208,12 @@ async function engineFigures() {
     }
     const native = nativeFigures(fields);
     return {
-      expressionsPerSecond, sandboxExpressionsPerSecond, nativeExpressionsPerSecond: native.expressionsPerSecond,
-      codeNodeColdMs: percentiles(cold), codeNodeWarmMs: percentiles(warm), nativeCodeMs: native.codeMs,
+      expressionsPerSecond,
+      sandboxExpressionsPerSecond,
+      nativeExpressionsPerSecond: native.expressionsPerSecond,
+      codeNodeColdMs: percentiles(cold),
+      codeNodeWarmMs: percentiles(warm),
+      nativeCodeMs: native.codeMs,
     };
   } finally {
     await sandbox.close();
@@ -151,7 +226,11 @@ function nativeFigures(fields) {
   const trigger = { body: { a: 2, b: 3 } };
   let n = 0;
   const until = performance.now() + 1000;
-  while (performance.now() < until) for (const fn of fns) { fn(trigger); n++; }
+  while (performance.now() < until)
+    for (const fn of fns) {
+      fn(trigger);
+      n++;
+    }
   const code = new Function('input', 'return { doubled: (input.body.a + input.body.b) * 2 };');
   const t0 = performance.now();
   for (let i = 0; i < 10000; i++) code(trigger);
@@ -177,7 +256,12 @@ async function freshContextCeiling(bareRps) {
     const { user, system } = process.cpuUsage(cpu0);
     const perCpuSecond = Math.round(n / ((user + system) / 1e6));
     const cores = availableParallelism();
-    return { freshContextsPerCpuSecond: perCpuSecond, cores, ceilingRps: perCpuSecond * cores, ceilingRatio: ratio(perCpuSecond * cores, bareRps) };
+    return {
+      freshContextsPerCpuSecond: perCpuSecond,
+      cores,
+      ceilingRps: perCpuSecond * cores,
+      ceilingRatio: ratio(perCpuSecond * cores, bareRps),
+    };
   } finally {
     entry.dispose();
   }
@@ -194,13 +278,16 @@ export async function benchWebhook({ databaseUrl } = {}) {
   const at50 = webhook['50 connections'];
   const ceiling = await freshContextCeiling(at50.bare.rps);
   return {
-    webhook, engine, freshContextCeiling: ceiling,
+    webhook,
+    engine,
+    freshContextCeiling: ceiling,
     targets: {
       'webhook req/s ≥ 20% of bare at 50 connections': `${at50.ratio} → ${at50.webhook.rps / at50.bare.rps >= 0.2 ? 'met' : 'NOT met'}`,
       'webhook p99 < 50 ms at 50 connections': `${at50.webhook.p99} ms → ${at50.webhook.p99 < 50 ? 'met' : 'NOT met'}`,
       'aim: ready (restart to first webhook answer) < 3 s': `${webhook.restartToFirstWebhookAnswerMs} ms`,
       'aim: memory < 250 MB (API + sandbox hosts, peak under load)': `${webhook.peakMemoryUnderLoad.apiMb} + ${webhook.peakMemoryUnderLoad.sandboxHostsMb} MB`,
-      'ceiling of any fresh-context-per-run design on this machine (creating the contexts alone, every core)': ceiling.ceilingRatio,
+      'ceiling of any fresh-context-per-run design on this machine (creating the contexts alone, every core)':
+        ceiling.ceilingRatio,
     },
   };
 }

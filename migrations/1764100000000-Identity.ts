@@ -12,10 +12,14 @@ export class Identity1764100000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE app_user ADD CONSTRAINT app_user_org_id_key UNIQUE (org_id, id)`);
     await q.query(`ALTER TABLE project ADD CONSTRAINT project_org_id_key UNIQUE (org_id, id)`);
-    await q.query(`ALTER TABLE app_user ADD CONSTRAINT app_user_email_normalized CHECK (email = lower(btrim(email)) AND email <> '')`);
+    await q.query(
+      `ALTER TABLE app_user ADD CONSTRAINT app_user_email_normalized CHECK (email = lower(btrim(email)) AND email <> '')`,
+    );
 
     await q.query(`ALTER TABLE api_key ADD COLUMN owner_user_id uuid`);
-    await q.query(`ALTER TABLE api_key ADD CONSTRAINT api_key_owner_user_fk FOREIGN KEY (org_id, owner_user_id) REFERENCES app_user (org_id, id)`);
+    await q.query(
+      `ALTER TABLE api_key ADD CONSTRAINT api_key_owner_user_fk FOREIGN KEY (org_id, owner_user_id) REFERENCES app_user (org_id, id)`,
+    );
     await q.query(`CREATE INDEX api_key_owner_user_idx ON api_key (owner_user_id) WHERE owner_user_id IS NOT NULL`);
     await q.query(`CREATE INDEX api_key_created_by_idx ON api_key (created_by_id) WHERE created_by_type = 'api_key'`);
 
@@ -76,7 +80,8 @@ export class Identity1764100000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['project_member', 'custom_role', 'app_session']) await q.query(`DROP TABLE IF EXISTS "${t}" CASCADE`);
+    for (const t of ['project_member', 'custom_role', 'app_session'])
+      await q.query(`DROP TABLE IF EXISTS "${t}" CASCADE`);
     await q.query(`ALTER TABLE api_key DROP CONSTRAINT IF EXISTS api_key_owner_user_fk`);
     await q.query(`DROP INDEX IF EXISTS api_key_created_by_idx`);
     await q.query(`ALTER TABLE api_key DROP COLUMN IF EXISTS owner_user_id`);

@@ -52,7 +52,9 @@ export class AuditLog1764300000000 implements MigrationInterface {
     await q.query(`CREATE INDEX audit_event_org_resource_type_idx ON audit_event (org_id, resource_type, seq)`);
     // Resource ids are all but unique, so a resource type given with one is a cheap filter on top.
     await q.query(`CREATE INDEX audit_event_org_resource_idx ON audit_event (org_id, resource_id, seq)`);
-    await q.query(`CREATE INDEX audit_event_org_outcome_idx ON audit_event (org_id, outcome, seq) WHERE outcome <> 'success'`);
+    await q.query(
+      `CREATE INDEX audit_event_org_outcome_idx ON audit_event (org_id, outcome, seq) WHERE outcome <> 'success'`,
+    );
     await protectOrgTable(q, 'audit_event');
 
     await q.query(`

@@ -74,7 +74,9 @@ export class Flows1764400000000 implements MigrationInterface {
         IF pg_trigger_depth() > 1 OR current_user <> 'tenantflow_app' THEN RETURN OLD; END IF;
         RAISE EXCEPTION 'flows are deleted softly (set deleted_at)' USING ERRCODE = 'integrity_constraint_violation';
       END $$`);
-    await q.query(`CREATE TRIGGER flow_soft_delete_only BEFORE DELETE ON flow FOR EACH ROW EXECUTE FUNCTION flow_soft_delete_only()`);
+    await q.query(
+      `CREATE TRIGGER flow_soft_delete_only BEFORE DELETE ON flow FOR EACH ROW EXECUTE FUNCTION flow_soft_delete_only()`,
+    );
 
     await q.query(`
       CREATE TABLE flow_share (

@@ -32,7 +32,9 @@ export class Connections1765700100000 implements MigrationInterface {
         CONSTRAINT connection_predefined_org_only CHECK (NOT predefined OR project_id IS NULL),
         CONSTRAINT connection_pins_need_predefined CHECK (allowed_project_ids IS NULL OR predefined)
       )`);
-    await q.query(`CREATE UNIQUE INDEX connection_name_key ON connection (org_id, coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid), lower(name))`);
+    await q.query(
+      `CREATE UNIQUE INDEX connection_name_key ON connection (org_id, coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid), lower(name))`,
+    );
     await q.query(`CREATE INDEX connection_org_idx ON connection (org_id, id DESC)`);
     await protectOrgTable(q, 'connection');
 

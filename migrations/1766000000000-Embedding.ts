@@ -37,9 +37,13 @@ export class Embedding1766000000000 implements MigrationInterface {
       )`);
     await protectOrgTable(q, 'embed_jti');
     await q.query(`ALTER TABLE app_user ADD COLUMN external_subject text`);
-    await q.query(`CREATE UNIQUE INDEX app_user_org_external_subject_key ON app_user (org_id, external_subject) WHERE external_subject IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX app_user_org_external_subject_key ON app_user (org_id, external_subject) WHERE external_subject IS NOT NULL`,
+    );
     await q.query(`ALTER TABLE project ADD COLUMN external_id text`);
-    await q.query(`CREATE UNIQUE INDEX project_org_external_id_key ON project (org_id, external_id) WHERE external_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX project_org_external_id_key ON project (org_id, external_id) WHERE external_id IS NOT NULL`,
+    );
     await q.query(`ALTER TABLE app_session ADD COLUMN project_id uuid REFERENCES project(id) ON DELETE CASCADE`);
     await q.query(`ALTER TABLE app_session ADD COLUMN embed_role text`);
     await q.query(`ALTER TABLE app_session ADD CONSTRAINT app_session_embed_check

@@ -14,7 +14,16 @@ import { Embedding1766000000000 } from './1766000000000-Embedding.js';
 
 /** Every migration, in order. Passed as classes (not globs) so dist, Vitest and the CLI share one list. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
-  Foundation1764000000000, Identity1764100000000, Sso1764200000000, AuditLog1764300000000, Flows1764400000000, Runs1764500000000,
-  SamlBrowserBinding1764600000000, KeyRing1765700000000, Connections1765700100000, SecretProviders1765800000000,
-  PluginConfig1765900000000, Embedding1766000000000,
+  Foundation1764000000000,
+  Identity1764100000000,
+  Sso1764200000000,
+  AuditLog1764300000000,
+  Flows1764400000000,
+  Runs1764500000000,
+  SamlBrowserBinding1764600000000,
+  KeyRing1765700000000,
+  Connections1765700100000,
+  SecretProviders1765800000000,
+  PluginConfig1765900000000,
+  Embedding1766000000000,
 ];

@@ -7,11 +7,15 @@ if (mode === 'md') {
   console.log('| Setting | Default | Description |\n|---|---|---|');
   for (const [name, s] of Object.entries(SETTINGS)) {
     const extra = s.values ? ` One of: ${s.values.join(', ')}.` : '';
-    console.log(`| \`${name}\`${s.sensitive ? ' (secret; also `_FILE`)' : ''} | ${s.default !== undefined ? `\`${s.default}\`` : '—'} | ${s.description}${extra} |`);
+    console.log(
+      `| \`${name}\`${s.sensitive ? ' (secret; also `_FILE`)' : ''} | ${s.default !== undefined ? `\`${s.default}\`` : '—'} | ${s.description}${extra} |`,
+    );
   }
 } else {
   console.log('# Tenantflow configuration (environment variables). Every setting is optional; defaults shown.');
-  console.log('# Any secret setting may instead be given as <NAME>_FILE=/path/to/file (e.g. Docker/Kubernetes secrets).');
+  console.log(
+    '# Any secret setting may instead be given as <NAME>_FILE=/path/to/file (e.g. Docker/Kubernetes secrets).',
+  );
   console.log('# Unknown TENANTFLOW_* variables stop the start: typos never pass silently.');
   for (const g of groups) {
     console.log(`\n## ${g}`);

@@ -50,7 +50,11 @@ export interface RunningServer {
 }
 
 /** Database first: embedded PostgreSQL when DATABASE_URL is unset, then migrations under a lock. */
-export async function openDatabase(config: AppConfig, log: Logger, plugins: readonly LoadedPlugin[] = []): Promise<{ db: Database; embedded?: EmbeddedDatabase }> {
+export async function openDatabase(
+  config: AppConfig,
+  log: Logger,
+  plugins: readonly LoadedPlugin[] = [],
+): Promise<{ db: Database; embedded?: EmbeddedDatabase }> {
   let url = config.optional('DATABASE_URL');
   let embedded: EmbeddedDatabase | undefined;
   if (!url) {
@@ -59,9 +63,17 @@ export async function openDatabase(config: AppConfig, log: Logger, plugins: read
   }
   const appUrl = embedded?.appUrl ?? config.optional('TENANTFLOW_DATABASE_APP_URL');
   if (!appUrl && config.isProduction) {
-    log.warn('TENANTFLOW_DATABASE_APP_URL is not set: tenant queries switch into tenantflow_app from the DATABASE_URL login; give them their own login');
+    log.warn(
+      'TENANTFLOW_DATABASE_APP_URL is not set: tenant queries switch into tenantflow_app from the DATABASE_URL login; give them their own login',
+    );
   }
-  const db = new Database({ url, appUrl, entities: ENTITIES, migrations: [...MIGRATIONS, ...pluginMigrations(plugins)], poolSize: config.get('TENANTFLOW_DB_POOL_SIZE') });
+  const db = new Database({
+    url,
+    appUrl,
+    entities: ENTITIES,
+    migrations: [...MIGRATIONS, ...pluginMigrations(plugins)],
+    poolSize: config.get('TENANTFLOW_DB_POOL_SIZE'),
+  });
   try {
     await db.connectSystem();
     await runMigrations(db, log);
@@ -90,10 +102,16 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
   app.use(bodyEncodingMiddleware());
-  app.use(express.json({ limit, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => {
-    assertJsonDepth(buf);
-    (req as { rawBody?: Buffer }).rawBody = buf;
-  } }));
+  app.use(
+    express.json({
+      limit,
+      type: ['application/json', 'application/*+json'],
+      verify: (req, _res, buf) => {
+        assertJsonDepth(buf);
+        (req as { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
   app.use(express.urlencoded({ limit, extended: false }));
   app.use(bodyShapeMiddleware());
   app.useGlobalPipes(createValidationPipe());
@@ -108,7 +126,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));
   const { db, embedded } = await openDatabase(config, log, plugins);
   const redis = new RedisHolder(config.optional('REDIS_URL'));
-  const deps: CoreDeps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis, background: opts.background ?? true };
+  const deps: CoreDeps = {
+    config,
+    db,
+    log,
+    events: new DomainEventBus(),
+    metrics: new Metrics(),
+    readiness: new Readiness(),
+    redis,
+    background: opts.background ?? true,
+  };
   deps.metrics.registerGauge('db_pool_connections', 'Database pool connections by pool and state.', () =>
     db.poolStats().flatMap((p) => [
       { labels: { pool: p.name, state: 'total' }, value: p.total },
@@ -119,7 +146,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let app: NestExpressApplication | undefined;
   let firstStart: FirstStart | null;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(deps, plugins), { bodyParser: false, logger: false, abortOnError: false });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(deps, plugins), {
+      bodyParser: false,
+      logger: false,
+      abortOnError: false,
+    });
     configureHttp(app, deps);
     setupOpenApi(app);
     await app.init();
@@ -145,7 +176,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   return { app, deps, url: config.publicUrl(port), firstStart, close };
 }
 
-async function shutdown(app: NestExpressApplication, server: Server, deps: CoreDeps, embedded: EmbeddedDatabase | undefined, timeoutMs: number): Promise<void> {
+async function shutdown(
+  app: NestExpressApplication,
+  server: Server,
+  deps: CoreDeps,
+  embedded: EmbeddedDatabase | undefined,
+  timeoutMs: number,
+): Promise<void> {
   // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
   const drained = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
   server.closeIdleConnections();

@@ -21,9 +21,20 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(deps), HealthModule, TenancyModule, IdentityModule, AuthorizationModule, PluginsModule.register(plugins), SsoModule, SecretsModule, ConnectionsModule,
+        CoreModule.forRoot(deps),
+        HealthModule,
+        TenancyModule,
+        IdentityModule,
+        AuthorizationModule,
+        PluginsModule.register(plugins),
+        SsoModule,
+        SecretsModule,
+        ConnectionsModule,
         FlowsModule,
-        ExecutionModule, WebhooksModule, EmbedModule, AuditModule,
+        ExecutionModule,
+        WebhooksModule,
+        EmbedModule,
+        AuditModule,
       ],
     };
   }

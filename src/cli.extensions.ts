@@ -32,7 +32,11 @@ export const CLI_EXTENSIONS: CliCommand[] = [
     async run(app) {
       const plugins = app.get(PluginHost).plugins;
       const problems = [...(await verifyPluginTables(app.get(Database), plugins)).values()].flat();
-      process.stdout.write(problems.length ? `${problems.join('\n')}\n` : `All required tables of ${plugins.length} plugin(s) are present.\n`);
+      process.stdout.write(
+        problems.length
+          ? `${problems.join('\n')}\n`
+          : `All required tables of ${plugins.length} plugin(s) are present.\n`,
+      );
       return problems.length ? 1 : 0;
     },
   },
@@ -42,11 +46,15 @@ export const CLI_EXTENSIONS: CliCommand[] = [
     description: 'Re-encrypt every stored credential under the active key (resumable; servers may keep running)',
     async run(app, options) {
       const orgIds = typeof options.org === 'string' ? [options.org] : undefined;
-      const report = await rotateKeys(app.get(Database), app.get(KeyRing), { freshDataKeys: options['new-data-keys'] === true, orgIds });
+      const report = await rotateKeys(app.get(Database), app.get(KeyRing), {
+        freshDataKeys: options['new-data-keys'] === true,
+        orgIds,
+      });
       process.stdout.write(
         `Rotated ${report.rotated} of ${report.rows} encrypted values in ${report.orgs} organizations; ${report.purgedKeys} retired data keys deleted.\n`,
       );
-      for (const f of report.failed) process.stdout.write(`Cannot open ${f.table} ${f.rowId} (org ${f.orgId}): left unchanged\n`);
+      for (const f of report.failed)
+        process.stdout.write(`Cannot open ${f.table} ${f.rowId} (org ${f.orgId}): left unchanged\n`);
       return report.failed.length ? 1 : 0;
     },
   },

@@ -35,8 +35,20 @@ async function withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Pro
   const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));
   const { db, embedded } = await openDatabase(config, log, plugins);
   const redis = new RedisHolder(config.optional('REDIS_URL'));
-  const deps = { config, db, log, events: new DomainEventBus(), metrics: new Metrics(), readiness: new Readiness(), redis, background: false };
-  const app = await NestFactory.createApplicationContext(AppModule.register(deps, plugins), { logger: false, abortOnError: false });
+  const deps = {
+    config,
+    db,
+    log,
+    events: new DomainEventBus(),
+    metrics: new Metrics(),
+    readiness: new Readiness(),
+    redis,
+    background: false,
+  };
+  const app = await NestFactory.createApplicationContext(AppModule.register(deps, plugins), {
+    logger: false,
+    abortOnError: false,
+  });
   try {
     return await fn(app);
   } finally {
@@ -51,8 +63,15 @@ async function withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Pro
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values, positionals } = parseArgs({
-    args: rest, options: { name: { type: 'string' }, slug: { type: 'string' }, org: { type: 'string' }, 'new-data-keys': { type: 'boolean' } },
-    strict: true, allowPositionals: command === 'plugins:new',
+    args: rest,
+    options: {
+      name: { type: 'string' },
+      slug: { type: 'string' },
+      org: { type: 'string' },
+      'new-data-keys': { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: command === 'plugins:new',
   });
   switch (command) {
     case 'secret':
@@ -64,8 +83,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'create-org': {
       if (!values.name || !values.slug) throw new ConfigError('create-org needs --name and --slug');
-      const created = await withApp((app) => app.get(PlatformService).createOrg({ name: values.name!, slug: values.slug! }, { type: 'system', id: null }));
-      process.stdout.write(`Created org "${created.org.slug}" (${created.org.id}).\nOwner API key (shown once): ${created.ownerApiKey.key}\n`);
+      const created = await withApp((app) =>
+        app.get(PlatformService).createOrg({ name: values.name!, slug: values.slug! }, { type: 'system', id: null }),
+      );
+      process.stdout.write(
+        `Created org "${created.org.slug}" (${created.org.id}).\nOwner API key (shown once): ${created.ownerApiKey.key}\n`,
+      );
       return 0;
     }
     case 'create-platform-key': {

@@ -33,7 +33,10 @@ async function main(): Promise<void> {
     server = await startServer();
   } catch (e) {
     // One clear line; no stack trace for configuration mistakes.
-    const msg = e instanceof ConfigError ? `Configuration error: ${e.message}` : `Could not start: ${e instanceof Error ? e.message : String(e)}`;
+    const msg =
+      e instanceof ConfigError
+        ? `Configuration error: ${e.message}`
+        : `Could not start: ${e instanceof Error ? e.message : String(e)}`;
     process.stderr.write(`${msg}\n`);
     process.exit(1);
   }

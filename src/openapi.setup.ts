@@ -8,12 +8,23 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .setOpenAPIVersion('3.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'tfk_… (org API key) or tfp_… (platform key)' })
-    .addCookieAuth('tenantflow_session', { type: 'apiKey', in: 'cookie', description: 'Browser session; unsafe methods also need X-CSRF-Token (from GET /api/v1/auth/me)' }, 'session')
+    .addCookieAuth(
+      'tenantflow_session',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description: 'Browser session; unsafe methods also need X-CSRF-Token (from GET /api/v1/auth/me)',
+      },
+      'session',
+    )
     .build();
   return SwaggerModule.createDocument(app, config);
 }
 
 /** Serves the UI at /docs and the document at /docs/openapi.json. */
 export function setupOpenApi(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+  });
 }

@@ -36,7 +36,8 @@ describe('${name}', () => {
 
 /** `plugins:new <name>`: a plugin folder under plugins/ with a working hook and its test, ready to edit. */
 export function scaffoldPlugin(root: string, name: string | undefined): string {
-  if (!name || !PLUGIN_NAME_PATTERN.test(name)) throw new Error('plugins:new needs a name of lower-case letters, digits and dashes');
+  if (!name || !PLUGIN_NAME_PATTERN.test(name))
+    throw new Error('plugins:new needs a name of lower-case letters, digits and dashes');
   const dir = join(root, 'plugins', name);
   if (existsSync(dir)) throw new Error(`plugins/${name} already exists`);
   mkdirSync(dir, { recursive: true });

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
  */
 const REVIEWED: Record<string, string> = {
   'src/core/database/migrator.ts': 'migrations under the migration lock',
-  'src/modules/identity/credential-records.ts': 'pre-tenant credential lookups by public id; session activity and key last-used writes',
+  'src/modules/identity/credential-records.ts':
+    'pre-tenant credential lookups by public id; session activity and key last-used writes',
   'src/modules/identity/bootstrap.service.ts': 'first start: the initial platform key and default org, under a lock',
   'src/modules/identity/platform-keys.service.ts': 'platform keys belong to no org',
   'src/modules/identity/platform.service.ts': 'platform route: creating an org and its owner',
@@ -35,17 +36,24 @@ function sources(dir: string): string[] {
 }
 
 describe('the system pool stays private', () => {
-  const files = sources('src').map((f) => ({ path: relative('.', f).split('\\').join('/'), text: readFileSync(f, 'utf8') }));
+  const files = sources('src').map((f) => ({
+    path: relative('.', f).split('\\').join('/'),
+    text: readFileSync(f, 'utf8'),
+  }));
 
   it('is reached only from the reviewed files', () => {
-    const users = files.filter((f) => f.path !== 'src/core/database/database.ts' && SYSTEM_CALL.test(f.text)).map((f) => f.path);
+    const users = files
+      .filter((f) => f.path !== 'src/core/database/database.ts' && SYSTEM_CALL.test(f.text))
+      .map((f) => f.path);
     expect(users.filter((p) => !(p in REVIEWED))).toEqual([]);
     // A file that stopped using it leaves the list, so the list stays true.
     expect(Object.keys(REVIEWED).filter((p) => !users.includes(p))).toEqual([]);
   });
 
   it('keeps TypeORM and driver internals in core/database', () => {
-    const internals = files.filter((f) => /as unknown as \{ master|\.options as \{ url|\.driver as unknown/.test(f.text)).map((f) => f.path);
+    const internals = files
+      .filter((f) => /as unknown as \{ master|\.options as \{ url|\.driver as unknown/.test(f.text))
+      .map((f) => f.path);
     expect(internals.every((p) => p.startsWith('src/core/database/'))).toBe(true);
   });
 });

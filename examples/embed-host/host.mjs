@@ -15,7 +15,10 @@ const env = (name) => {
 };
 
 /** The host's own user and the customer account it shows Tenantflow for. */
-const customer = { userId: process.env.CUSTOMER_USER ?? 'customer-user-1', accountId: process.env.CUSTOMER_ACCOUNT ?? 'customer-account-1' };
+const customer = {
+  userId: process.env.CUSTOMER_USER ?? 'customer-user-1',
+  accountId: process.env.CUSTOMER_ACCOUNT ?? 'customer-account-1',
+};
 
 async function embedToken() {
   const alg = process.env.EMBED_ALG ?? 'RS256';
@@ -31,7 +34,9 @@ async function embedToken() {
 
 async function call(session, method, path, body, headers = {}) {
   const res = await fetch(`${env('TENANTFLOW_URL')}${path}`, {
-    method, headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json', ...headers },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const json = res.status === 204 ? null : await res.json();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
@@ -39,21 +44,39 @@ async function call(session, method, path, body, headers = {}) {
 }
 
 const opened = await fetch(`${env('TENANTFLOW_URL')}/api/v1/embed/sessions`, {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await embedToken() }),
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ token: await embedToken() }),
 });
 if (!opened.ok) throw new Error(`embed session refused: ${opened.status}`);
 const session = await opened.json();
 
-const flow = (await call(session.token, 'POST', `/api/v1/projects/${session.projectId}/flows`, { name: `ping ${Date.now()}` })).json;
+const flow = (
+  await call(session.token, 'POST', `/api/v1/projects/${session.projectId}/flows`, { name: `ping ${Date.now()}` })
+).json;
 const draft = await call(session.token, 'GET', `/api/v1/flows/${flow.id}/draft`);
 const definition = {
   schemaVersion: 1,
   trigger: { type: 'manual' },
-  nodes: [{ id: 'ping', type: 'http.request', params: { method: 'GET', url: env('TARGET_URL'), connectionId: env('CONNECTION_ID') } }],
+  nodes: [
+    {
+      id: 'ping',
+      type: 'http.request',
+      params: { method: 'GET', url: env('TARGET_URL'), connectionId: env('CONNECTION_ID') },
+    },
+  ],
   edges: [{ from: 'trigger', to: 'ping' }],
 };
-await call(session.token, 'PUT', `/api/v1/flows/${flow.id}/draft`, { definition }, { 'if-match': draft.headers.get('etag') });
+await call(
+  session.token,
+  'PUT',
+  `/api/v1/flows/${flow.id}/draft`,
+  { definition },
+  { 'if-match': draft.headers.get('etag') },
+);
 await call(session.token, 'POST', `/api/v1/flows/${flow.id}/publish`, {});
 const run = (await call(session.token, 'POST', `/api/v1/flows/${flow.id}/runs`, { input: {}, wait: true })).json;
-process.stdout.write(`${JSON.stringify({ projectId: session.projectId, flowId: flow.id, runId: run.runId, status: run.status })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ projectId: session.projectId, flowId: flow.id, runId: run.runId, status: run.status })}\n`,
+);
 process.exit(run.status === 'succeeded' ? 0 : 1);

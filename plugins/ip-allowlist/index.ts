@@ -28,7 +28,9 @@ export default definePlugin<IpAllowlistConfig>({
     type: 'object',
     additionalProperties: false,
     required: ['allow'],
-    properties: { allow: { type: 'array', maxItems: 200, items: { type: 'string', pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$' } } },
+    properties: {
+      allow: { type: 'array', maxItems: 200, items: { type: 'string', pattern: '^[0-9a-fA-F:.]+(/[0-9]{1,3})?$' } },
+    },
   },
   hooks: {
     onRequest(ctx) {
@@ -37,7 +39,13 @@ export default definePlugin<IpAllowlistConfig>({
         action: 'answer',
         status: 403,
         headers: { 'content-type': 'application/problem+json' },
-        body: { type: 'about:blank', title: 'Forbidden', status: 403, code: 'ip_not_allowed', detail: 'This address may not use the API of this organization' },
+        body: {
+          type: 'about:blank',
+          title: 'Forbidden',
+          status: 403,
+          code: 'ip_not_allowed',
+          detail: 'This address may not use the API of this organization',
+        },
       };
     },
   },

@@ -28,7 +28,16 @@ export default definePlugin({
   version: '1.0.0',
   priority: 1000,
   migrations: [PluginUsageMeterCounts1765900000001],
-  requiredTables: [{ name: TABLE, columns: [{ name: 'org_id', type: 'uuid' }, { name: 'node_type', type: 'text' }, { name: 'executions', type: 'bigint' }] }],
+  requiredTables: [
+    {
+      name: TABLE,
+      columns: [
+        { name: 'org_id', type: 'uuid' },
+        { name: 'node_type', type: 'text' },
+        { name: 'executions', type: 'bigint' },
+      ],
+    },
+  ],
   hooks: {
     async beforeNodeExecute(ctx, { db }) {
       await db.query(

@@ -46,6 +46,10 @@ export class CoreModule {
     ];
     // One key ring per process (master keys loaded once, one development-key warning).
     const crypto = [SecretBox, KeyRing];
-    return { module: CoreModule, providers: [...providers, ...crypto], exports: [...providers.map((p) => p.provide), ...crypto] };
+    return {
+      module: CoreModule,
+      providers: [...providers, ...crypto],
+      exports: [...providers.map((p) => p.provide), ...crypto],
+    };
   }
 }

@@ -34,10 +34,7 @@ export interface AuthorizeHookContext<Config = JsonObject> extends HookBase<Conf
 }
 
 export type AuthorizeHookResult =
-  | undefined
-  | { decision: 'allow' }
-  | { decision: 'abstain' }
-  | { decision: 'deny'; reason: string };
+  undefined | { decision: 'allow' } | { decision: 'abstain' } | { decision: 'deny'; reason: string };
 
 /** `beforeNodeExecute`: once per node attempt, with the node's rendered parameters. */
 export interface NodeHookContext<Config = JsonObject> extends HookBase<Config> {

@@ -9,7 +9,7 @@ const hookFor = (ctx: WalkerContext, method: 'POST' | 'PUT') => {
   return publishedFlow(ctx.t, ctx.owner.key, def);
 };
 
-const PUBLIC = 'public: webhook triggers authenticate by the flow\'s trigger settings, not by credentials';
+const PUBLIC = "public: webhook triggers authenticate by the flow's trigger settings, not by credentials";
 
 // Webhook runs are data-plane traffic kept in run history, not audit entries (see run.started in the catalogue):
 // a successful trigger writes nothing.

@@ -14,7 +14,8 @@ describe('per-org cap on active API keys (TENANTFLOW_API_KEYS_PER_ORG)', () => {
   });
   afterAll(() => t.close());
 
-  const create = (org: TestOrg, name: string) => t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name, role: 'viewer' });
+  const create = (org: TestOrg, name: string) =>
+    t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name, role: 'viewer' });
 
   it('refuses the key over the cap with 409 api_key_limit_reached; revoked and expired keys free places; orgs count apart', async () => {
     // The owner key is the first of four.
@@ -30,7 +31,9 @@ describe('per-org cap on active API keys (TENANTFLOW_API_KEYS_PER_ORG)', () => {
     await create(a, 'after revoke').expect(201);
     await create(a, 'still full').expect(409);
 
-    await t.server.deps.db.systemQuery(`UPDATE api_key SET expires_at = now() - interval '1 second' WHERE id = $1`, [ids[1]]);
+    await t.server.deps.db.systemQuery(`UPDATE api_key SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      ids[1],
+    ]);
     await create(a, 'after expiry').expect(201);
   });
 

@@ -24,12 +24,20 @@ describe('API key management', () => {
     await t.close();
   });
 
-  const create = (body: Record<string, unknown>, key = a.ownerKey) => t.http().post('/api/v1/api-keys').set(bearer(key)).send(body);
+  const create = (body: Record<string, unknown>, key = a.ownerKey) =>
+    t.http().post('/api/v1/api-keys').set(bearer(key)).send(body);
 
   it('creates a key shown once (tfk_<public id>_<256-bit secret>) and stores only a hash', async () => {
     const res = await create({ name: 'ci', role: 'editor' }).expect(201);
     expect(res.body.key).toMatch(/^tfk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/); // 43 base64url chars = 256 bits
-    expect(res.body).toMatchObject({ name: 'ci', role: 'editor', projectId: null, scopes: null, status: 'active', createdBy: { type: 'api_key' } });
+    expect(res.body).toMatchObject({
+      name: 'ci',
+      role: 'editor',
+      projectId: null,
+      scopes: null,
+      status: 'active',
+      createdBy: { type: 'api_key' },
+    });
     expect(res.body.prefix).toBe(res.body.key.split('_').slice(0, 2).join('_'));
     const { rows } = await db.query(`SELECT secret_hash FROM api_key WHERE id = $1`, [res.body.id]);
     expectNoPlaintext(Buffer.from(rows[0].secret_hash), credentialSecret(res.body.key), 'api_key.secret_hash');
@@ -40,7 +48,24 @@ describe('API key management', () => {
     const text = JSON.stringify(list.body);
     expect(text).not.toContain(credentialSecret(res.body.key));
     const item = list.body.items.find((k: { id: string }) => k.id === res.body.id);
-    expect(Object.keys(item).sort()).toEqual(['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'ownerUserId', 'prefix', 'previousSecretValidUntil', 'projectId', 'revokedAt', 'role', 'scopes', 'status'].sort());
+    expect(Object.keys(item).sort()).toEqual(
+      [
+        'createdAt',
+        'createdBy',
+        'expiresAt',
+        'id',
+        'lastUsedAt',
+        'name',
+        'ownerUserId',
+        'prefix',
+        'previousSecretValidUntil',
+        'projectId',
+        'revokedAt',
+        'role',
+        'scopes',
+        'status',
+      ].sort(),
+    );
     expect(item.key).toBeUndefined();
     const one = await t.http().get(`/api/v1/api-keys/${res.body.id}`).set(bearer(a.ownerKey)).expect(200);
     expect(one.body.key).toBeUndefined();
@@ -86,14 +111,24 @@ describe('API key management', () => {
     await t.http().get('/api/v1/org').set(bearer(r1.body.key)).expect(200);
 
     // A grace period long enough that the checks inside it land inside it on a busy machine; then past its end.
-    const r2 = await t.http().post(`/api/v1/api-keys/${k.id}/rotate`).set(bearer(a.ownerKey)).send({ gracePeriodSeconds: 4 }).expect(200);
+    const r2 = await t
+      .http()
+      .post(`/api/v1/api-keys/${k.id}/rotate`)
+      .set(bearer(a.ownerKey))
+      .send({ gracePeriodSeconds: 4 })
+      .expect(200);
     expect(r2.body.previousSecretValidUntil).not.toBeNull();
     await t.http().get('/api/v1/org').set(bearer(r1.body.key)).expect(200);
     await t.http().get('/api/v1/org').set(bearer(r2.body.key)).expect(200);
     await sleep(Math.max(0, Date.parse(r2.body.previousSecretValidUntil) - Date.now() + 100));
     await t.http().get('/api/v1/org').set(bearer(r1.body.key)).expect(401);
     await t.http().get('/api/v1/org').set(bearer(r2.body.key)).expect(200);
-    await t.http().post(`/api/v1/api-keys/${k.id}/rotate`).set(bearer(a.ownerKey)).send({ gracePeriodSeconds: -1 }).expect(400);
+    await t
+      .http()
+      .post(`/api/v1/api-keys/${k.id}/rotate`)
+      .set(bearer(a.ownerKey))
+      .send({ gracePeriodSeconds: -1 })
+      .expect(400);
   });
 
   it('revocation takes effect immediately and cascades to keys the revoked key created', async () => {
@@ -111,7 +146,11 @@ describe('API key management', () => {
   });
 
   it('expired keys stop working; expiry must be in the future', async () => {
-    const { body } = await create({ name: 'short', role: 'viewer', expiresAt: new Date(Date.now() + 4000).toISOString() }).expect(201);
+    const { body } = await create({
+      name: 'short',
+      role: 'viewer',
+      expiresAt: new Date(Date.now() + 4000).toISOString(),
+    }).expect(201);
     await t.http().get('/api/v1/org').set(bearer(body.key)).expect(200);
     await sleep(Math.max(0, Date.parse(body.expiresAt) - Date.now() + 100));
     await t.http().get('/api/v1/org').set(bearer(body.key)).expect(401);
@@ -120,8 +159,10 @@ describe('API key management', () => {
   });
 
   it('scopes narrow the role; a project-limited key reaches only its project', async () => {
-    const p1 = (await t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'scoped-1' }).expect(201)).body.id;
-    const p2 = (await t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'scoped-2' }).expect(201)).body.id;
+    const p1 = (await t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'scoped-1' }).expect(201))
+      .body.id;
+    const p2 = (await t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'scoped-2' }).expect(201))
+      .body.id;
     const { body: readOnly } = await create({ name: 'ro', role: 'admin', scopes: ['project:read'] }).expect(201);
     await t.http().get('/api/v1/projects').set(bearer(readOnly.key)).expect(200);
     await t.http().post('/api/v1/projects').set(bearer(readOnly.key)).send({ name: 'nope' }).expect(403);
@@ -137,17 +178,31 @@ describe('API key management', () => {
 
     await create({ name: 'bad scope', role: 'viewer', scopes: ['flow:delete'] }).expect(400);
     await create({ name: 'unknown scope', role: 'admin', scopes: ['nothing:read'] }).expect(400);
-    await create({ name: 'user scope on project key', role: 'admin', projectId: p1, scopes: ['user:read'] }).expect(400);
-    await create({ name: 'no such project', role: 'viewer', projectId: '00000000-0000-7000-8000-000000000000' }).expect(404);
+    await create({ name: 'user scope on project key', role: 'admin', projectId: p1, scopes: ['user:read'] }).expect(
+      400,
+    );
+    await create({ name: 'no such project', role: 'viewer', projectId: '00000000-0000-7000-8000-000000000000' }).expect(
+      404,
+    );
     await create({ name: 'bad role', role: 'superuser' }).expect(400);
   });
 
   it('editors manage only their own keys; viewers cannot mint keys', async () => {
     const ed = await userSession(t, a.id, 'editor');
     const other = await userSession(t, a.id, 'editor');
-    const mine = await t.http().post('/api/v1/api-keys').set(ed.headers).send({ name: 'mine', role: 'editor' }).expect(201);
+    const mine = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(ed.headers)
+      .send({ name: 'mine', role: 'editor' })
+      .expect(201);
     expect(mine.body.ownerUserId).toBe(ed.userId);
-    const theirs = await t.http().post('/api/v1/api-keys').set(other.headers).send({ name: 'theirs', role: 'viewer' }).expect(201);
+    const theirs = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(other.headers)
+      .send({ name: 'theirs', role: 'viewer' })
+      .expect(201);
     const list = await t.http().get('/api/v1/api-keys?limit=200').set(ed.cookie).expect(200);
     expect(list.body.items.map((k: { id: string }) => k.id)).toEqual([mine.body.id]);
     await t.http().get(`/api/v1/api-keys/${theirs.body.id}`).set(ed.cookie).expect(404);
@@ -164,7 +219,9 @@ describe('API key management', () => {
 
   it('deactivating a user revokes the keys on their authority, including keys those keys made', async () => {
     const adm = await userSession(t, a.id, 'admin');
-    const k1 = (await t.http().post('/api/v1/api-keys').set(adm.headers).send({ name: 'k1', role: 'admin' }).expect(201)).body;
+    const k1 = (
+      await t.http().post('/api/v1/api-keys').set(adm.headers).send({ name: 'k1', role: 'admin' }).expect(201)
+    ).body;
     const k2 = (await create({ name: 'k2', role: 'viewer' }, k1.key).expect(201)).body;
     expect(k2.ownerUserId).toBe(adm.userId);
     await t.http().get('/api/v1/org').set(bearer(k2.key)).expect(200);
@@ -174,7 +231,9 @@ describe('API key management', () => {
 
   it('a key stops working when its creator loses the rights it grants, and works again when they regain them', async () => {
     const adm = await userSession(t, a.id, 'admin');
-    const k = (await t.http().post('/api/v1/api-keys').set(adm.headers).send({ name: 'bounded', role: 'admin' }).expect(201)).body;
+    const k = (
+      await t.http().post('/api/v1/api-keys').set(adm.headers).send({ name: 'bounded', role: 'admin' }).expect(201)
+    ).body;
     await t.http().get('/api/v1/users').set(bearer(k.key)).expect(200);
     await t.http().patch(`/api/v1/users/${adm.userId}`).set(bearer(a.ownerKey)).send({ role: 'viewer' }).expect(200);
     const refused = await t.http().get('/api/v1/org').set(bearer(k.key)).expect(401);
@@ -185,9 +244,19 @@ describe('API key management', () => {
 
   it('renames a key; audit-relevant fields cannot be smuggled', async () => {
     const { body } = await create({ name: 'old', role: 'viewer' }).expect(201);
-    const renamed = await t.http().patch(`/api/v1/api-keys/${body.id}`).set(bearer(a.ownerKey)).send({ name: 'new' }).expect(200);
+    const renamed = await t
+      .http()
+      .patch(`/api/v1/api-keys/${body.id}`)
+      .set(bearer(a.ownerKey))
+      .send({ name: 'new' })
+      .expect(200);
     expect(renamed.body.name).toBe('new');
-    await t.http().patch(`/api/v1/api-keys/${body.id}`).set(bearer(a.ownerKey)).send({ name: 'x', role: 'owner' }).expect(400);
+    await t
+      .http()
+      .patch(`/api/v1/api-keys/${body.id}`)
+      .set(bearer(a.ownerKey))
+      .send({ name: 'x', role: 'owner' })
+      .expect(400);
     await create({ name: 'x', role: 'viewer', ownerUserId: body.id }).expect(400);
   });
 });

@@ -21,19 +21,23 @@ describe('audit export streaming', () => {
   /** Opens the export and returns the response stream, paused after its first chunk. */
   const open = (format: string): Promise<{ res: http.IncomingMessage; req: http.ClientRequest; first: string }> =>
     new Promise((resolve, reject) => {
-      const req = http.get(`${t.url}/api/v1/audit-events/export?format=${format}`, { headers: { Authorization: `Bearer ${org.ownerKey}` } }, (res) => {
-        res.once('data', (chunk: Buffer) => {
-          res.pause();
-          resolve({ res, req, first: chunk.toString('utf8') });
-        });
-      });
+      const req = http.get(
+        `${t.url}/api/v1/audit-events/export?format=${format}`,
+        { headers: { Authorization: `Bearer ${org.ownerKey}` } },
+        (res) => {
+          res.once('data', (chunk: Buffer) => {
+            res.pause();
+            resolve({ res, req, first: chunk.toString('utf8') });
+          });
+        },
+      );
       req.on('error', reject);
     });
 
   /** Waits until the spied batch reads stop growing (unchanged for 1 s, bounded by 20 s); returns their count. */
   async function readsSettle(spy: { mock: { calls: unknown[] } }): Promise<number> {
     let calls = spy.mock.calls.length;
-    for (let still = 0, deadline = Date.now() + 20_000; still < 5 && Date.now() < deadline; ) {
+    for (let still = 0, deadline = Date.now() + 20_000; still < 5 && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 200));
       still = spy.mock.calls.length === calls ? still + 1 : 0;
       calls = spy.mock.calls.length;
@@ -47,7 +51,19 @@ describe('audit export streaming', () => {
     ({ owner, close } = await auditClients());
     const pad = 'x'.repeat(6000);
     const bodies = Array.from({ length: ENTRIES }, (_, i) =>
-      entryBody(buildEntry({ action: 'project.updated', orgId: org.id, resourceType: 'project', resourceId: `r${i}`, metadata: { i, pad } }, undefined)));
+      entryBody(
+        buildEntry(
+          {
+            action: 'project.updated',
+            orgId: org.id,
+            resourceType: 'project',
+            resourceId: `r${i}`,
+            metadata: { i, pad },
+          },
+          undefined,
+        ),
+      ),
+    );
     await owner.query(`SELECT count(*) FROM unnest($1::text[]) AS b, LATERAL audit_append(b)`, [bodies]);
   });
   afterAll(async () => {
@@ -69,7 +85,10 @@ describe('audit export streaming', () => {
     const lines = text.trim().split('\n');
     expect(lines).toHaveLength(ENTRIES + 2);
     expect(lines.map((l) => JSON.parse(l).seq)).toEqual(Array.from({ length: ENTRIES + 2 }, (_, i) => i + 1));
-    expect(await verifyAuditChain(t.server.app.get(Database), org.id)).toMatchObject({ ok: true, checked: ENTRIES + 2 });
+    expect(await verifyAuditChain(t.server.app.get(Database), org.id)).toMatchObject({
+      ok: true,
+      checked: ENTRIES + 2,
+    });
   });
 
   it('stops when the client goes away', async () => {

@@ -24,7 +24,11 @@ const PLATFORM_ORG = '00000000-0000-0000-0000-000000000000';
 // One example plugin is loaded so that its configuration route can succeed (plugins are off by default).
 const t = await createTestApp({ TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, TENANTFLOW_PLUGINS: 'publish-window' });
 const routes: string[] = [];
-for (const layer of (t.server.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack) {
+for (const layer of (
+  t.server.app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  }
+).router.stack) {
   if (!layer.route) continue;
   for (const m of Object.keys(layer.route.methods)) routes.push(`${m.toUpperCase()} ${layer.route.path}`);
 }
@@ -34,7 +38,9 @@ const mutating = routes.filter((r) => MUTATING.has(r.split(' ')[0]));
 const reads = routes.filter((r) => r.startsWith('GET '));
 
 const fixtures = new Map<string, RouteFixture<unknown>>();
-for (const [file, mod] of Object.entries(import.meta.glob<{ fixtures: RouteFixture<unknown>[] }>('../audit-fixtures/*.fixtures.ts', { eager: true }))) {
+for (const [file, mod] of Object.entries(
+  import.meta.glob<{ fixtures: RouteFixture<unknown>[] }>('../audit-fixtures/*.fixtures.ts', { eager: true }),
+)) {
   for (const f of mod.fixtures) {
     if (fixtures.has(f.route)) throw new Error(`${file}: a second fixture for ${f.route}`);
     fixtures.set(f.route, f);
@@ -50,13 +56,23 @@ describe('audit route walker', () => {
     ({ owner, close } = await auditClients());
     const org = await t.createOrg();
     const keys = t.server.app.get(ApiKeysService);
-    const key = (role: string) => t.server.app.get(Database).withOrg(org.id, async (em) => {
-      const { entity, key: k } = await keys.insert(em, { orgId: org.id, name: `walker ${role}`, role, createdByType: 'system' });
-      return { id: entity.id, key: k } satisfies Credential;
-    });
+    const key = (role: string) =>
+      t.server.app.get(Database).withOrg(org.id, async (em) => {
+        const { entity, key: k } = await keys.insert(em, {
+          orgId: org.id,
+          name: `walker ${role}`,
+          role,
+          createdByType: 'system',
+        });
+        return { id: entity.id, key: k } satisfies Credential;
+      });
     ctx = {
-      t, org: { id: org.id, slug: org.slug }, owner: await key('owner'), viewer: await key('viewer'),
-      platform: await t.server.app.get(PlatformKeysService).create('walker platform'), unique: uniqueSlug,
+      t,
+      org: { id: org.id, slug: org.slug },
+      owner: await key('owner'),
+      viewer: await key('viewer'),
+      platform: await t.server.app.get(PlatformKeysService).create('walker platform'),
+      unique: uniqueSlug,
     };
   });
   afterAll(async () => {
@@ -65,12 +81,20 @@ describe('audit route walker', () => {
   });
 
   it('finds the routes in the router', () => {
-    expect(mutating).toEqual(expect.arrayContaining(['POST /api/v1/projects', 'PATCH /api/v1/org', 'POST /api/v1/platform/orgs']));
+    expect(mutating).toEqual(
+      expect.arrayContaining(['POST /api/v1/projects', 'PATCH /api/v1/org', 'POST /api/v1/platform/orgs']),
+    );
   });
 
   it('has a fixture for every mutating route, and none for a route that is gone', () => {
-    expect(mutating.filter((r) => !fixtures.has(r)), 'mutating routes without a fixture in test/audit-fixtures').toEqual([]);
-    expect([...fixtures.keys()].filter((r) => !mutating.includes(r)), 'fixtures for routes the router does not have').toEqual([]);
+    expect(
+      mutating.filter((r) => !fixtures.has(r)),
+      'mutating routes without a fixture in test/audit-fixtures',
+    ).toEqual([]);
+    expect(
+      [...fixtures.keys()].filter((r) => !mutating.includes(r)),
+      'fixtures for routes the router does not have',
+    ).toEqual([]);
   });
 
   for (const route of mutating) {
@@ -101,7 +125,14 @@ describe('audit route walker', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(403);
       const written = await auditSince(owner, mark);
       expect(written.map(summary)).toEqual([
-        normalize({ orgId: ctx.org.id, action: 'authz.denied', resourceType: policies.get(route)?.subject ?? 'route', resourceId: null, actor: { type: 'api_key', id: ctx.viewer.id }, outcome: 'denied' }),
+        normalize({
+          orgId: ctx.org.id,
+          action: 'authz.denied',
+          resourceType: policies.get(route)?.subject ?? 'route',
+          resourceId: null,
+          actor: { type: 'api_key', id: ctx.viewer.id },
+          outcome: 'denied',
+        }),
       ]);
       const [method, path] = route.split(' ');
       expect(written[0].metadata).toMatchObject({ method, route: path });
@@ -114,16 +145,28 @@ describe('audit route walker', () => {
       const mark = await auditMark(owner);
       const res = await t.http().get(path).set('Authorization', `Bearer ${ctx.owner.key}`);
       const written = await auditSince(owner, mark);
-      if (res.status === 403) expect(written.map((w) => [w.action, w.outcome]), route).toEqual([['authz.denied', 'denied']]);
-      else expect(written.map((w) => w.action), `${route} answered ${res.status}`).toEqual([]);
+      if (res.status === 403)
+        expect(
+          written.map((w) => [w.action, w.outcome]),
+          route,
+        ).toEqual([['authz.denied', 'denied']]);
+      else
+        expect(
+          written.map((w) => w.action),
+          `${route} answered ${res.status}`,
+        ).toEqual([]);
     }
   });
 });
 
 function summary(e: StoredEntry): ExpectedEntry {
   return {
-    orgId: e.org_id === PLATFORM_ORG ? null : e.org_id, action: e.action, resourceType: e.resource_type, resourceId: e.resource_id,
-    actor: { type: e.actor_type, id: e.actor_id }, outcome: e.outcome as ExpectedEntry['outcome'],
+    orgId: e.org_id === PLATFORM_ORG ? null : e.org_id,
+    action: e.action,
+    resourceType: e.resource_type,
+    resourceId: e.resource_id,
+    actor: { type: e.actor_type, id: e.actor_id },
+    outcome: e.outcome as ExpectedEntry['outcome'],
   };
 }
 

@@ -45,7 +45,8 @@ describe('which failed authentications count against a client address', () => {
   it('platform-key guessing is limited on its own budget', async () => {
     const fresh = await createTestApp({ TENANTFLOW_AUTH_FAILURE_LIMIT: String(LIMIT) });
     try {
-      for (let i = 0; i < LIMIT; i++) await fresh.http().get('/api/v1/platform/orgs').set(bearer(unknownPlatformKey)).expect(401);
+      for (let i = 0; i < LIMIT; i++)
+        await fresh.http().get('/api/v1/platform/orgs').set(bearer(unknownPlatformKey)).expect(401);
       await fresh.http().get('/api/v1/platform/orgs').set(bearer(fresh.platformKey)).expect(429);
       const org = await fresh.createOrg();
       await fresh.http().get('/api/v1/org').set(bearer(org.ownerKey)).expect(200);

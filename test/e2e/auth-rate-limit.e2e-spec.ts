@@ -16,7 +16,12 @@ describe('failed-authentication rate limit', () => {
   it('answers 429 with Retry-After and RateLimit headers after 20 failures a minute from one address', async () => {
     const bad = `tfk_0000000000000000_${'A'.repeat(43)}`;
     for (let i = 0; i < 10; i++) await t.http().get('/api/v1/org').set(bearer(bad)).expect(401);
-    for (let i = 0; i < 10; i++) await t.http().get('/api/v1/org').set('Cookie', `${SESSION_COOKIE}=tfs_0000000000000000_${'B'.repeat(43)}`).expect(401);
+    for (let i = 0; i < 10; i++)
+      await t
+        .http()
+        .get('/api/v1/org')
+        .set('Cookie', `${SESSION_COOKIE}=tfs_0000000000000000_${'B'.repeat(43)}`)
+        .expect(401);
     const limited = await t.http().get('/api/v1/org').set(bearer(bad)).expect(429);
     expect(limited.body.code).toBe('rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);

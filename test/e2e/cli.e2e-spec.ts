@@ -5,7 +5,9 @@ import { uniqueSlug } from '../utils/test-app.js';
 /** The operator CLI (`npm run cli -- …`), run as a real process on the built code against the test database. */
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const res = spawnSync(process.execPath, ['--no-node-snapshot', 'dist/src/cli.js', ...args], {
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000,
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
@@ -38,7 +40,7 @@ describe('operator CLI', () => {
     expect(cli('create-org', '--name', 'x').code).toBe(2);
   });
 
-  it('prints a new encryption key, and rotates an org\'s encrypted values under fresh data keys', () => {
+  it("prints a new encryption key, and rotates an org's encrypted values under fresh data keys", () => {
     const key = cli('secret');
     expect(key.code).toBe(0);
     expect(Buffer.from(key.stdout.trim(), 'base64')).toHaveLength(32);

@@ -24,8 +24,14 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
   let connectionId: string;
 
   const start = async () => {
-    const res = await t.http().post(`/api/v1/connections/${connectionId}/oauth2/authorize`).set(bearer(a.ownerKey)).expect(200);
-    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('tenantflow_oauth2_binding='))!;
+    const res = await t
+      .http()
+      .post(`/api/v1/connections/${connectionId}/oauth2/authorize`)
+      .set(bearer(a.ownerKey))
+      .expect(200);
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) =>
+      c.startsWith('tenantflow_oauth2_binding='),
+    )!;
     expect(cookie).toMatch(/HttpOnly/i);
     return { url: res.body.authorizationUrl as string, binding: cookie.split(';')[0].split('=')[1] };
   };
@@ -39,20 +45,45 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
   beforeAll(async () => {
     t = await createTestApp();
     a = await t.createOrg();
-    idp = await new TestOidcIdp().start([{ clientId: 'tf-conn', clientSecret: CLIENT_SECRET, redirectUri: `${t.url}/auth/${a.slug}/oauth2/callback` }], '127.0.0.1', { refreshTokens: true });
+    idp = await new TestOidcIdp().start(
+      [{ clientId: 'tf-conn', clientSecret: CLIENT_SECRET, redirectUri: `${t.url}/auth/${a.slug}/oauth2/callback` }],
+      '127.0.0.1',
+      { refreshTokens: true },
+    );
     idp.accounts.set('alice', { email: 'alice@example.test' });
     api = createServer((req, res) => {
       seen.push(req);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ auth: req.headers.authorization }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ auth: req.headers.authorization }));
     });
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/me`;
-    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
+    await t.server.deps.db.systemQuery(
+      `UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`,
+      [a.id],
+    );
     project = await createProject(t, a.ownerKey);
-    connectionId = (await t.http().post('/api/v1/connections').set(bearer(a.ownerKey)).send({
-      name: 'idp', type: 'oauth2', projectId: project,
-      data: { grantType: 'authorization_code', clientId: 'tf-conn', clientSecret: CLIENT_SECRET, tokenUrl: `${idp.issuer}/token`, authorizeUrl: `${idp.issuer}/auth`, scopes: ['openid', 'offline_access'] },
-    }).expect(201)).body.id;
+    connectionId = (
+      await t
+        .http()
+        .post('/api/v1/connections')
+        .set(bearer(a.ownerKey))
+        .send({
+          name: 'idp',
+          type: 'oauth2',
+          projectId: project,
+          data: {
+            grantType: 'authorization_code',
+            clientId: 'tf-conn',
+            clientSecret: CLIENT_SECRET,
+            tokenUrl: `${idp.issuer}/token`,
+            authorizeUrl: `${idp.issuer}/auth`,
+            scopes: ['openid', 'offline_access'],
+          },
+        })
+        .expect(201)
+    ).body.id;
   });
   afterAll(async () => {
     api?.close();
@@ -66,7 +97,10 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
     const stranger = new HttpAgent(); // no binding cookie: not the browser that started
     const res = await stranger.request(callback);
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'oauth2_flow_invalid', detail: expect.stringContaining('browser_mismatch') });
+    expect(JSON.parse(res.body)).toMatchObject({
+      code: 'oauth2_flow_invalid',
+      detail: expect.stringContaining('browser_mismatch'),
+    });
     // The flow was consumed by that attempt: the right browser cannot replay it either.
     const again = await new HttpAgent().request(callback);
     expect(JSON.parse(again.body).detail).toContain('unknown_state');
@@ -95,17 +129,25 @@ describe('OAuth2 connections: authorization code + PKCE and refresh', () => {
     const conn = await t.http().get(`/api/v1/connections/${connectionId}`).set(bearer(a.ownerKey)).expect(200);
     expect(conn.body.oauth2.connected).toBe(true);
 
-    const flowId = await publishedFlow(t, a.ownerKey, hookFlow([
-      { id: 'call', type: 'http.request', params: { method: 'GET', url: apiUrl, connectionId } },
-      { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.call.output.body }}' } },
-    ]), { projectId: project });
+    const flowId = await publishedFlow(
+      t,
+      a.ownerKey,
+      hookFlow([
+        { id: 'call', type: 'http.request', params: { method: 'GET', url: apiUrl, connectionId } },
+        { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.call.output.body }}' } },
+      ]),
+      { projectId: project },
+    );
     const first = await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     const token1 = seen.at(-1)!.headers.authorization!;
     expect(token1).toMatch(/^Bearer .{20,}/);
     expect(first.body).toEqual({ auth: 'Bearer [redacted]' });
 
     // Expire it: four concurrent runs, one refresh request (the others wait on the row lock and reuse it).
-    await t.server.deps.db.systemQuery(`UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [connectionId]);
+    await t.server.deps.db.systemQuery(
+      `UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [connectionId],
+    );
     const before = idp.tokenRequests;
     const runs = await Promise.all([1, 2, 3, 4].map(() => t.http().post(`/hooks/${flowId}`).send({})));
     for (const r of runs) expect(r.status).toBe(200);

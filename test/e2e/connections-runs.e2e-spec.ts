@@ -25,11 +25,19 @@ describe('connections in runs', () => {
   const tokenTtl = 3600;
 
   const connection = async (org: TestOrg, body: Record<string, unknown>) =>
-    (await t.http().post('/api/v1/connections').set(bearer(org.ownerKey)).send({ name: `c-${Math.random()}`, ...body }).expect(201)).body.id as string;
-  const callingFlow = (connectionId: string, path = '/echo') => hookFlow([
-    { id: 'call', type: 'http.request', params: { method: 'GET', url: `${base}${path}`, connectionId } },
-    { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.call.output.body }}' } },
-  ]);
+    (
+      await t
+        .http()
+        .post('/api/v1/connections')
+        .set(bearer(org.ownerKey))
+        .send({ name: `c-${Math.random()}`, ...body })
+        .expect(201)
+    ).body.id as string;
+  const callingFlow = (connectionId: string, path = '/echo') =>
+    hookFlow([
+      { id: 'call', type: 'http.request', params: { method: 'GET', url: `${base}${path}`, connectionId } },
+      { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.call.output.body }}' } },
+    ]);
   const publishStatus = async (projectId: string, def: unknown) => {
     const flowId = await createFlow(t, a.ownerKey, projectId, `f-${Math.random()}`);
     await saveDraft(t, a.ownerKey, flowId, def);
@@ -44,15 +52,30 @@ describe('connections in runs', () => {
       if (req.url === '/token') {
         tokenRequests += 1;
         // Slow enough that concurrent runs overlap while the first one holds the row lock.
-        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `${CANARY}-oauth-${tokenRequests}`, token_type: 'Bearer', expires_in: tokenTtl })), 200);
+        setTimeout(
+          () =>
+            res.writeHead(200, { 'content-type': 'application/json' }).end(
+              JSON.stringify({
+                access_token: `${CANARY}-oauth-${tokenRequests}`,
+                token_type: 'Bearer',
+                expires_in: tokenTtl,
+              }),
+            ),
+          200,
+        );
         return;
       }
       seen.push(req);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ headers: req.headers, url: req.url }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ headers: req.headers, url: req.url }));
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
-    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [a.id]);
+    await t.server.deps.db.systemQuery(
+      `UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`,
+      [a.id],
+    );
   });
   afterAll(async () => {
     echo?.close();
@@ -63,7 +86,10 @@ describe('connections in runs', () => {
     const run = await finishedRun(t, a.ownerKey, runId);
     expect(JSON.stringify(run)).not.toContain(CANARY);
     expect(JSON.stringify(answer)).not.toContain(CANARY);
-    const rows = await t.server.deps.db.systemQuery(`SELECT r.*, (SELECT json_agg(s) FROM step_run s WHERE s.run_id = r.id) AS steps FROM run r WHERE r.id = $1`, [runId]);
+    const rows = await t.server.deps.db.systemQuery(
+      `SELECT r.*, (SELECT json_agg(s) FROM step_run s WHERE s.run_id = r.id) AS steps FROM run r WHERE r.id = $1`,
+      [runId],
+    );
     expect(JSON.stringify(rows)).not.toContain(CANARY);
     return run;
   };
@@ -71,13 +97,33 @@ describe('connections in runs', () => {
   it('applies bearer, basic, api_key (query) and custom auth; the echoed secret is redacted everywhere', async () => {
     const project = await createProject(t, a.ownerKey);
     const cases: [Record<string, unknown>, (req: IncomingMessage) => void][] = [
-      [{ type: 'bearer', data: { token: `${CANARY}-bearer` } }, (r) => expect(r.headers.authorization).toBe(`Bearer ${CANARY}-bearer`)],
-      [{ type: 'basic', data: { username: 'al', password: `${CANARY}-pw` } }, (r) => expect(r.headers.authorization).toBe(`Basic ${Buffer.from(`al:${CANARY}-pw`).toString('base64')}`)],
-      [{ type: 'api_key', data: { in: 'query', name: 'key', value: `${CANARY}-q` } }, (r) => expect(r.url).toBe(`/echo?key=${CANARY}-q`)],
-      [{ type: 'custom', data: { fields: { 'X-Sig': { value: `${CANARY}-sig`, secret: true }, 'X-Plain': { value: 'visible', secret: false } } } }, (r) => {
-        expect(r.headers['x-sig']).toBe(`${CANARY}-sig`);
-        expect(r.headers['x-plain']).toBe('visible');
-      }],
+      [
+        { type: 'bearer', data: { token: `${CANARY}-bearer` } },
+        (r) => expect(r.headers.authorization).toBe(`Bearer ${CANARY}-bearer`),
+      ],
+      [
+        { type: 'basic', data: { username: 'al', password: `${CANARY}-pw` } },
+        (r) => expect(r.headers.authorization).toBe(`Basic ${Buffer.from(`al:${CANARY}-pw`).toString('base64')}`),
+      ],
+      [
+        { type: 'api_key', data: { in: 'query', name: 'key', value: `${CANARY}-q` } },
+        (r) => expect(r.url).toBe(`/echo?key=${CANARY}-q`),
+      ],
+      [
+        {
+          type: 'custom',
+          data: {
+            fields: {
+              'X-Sig': { value: `${CANARY}-sig`, secret: true },
+              'X-Plain': { value: 'visible', secret: false },
+            },
+          },
+        },
+        (r) => {
+          expect(r.headers['x-sig']).toBe(`${CANARY}-sig`);
+          expect(r.headers['x-plain']).toBe('visible');
+        },
+      ],
     ];
     for (const [body, check] of cases) {
       const id = await connection(a, { ...body, projectId: project });
@@ -94,13 +140,23 @@ describe('connections in runs', () => {
     return list.body.items[0].id;
   }
 
-  it("refuses at publish a connection of another project, another org, or a predefined one not offered to the project, with the same answer", async () => {
+  it('refuses at publish a connection of another project, another org, or a predefined one not offered to the project, with the same answer', async () => {
     const p = await createProject(t, a.ownerKey);
     const q = await createProject(t, a.ownerKey);
     const inQ = await connection(a, { type: 'bearer', projectId: q, data: { token: 't' } });
     const orgWide = await connection(a, { type: 'bearer', data: { token: 't' } });
-    const pinnedToQ = await connection(a, { type: 'bearer', predefined: true, allowedProjectIds: [q], data: { token: 't' } });
-    const pinnedToP = await connection(a, { type: 'bearer', predefined: true, allowedProjectIds: [p], data: { token: 't' } });
+    const pinnedToQ = await connection(a, {
+      type: 'bearer',
+      predefined: true,
+      allowedProjectIds: [q],
+      data: { token: 't' },
+    });
+    const pinnedToP = await connection(a, {
+      type: 'bearer',
+      predefined: true,
+      allowedProjectIds: [p],
+      data: { token: 't' },
+    });
     const ofB = await connection(b, { type: 'bearer', data: { token: 't' } });
     const missing = '01900000-0000-7000-8000-000000000000';
     const messages = new Set<string>();
@@ -128,7 +184,16 @@ describe('connections in runs', () => {
 
   it('OAuth2 client credentials: one token request for concurrent runs, renewed when expired, token redacted', async () => {
     const project = await createProject(t, a.ownerKey);
-    const id = await connection(a, { type: 'oauth2', projectId: project, data: { grantType: 'client_credentials', clientId: 'cid', clientSecret: `${CANARY}-cs`, tokenUrl: `${base}/token` } });
+    const id = await connection(a, {
+      type: 'oauth2',
+      projectId: project,
+      data: {
+        grantType: 'client_credentials',
+        clientId: 'cid',
+        clientSecret: `${CANARY}-cs`,
+        tokenUrl: `${base}/token`,
+      },
+    });
     const flowId = await publishedFlow(t, a.ownerKey, callingFlow(id), { projectId: project });
     tokenRequests = 0;
     const answers = await Promise.all([1, 2, 3, 4].map(() => t.http().post(`/hooks/${flowId}`).send({}).expect(200)));
@@ -136,7 +201,10 @@ describe('connections in runs', () => {
     expect(seen.slice(-4).map((r) => r.headers.authorization)).toEqual(Array(4).fill(`Bearer ${CANARY}-oauth-1`));
     for (const res of answers) expect(JSON.stringify(res.body)).not.toContain(CANARY);
     // Expired: the next run renews it (once), the following one reuses the new token.
-    await t.server.deps.db.systemQuery(`UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`, [id]);
+    await t.server.deps.db.systemQuery(
+      `UPDATE connection SET token_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [id],
+    );
     await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     expect(tokenRequests).toBe(2);
@@ -149,12 +217,20 @@ describe('connections in runs', () => {
 
   it('runs succeed while keys:rotate moves every connection of the org to a fresh data key', async () => {
     const org = await t.createOrg();
-    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`, [org.id]);
+    await t.server.deps.db.systemQuery(
+      `UPDATE organization SET settings = settings || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`,
+      [org.id],
+    );
     const project = await createProject(t, org.ownerKey);
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(await connection(org, { type: 'bearer', projectId: project, data: { token: `${CANARY}-rot-${i}` } }));
-    const flows = await Promise.all(ids.slice(0, 3).map((id) => publishedFlow(t, org.ownerKey, callingFlow(id), { projectId: project })));
-    const before = await t.server.deps.db.systemQuery(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
+    for (let i = 0; i < 12; i++)
+      ids.push(await connection(org, { type: 'bearer', projectId: project, data: { token: `${CANARY}-rot-${i}` } }));
+    const flows = await Promise.all(
+      ids.slice(0, 3).map((id) => publishedFlow(t, org.ownerKey, callingFlow(id), { projectId: project })),
+    );
+    const before = await t.server.deps.db.systemQuery(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [
+      org.id,
+    ]);
     let stop = false;
     let runs = 0;
     const runner = (async () => {
@@ -165,14 +241,23 @@ describe('connections in runs', () => {
         }
       }
     })();
-    const report = await rotateKeys(t.server.deps.db, t.server.app.get(KeyRing), { orgIds: [org.id], freshDataKeys: true, batchSize: 1 });
+    const report = await rotateKeys(t.server.deps.db, t.server.app.get(KeyRing), {
+      orgIds: [org.id],
+      freshDataKeys: true,
+      batchSize: 1,
+    });
     stop = true;
     await runner;
     expect(runs).toBeGreaterThan(0);
     expect(report).toMatchObject({ rotated: ids.length, failed: [] });
-    const after = await t.server.deps.db.systemQuery(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [org.id]);
+    const after = await t.server.deps.db.systemQuery(`SELECT id FROM org_data_key WHERE org_id = $1 AND active`, [
+      org.id,
+    ]);
     expect(after[0].id).not.toBe(before[0].id);
-    const [{ n }] = await t.server.deps.db.systemQuery(`SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`, [org.id, after[0].id]);
+    const [{ n }] = await t.server.deps.db.systemQuery(
+      `SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`,
+      [org.id, after[0].id],
+    );
     expect(n).toBe(0);
     for (const flowId of flows) await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     expect(seen.at(-1)!.headers.authorization).toMatch(new RegExp(`^Bearer ${CANARY}-rot-`));

@@ -45,15 +45,27 @@ describe('every 403 is recorded once as authz.denied', () => {
   });
 
   it('the guard: a viewer key creating a project', async () => {
-    const written = await refused(() => t.http().post('/api/v1/projects').set(bearer(viewerKey)).send({ name: 'nope' }), 'forbidden');
-    expect(written.map((w) => [w.org_id, w.action, w.outcome, w.reason])).toEqual([[org.id, 'authz.denied', 'denied', 'role']]);
+    const written = await refused(
+      () => t.http().post('/api/v1/projects').set(bearer(viewerKey)).send({ name: 'nope' }),
+      'forbidden',
+    );
+    expect(written.map((w) => [w.org_id, w.action, w.outcome, w.reason])).toEqual([
+      [org.id, 'authz.denied', 'denied', 'role'],
+    ]);
   });
 
   it('the escalation rules: an admin renaming the owner key', async () => {
     const admin = await userSession(t, org.id, 'admin');
-    const ownerKeyId = (await t.http().get('/api/v1/api-keys?limit=200').set(bearer(org.ownerKey)).expect(200)).body.items.find((k: { role: string }) => k.role === 'owner').id;
-    const written = await refused(() => t.http().patch(`/api/v1/api-keys/${ownerKeyId}`).set(admin.headers).send({ name: 'mine' }), 'privilege_escalation');
-    expect(written.map((w) => [w.action, w.reason, w.actor_type, w.actor_id])).toEqual([['authz.denied', 'privilege_escalation', 'user', admin.userId]]);
+    const ownerKeyId = (
+      await t.http().get('/api/v1/api-keys?limit=200').set(bearer(org.ownerKey)).expect(200)
+    ).body.items.find((k: { role: string }) => k.role === 'owner').id;
+    const written = await refused(
+      () => t.http().patch(`/api/v1/api-keys/${ownerKeyId}`).set(admin.headers).send({ name: 'mine' }),
+      'privilege_escalation',
+    );
+    expect(written.map((w) => [w.action, w.reason, w.actor_type, w.actor_id])).toEqual([
+      ['authz.denied', 'privilege_escalation', 'user', admin.userId],
+    ]);
   });
 
   describe('services refusing an instance the guard let through', () => {
@@ -62,27 +74,57 @@ describe('every 403 is recorded once as authz.denied', () => {
     beforeAll(async () => {
       // An org viewer who is admin in project P: may manage P's members and flows, only read Q.
       projectAdmin = await userSession(t, org.id, 'viewer');
-      await t.http().put(`/api/v1/projects/${p}/members/${projectAdmin.userId}`).set(bearer(org.ownerKey)).send({ role: 'admin' }).expect(200);
+      await t
+        .http()
+        .put(`/api/v1/projects/${p}/members/${projectAdmin.userId}`)
+        .set(bearer(org.ownerKey))
+        .send({ role: 'admin' })
+        .expect(200);
     });
 
     it('project members: setting a role in another project', async () => {
       const other = await userSession(t, org.id, 'viewer');
-      const written = await refused(() => t.http().put(`/api/v1/projects/${q}/members/${other.userId}`).set(projectAdmin.headers).send({ role: 'viewer' }), 'forbidden');
-      expect(written.map((w) => [w.action, w.resource_type, w.reason, w.actor_id])).toEqual([['authz.denied', 'ProjectMember', 'instance', projectAdmin.userId]]);
-      expect(written[0].metadata).toMatchObject({ method: 'PUT', route: '/api/v1/projects/:projectId/members/:userId', action: 'update' });
+      const written = await refused(
+        () =>
+          t
+            .http()
+            .put(`/api/v1/projects/${q}/members/${other.userId}`)
+            .set(projectAdmin.headers)
+            .send({ role: 'viewer' }),
+        'forbidden',
+      );
+      expect(written.map((w) => [w.action, w.resource_type, w.reason, w.actor_id])).toEqual([
+        ['authz.denied', 'ProjectMember', 'instance', projectAdmin.userId],
+      ]);
+      expect(written[0].metadata).toMatchObject({
+        method: 'PUT',
+        route: '/api/v1/projects/:projectId/members/:userId',
+        action: 'update',
+      });
     });
 
     it('flows: creating a flow in another project', async () => {
-      const written = await refused(() => t.http().post(`/api/v1/projects/${q}/flows`).set(projectAdmin.headers).send({ name: 'nope' }), 'forbidden');
+      const written = await refused(
+        () => t.http().post(`/api/v1/projects/${q}/flows`).set(projectAdmin.headers).send({ name: 'nope' }),
+        'forbidden',
+      );
       expect(written.map((w) => [w.action, w.resource_type, w.reason])).toEqual([['authz.denied', 'Flow', 'instance']]);
     });
 
     it('flows: changing a flow the caller reads but may not edit', async () => {
       const shared = await createFlow(t, org.ownerKey, q, 'shared');
       const other = await createFlow(t, org.ownerKey, q, 'other');
-      await t.http().put(`/api/v1/flows/${shared}/shares/${projectAdmin.userId}`).set(bearer(org.ownerKey)).send({ role: 'editor' }).expect(200);
+      await t
+        .http()
+        .put(`/api/v1/flows/${shared}/shares/${projectAdmin.userId}`)
+        .set(bearer(org.ownerKey))
+        .send({ role: 'editor' })
+        .expect(200);
       await t.http().patch(`/api/v1/flows/${shared}`).set(projectAdmin.headers).send({ name: 'allowed' }).expect(200);
-      const written = await refused(() => t.http().patch(`/api/v1/flows/${other}`).set(projectAdmin.headers).send({ name: 'nope' }), 'forbidden');
+      const written = await refused(
+        () => t.http().patch(`/api/v1/flows/${other}`).set(projectAdmin.headers).send({ name: 'nope' }),
+        'forbidden',
+      );
       expect(written.map((w) => [w.action, w.resource_type, w.reason])).toEqual([['authz.denied', 'Flow', 'instance']]);
       expect(written[0].metadata).toMatchObject({ method: 'PATCH', route: '/api/v1/flows/:flowId' });
     });
@@ -90,8 +132,13 @@ describe('every 403 is recorded once as authz.denied', () => {
 
   it('the CSRF check: a session without its token', async () => {
     const s = await userSession(t, org.id, 'admin');
-    const written = await refused(() => t.http().post('/api/v1/projects').set(s.cookie).send({ name: 'forged' }), 'csrf_failed');
-    expect(written.map((w) => [w.org_id, w.action, w.reason, w.actor_type, w.actor_id])).toEqual([[org.id, 'authz.denied', 'csrf_failed', 'user', s.userId]]);
+    const written = await refused(
+      () => t.http().post('/api/v1/projects').set(s.cookie).send({ name: 'forged' }),
+      'csrf_failed',
+    );
+    expect(written.map((w) => [w.org_id, w.action, w.reason, w.actor_type, w.actor_id])).toEqual([
+      [org.id, 'authz.denied', 'csrf_failed', 'user', s.userId],
+    ]);
   });
 
   it('the platform key on an org route: in the platform chain', async () => {
@@ -100,6 +147,8 @@ describe('every 403 is recorded once as authz.denied', () => {
     const mark = await auditMark(owner);
     await t.http().patch('/api/v1/org').set(bearer(t.platformKey)).send({ name: 'taken over' }).expect(403);
     const written = await auditSince(owner, mark);
-    expect(written.map((w) => [w.org_id, w.action, w.actor_type, w.reason])).toEqual([[PLATFORM_ORG, 'authz.denied', 'platform', 'wrong_principal_type']]);
+    expect(written.map((w) => [w.org_id, w.action, w.actor_type, w.reason])).toEqual([
+      [PLATFORM_ORG, 'authz.denied', 'platform', 'wrong_principal_type'],
+    ]);
   });
 });

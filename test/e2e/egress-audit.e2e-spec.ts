@@ -24,20 +24,50 @@ describe('egress.refused audit entries for flow runs', () => {
   });
 
   const audited = async () =>
-    (await t.http().get('/api/v1/audit-events').query({ action: 'egress.refused' }).set(bearer(org.ownerKey)).expect(200)).body.items as Record<string, any>[];
+    (
+      await t
+        .http()
+        .get('/api/v1/audit-events')
+        .query({ action: 'egress.refused' })
+        .set(bearer(org.ownerKey))
+        .expect(200)
+    ).body.items as Record<string, any>[];
 
   it('records one entry per run and node with the address class, never the address; allowed calls record nothing', async () => {
-    const get = (id: string, url: string) => ({ id, type: 'http.request', params: { method: 'GET', url, timeoutMs: 2000 }, retry: { maxAttempts: 3, delayMs: 0 }, onError: 'continue' });
-    const flowId = await publishedFlow(t, org.ownerKey, hookFlow([
-      get("loop", `http://127.0.0.1:${port}/admin`),
-      get('meta', 'http://169.254.169.254/latest/meta-data/'),
-    ], {}, [{ from: 'trigger', to: 'loop' }, { from: 'loop', to: 'meta' }]));
+    const get = (id: string, url: string) => ({
+      id,
+      type: 'http.request',
+      params: { method: 'GET', url, timeoutMs: 2000 },
+      retry: { maxAttempts: 3, delayMs: 0 },
+      onError: 'continue',
+    });
+    const flowId = await publishedFlow(
+      t,
+      org.ownerKey,
+      hookFlow(
+        [get('loop', `http://127.0.0.1:${port}/admin`), get('meta', 'http://169.254.169.254/latest/meta-data/')],
+        {},
+        [
+          { from: 'trigger', to: 'loop' },
+          { from: 'loop', to: 'meta' },
+        ],
+      ),
+    );
     const res = await t.http().post(`/hooks/${flowId}`).send({});
     const runId = res.body.runId ?? res.headers['x-run-id'];
     const items = await audited();
-    expect(items.map((e) => [e.metadata.nodeId, e.metadata.addressClass]).sort()).toEqual([['loop', 'loopback'], ['meta', 'cloud_metadata']]);
+    expect(items.map((e) => [e.metadata.nodeId, e.metadata.addressClass]).sort()).toEqual([
+      ['loop', 'loopback'],
+      ['meta', 'cloud_metadata'],
+    ]);
     for (const e of items) {
-      expect(e).toMatchObject({ action: 'egress.refused', outcome: 'denied', reason: 'address_forbidden', resourceType: 'egress', metadata: { source: 'flow_run', flowId } });
+      expect(e).toMatchObject({
+        action: 'egress.refused',
+        outcome: 'denied',
+        reason: 'address_forbidden',
+        resourceType: 'egress',
+        metadata: { source: 'flow_run', flowId },
+      });
       if (runId) expect(e.metadata.runId).toBe(runId);
       // (`ip` is the webhook caller's address, as on every entry; the refused target appears nowhere.)
       expect(JSON.stringify({ ...e, ip: null })).not.toMatch(/127\.0\.0\.1|169\.254|admin/);

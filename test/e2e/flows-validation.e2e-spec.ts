@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowRuntimeService } from '../../src/modules/flows/index.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
-import { createFlow, createProject, exampleDefinition, publish, saveDraft, type TestDefinition as Def } from '../utils/flow-helpers.js';
+import {
+  createFlow,
+  createProject,
+  exampleDefinition,
+  publish,
+  saveDraft,
+  type TestDefinition as Def,
+} from '../utils/flow-helpers.js';
 
 describe('flows: invalid definitions, limits and secret values', () => {
   let t: TestApp;
@@ -50,11 +57,28 @@ describe('flows: invalid definitions, limits and secret values', () => {
     const dangling: Def = exampleDefinition();
     dangling.edges.push({ from: 'reply', to: 'nowhere' });
     await expectDraftRefused(flowId, dangling, 400, 'definition_invalid', '$.edges[3].to');
-    await expectDraftRefused(flowId, { ...exampleDefinition(), schemaVersion: 7 }, 400, 'definition_invalid', '$.schemaVersion');
+    await expectDraftRefused(
+      flowId,
+      { ...exampleDefinition(), schemaVersion: 7 },
+      400,
+      'definition_invalid',
+      '$.schemaVersion',
+    );
     await expectDraftRefused(flowId, { ...exampleDefinition(), extra: true }, 400, 'definition_invalid', '$.extra');
-    const etag = (await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).expect(200)).headers.etag as string;
-    for (const [body, path] of [[{ definition: 'x' }, 'definition'], [{ definition: exampleDefinition(), orgId: 'x' }, 'orgId'], [{}, 'definition']] as const) {
-      const res = await t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).set('If-Match', etag).send(body).expect(400);
+    const etag = (await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).expect(200)).headers
+      .etag as string;
+    for (const [body, path] of [
+      [{ definition: 'x' }, 'definition'],
+      [{ definition: exampleDefinition(), orgId: 'x' }, 'orgId'],
+      [{}, 'definition'],
+    ] as const) {
+      const res = await t
+        .http()
+        .put(`/api/v1/flows/${flowId}/draft`)
+        .set(bearer(a.ownerKey))
+        .set('If-Match', etag)
+        .send(body)
+        .expect(400);
       expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ path }] });
     }
   });
@@ -81,16 +105,32 @@ describe('flows: invalid definitions, limits and secret values', () => {
     const flowId = await createFlow(t, a.ownerKey, projectId);
     // Real connections: one of this project, one of another project of the same org.
     const connection = async (project: string) =>
-      (await t.http().post('/api/v1/connections').set(bearer(a.ownerKey)).send({ name: `c-${Math.random()}`, type: 'bearer', projectId: project, data: { token: 't0ken' } }).expect(201)).body.id as string;
+      (
+        await t
+          .http()
+          .post('/api/v1/connections')
+          .set(bearer(a.ownerKey))
+          .send({ name: `c-${Math.random()}`, type: 'bearer', projectId: project, data: { token: 't0ken' } })
+          .expect(201)
+      ).body.id as string;
     const mine = await connection(projectId);
     const theirs = await connection(otherProjectId);
     const call = (connectionId: string, auth = 'Bearer {{ secrets.vault.kv/stripe#api_key }}'): Def => {
       const def: Def = exampleDefinition();
-      def.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://api.example.com', connectionId, headers: { Authorization: auth } } });
+      def.nodes.push({
+        id: 'call',
+        type: 'http.request',
+        params: { method: 'GET', url: 'https://api.example.com', connectionId, headers: { Authorization: auth } },
+      });
       def.edges.push({ from: 'reply', to: 'call' });
       return def;
     };
-    await expectPublishRefused(flowId, call(mine, '{{ secrets.vault.kv/stripe# }}'), '$.nodes[3].params.headers.Authorization', /malformed secret reference/);
+    await expectPublishRefused(
+      flowId,
+      call(mine, '{{ secrets.vault.kv/stripe# }}'),
+      '$.nodes[3].params.headers.Authorization',
+      /malformed secret reference/,
+    );
     await expectPublishRefused(flowId, call(theirs), '$.nodes[3].params.connectionId', /connection_not_found/);
     await expectPublishRefused(flowId, call('not-a-uuid'), '$.nodes[3].params.connectionId', /connection id/);
     await saveDraft(t, a.ownerKey, flowId, call(mine));
@@ -101,10 +141,19 @@ describe('flows: invalid definitions, limits and secret values', () => {
     const flowId = await createFlow(t, a.ownerKey, projectId);
     const cur = await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).expect(200);
     // 100 levels reach the definition validator; 5000 are refused by the body parser's depth guard first.
-    for (const [depth, code] of [[100, 'definition_invalid'], [5000, 'validation_failed']] as const) {
+    for (const [depth, code] of [
+      [100, 'definition_invalid'],
+      [5000, 'validation_failed'],
+    ] as const) {
       const nested = '['.repeat(depth) + ']'.repeat(depth);
       const body = `{"definition":{"schemaVersion":1,"trigger":{"type":"manual"},"nodes":[{"id":"a","type":"transform","params":{"fields":{"x":${nested}}}}],"edges":[]}}`;
-      const res = await t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).set('If-Match', cur.headers.etag as string).set('Content-Type', 'application/json').send(body);
+      const res = await t
+        .http()
+        .put(`/api/v1/flows/${flowId}/draft`)
+        .set(bearer(a.ownerKey))
+        .set('If-Match', cur.headers.etag as string)
+        .set('Content-Type', 'application/json')
+        .send(body);
       expect(res.status, `depth ${depth}`).toBe(400);
       expect(res.body.code).toBe(code);
     }
@@ -138,19 +187,29 @@ describe('flows: invalid definitions, limits and secret values', () => {
     expect(JSON.stringify(version.body)).not.toContain('hunter2');
     const hook = await t.server.app.get(FlowRuntimeService).findPublishedForWebhook(flowId);
     expect(hook).toMatchObject({ orgId: a.id, flowId, enabled: false, version: 1 });
-    expect(hook!.definition!.trigger.settings).toEqual({ auth: { mode: 'hmac', secret: 'hunter2-very-secret' }, respond: 'wait' });
+    expect(hook!.definition!.trigger.settings).toEqual({
+      auth: { mode: 'hmac', secret: 'hunter2-very-secret' },
+      respond: 'wait',
+    });
     // A changed secret shows as changed in a diff, but masked.
     const changed = structuredClone(edited);
     changed.trigger.settings.auth.secret = 'new-secret';
     await saveDraft(t, a.ownerKey, flowId, changed);
     const diff = await t.http().get(`/api/v1/flows/${flowId}/diff?from=1`).set(bearer(a.ownerKey)).expect(200);
-    expect(diff.body.trigger).toEqual([{ path: '$.trigger.settings.auth.secret', op: 'changed', before: '********', after: '********' }]);
+    expect(diff.body.trigger).toEqual([
+      { path: '$.trigger.settings.auth.secret', op: 'changed', before: '********', after: '********' },
+    ]);
     expect(JSON.stringify(diff.body)).not.toMatch(/hunter2|new-secret/);
     // A mask with nothing stored behind it is refused.
     const orphan: Def = exampleDefinition();
-    orphan.trigger.settings = { auth: { mode: 'header', name: 'x-token', value: '********' }, respond: 'wait' } as never;
+    orphan.trigger.settings = {
+      auth: { mode: 'header', name: 'x-token', value: '********' },
+      respond: 'wait',
+    } as never;
     const refused = await saveDraft(t, a.ownerKey, flowId, orphan, 400);
-    expect(refused.body.errors).toEqual([{ path: '$.trigger.settings.auth.value', message: expect.stringMatching(/masked/) }]);
+    expect(refused.body.errors).toEqual([
+      { path: '$.trigger.settings.auth.value', message: expect.stringMatching(/masked/) },
+    ]);
   });
 
   it('gives the engine the published, a numbered or the draft definition, unmasked', async () => {
@@ -159,7 +218,11 @@ describe('flows: invalid definitions, limits and secret values', () => {
     await expect(runtime.getRunnableDefinition(a.id, flowId)).rejects.toMatchObject({ code: 'flow_not_published' });
     await saveDraft(t, a.ownerKey, flowId, exampleDefinition());
     await publish(t, a.ownerKey, flowId);
-    expect(await runtime.getRunnableDefinition(a.id, flowId)).toMatchObject({ version: 1, projectId, definition: exampleDefinition() });
+    expect(await runtime.getRunnableDefinition(a.id, flowId)).toMatchObject({
+      version: 1,
+      projectId,
+      definition: exampleDefinition(),
+    });
     expect(await runtime.getRunnableDefinition(a.id, flowId, 'draft')).toMatchObject({ version: 'draft' });
     const other = await t.createOrg();
     await expect(runtime.getRunnableDefinition(other.id, flowId)).rejects.toMatchObject({ code: 'flow_not_found' });

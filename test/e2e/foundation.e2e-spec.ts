@@ -33,7 +33,12 @@ describe('foundation HTTP behaviour', () => {
   });
 
   it('owner key lists, creates, reads, updates and deletes projects', async () => {
-    const created = await t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'alpha', description: 'first' }).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/projects')
+      .set(bearer(a.ownerKey))
+      .send({ name: 'alpha', description: 'first' })
+      .expect(201);
     const id = created.body.id as string;
     expect((await t.http().get(`/api/v1/projects/${id}`).set(bearer(a.ownerKey)).expect(200)).body.name).toBe('alpha');
     await t.http().patch(`/api/v1/projects/${id}`).set(bearer(a.ownerKey)).send({ name: 'alpha2' }).expect(200);
@@ -45,17 +50,32 @@ describe('foundation HTTP behaviour', () => {
   });
 
   it('paginates with an opaque cursor, newest first', async () => {
-    for (let i = 0; i < 5; i++) await t.http().post('/api/v1/projects').set(bearer(b.ownerKey)).send({ name: `page-${i}` }).expect(201);
+    for (let i = 0; i < 5; i++)
+      await t
+        .http()
+        .post('/api/v1/projects')
+        .set(bearer(b.ownerKey))
+        .send({ name: `page-${i}` })
+        .expect(201);
     const first = await t.http().get('/api/v1/projects?limit=2').set(bearer(b.ownerKey)).expect(200);
     expect(first.body.items.map((p: { name: string }) => p.name)).toEqual(['page-4', 'page-3']);
-    const second = await t.http().get(`/api/v1/projects?limit=2&cursor=${first.body.nextCursor}`).set(bearer(b.ownerKey)).expect(200);
+    const second = await t
+      .http()
+      .get(`/api/v1/projects?limit=2&cursor=${first.body.nextCursor}`)
+      .set(bearer(b.ownerKey))
+      .expect(200);
     expect(second.body.items.map((p: { name: string }) => p.name)).toEqual(['page-2', 'page-1']);
     await t.http().get('/api/v1/projects?limit=500').set(bearer(b.ownerKey)).expect(400);
     await t.http().get('/api/v1/projects?cursor=!!').set(bearer(b.ownerKey)).expect(400);
   });
 
   it("another org's project answers 404 on read, update and delete, and never appears in lists", async () => {
-    const mine = await t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'secret-project' }).expect(201);
+    const mine = await t
+      .http()
+      .post('/api/v1/projects')
+      .set(bearer(a.ownerKey))
+      .send({ name: 'secret-project' })
+      .expect(201);
     const id = mine.body.id as string;
     const nf = await t.http().get(`/api/v1/projects/${id}`).set(bearer(b.ownerKey)).expect(404);
     expect(nf.headers['content-type']).toContain('application/problem+json');
@@ -64,19 +84,63 @@ describe('foundation HTTP behaviour', () => {
     await t.http().delete(`/api/v1/projects/${id}`).set(bearer(b.ownerKey)).expect(404);
     const list = await t.http().get('/api/v1/projects?limit=200').set(bearer(b.ownerKey)).expect(200);
     expect(list.body.items.map((p: { id: string }) => p.id)).not.toContain(id);
-    expect((await t.http().get(`/api/v1/projects/${id}`).set(bearer(a.ownerKey)).expect(200)).body.name).toBe('secret-project');
+    expect((await t.http().get(`/api/v1/projects/${id}`).set(bearer(a.ownerKey)).expect(200)).body.name).toBe(
+      'secret-project',
+    );
   });
 
   it('answers bad input with 4xx problem+json and no stack trace', async () => {
     const cases = [
       { req: t.http().get('/no/such/route'), status: 404, code: 'not_found' },
-      { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).set('Content-Type', 'application/json').send('{"name":'), status: 400, code: 'malformed_json' },
-      { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'x', orgId: b.id }), status: 400, code: 'validation_failed' },
-      { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 5 }), status: 400, code: 'validation_failed' },
-      { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'x'.repeat(5000) }), status: 413, code: 'payload_too_large' },
-      { req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).set('Content-Type', 'application/json').send(`{"name":"x","extra":${'['.repeat(1000)}${']'.repeat(1000)}}`), status: 400, code: 'validation_failed' },
-      { req: t.http().get('/api/v1/projects/not-a-uuid').set(bearer(a.ownerKey)), status: 404, code: 'project_not_found' },
-      { req: t.http().patch('/api/v1/platform/orgs/not-a-uuid').set(bearer(t.platformKey)).send({ status: 'nope' }), status: 404, code: 'org_not_found' },
+      {
+        req: t
+          .http()
+          .post('/api/v1/projects')
+          .set(bearer(a.ownerKey))
+          .set('Content-Type', 'application/json')
+          .send('{"name":'),
+        status: 400,
+        code: 'malformed_json',
+      },
+      {
+        req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'x', orgId: b.id }),
+        status: 400,
+        code: 'validation_failed',
+      },
+      {
+        req: t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 5 }),
+        status: 400,
+        code: 'validation_failed',
+      },
+      {
+        req: t
+          .http()
+          .post('/api/v1/projects')
+          .set(bearer(a.ownerKey))
+          .send({ name: 'x'.repeat(5000) }),
+        status: 413,
+        code: 'payload_too_large',
+      },
+      {
+        req: t
+          .http()
+          .post('/api/v1/projects')
+          .set(bearer(a.ownerKey))
+          .set('Content-Type', 'application/json')
+          .send(`{"name":"x","extra":${'['.repeat(1000)}${']'.repeat(1000)}}`),
+        status: 400,
+        code: 'validation_failed',
+      },
+      {
+        req: t.http().get('/api/v1/projects/not-a-uuid').set(bearer(a.ownerKey)),
+        status: 404,
+        code: 'project_not_found',
+      },
+      {
+        req: t.http().patch('/api/v1/platform/orgs/not-a-uuid').set(bearer(t.platformKey)).send({ status: 'nope' }),
+        status: 404,
+        code: 'org_not_found',
+      },
     ];
     for (const c of cases) {
       const res = await c.req;
@@ -85,7 +149,11 @@ describe('foundation HTTP behaviour', () => {
       expect(res.body.code).toBe(c.code);
       expect(JSON.stringify(res.body)).not.toMatch(/at \w+ \(|node_modules|\.ts:\d|SELECT|INSERT/);
     }
-    const unknownField = await t.http().post('/api/v1/projects').set(bearer(a.ownerKey)).send({ name: 'x', role: 'owner' });
+    const unknownField = await t
+      .http()
+      .post('/api/v1/projects')
+      .set(bearer(a.ownerKey))
+      .send({ name: 'x', role: 'owner' });
     expect(unknownField.body.errors).toEqual([{ path: 'role', message: 'unknown field' }]);
   });
 
@@ -110,15 +178,35 @@ describe('foundation HTTP behaviour', () => {
   });
 
   it('platform routes create, list and suspend orgs; a suspended org is refused', async () => {
-    const created = await t.http().post('/api/v1/platform/orgs').set(bearer(t.platformKey)).send({ name: 'Acme', slug: `acme-${Date.now()}` }).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/platform/orgs')
+      .set(bearer(t.platformKey))
+      .send({ name: 'Acme', slug: `acme-${Date.now()}` })
+      .expect(201);
     expect(created.body.ownerApiKey.key).toMatch(/^tfk_[A-Za-z0-9_-]+$/);
     const key = created.body.ownerApiKey.key as string;
     await t.http().get('/api/v1/org').set(bearer(key)).expect(200);
-    await t.http().post('/api/v1/platform/orgs').set(bearer(t.platformKey)).send({ name: 'Acme', slug: created.body.org.slug }).expect(409);
-    await t.http().post('/api/v1/platform/orgs').set(bearer(t.platformKey)).send({ name: 'Bad', slug: 'Not A Slug' }).expect(400);
+    await t
+      .http()
+      .post('/api/v1/platform/orgs')
+      .set(bearer(t.platformKey))
+      .send({ name: 'Acme', slug: created.body.org.slug })
+      .expect(409);
+    await t
+      .http()
+      .post('/api/v1/platform/orgs')
+      .set(bearer(t.platformKey))
+      .send({ name: 'Bad', slug: 'Not A Slug' })
+      .expect(400);
     const list = await t.http().get('/api/v1/platform/orgs?limit=200').set(bearer(t.platformKey)).expect(200);
     expect(list.body.items.map((o: { id: string }) => o.id)).toContain(created.body.org.id);
-    await t.http().patch(`/api/v1/platform/orgs/${created.body.org.id}`).set(bearer(t.platformKey)).send({ status: 'suspended' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/platform/orgs/${created.body.org.id}`)
+      .set(bearer(t.platformKey))
+      .send({ status: 'suspended' })
+      .expect(200);
     await new Promise((r) => setTimeout(r, 600)); // past the credential cache lifetime
     const refused = await t.http().get('/api/v1/org').set(bearer(key));
     expect(refused.status).toBe(403);

@@ -5,7 +5,10 @@ import { exampleDefinition } from '../utils/flow-helpers.js';
 import { finishedRun, hookFlow, publishedFlow } from '../utils/run-helpers.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 
-async function listen(host: string, handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number; hits: string[] }> {
+async function listen(
+  host: string,
+  handler: Parameters<typeof createServer>[1],
+): Promise<{ server: Server; port: number; hits: string[] }> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);
@@ -48,7 +51,11 @@ describe('hostile input end to end: the run fails typed, the server stays health
   for (const [name, code, type, where] of cases) {
     it(`${name} through a webhook: 502 run_failed ${type}, then the next run works`, async () => {
       const [app, org] = where();
-      const hostile = await publishedFlow(app, org.ownerKey, hookFlow([{ id: 'evil', type: 'code', params: { code } }]));
+      const hostile = await publishedFlow(
+        app,
+        org.ownerKey,
+        hookFlow([{ id: 'evil', type: 'code', params: { code } }]),
+      );
       const res = await app.http().post(`/hooks/${hostile}`).send({}).expect(502);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body.code).toBe('run_failed');
@@ -61,23 +68,65 @@ describe('hostile input end to end: the run fails typed, the server stays health
   }
 
   it('a hostile expression fails its manual run with a typed error; pollution never reaches the next run', async () => {
-    const polluter = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code: 'Object.prototype.polluted = "yes"; Array.prototype.push = null; globalThis.leak = 1; return 1;' } }]));
+    const polluter = await publishedFlow(
+      t,
+      a.ownerKey,
+      hookFlow([
+        {
+          id: 'c',
+          type: 'code',
+          params: {
+            code: 'Object.prototype.polluted = "yes"; Array.prototype.push = null; globalThis.leak = 1; return 1;',
+          },
+        },
+      ]),
+    );
     // Built-in prototypes are frozen (SES lockdown): the polluter itself fails, typed, and changes nothing.
     const polluted = await t.http().post(`/hooks/${polluter}`).send({}).expect(502);
     expect(polluted.body.error).toMatchObject({ type: 'user_error', message: expect.stringContaining('TypeError') });
-    const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 't', type: 'transform', params: { fields: { x: '{{ (() => { while (true) {} })() }}' } } }]));
-    const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ wait: true }).expect(201);
+    const flowId = await publishedFlow(
+      t,
+      a.ownerKey,
+      hookFlow([{ id: 't', type: 'transform', params: { fields: { x: '{{ (() => { while (true) {} })() }}' } } }]),
+    );
+    const res = await t
+      .http()
+      .post(`/api/v1/flows/${flowId}/runs`)
+      .set(bearer(a.ownerKey))
+      .send({ wait: true })
+      .expect(201);
     expect(res.body).toMatchObject({ status: 'failed', error: { type: 'timeout', nodeId: 't' } });
-    const probe = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code: 'const a = []; a.push(1); return { polluted: ({}).polluted ?? null, leak: typeof leak, n: a.length };' } }]));
-    expect((await t.http().post(`/hooks/${probe}`).send({}).expect(200)).body.output).toEqual({ polluted: null, leak: 'undefined', n: 1 });
+    const probe = await publishedFlow(
+      t,
+      a.ownerKey,
+      hookFlow([
+        {
+          id: 'c',
+          type: 'code',
+          params: {
+            code: 'const a = []; a.push(1); return { polluted: ({}).polluted ?? null, leak: typeof leak, n: a.length };',
+          },
+        },
+      ]),
+    );
+    expect((await t.http().post(`/hooks/${probe}`).send({}).expect(200)).body.output).toEqual({
+      polluted: null,
+      leak: 'undefined',
+      n: 1,
+    });
   });
 
   it('a later run, of the same flow or another, sees no global an earlier run set; Date and Math.random work', async () => {
-    const code = 'const seen = typeof globalThis.left; globalThis.left = 1; return { seen, now: Date.now() > 0, random: Math.random() < 1 };';
+    const code =
+      'const seen = typeof globalThis.left; globalThis.left = 1; return { seen, now: Date.now() > 0, random: Math.random() < 1 };';
     const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code } }]));
     const other = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'c', type: 'code', params: { code } }]));
     for (const id of [flowId, flowId, other]) {
-      expect((await t.http().post(`/hooks/${id}`).send({}).expect(200)).body.output).toEqual({ seen: 'undefined', now: true, random: true });
+      expect((await t.http().post(`/hooks/${id}`).send({}).expect(200)).body.output).toEqual({
+        seen: 'undefined',
+        now: true,
+        random: true,
+      });
     }
   });
 });
@@ -97,7 +146,10 @@ describe('SSRF end to end through http.request nodes', () => {
       else res.writeHead(302, { location: `http://127.0.0.1:${victim.port}/admin` }).end();
     });
     // The org allowlists only the redirector, so its redirect to loopback must still be refused.
-    await t.server.deps.db.systemQuery(`UPDATE organization SET settings = jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.2/32')) WHERE id = $1`, [c.id]);
+    await t.server.deps.db.systemQuery(
+      `UPDATE organization SET settings = jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.2/32')) WHERE id = $1`,
+      [c.id],
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -108,13 +160,28 @@ describe('SSRF end to end through http.request nodes', () => {
   it('refuses loopback, private, link-local and metadata targets in every encoding; the listener sees nothing', async () => {
     const p = victim.port;
     const urls = [
-      `http://127.0.0.1:${p}/`, `http://localhost:${p}/`, `http://[::1]:${p}/`, `http://2130706433:${p}/`, `http://0177.0.0.1:${p}/`,
-      `http://0x7f000001:${p}/`, `http://127.1:${p}/`, `http://[::ffff:127.0.0.1]:${p}/`, `http://10.0.0.1:${p}/`, `http://172.16.0.1:${p}/`,
-      `http://192.168.1.1:${p}/`, 'http://169.254.169.254/latest/meta-data/', 'http://[fd00::1]/', `http://0.0.0.0:${p}/`,
+      `http://127.0.0.1:${p}/`,
+      `http://localhost:${p}/`,
+      `http://[::1]:${p}/`,
+      `http://2130706433:${p}/`,
+      `http://0177.0.0.1:${p}/`,
+      `http://0x7f000001:${p}/`,
+      `http://127.1:${p}/`,
+      `http://[::ffff:127.0.0.1]:${p}/`,
+      `http://10.0.0.1:${p}/`,
+      `http://172.16.0.1:${p}/`,
+      `http://192.168.1.1:${p}/`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00::1]/',
+      `http://0.0.0.0:${p}/`,
       `http://127.0.0.2:${redirector.port}/go`,
     ];
     for (const url of urls) {
-      const flowId = await publishedFlow(t, c.ownerKey, hookFlow([{ id: 'get', type: 'http.request', params: { method: 'GET', url, timeoutMs: 2000 } }]));
+      const flowId = await publishedFlow(
+        t,
+        c.ownerKey,
+        hookFlow([{ id: 'get', type: 'http.request', params: { method: 'GET', url, timeoutMs: 2000 } }]),
+      );
       const res = await t.http().post(`/hooks/${flowId}`).send({}).expect(502);
       expect(res.body.error.type, url).toBe('node_error');
       expect(res.body.error.message, url).toMatch(/refused|forbidden/);
@@ -127,7 +194,13 @@ describe('SSRF end to end through http.request nodes', () => {
   });
 
   it('reaches an allowlisted address (the guard is not simply closed)', async () => {
-    const flowId = await publishedFlow(t, c.ownerKey, hookFlow([{ id: 'get', type: 'http.request', params: { method: 'GET', url: `http://127.0.0.2:${redirector.port}/ok` } }]));
+    const flowId = await publishedFlow(
+      t,
+      c.ownerKey,
+      hookFlow([
+        { id: 'get', type: 'http.request', params: { method: 'GET', url: `http://127.0.0.2:${redirector.port}/ok` } },
+      ]),
+    );
     const res = await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
     expect(res.body.output).toMatchObject({ status: 200, body: { fine: true } });
   });

@@ -21,7 +21,10 @@ const greet: NodeTypeDefinition = {
   executor: {
     async execute(params) {
       const formal = params.formal === true;
-      return { output: { greeting: `${formal ? 'Good day' : 'Hi'}, ${String(params.name)}` }, handle: formal ? 'formal' : 'casual' };
+      return {
+        output: { greeting: `${formal ? 'Good day' : 'Hi'}, ${String(params.name)}` },
+        handle: formal ? 'formal' : 'casual',
+      };
     },
   },
 };
@@ -45,7 +48,11 @@ describe('node types: registered with schema and executor, published and run thr
       { id: 'bow', type: 'transform', params: { fields: { said: '{{ input.greeting }}', style: 'formal' } } },
       { id: 'wave', type: 'transform', params: { fields: { said: '{{ input.greeting }}', style: 'casual' } } },
     ],
-    edges: [{ from: 'trigger', to: 'hello' }, { from: 'hello', to: 'bow', handle: 'formal' }, { from: 'hello', to: 'wave', handle: 'casual' }],
+    edges: [
+      { from: 'trigger', to: 'hello' },
+      { from: 'hello', to: 'bow', handle: 'formal' },
+      { from: 'hello', to: 'wave', handle: 'casual' },
+    ],
   });
 
   it('validates a draft against the registered schema and outputs at publish', async () => {
@@ -57,15 +64,26 @@ describe('node types: registered with schema and executor, published and run thr
     badHandle.edges.push({ from: 'hello', to: 'wave', handle: 'shouting' });
     await saveDraft(t, a.ownerKey, flowId, badHandle);
     const res = await t.http().post(`/api/v1/flows/${flowId}/publish`).set(bearer(a.ownerKey)).send({}).expect(422);
-    expect(res.body.errors).toContainEqual({ path: '$.edges[3].handle', message: expect.stringMatching(/not an output/) });
+    expect(res.body.errors).toContainEqual({
+      path: '$.edges[3].handle',
+      message: expect.stringMatching(/not an output/),
+    });
   });
 
   it('publishes a flow that uses the type and runs it, following the output the executor chose', async () => {
     const flowId = await publishedFlow(t, a.ownerKey, definition({ name: '{{ trigger.input.name }}', formal: true }));
-    const run = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ input: { name: 'Ada' }, wait: true }).expect(201);
+    const run = await t
+      .http()
+      .post(`/api/v1/flows/${flowId}/runs`)
+      .set(bearer(a.ownerKey))
+      .send({ input: { name: 'Ada' }, wait: true })
+      .expect(201);
     expect(run.body).toMatchObject({ status: 'succeeded', output: { said: 'Good day, Ada', style: 'formal' } });
     const detail = await t.http().get(`/api/v1/runs/${run.body.runId}`).set(bearer(a.ownerKey)).expect(200);
-    expect(detail.body.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([['hello', 'succeeded'], ['bow', 'succeeded']]);
+    expect(detail.body.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([
+      ['hello', 'succeeded'],
+      ['bow', 'succeeded'],
+    ]);
   });
 
   it('refuses to register a type twice or over a built-in', () => {

@@ -16,8 +16,18 @@ describe('PATCH /api/v1/platform/orgs/:orgId settings', () => {
   let port = 0;
 
   const patch = (org: TestOrg | string, body: unknown, key = t.platformKey) =>
-    t.http().patch(`/api/v1/platform/orgs/${typeof org === 'string' ? org : org.id}`).set(bearer(key)).send(body as object);
-  const orgView = (key: string) => t.http().get('/api/v1/org').set(bearer(key)).expect(200).then((r) => r.body);
+    t
+      .http()
+      .patch(`/api/v1/platform/orgs/${typeof org === 'string' ? org : org.id}`)
+      .set(bearer(key))
+      .send(body as object);
+  const orgView = (key: string) =>
+    t
+      .http()
+      .get('/api/v1/org')
+      .set(bearer(key))
+      .expect(200)
+      .then((r) => r.body);
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -25,7 +35,9 @@ describe('PATCH /api/v1/platform/orgs/:orgId settings', () => {
     b = await t.createOrg();
     events = [];
     t.server.deps.events.subscribe(async (_em, e) => void events.push(e));
-    internal = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"internal":true}'));
+    internal = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"internal":true}'),
+    );
     await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
     port = (internal.address() as AddressInfo).port;
   });
@@ -35,17 +47,32 @@ describe('PATCH /api/v1/platform/orgs/:orgId settings', () => {
   });
 
   it('sets, shows (to admins, read-only) and audits the allowlist and limits; other orgs are untouched', async () => {
-    const res = await patch(a, { settings: { egressAllowlist: [' 10.20.0.0/16 ', 'crm.internal', '10.20.0.0/16'], limits: { maxSteps: 50, maxConcurrent: 3 } } }).expect(200);
-    expect(res.body.settings).toEqual({ egressAllowlist: ['10.20.0.0/16', 'crm.internal'], limits: { maxSteps: 50, maxConcurrent: 3 } });
+    const res = await patch(a, {
+      settings: {
+        egressAllowlist: [' 10.20.0.0/16 ', 'crm.internal', '10.20.0.0/16'],
+        limits: { maxSteps: 50, maxConcurrent: 3 },
+      },
+    }).expect(200);
+    expect(res.body.settings).toEqual({
+      egressAllowlist: ['10.20.0.0/16', 'crm.internal'],
+      limits: { maxSteps: 50, maxConcurrent: 3 },
+    });
     await patch(a, { settings: { limits: { maxConcurrent: null, maxDurationMs: 60_000 } } }).expect(200);
-    const expected = { egressAllowlist: ['10.20.0.0/16', 'crm.internal'], limits: { maxSteps: 50, maxDurationMs: 60_000 } };
+    const expected = {
+      egressAllowlist: ['10.20.0.0/16', 'crm.internal'],
+      limits: { maxSteps: 50, maxDurationMs: 60_000 },
+    };
     expect((await orgView(a.ownerKey)).settings).toEqual(expected);
     expect((await orgView(await createKey(t, a.id, 'admin'))).settings).toEqual(expected);
     expect((await orgView(await createKey(t, a.id, 'viewer'))).settings).toBeUndefined();
     expect((await orgView(b.ownerKey)).settings).toEqual({ egressAllowlist: [], limits: {} });
     const audited = events.filter((e) => e.action === 'org.updated' && e.orgId === a.id).at(-1)!;
     expect(audited.metadata).toEqual({
-      before: { status: 'active', name: expect.any(String), settings: { egressAllowlist: ['10.20.0.0/16', 'crm.internal'], limits: { maxSteps: 50, maxConcurrent: 3 } } },
+      before: {
+        status: 'active',
+        name: expect.any(String),
+        settings: { egressAllowlist: ['10.20.0.0/16', 'crm.internal'], limits: { maxSteps: 50, maxConcurrent: 3 } },
+      },
       after: { status: 'active', name: expect.any(String), settings: expected },
     });
   });
@@ -85,7 +112,12 @@ describe('PATCH /api/v1/platform/orgs/:orgId settings', () => {
   it('org keys can never set them: the platform route refuses them and PATCH /api/v1/org refuses the fields', async () => {
     await patch(a, { settings: { egressAllowlist: ['10.0.0.0/8'] } }, a.ownerKey).expect(403);
     await patch(b, { settings: { egressAllowlist: ['10.0.0.0/8'] } }, a.ownerKey).expect(403);
-    for (const body of [{ settings: { egressAllowlist: ['10.0.0.0/8'] } }, { status: 'active' }, { egressAllowlist: ['10.0.0.0/8'] }, { limits: { maxSteps: 1 } }]) {
+    for (const body of [
+      { settings: { egressAllowlist: ['10.0.0.0/8'] } },
+      { status: 'active' },
+      { egressAllowlist: ['10.0.0.0/8'] },
+      { limits: { maxSteps: 1 } },
+    ]) {
       const res = await t.http().patch('/api/v1/org').set(bearer(b.ownerKey)).send(body);
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'validation_failed' });
     }
@@ -95,10 +127,18 @@ describe('PATCH /api/v1/platform/orgs/:orgId settings', () => {
 
   it('a change takes effect on the next run: the allowlist opens loopback, the step limit stops a run', async () => {
     const c = await t.createOrg();
-    const flowId = await publishedFlow(t, c.ownerKey, hookFlow([
-      { id: 'get', type: 'http.request', params: { method: 'GET', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 } },
-      { id: 'pick', type: 'transform', params: { fields: { internal: '{{ nodes.get.output.body.internal }}' } } },
-    ]));
+    const flowId = await publishedFlow(
+      t,
+      c.ownerKey,
+      hookFlow([
+        {
+          id: 'get',
+          type: 'http.request',
+          params: { method: 'GET', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 },
+        },
+        { id: 'pick', type: 'transform', params: { fields: { internal: '{{ nodes.get.output.body.internal }}' } } },
+      ]),
+    );
     expect((await t.http().post(`/hooks/${flowId}`).send({})).status).toBe(502);
     await patch(c, { settings: { egressAllowlist: ['127.0.0.1'] } }).expect(200);
     const ok = await t.http().post(`/hooks/${flowId}`).send({});

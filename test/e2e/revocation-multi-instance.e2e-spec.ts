@@ -61,16 +61,31 @@ describe('revocation reaches a second server process within one second', () => {
   });
 
   it('revoking a key on one instance refuses it on the other within a second', async () => {
-    const { body: k } = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'shared', role: 'viewer' }).expect(201);
+    const { body: k } = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(bearer(org.ownerKey))
+      .send({ name: 'shared', role: 'viewer' })
+      .expect(201);
     await onOther('/api/v1/org', bearer(k.key)).expect(200); // now cached on the other instance
     const start = await revoked(t.http().delete(`/api/v1/api-keys/${k.id}`).set(bearer(org.ownerKey)).expect(204));
     expect(await lastAcceptedAt(bearer(k.key), start)).toBeLessThan(1000);
   });
 
   it('rotation without grace refuses the old secret on the other instance within a second', async () => {
-    const { body: k } = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'rot', role: 'viewer' }).expect(201);
+    const { body: k } = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(bearer(org.ownerKey))
+      .send({ name: 'rot', role: 'viewer' })
+      .expect(201);
     await onOther('/api/v1/org', bearer(k.key)).expect(200);
-    const rotated = await t.http().post(`/api/v1/api-keys/${k.id}/rotate`).set(bearer(org.ownerKey)).send({}).expect(200);
+    const rotated = await t
+      .http()
+      .post(`/api/v1/api-keys/${k.id}/rotate`)
+      .set(bearer(org.ownerKey))
+      .send({})
+      .expect(200);
     const start = Date.now();
     expect(await lastAcceptedAt(bearer(k.key), start)).toBeLessThan(1000);
     await onOther('/api/v1/org', bearer(rotated.body.key)).expect(200);
@@ -78,7 +93,12 @@ describe('revocation reaches a second server process within one second', () => {
 
   it('deactivating a user ends their session and their keys on the other instance within a second', async () => {
     const s = await userSession(t, org.id, 'admin');
-    const { body: k } = await t.http().post('/api/v1/api-keys').set(s.headers).send({ name: 'hers', role: 'viewer' }).expect(201);
+    const { body: k } = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(s.headers)
+      .send({ name: 'hers', role: 'viewer' })
+      .expect(201);
     await onOther('/api/v1/org', s.cookie).expect(200);
     await onOther('/api/v1/org', bearer(k.key)).expect(200);
     const start = await revoked(t.http().delete(`/api/v1/users/${s.userId}`).set(bearer(org.ownerKey)).expect(204));
@@ -86,8 +106,13 @@ describe('revocation reaches a second server process within one second', () => {
     expect(await lastAcceptedAt(bearer(k.key), start)).toBeLessThan(1000);
   });
 
-  it('without any notification (revoked behind the servers\' backs), cache expiry still refuses within a second', async () => {
-    const { body: k } = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'silent', role: 'viewer' }).expect(201);
+  it("without any notification (revoked behind the servers' backs), cache expiry still refuses within a second", async () => {
+    const { body: k } = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(bearer(org.ownerKey))
+      .send({ name: 'silent', role: 'viewer' })
+      .expect(201);
     await onOther('/api/v1/org', bearer(k.key)).expect(200);
     await t.http().get('/api/v1/org').set(bearer(k.key)).expect(200);
     const start = await revoked(db.query(`UPDATE api_key SET revoked_at = now() WHERE id = $1`, [k.id]));

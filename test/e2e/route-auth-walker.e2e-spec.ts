@@ -19,7 +19,12 @@ describe('every non-public route refuses missing and revoked credentials', () =>
     // Failed authentications would otherwise hit the per-address limit (429) long before the walk ends.
     t = await createTestApp({ TENANTFLOW_AUTH_FAILURE_LIMIT: '100000' });
     const org = await t.createOrg();
-    const created = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'to revoke', role: 'admin' }).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(bearer(org.ownerKey))
+      .send({ name: 'to revoke', role: 'admin' })
+      .expect(201);
     await t.http().get('/api/v1/org').set(bearer(created.body.key)).expect(200);
     await t.http().delete(`/api/v1/api-keys/${created.body.id}`).set(bearer(org.ownerKey)).expect(204);
     revokedKey = created.body.key;
@@ -36,13 +41,20 @@ describe('every non-public route refuses missing and revoked credentials', () =>
     return ['POST', 'PUT', 'PATCH'].includes(r.method) ? req.send({}) : req;
   };
 
-  it('finds the routes, including this issue\'s and the foundation\'s', () => {
+  it("finds the routes, including this issue's and the foundation's", () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
     for (const expected of [
-      'GET /api/v1/projects', 'POST /api/v1/api-keys', 'POST /api/v1/api-keys/:keyId/rotate', 'DELETE /api/v1/users/:userId',
-      'PUT /api/v1/projects/:projectId/members/:userId', 'PATCH /api/v1/roles/:roleId', 'GET /api/v1/auth/me', 'POST /api/v1/authz/check',
+      'GET /api/v1/projects',
+      'POST /api/v1/api-keys',
+      'POST /api/v1/api-keys/:keyId/rotate',
+      'DELETE /api/v1/users/:userId',
+      'PUT /api/v1/projects/:projectId/members/:userId',
+      'PATCH /api/v1/roles/:roleId',
+      'GET /api/v1/auth/me',
+      'POST /api/v1/authz/check',
       'PATCH /api/v1/platform/orgs/:orgId',
-    ]) expect(names).toContain(expected);
+    ])
+      expect(names).toContain(expected);
     expect(routes.find((r) => r.path === '/health/live')?.public).toBe(true);
     expect(guarded().length).toBeGreaterThanOrEqual(30);
   });
@@ -82,7 +94,9 @@ describe('every non-public route refuses missing and revoked credentials', () =>
         problems.push(`${name}: not documented`);
         continue;
       }
-      const schemes = ((op.security ?? []) as Record<string, unknown>[]).flatMap((requirement) => Object.keys(requirement));
+      const schemes = ((op.security ?? []) as Record<string, unknown>[]).flatMap((requirement) =>
+        Object.keys(requirement),
+      );
       if (!schemes.includes('bearer')) problems.push(`${name}: no bearer credential declared`);
       if (r.platform && schemes.includes('session')) problems.push(`${name}: a platform route declares a session`);
     }

@@ -28,26 +28,45 @@ describe('run lifecycle: answers of the runs API', () => {
     expect(runs.body.code).toBe(flow.body.code);
     expect(runs.body.code).toBe('flow_not_found');
     const flowId = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'manual' } });
-    expect((await t.http().get(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).expect(200)).body.items).toEqual([]);
-    expect((await t.http().get(`/api/v1/flows/${flowId}/runs`).set(bearer(b.ownerKey)).expect(404)).body.code).toBe('flow_not_found');
+    expect((await t.http().get(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).expect(200)).body.items).toEqual(
+      [],
+    );
+    expect((await t.http().get(`/api/v1/flows/${flowId}/runs`).set(bearer(b.ownerKey)).expect(404)).body.code).toBe(
+      'flow_not_found',
+    );
     await t.http().delete(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).expect(204);
-    expect((await t.http().get(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).expect(404)).body.code).toBe('flow_not_found');
+    expect((await t.http().get(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).expect(404)).body.code).toBe(
+      'flow_not_found',
+    );
   });
 
   it('authz/check answers about one flow', async () => {
     const flowId = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'manual' } });
-    const check = (key: string, body: Record<string, unknown>) => t.http().post('/api/v1/authz/check').set(bearer(key)).send(body).expect(200);
+    const check = (key: string, body: Record<string, unknown>) =>
+      t.http().post('/api/v1/authz/check').set(bearer(key)).send(body).expect(200);
     const own = await check(a.ownerKey, { action: 'update', subject: 'Flow', subjectId: flowId });
     expect(own.body).toEqual({ allowed: true, reason: expect.stringContaining('update Flow') });
     const foreign = await check(b.ownerKey, { action: 'read', subject: 'Flow', subjectId: flowId });
     expect(foreign.body).toEqual({ allowed: false, reason: 'No Flow with that id in this organization' });
-    expect((await check(a.ownerKey, { action: 'read', subject: 'Flow', subjectId: uuidv7() })).body.allowed).toBe(false);
+    expect((await check(a.ownerKey, { action: 'read', subject: 'Flow', subjectId: uuidv7() })).body.allowed).toBe(
+      false,
+    );
     expect((await check(a.ownerKey, { action: 'read', subject: 'Flow', subjectId: 'nope' })).body.allowed).toBe(false);
   });
 
   it('a waiting manual run answers a large output as the stored truncated preview', async () => {
-    const flowId = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'manual' }, nodes: [bigOutput], edges: [{ from: 'trigger', to: 'c' }] });
-    const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ wait: true }).expect(201);
+    const flowId = await publishedFlow(t, a.ownerKey, {
+      ...exampleDefinition(),
+      trigger: { type: 'manual' },
+      nodes: [bigOutput],
+      edges: [{ from: 'trigger', to: 'c' }],
+    });
+    const res = await t
+      .http()
+      .post(`/api/v1/flows/${flowId}/runs`)
+      .set(bearer(a.ownerKey))
+      .send({ wait: true })
+      .expect(201);
     expect(res.body.status).toBe('succeeded');
     expect(res.body.output).toMatchObject({ truncated: true, bytes: FIVE_MIB + 2 });
     expect(res.body.output.preview.length).toBeLessThanOrEqual(64 * 1024);

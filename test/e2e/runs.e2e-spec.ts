@@ -17,7 +17,12 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
   afterAll(() => t.close());
 
   it('answers bad run requests with 4xx problem+json and starts no run', async () => {
-    const flowId = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'manual' }, nodes: [{ id: 'c', type: 'code', params: { code: 'return 1;' } }], edges: [{ from: 'trigger', to: 'c' }] });
+    const flowId = await publishedFlow(t, a.ownerKey, {
+      ...exampleDefinition(),
+      trigger: { type: 'manual' },
+      nodes: [{ id: 'c', type: 'code', params: { code: 'return 1;' } }],
+      edges: [{ from: 'trigger', to: 'c' }],
+    });
     const post = (body: object, headers: Record<string, string> = {}) =>
       t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).set(headers).send(body);
     const cases: [object, Record<string, string>, number, string, string][] = [
@@ -42,7 +47,12 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
   });
 
   it('runs manually with wait, honours Idempotency-Key, and lists runs newest first', async () => {
-    const def = { ...exampleDefinition(), trigger: { type: 'manual' }, nodes: [{ id: 'c', type: 'code', params: { code: 'return { got: trigger.input.n * 3 };' } }], edges: [{ from: 'trigger', to: 'c' }] };
+    const def = {
+      ...exampleDefinition(),
+      trigger: { type: 'manual' },
+      nodes: [{ id: 'c', type: 'code', params: { code: 'return { got: trigger.input.n * 3 };' } }],
+      edges: [{ from: 'trigger', to: 'c' }],
+    };
     const flowId = await publishedFlow(t, a.ownerKey, def);
     const run = (body: object, key?: string) => {
       const r = t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey));
@@ -62,11 +72,18 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
 
   it('runs the draft for editors; viewers may not run; other orgs see 404', async () => {
     const flowId = await publishedFlow(t, a.ownerKey, exampleDefinition());
-    const res = await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(a.ownerKey)).send({ version: 'draft', input: {}, wait: true }).expect(201);
+    const res = await t
+      .http()
+      .post(`/api/v1/flows/${flowId}/runs`)
+      .set(bearer(a.ownerKey))
+      .send({ version: 'draft', input: {}, wait: true })
+      .expect(201);
     expect((await finishedRun(t, a.ownerKey, res.body.runId)).version).toBe('draft');
     const viewer = await createKey(t, a.id, 'viewer');
     await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(viewer)).send({}).expect(403);
-    expect((await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(viewer)).expect(200)).body.id).toBe(res.body.runId);
+    expect((await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(viewer)).expect(200)).body.id).toBe(
+      res.body.runId,
+    );
     const b = await t.createOrg();
     await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(b.ownerKey)).expect(404);
     await t.http().post(`/api/v1/flows/${flowId}/runs`).set(bearer(b.ownerKey)).send({}).expect(404);
@@ -82,16 +99,34 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
     const hold = await holdServer();
     try {
       await allowHoldServer(t, a.id);
-      const flowId = await publishedFlow(t, a.ownerKey, hookFlow([holdNode(hold), { id: 'after', type: 'code', params: { code: 'return "ran";' } }], { respond: 'accepted' }));
+      const flowId = await publishedFlow(
+        t,
+        a.ownerKey,
+        hookFlow([holdNode(hold), { id: 'after', type: 'code', params: { code: 'return "ran";' } }], {
+          respond: 'accepted',
+        }),
+      );
       const res = await t.http().post(`/hooks/${flowId}`).send({}).expect(202);
       await hold.arrived(); // the run is inside its first node now
-      expect((await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(a.ownerKey)).expect(200)).body.status).toBe('running');
+      expect(
+        (await t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(a.ownerKey)).expect(200)).body.status,
+      ).toBe('running');
       // The cancel answers once the run has stopped; whether the node notices the abort at once or only when its
       // request ends, the held request is answered only after the cancellation is recorded, and the run must not
       // go on with it.
-      const cancelling = t.http().post(`/api/v1/runs/${res.body.runId}/cancel`).set(bearer(a.ownerKey)).then((r) => r);
-      const status = () => t.http().get(`/api/v1/runs/${res.body.runId}`).set(bearer(a.ownerKey)).then((r) => r.body.status as string);
-      for (const until = Date.now() + 20_000; (await status()) !== 'cancelled' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      const cancelling = t
+        .http()
+        .post(`/api/v1/runs/${res.body.runId}/cancel`)
+        .set(bearer(a.ownerKey))
+        .then((r) => r);
+      const status = () =>
+        t
+          .http()
+          .get(`/api/v1/runs/${res.body.runId}`)
+          .set(bearer(a.ownerKey))
+          .then((r) => r.body.status as string);
+      for (const until = Date.now() + 20_000; (await status()) !== 'cancelled' && Date.now() < until;)
+        await new Promise((r) => setTimeout(r, 50));
       hold.release();
       const cancelled = await cancelling;
       expect(cancelled.status).toBe(200);
@@ -109,10 +144,21 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
     const hold = await holdServer();
     try {
       await allowHoldServer(t, a.id);
-      const v1 = hookFlow([holdNode(hold), { id: 'c', type: 'code', params: { code: 'return "v1";' } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
-      const v2 = hookFlow([{ id: 'c', type: 'code', params: { code: 'return "v2";' } }, { id: 'r', type: 'respond', params: { body: '{{ input }}' } }]);
+      const v1 = hookFlow([
+        holdNode(hold),
+        { id: 'c', type: 'code', params: { code: 'return "v1";' } },
+        { id: 'r', type: 'respond', params: { body: '{{ input }}' } },
+      ]);
+      const v2 = hookFlow([
+        { id: 'c', type: 'code', params: { code: 'return "v2";' } },
+        { id: 'r', type: 'respond', params: { body: '{{ input }}' } },
+      ]);
       const flowId = await publishedFlow(t, a.ownerKey, v1);
-      const inFlight = t.http().post(`/hooks/${flowId}`).send({}).then((r) => r);
+      const inFlight = t
+        .http()
+        .post(`/hooks/${flowId}`)
+        .send({})
+        .then((r) => r);
       await hold.arrived(); // version 1 is running now, and stays so until released
       expect(await republish(t, a.ownerKey, flowId, v2)).toBe(2);
       const second = await t.http().post(`/hooks/${flowId}`).send({}).expect(200); // overlaps the first
@@ -131,7 +177,8 @@ describe('runs: manual runs, history, cancellation, versions, recovery', () => {
   it('marks runs of a dead process failed at recovery, and leaves live ones', async () => {
     const flowId = await publishedFlow(t, a.ownerKey, exampleDefinition());
     const dead = uuidv7();
-    const projectId = (await t.http().get(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).expect(200)).body.projectId;
+    const projectId = (await t.http().get(`/api/v1/flows/${flowId}`).set(bearer(a.ownerKey)).expect(200)).body
+      .projectId;
     await t.server.deps.db.systemQuery(
       `INSERT INTO run (id, org_id, project_id, flow_id, flow_version, trigger_type, status, instance_id, started_at) VALUES ($1, $2, $3, $4, 1, 'manual', 'running', 'crashed-instance', now())`,
       [dead, a.id, projectId, flowId],

@@ -16,7 +16,9 @@ describe('schedule triggers', () => {
   it('computes fire times in the trigger time zone', () => {
     const after = new Date('2026-03-01T10:30:00Z');
     expect(nextFireTime({ cron: '0 9 * * *', timezone: 'UTC' }, after)?.toISOString()).toBe('2026-03-02T09:00:00.000Z');
-    expect(nextFireTime({ cron: '0 9 * * *', timezone: 'America/New_York' }, after)?.toISOString()).toBe('2026-03-01T14:00:00.000Z');
+    expect(nextFireTime({ cron: '0 9 * * *', timezone: 'America/New_York' }, after)?.toISOString()).toBe(
+      '2026-03-01T14:00:00.000Z',
+    );
     expect(nextFireTime({ cron: 'not a cron' }, after)).toBeNull();
   });
 
@@ -43,7 +45,7 @@ describe('schedule triggers', () => {
     // Runs the scheduler started before it saw the disable may still appear and finish: wait until every run has
     // ended and the list has been still for a while (bounded), then no new run may start over several firings.
     let settled = await listRuns(t, a.ownerKey, flowId);
-    for (let still = 0, deadline = Date.now() + 30_000; still < 6 && Date.now() < deadline; ) {
+    for (let still = 0, deadline = Date.now() + 30_000; still < 6 && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 250));
       const now = await listRuns(t, a.ownerKey, flowId);
       const ended = now.every((r) => !['queued', 'running'].includes(r.status));

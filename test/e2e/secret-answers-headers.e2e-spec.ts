@@ -19,13 +19,29 @@ describe('caching and transport headers', () => {
   afterAll(() => t.close());
 
   it('answers that carry a secret are Cache-Control: no-store', async () => {
-    const created = await t.http().post('/api/v1/api-keys').set(bearer(org.ownerKey)).send({ name: 'k', role: 'viewer' }).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(bearer(org.ownerKey))
+      .send({ name: 'k', role: 'viewer' })
+      .expect(201);
     expect(created.body.key).toMatch(/^tfk_/);
-    const rotated = await t.http().post(`/api/v1/api-keys/${created.body.id}/rotate`).set(bearer(org.ownerKey)).send({}).expect(200);
-    const platform = await t.http().post('/api/v1/platform/orgs').set(bearer(t.platformKey)).send({ name: 'n', slug: uniqueSlug() }).expect(201);
+    const rotated = await t
+      .http()
+      .post(`/api/v1/api-keys/${created.body.id}/rotate`)
+      .set(bearer(org.ownerKey))
+      .send({})
+      .expect(200);
+    const platform = await t
+      .http()
+      .post('/api/v1/platform/orgs')
+      .set(bearer(t.platformKey))
+      .send({ name: 'n', slug: uniqueSlug() })
+      .expect(201);
     expect(platform.body.ownerApiKey.key).toMatch(/^tfk_/);
     const me = await t.http().get('/api/v1/auth/me').set(bearer(org.ownerKey)).expect(200);
-    for (const [name, res] of Object.entries({ created, rotated, platform, me })) expect(res.headers['cache-control'], name).toBe('no-store');
+    for (const [name, res] of Object.entries({ created, rotated, platform, me }))
+      expect(res.headers['cache-control'], name).toBe('no-store');
     // No HSTS on a plain-http deployment (it would pin browsers to https the server does not serve).
     expect(me.headers['strict-transport-security']).toBeUndefined();
     expect(me.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
@@ -55,24 +71,34 @@ describe('caching and transport headers', () => {
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     const scripts = [...res.text.matchAll(/<script[^>]*src=["']([^"']+)["']/g)].map((m) => m[1]);
     expect(scripts.length).toBeGreaterThan(0);
-    for (const src of scripts) await t.http().get(new URL(src, `${t.url}/docs`).pathname).expect(200);
+    for (const src of scripts)
+      await t
+        .http()
+        .get(new URL(src, `${t.url}/docs`).pathname)
+        .expect(200);
   });
 
-  it.skipIf(!existsSync(CHROMIUM))('swagger-ui renders in a real browser under that CSP, with no violation', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
-    try {
-      const page = await browser.newPage();
-      const violations: string[] = [];
-      page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  it.skipIf(!existsSync(CHROMIUM))(
+    'swagger-ui renders in a real browser under that CSP, with no violation',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
       });
-      await page.goto(`${t.url}/docs`);
-      await page.waitForSelector('.swagger-ui .info .title', { timeout: 15_000 });
-      expect(await page.textContent('.swagger-ui .info .title')).toContain('Tenantflow API');
-      expect(await page.locator('.opblock').count()).toBeGreaterThan(10);
-      expect(violations).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  });
+      try {
+        const page = await browser.newPage();
+        const violations: string[] = [];
+        page.on('console', (m) => {
+          if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+        });
+        await page.goto(`${t.url}/docs`);
+        await page.waitForSelector('.swagger-ui .info .title', { timeout: 15_000 });
+        expect(await page.textContent('.swagger-ui .info .title')).toContain('Tenantflow API');
+        expect(await page.locator('.opblock').count()).toBeGreaterThan(10);
+        expect(violations).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -23,7 +23,12 @@ describe('a resolved secret reaches the called server and nothing else', () => {
   const seen: string[] = [];
   const vault = new VaultDouble();
   const canary = `sk_live_CANARY${randomBytes(16).toString('hex')}/+=`;
-  const forms = [canary, Buffer.from(canary).toString('base64'), Buffer.from(canary).toString('base64url'), encodeURIComponent(canary)];
+  const forms = [
+    canary,
+    Buffer.from(canary).toString('base64'),
+    Buffer.from(canary).toString('base64url'),
+    encodeURIComponent(canary),
+  ];
   const vaultToken = `hvs.CANARYTOKEN${randomBytes(8).toString('hex')}`;
 
   beforeAll(async () => {
@@ -36,15 +41,31 @@ describe('a resolved secret reaches the called server and nothing else', () => {
       seen.push(auth);
       const token = auth.replace(/^Bearer /, '');
       res.writeHead(200, { 'content-type': 'application/json', 'x-echo': token });
-      res.end(JSON.stringify({ youSent: auth, b64: Buffer.from(token).toString('base64'), b64url: Buffer.from(token).toString('base64url'), url: encodeURIComponent(token), query: req.url }));
+      res.end(
+        JSON.stringify({
+          youSent: auth,
+          b64: Buffer.from(token).toString('base64'),
+          b64url: Buffer.from(token).toString('base64url'),
+          url: encodeURIComponent(token),
+          query: req.url,
+        }),
+      );
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/echo`;
     t = await secretsTestApp();
     org = await t.createOrg();
     await allowLoopback(t, org.id);
-    await t.http().put('/api/v1/secret-providers/vault').set(bearer(org.ownerKey))
-      .send({ type: 'vault', config: { address: vault.url, mount: 'secret', kvVersion: 2 }, auth: { method: 'token', token: vaultToken } }).expect(200);
+    await t
+      .http()
+      .put('/api/v1/secret-providers/vault')
+      .set(bearer(org.ownerKey))
+      .send({
+        type: 'vault',
+        config: { address: vault.url, mount: 'secret', kvVersion: 2 },
+        auth: { method: 'token', token: vaultToken },
+      })
+      .expect(200);
   });
   afterAll(async () => {
     await t.close();
@@ -54,13 +75,24 @@ describe('a resolved secret reaches the called server and nothing else', () => {
   });
 
   it('sends the header, then finds the canary nowhere it was recorded or answered', async () => {
-    const flowId = await publishedFlow(t, org.ownerKey, hookFlow([
-      { id: 'call', type: 'http.request', params: {
-        method: 'POST', url: echoUrl, headers: { Authorization: 'Bearer {{ secrets.vault.stripe#api_key }}' },
-        query: { again: '{{ secrets.vault.stripe#api_key }}' }, body: { note: 'hello' },
-      } },
-      { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.call.output }}' } },
-    ]));
+    const flowId = await publishedFlow(
+      t,
+      org.ownerKey,
+      hookFlow([
+        {
+          id: 'call',
+          type: 'http.request',
+          params: {
+            method: 'POST',
+            url: echoUrl,
+            headers: { Authorization: 'Bearer {{ secrets.vault.stripe#api_key }}' },
+            query: { again: '{{ secrets.vault.stripe#api_key }}' },
+            body: { note: 'hello' },
+          },
+        },
+        { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.call.output }}' } },
+      ]),
+    );
     const reads = () => vault.count('/v1/secret/data/stripe');
     const before = reads();
     const answer = await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
@@ -86,8 +118,12 @@ describe('a resolved secret reaches the called server and nothing else', () => {
     expect(reads() - before).toBe(1);
 
     const metrics = (await t.http().get('/metrics').expect(200)).text;
-    expect(metrics).toMatch(/tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="miss"\} [1-9]/);
-    expect(metrics).toMatch(/tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="hit"\} [1-9]/);
+    expect(metrics).toMatch(
+      /tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="miss"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="hit"\} [1-9]/,
+    );
     for (const f of forms) expect(metrics.includes(f)).toBe(false);
 
     const { owner, close } = await auditClients();
@@ -96,11 +132,17 @@ describe('a resolved secret reaches the called server and nothing else', () => {
       const table = rows.map((r) => r.t).join('\n');
       expect(table).toContain('secret_provider.updated');
       for (const f of [...forms, vaultToken]) expect(table.includes(f), 'audit table').toBe(false);
-      const stored = await owner.query<{ t: string }>(`SELECT r::text AS t FROM run r WHERE org_id = $1 UNION ALL SELECT s::text FROM step_run s WHERE org_id = $1`, [org.id]);
+      const stored = await owner.query<{ t: string }>(
+        `SELECT r::text AS t FROM run r WHERE org_id = $1 UNION ALL SELECT s::text FROM step_run s WHERE org_id = $1`,
+        [org.id],
+      );
       const storedText = stored.rows.map((r) => r.t).join('\n');
       expect(storedText.length).toBeGreaterThan(100);
       for (const f of forms) expect(storedText.includes(f), 'run tables').toBe(false);
-      const providerRow = await owner.query<{ t: string }>(`SELECT p::text AS t FROM secret_provider p WHERE org_id = $1`, [org.id]);
+      const providerRow = await owner.query<{ t: string }>(
+        `SELECT p::text AS t FROM secret_provider p WHERE org_id = $1`,
+        [org.id],
+      );
       expect(providerRow.rows[0].t.includes(vaultToken)).toBe(false); // sealed at rest
     } finally {
       await close();
@@ -112,7 +154,12 @@ describe('a resolved secret reaches the called server and nothing else', () => {
 
   it('fails the node with secret_unavailable, naming provider and path, when Vault is down; the retry policy applies', async () => {
     const def = hookFlow([
-      { id: 'call', type: 'http.request', retry: { maxAttempts: 2, delayMs: 0 }, params: { method: 'GET', url: echoUrl, headers: { Authorization: 'Bearer {{ secrets.vault.other#api_key }}' } } },
+      {
+        id: 'call',
+        type: 'http.request',
+        retry: { maxAttempts: 2, delayMs: 0 },
+        params: { method: 'GET', url: echoUrl, headers: { Authorization: 'Bearer {{ secrets.vault.other#api_key }}' } },
+      },
     ]);
     const flowId = await publishedFlow(t, org.ownerKey, def);
     vault.sealed = true;
@@ -125,6 +172,8 @@ describe('a resolved secret reaches the called server and nothing else', () => {
     const record = await finishedRun(t, org.ownerKey, run.id);
     expect(record.status).toBe('failed');
     expect(record.steps.map((s: { attempt: number }) => s.attempt)).toEqual([1, 2]);
-    expect(record.error.message).toContain('secret_unavailable: provider "vault" could not provide "other#api_key" (unavailable');
+    expect(record.error.message).toContain(
+      'secret_unavailable: provider "vault" could not provide "other#api_key" (unavailable',
+    );
   });
 });

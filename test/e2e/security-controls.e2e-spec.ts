@@ -51,7 +51,11 @@ describe('every route is refused to the platform key, every answer carries the f
       const res = await send(t, r, {});
       expectFrameAndReferrer(res, `${r.method} ${r.path} -> ${res.status}`);
     }
-    const flowId = await publishedFlow(t, org.ownerKey, hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }]));
+    const flowId = await publishedFlow(
+      t,
+      org.ownerKey,
+      hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }]),
+    );
     const answers = [
       await t.http().get('/api/v1/projects').set(bearer(org.ownerKey)).expect(200),
       await t.http().get('/api/v1/nothing-here').expect(404),
@@ -83,13 +87,19 @@ describe('every route is refused to the platform key, every answer carries the f
   it('/health/ready answers 503 naming what is missing while a migration is pending, 200 again once applied', async () => {
     await t.http().get('/health/ready').expect(200);
     const db = t.server.deps.db;
-    const [last] = await db.systemQuery<{ id: number; timestamp: string; name: string }>(`SELECT id, timestamp, name FROM typeorm_migrations ORDER BY timestamp DESC LIMIT 1`);
+    const [last] = await db.systemQuery<{ id: number; timestamp: string; name: string }>(
+      `SELECT id, timestamp, name FROM typeorm_migrations ORDER BY timestamp DESC LIMIT 1`,
+    );
     await db.systemQuery(`DELETE FROM typeorm_migrations WHERE id = $1`, [last.id]);
     try {
       const res = await t.http().get('/health/ready').expect(503);
       expect(res.body).toEqual({ status: 'not_ready', problems: { migrations: ['pending migrations'] } });
     } finally {
-      await db.systemQuery(`INSERT INTO typeorm_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [last.id, last.timestamp, last.name]);
+      await db.systemQuery(`INSERT INTO typeorm_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [
+        last.id,
+        last.timestamp,
+        last.name,
+      ]);
     }
     await t.http().get('/health/ready').expect(200);
   });
@@ -139,9 +149,13 @@ describe('run and webhook limits', () => {
   const holding = (settings: Record<string, unknown>) =>
     publishedFlow(t, org.ownerKey, hookFlow([holdNode(hold)], settings));
 
-  it('a run beyond the org\'s concurrent runs answers 429 run_limit_reached with Retry-After, and nothing is started', async () => {
+  it("a run beyond the org's concurrent runs answers 429 run_limit_reached with Retry-After, and nothing is started", async () => {
     const busy = await holding({ respond: 'accepted' });
-    const quick = await publishedFlow(t, org.ownerKey, hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }]));
+    const quick = await publishedFlow(
+      t,
+      org.ownerKey,
+      hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }]),
+    );
     const first = await t.http().post(`/hooks/${busy}`).send({}).expect(202);
     await hold.arrived(); // the first run is running now, holding the org's only slot
     const refused = await t.http().post(`/hooks/${quick}`).send({});
@@ -167,9 +181,19 @@ describe('run and webhook limits', () => {
     expect((await finishedRun(t, org.ownerKey, res.body.runId, 30_000)).status).toBe('succeeded');
   });
 
-  it('a flow\'s own webhook limit (settings.rateLimit) answers 429 past it; other flows are unaffected', async () => {
-    const limited = await publishedFlow(t, org.ownerKey, hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }], { rateLimit: { requests: 2, perSeconds: 3600 } }));
-    const other = await publishedFlow(t, org.ownerKey, hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }]));
+  it("a flow's own webhook limit (settings.rateLimit) answers 429 past it; other flows are unaffected", async () => {
+    const limited = await publishedFlow(
+      t,
+      org.ownerKey,
+      hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }], {
+        rateLimit: { requests: 2, perSeconds: 3600 },
+      }),
+    );
+    const other = await publishedFlow(
+      t,
+      org.ownerKey,
+      hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }]),
+    );
     await t.http().post(`/hooks/${limited}`).send({}).expect(200);
     await t.http().post(`/hooks/${limited}`).send({}).expect(200);
     const refused = await t.http().post(`/hooks/${limited}`).send({});

@@ -30,12 +30,16 @@ describe('cookie sessions', () => {
   it('stores only a hash of the session secret, scoped to the org', async () => {
     const s = await userSession(t, a.id, 'editor');
     const publicId = s.token.split('_')[1];
-    const { rows } = await owner.query(`SELECT org_id, secret_hash, method FROM app_session WHERE public_id = $1`, [publicId]);
+    const { rows } = await owner.query(`SELECT org_id, secret_hash, method FROM app_session WHERE public_id = $1`, [
+      publicId,
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0].org_id).toBe(a.id);
     expect(rows[0].method).toBe('test');
     expectNoPlaintext(Buffer.from(rows[0].secret_hash), credentialSecret(s.token), 'app_session.secret_hash');
-    const row = await owner.query<{ t: string }>(`SELECT s::text AS t FROM app_session s WHERE public_id = $1`, [publicId]);
+    const row = await owner.query<{ t: string }>(`SELECT s::text AS t FROM app_session s WHERE public_id = $1`, [
+      publicId,
+    ]);
     expectNoPlaintext(row.rows[0].t, credentialSecret(s.token), 'app_session row');
     expectNoPlaintext(row.rows[0].t, s.csrfToken, 'app_session row (CSRF token)');
     expect(s.token).toMatch(/^tfs_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
@@ -59,10 +63,22 @@ describe('cookie sessions', () => {
     const s = await userSession(t, a.id, 'admin');
     const none = await t.http().post('/api/v1/projects').set(s.cookie).send({ name: 'csrf-none' }).expect(403);
     expect(none.body.code).toBe('csrf_failed');
-    const wrong = await t.http().post('/api/v1/projects').set(s.cookie).set('X-CSRF-Token', s.csrfToken.slice(0, -2) + 'xx').send({ name: 'csrf-wrong' }).expect(403);
+    const wrong = await t
+      .http()
+      .post('/api/v1/projects')
+      .set(s.cookie)
+      .set('X-CSRF-Token', s.csrfToken.slice(0, -2) + 'xx')
+      .send({ name: 'csrf-wrong' })
+      .expect(403);
     expect(wrong.body.code).toBe('csrf_failed');
     const other = await userSession(t, a.id, 'admin');
-    await t.http().post('/api/v1/projects').set(s.cookie).set('X-CSRF-Token', other.csrfToken).send({ name: 'csrf-other' }).expect(403);
+    await t
+      .http()
+      .post('/api/v1/projects')
+      .set(s.cookie)
+      .set('X-CSRF-Token', other.csrfToken)
+      .send({ name: 'csrf-other' })
+      .expect(403);
     await t.http().post('/api/v1/projects').set(s.headers).send({ name: 'csrf-ok' }).expect(201);
     const list = await t.http().get('/api/v1/projects?limit=200').set(bearer(a.ownerKey)).expect(200);
     expect(list.body.items.map((p: { name: string }) => p.name)).not.toEqual(expect.arrayContaining(['csrf-none']));
@@ -88,15 +104,22 @@ describe('cookie sessions', () => {
     await t.http().get('/api/v1/org').set(s.cookie).expect(200);
     await t.http().delete(`/api/v1/users/${s.userId}`).set(bearer(a.ownerKey)).expect(204);
     await t.http().get('/api/v1/org').set(s.cookie).expect(401);
-    await expect(t.server.app.get(SessionsService).open({ orgId: a.id, userId: s.userId, method: 'test' })).rejects.toMatchObject({ code: 'user_deactivated' });
+    await expect(
+      t.server.app.get(SessionsService).open({ orgId: a.id, userId: s.userId, method: 'test' }),
+    ).rejects.toMatchObject({ code: 'user_deactivated' });
 
     const b = await t.createOrg();
     const sb = await userSession(t, b.id, 'owner');
     await t.http().get('/api/v1/org').set(sb.cookie).expect(200);
-    await t.http().patch(`/api/v1/platform/orgs/${b.id}`).set(bearer(t.platformKey)).send({ status: 'suspended' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/platform/orgs/${b.id}`)
+      .set(bearer(t.platformKey))
+      .send({ status: 'suspended' })
+      .expect(200);
     // The suspension reaches the cached credential by notification or cache expiry: poll for it, bounded generously.
     let refused = await t.http().get('/api/v1/org').set(sb.cookie);
-    for (const until = Date.now() + 10_000; refused.status === 200 && Date.now() < until; ) {
+    for (const until = Date.now() + 10_000; refused.status === 200 && Date.now() < until;) {
       await sleep(50);
       refused = await t.http().get('/api/v1/org').set(sb.cookie);
     }
@@ -135,7 +158,13 @@ describe('cookie sessions', () => {
 
   it('cookie options: HttpOnly, SameSite=Lax, Path=/, Secure in production', () => {
     const exp = new Date(Date.now() + 1000);
-    expect(sessionCookieOptions(AppConfig.fromEnv({ NODE_ENV: 'test' }), exp)).toEqual({ httpOnly: true, sameSite: 'lax', secure: false, path: '/', expires: exp });
+    expect(sessionCookieOptions(AppConfig.fromEnv({ NODE_ENV: 'test' }), exp)).toEqual({
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: false,
+      path: '/',
+      expires: exp,
+    });
     expect(sessionCookieOptions(AppConfig.fromEnv({ NODE_ENV: 'production' }), exp).secure).toBe(true);
   });
 });

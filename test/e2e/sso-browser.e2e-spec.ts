@@ -44,15 +44,38 @@ describe.skipIf(!HAVE_CHROMIUM)('SSO in a real browser', () => {
     const u = urlsFor(t, org.slug);
     saml = await new TestSamlIdp('browser').start('localhost');
     saml.registeredAcs.add(u.acs);
-    oidc = await new TestOidcIdp().start([{ clientId: 'browser-client', clientSecret: 'browser-secret', redirectUri: u.oidcCallback }], 'localhost');
-    await putSaml(t, org, { enabled: true, idpEntityId: saml.entityId, ssoUrl: saml.ssoUrl, idpCerts: [saml.keys.certPem], defaultRole: 'viewer' });
+    oidc = await new TestOidcIdp().start(
+      [{ clientId: 'browser-client', clientSecret: 'browser-secret', redirectUri: u.oidcCallback }],
+      'localhost',
+    );
+    await putSaml(t, org, {
+      enabled: true,
+      idpEntityId: saml.entityId,
+      ssoUrl: saml.ssoUrl,
+      idpCerts: [saml.keys.certPem],
+      defaultRole: 'viewer',
+    });
     await putOidc(t, org, {
-      enabled: true, provider: 'oidc', issuer: oidc.issuer, clientId: 'browser-client', clientSecret: 'browser-secret',
-      scopes: ['openid', 'email', 'profile', 'groups'], roleMappings: [{ group: 'builders', role: 'editor' }],
+      enabled: true,
+      provider: 'oidc',
+      issuer: oidc.issuer,
+      clientId: 'browser-client',
+      clientSecret: 'browser-secret',
+      scopes: ['openid', 'email', 'profile', 'groups'],
+      roleMappings: [{ group: 'builders', role: 'editor' }],
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 120_000);
   afterAll(async () => {
@@ -84,11 +107,17 @@ describe.skipIf(!HAVE_CHROMIUM)('SSO in a real browser', () => {
     const context = await browser.newContext();
     const r = await signIn(context, urlsFor(t, org.slug).samlLogin);
     expect(r.hops).toEqual([
-      `GET ${urlsFor(t, org.slug).samlLogin}`, `GET ${saml.ssoUrl}`, `POST ${urlsFor(t, org.slug).acs}`, `GET ${t.url}/api/v1/auth/me`,
+      `GET ${urlsFor(t, org.slug).samlLogin}`,
+      `GET ${saml.ssoUrl}`,
+      `POST ${urlsFor(t, org.slug).acs}`,
+      `GET ${t.url}/api/v1/auth/me`,
     ]);
     expect(r.status).toBe(200);
     expect(r.cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
-    expect(r.me).toMatchObject({ status: 200, body: { principal: { type: 'user', email: 'browser.saml@example.test' }, org: { id: org.id }, role: 'viewer' } });
+    expect(r.me).toMatchObject({
+      status: 200,
+      body: { principal: { type: 'user', email: 'browser.saml@example.test' }, org: { id: org.id }, role: 'viewer' },
+    });
     await context.close();
   });
 
@@ -103,7 +132,10 @@ describe.skipIf(!HAVE_CHROMIUM)('SSO in a real browser', () => {
     expect(r.hops.at(-1)).toBe(`GET ${t.url}/api/v1/auth/me`);
     expect(r.status).toBe(200);
     expect(r.cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
-    expect(r.me).toMatchObject({ status: 200, body: { principal: { email: 'dana@example.test' }, org: { id: org.id }, role: 'editor' } });
+    expect(r.me).toMatchObject({
+      status: 200,
+      body: { principal: { email: 'dana@example.test' }, org: { id: org.id }, role: 'editor' },
+    });
     await context.close();
   });
 });

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 import { selfSignedCert } from '../utils/idp/x509.js';
-import { TEST_ENCRYPTION_KEY, captureEvents, keyWithRole, setEgressAllowlist, urlsFor } from '../utils/idp/sso-test-kit.js';
+import {
+  TEST_ENCRYPTION_KEY,
+  captureEvents,
+  keyWithRole,
+  setEgressAllowlist,
+  urlsFor,
+} from '../utils/idp/sso-test-kit.js';
 import type { DomainEvent } from '../../src/core/events/domain-events.js';
 
 describe('SSO admin configuration', () => {
@@ -12,8 +18,19 @@ describe('SSO admin configuration', () => {
   let b: TestOrg;
   let events: DomainEvent[];
   const cert = selfSignedCert().certPem;
-  const saml = () => ({ enabled: true, idpEntityId: 'https://idp.example/entity', ssoUrl: 'https://idp.example/sso', idpCerts: [cert] });
-  const oidc = (extra: Record<string, unknown> = {}) => ({ enabled: true, provider: 'oidc', issuer: 'https://issuer.example', clientId: 'tf-client', ...extra });
+  const saml = () => ({
+    enabled: true,
+    idpEntityId: 'https://idp.example/entity',
+    ssoUrl: 'https://idp.example/sso',
+    idpCerts: [cert],
+  });
+  const oidc = (extra: Record<string, unknown> = {}) => ({
+    enabled: true,
+    provider: 'oidc',
+    issuer: 'https://issuer.example',
+    clientId: 'tf-client',
+    ...extra,
+  });
 
   beforeAll(async () => {
     t = await createTestApp({ TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
@@ -26,7 +43,11 @@ describe('SSO admin configuration', () => {
   it('describes the SP before anything is configured', async () => {
     const res = await t.http().get('/api/v1/sso/saml').set(bearer(a.ownerKey)).expect(200);
     const u = urlsFor(t, a.slug);
-    expect(res.body).toMatchObject({ configured: false, enabled: false, sp: { entityId: u.entityId, acsUrl: u.acs, loginUrl: u.samlLogin } });
+    expect(res.body).toMatchObject({
+      configured: false,
+      enabled: false,
+      sp: { entityId: u.entityId, acsUrl: u.acs, loginUrl: u.samlLogin },
+    });
     const o = await t.http().get('/api/v1/sso/oidc').set(bearer(a.ownerKey)).expect(200);
     expect(o.body).toMatchObject({ configured: false, hasClientSecret: false, rp: { redirectUri: u.oidcCallback } });
     const md = await t.http().get(`/auth/${a.slug}/saml/metadata`).expect(200);
@@ -36,10 +57,24 @@ describe('SSO admin configuration', () => {
 
   it('saves SAML with several certificates and records sso.updated', async () => {
     const second = selfSignedCert().certPem;
-    const res = await t.http().put('/api/v1/sso/saml').set(bearer(a.ownerKey)).send({
-      ...saml(), idpCerts: [cert, second], roleMappings: [{ group: 'Admins', role: 'admin' }], defaultRole: 'viewer',
-    }).expect(200);
-    expect(res.body).toMatchObject({ configured: true, enabled: true, allowIdpInitiated: false, groupsAttribute: 'groups', defaultRole: 'viewer' });
+    const res = await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(a.ownerKey))
+      .send({
+        ...saml(),
+        idpCerts: [cert, second],
+        roleMappings: [{ group: 'Admins', role: 'admin' }],
+        defaultRole: 'viewer',
+      })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      configured: true,
+      enabled: true,
+      allowIdpInitiated: false,
+      groupsAttribute: 'groups',
+      defaultRole: 'viewer',
+    });
     expect(res.body.idpCerts).toHaveLength(2);
     const got = await t.http().get('/api/v1/sso/saml').set(bearer(a.ownerKey)).expect(200);
     expect(got.body.roleMappings).toEqual([{ group: 'Admins', role: 'admin' }]);
@@ -48,28 +83,64 @@ describe('SSO admin configuration', () => {
   });
 
   it('refuses certificates that do not parse, have expired or are weak, with field paths', async () => {
-    const expired = selfSignedCert({ notBefore: new Date(Date.now() - 2 * 86400_000), notAfter: new Date(Date.now() - 86400_000) }).certPem;
+    const expired = selfSignedCert({
+      notBefore: new Date(Date.now() - 2 * 86400_000),
+      notAfter: new Date(Date.now() - 86400_000),
+    }).certPem;
     const weak = selfSignedCert({ bits: 1024 }).certPem;
-    const res = await t.http().put('/api/v1/sso/saml').set(bearer(a.ownerKey)).send({ ...saml(), idpCerts: ['not a cert', expired, weak] }).expect(400);
+    const res = await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(a.ownerKey))
+      .send({ ...saml(), idpCerts: ['not a cert', expired, weak] })
+      .expect(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['idpCerts.0', 'idpCerts.1', 'idpCerts.2']);
-    await t.http().put('/api/v1/sso/saml').set(bearer(a.ownerKey)).send({ ...saml(), ssoUrl: 'ftp://idp.example/sso' }).expect(400);
-    await t.http().put('/api/v1/sso/saml').set(bearer(a.ownerKey)).send({ ...saml(), orgId: b.id }).expect(400);
-    await t.http().put('/api/v1/sso/saml').set(bearer(a.ownerKey)).send({ ...saml(), roleMappings: [{ group: 'x', role: 'superuser' }] }).expect(400);
+    await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(a.ownerKey))
+      .send({ ...saml(), ssoUrl: 'ftp://idp.example/sso' })
+      .expect(400);
+    await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(a.ownerKey))
+      .send({ ...saml(), orgId: b.id })
+      .expect(400);
+    await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(a.ownerKey))
+      .send({ ...saml(), roleMappings: [{ group: 'x', role: 'superuser' }] })
+      .expect(400);
   });
 
   it('stores the OIDC client secret sealed and never returns it', async () => {
     await t.http().put('/api/v1/sso/oidc').set(bearer(a.ownerKey)).send(oidc()).expect(400);
     const secret = 'super-secret-client-value';
-    const res = await t.http().put('/api/v1/sso/oidc').set(bearer(a.ownerKey)).send(oidc({ clientSecret: secret })).expect(200);
+    const res = await t
+      .http()
+      .put('/api/v1/sso/oidc')
+      .set(bearer(a.ownerKey))
+      .send(oidc({ clientSecret: secret }))
+      .expect(200);
     expect(res.body).toMatchObject({ configured: true, hasClientSecret: true, scopes: ['openid', 'email', 'profile'] });
     expect(JSON.stringify(res.body)).not.toContain(secret);
     // Updating without a secret keeps the stored one.
-    const kept = await t.http().put('/api/v1/sso/oidc').set(bearer(a.ownerKey)).send(oidc({ clientId: 'tf-client-2' })).expect(200);
+    const kept = await t
+      .http()
+      .put('/api/v1/sso/oidc')
+      .set(bearer(a.ownerKey))
+      .send(oidc({ clientId: 'tf-client-2' }))
+      .expect(200);
     expect(kept.body).toMatchObject({ clientId: 'tf-client-2', hasClientSecret: true });
     const owner = new pg.Client({ connectionString: inject('databaseUrl') });
     await owner.connect();
-    const { rows } = await owner.query(`SELECT settings::text, secret_ciphertext FROM sso_config WHERE org_id = $1 AND protocol = 'oidc'`, [a.id]);
+    const { rows } = await owner.query(
+      `SELECT settings::text, secret_ciphertext FROM sso_config WHERE org_id = $1 AND protocol = 'oidc'`,
+      [a.id],
+    );
     await owner.end();
     expect(rows[0].settings).not.toContain(secret);
     // Sealed by the key ring: the org's data key, bound to this row and field.
@@ -81,19 +152,48 @@ describe('SSO admin configuration', () => {
 
   it('checks discovery on request, and http issuers only outside production', async () => {
     await setEgressAllowlist(t, a);
-    const res = await t.http().put('/api/v1/sso/oidc?verifyDiscovery=true').set(bearer(a.ownerKey))
-      .send(oidc({ issuer: 'http://127.0.0.1:9/', clientSecret: 's' })).expect(422);
+    const res = await t
+      .http()
+      .put('/api/v1/sso/oidc?verifyDiscovery=true')
+      .set(bearer(a.ownerKey))
+      .send(oidc({ issuer: 'http://127.0.0.1:9/', clientSecret: 's' }))
+      .expect(422);
     expect(res.body.code).toBe('oidc_discovery_failed');
-    await t.http().put('/api/v1/sso/oidc').set(bearer(a.ownerKey)).send(oidc({ provider: 'google', issuer: 'https://evil.example' })).expect(400);
-    await t.http().put('/api/v1/sso/oidc').set(bearer(a.ownerKey)).send(oidc({ scopes: ['email'] })).expect(400);
+    await t
+      .http()
+      .put('/api/v1/sso/oidc')
+      .set(bearer(a.ownerKey))
+      .send(oidc({ provider: 'google', issuer: 'https://evil.example' }))
+      .expect(400);
+    await t
+      .http()
+      .put('/api/v1/sso/oidc')
+      .set(bearer(a.ownerKey))
+      .send(oidc({ scopes: ['email'] }))
+      .expect(400);
   });
 
   it('only owners may map a group to the owner role; viewers and editors cannot configure', async () => {
     const admin = await keyWithRole(t, a, 'admin');
-    const res = await t.http().put('/api/v1/sso/saml').set(bearer(admin)).send({ ...saml(), roleMappings: [{ group: 'g', role: 'owner' }] }).expect(400);
+    const res = await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(admin))
+      .send({ ...saml(), roleMappings: [{ group: 'g', role: 'owner' }] })
+      .expect(400);
     expect(res.body.errors[0].path).toBe('roleMappings.0.role');
-    await t.http().put('/api/v1/sso/saml').set(bearer(admin)).send({ ...saml(), defaultRole: 'editor' }).expect(200);
-    await t.http().put('/api/v1/sso/saml').set(bearer(a.ownerKey)).send({ ...saml(), roleMappings: [{ group: 'g', role: 'owner' }] }).expect(200);
+    await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(admin))
+      .send({ ...saml(), defaultRole: 'editor' })
+      .expect(200);
+    await t
+      .http()
+      .put('/api/v1/sso/saml')
+      .set(bearer(a.ownerKey))
+      .send({ ...saml(), roleMappings: [{ group: 'g', role: 'owner' }] })
+      .expect(200);
     for (const role of ['viewer', 'editor']) {
       const key = await keyWithRole(t, a, role);
       await t.http().get('/api/v1/sso/saml').set(bearer(key)).expect(403);

@@ -26,7 +26,14 @@ describe('GitHub preset (plain OAuth2: /user and the verified primary email)', (
     org = await t.createOrg();
     gh = await new TestGithub({ clientId: 'gh-client', clientSecret: 'gh-secret' }).start();
     // A GitHub Enterprise Server base URL stands in for github.com (same paths under /login/oauth and /api/v3).
-    await putOidc(t, org, { enabled: true, provider: 'github', issuer: gh.base, clientId: 'gh-client', clientSecret: 'gh-secret', defaultRole: 'editor' });
+    await putOidc(t, org, {
+      enabled: true,
+      provider: 'github',
+      issuer: gh.base,
+      clientId: 'gh-client',
+      clientSecret: 'gh-secret',
+      defaultRole: 'editor',
+    });
   });
   afterAll(async () => {
     await gh.stop();
@@ -34,15 +41,30 @@ describe('GitHub preset (plain OAuth2: /user and the verified primary email)', (
   });
 
   it('signs in with the numeric id as subject and the verified primary email', async () => {
-    gh.nextUser = { id: 4242, login: 'octo', name: 'Octo Cat', emails: [{ email: 'other@example.test', primary: false, verified: true }, { email: 'octo@example.test', primary: true, verified: true }] };
+    gh.nextUser = {
+      id: 4242,
+      login: 'octo',
+      name: 'Octo Cat',
+      emails: [
+        { email: 'other@example.test', primary: false, verified: true },
+        { email: 'octo@example.test', primary: true, verified: true },
+      ],
+    };
     const { agent, status } = await signIn();
     expect(status).toBe(303);
     const me = await agent.request(`${t.url}/api/v1/auth/me`, { headers: { accept: 'application/json' } });
-    expect(JSON.parse(me.body)).toMatchObject({ principal: { email: 'octo@example.test', displayName: 'Octo Cat' }, role: 'editor' });
+    expect(JSON.parse(me.body)).toMatchObject({
+      principal: { email: 'octo@example.test', displayName: 'Octo Cat' },
+      role: 'editor',
+    });
   });
 
   it('refuses an account whose primary email is not verified', async () => {
-    gh.nextUser = { id: 99, login: 'newbie', emails: [{ email: 'newbie@example.test', primary: true, verified: false }] };
+    gh.nextUser = {
+      id: 99,
+      login: 'newbie',
+      emails: [{ email: 'newbie@example.test', primary: true, verified: false }],
+    };
     const res = await signIn();
     expect({ status: res.status, code: res.code }).toEqual({ status: 403, code: 'email_not_verified' });
   });
@@ -51,7 +73,9 @@ describe('GitHub preset (plain OAuth2: /user and the verified primary email)', (
     const agent = new HttpAgent();
     const start = await agent.request(urlsFor(t, org.slug).oidcLogin);
     const state = new URL(start.location!).searchParams.get('state')!;
-    const res = await agent.request(`${urlsFor(t, org.slug).oidcCallback}?code=forged&state=${state}`, { headers: { accept: 'application/json' } });
+    const res = await agent.request(`${urlsFor(t, org.slug).oidcCallback}?code=forged&state=${state}`, {
+      headers: { accept: 'application/json' },
+    });
     expect(res.status).toBe(401);
     expect(JSON.parse(res.body).code).toBe('code_rejected');
   });

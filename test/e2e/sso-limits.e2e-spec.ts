@@ -12,7 +12,13 @@ describe('SSO sign-in availability and limits', () => {
   const json = { Accept: 'application/json' };
 
   const configure = (org: TestOrg, enabled = true) =>
-    putSaml(t, org, { enabled, idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, idpCerts: [idp.keys.certPem], defaultRole: 'viewer' });
+    putSaml(t, org, {
+      enabled,
+      idpEntityId: idp.entityId,
+      ssoUrl: idp.ssoUrl,
+      idpCerts: [idp.keys.certPem],
+      defaultRole: 'viewer',
+    });
 
   beforeAll(async () => {
     t = await createTestApp({ TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, TENANTFLOW_AUTH_FAILURE_LIMIT: '1000' });
@@ -26,9 +32,18 @@ describe('SSO sign-in availability and limits', () => {
 
   it('answers unknown orgs and orgs without enabled SSO alike (404)', async () => {
     const org = await t.createOrg();
-    for (const path of [`/auth/no-such-org/saml/login`, `/auth/${org.slug}/saml/login`, `/auth/${org.slug}/oidc/login`, `/auth/Bad_Slug!/oidc/callback`]) {
+    for (const path of [
+      `/auth/no-such-org/saml/login`,
+      `/auth/${org.slug}/saml/login`,
+      `/auth/${org.slug}/oidc/login`,
+      `/auth/Bad_Slug!/oidc/callback`,
+    ]) {
       const res = await t.http().get(path).set(json);
-      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 404, code: 'sso_not_available' });
+      expect({ path, status: res.status, code: res.body.code }).toEqual({
+        path,
+        status: 404,
+        code: 'sso_not_available',
+      });
     }
     await configure(org, false);
     expect((await t.http().get(`/auth/${org.slug}/saml/login`).set(json)).status).toBe(404);
@@ -39,21 +54,39 @@ describe('SSO sign-in availability and limits', () => {
   it('refuses every sign-in route of a suspended org and records it', async () => {
     const org = await t.createOrg();
     await configure(org);
-    await t.http().patch(`/api/v1/platform/orgs/${org.id}`).set(bearer(t.platformKey)).send({ status: 'suspended' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/platform/orgs/${org.id}`)
+      .set(bearer(t.platformKey))
+      .send({ status: 'suspended' })
+      .expect(200);
     // Every route under /auth/:orgSlug/ the router serves (so a sign-in route added later is walked too), but the
     // SP metadata, which signs nobody in.
     // The connections' OAuth2 callback lives under /auth/:orgSlug/ too but signs nobody in: refused as suspended
     // below, without an auth.login entry.
-    const signIn = registeredRoutes(t.server).filter((r) => r.path.startsWith('/auth/:orgSlug/') && !r.path.endsWith('/metadata') && !r.path.endsWith('/oauth2/callback'));
-    expect(signIn.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining([
-      'GET /auth/:orgSlug/saml/login', 'POST /auth/:orgSlug/saml/acs', 'GET /auth/:orgSlug/oidc/login', 'GET /auth/:orgSlug/oidc/callback',
-    ]));
+    const signIn = registeredRoutes(t.server).filter(
+      (r) =>
+        r.path.startsWith('/auth/:orgSlug/') && !r.path.endsWith('/metadata') && !r.path.endsWith('/oauth2/callback'),
+    );
+    expect(signIn.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining([
+        'GET /auth/:orgSlug/saml/login',
+        'POST /auth/:orgSlug/saml/acs',
+        'GET /auth/:orgSlug/oidc/login',
+        'GET /auth/:orgSlug/oidc/callback',
+      ]),
+    );
     for (const r of signIn) {
       const path = r.path.replace(':orgSlug', org.slug);
-      const res = r.method === 'POST'
-        ? await t.http().post(path).set(json).type('form').send({ SAMLResponse: 'PHg+' })
-        : await t.http()[r.method.toLowerCase() as 'get'](`${path}?state=s&code=c`).set(json);
-      expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({ route: `${r.method} ${r.path}`, status: 403, code: 'org_suspended' });
+      const res =
+        r.method === 'POST'
+          ? await t.http().post(path).set(json).type('form').send({ SAMLResponse: 'PHg+' })
+          : await t.http()[r.method.toLowerCase() as 'get'](`${path}?state=s&code=c`).set(json);
+      expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({
+        route: `${r.method} ${r.path}`,
+        status: 403,
+        code: 'org_suspended',
+      });
     }
     const refusals = events.filter((e) => e.orgId === org.id && e.action === 'auth.login').map((e) => e.reason);
     expect(refusals).toEqual(signIn.map(() => 'org_suspended'));
@@ -73,12 +106,23 @@ describe('SSO failed sign-in limit', () => {
   it('limits failed sign-ins per client address (429 with Retry-After)', async () => {
     const org = await t.createOrg();
     const idp = await new TestSamlIdp('limit').start();
-    await putSaml(t, org, { enabled: true, idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, idpCerts: [idp.keys.certPem], defaultRole: 'viewer' });
+    await putSaml(t, org, {
+      enabled: true,
+      idpEntityId: idp.entityId,
+      ssoUrl: idp.ssoUrl,
+      idpCerts: [idp.keys.certPem],
+      defaultRole: 'viewer',
+    });
     await idp.stop();
     const statuses: number[] = [];
     let last;
     for (let i = 0; i < 4; i++) {
-      last = await t.http().post(`/auth/${org.slug}/saml/acs`).set('Accept', 'application/json').type('form').send({ SAMLResponse: Buffer.from('<x/>').toString('base64') });
+      last = await t
+        .http()
+        .post(`/auth/${org.slug}/saml/acs`)
+        .set('Accept', 'application/json')
+        .type('form')
+        .send({ SAMLResponse: Buffer.from('<x/>').toString('base64') });
       statuses.push(last.status);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);

@@ -19,10 +19,16 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
   const isCallback = (org: TestOrg) => (url: string) => url.startsWith(urlsFor(t, org.slug).oidcCallback);
 
   /** Runs the browser side up to the IdP's redirect back to the app's callback (not followed). */
-  async function toCallback(org: TestOrg, account: string, opts: { agent?: HttpAgent; editAuthorize?: (u: URL) => void; returnTo?: string } = {}) {
+  async function toCallback(
+    org: TestOrg,
+    account: string,
+    opts: { agent?: HttpAgent; editAuthorize?: (u: URL) => void; returnTo?: string } = {},
+  ) {
     const agent = opts.agent ?? new HttpAgent();
     idp.nextAccount = account;
-    const start = await agent.request(`${urlsFor(t, org.slug).oidcLogin}?returnTo=${encodeURIComponent(opts.returnTo ?? '/api/v1/auth/me')}`);
+    const start = await agent.request(
+      `${urlsFor(t, org.slug).oidcLogin}?returnTo=${encodeURIComponent(opts.returnTo ?? '/api/v1/auth/me')}`,
+    );
     expect(start.status).toBe(302);
     const authorize = new URL(start.location!);
     opts.editAuthorize?.(authorize);
@@ -50,7 +56,10 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp({ TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, TENANTFLOW_AUTH_FAILURE_LIMIT: '100000' });
+    t = await createTestApp({
+      TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      TENANTFLOW_AUTH_FAILURE_LIMIT: '100000',
+    });
     events = captureEvents(t);
     a = await t.createOrg();
     b = await t.createOrg();
@@ -58,10 +67,29 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
       { clientId: 'client-a', clientSecret: 'secret-a', redirectUri: urlsFor(t, a.slug).oidcCallback },
       { clientId: 'client-b', clientSecret: 'secret-b', redirectUri: urlsFor(t, b.slug).oidcCallback },
     ]);
-    idp.accounts.set('alice', { email: 'alice@example.test', email_verified: true, name: 'Alice', groups: ['tf-editors'] });
+    idp.accounts.set('alice', {
+      email: 'alice@example.test',
+      email_verified: true,
+      name: 'Alice',
+      groups: ['tf-editors'],
+    });
     idp.accounts.set('bob', { email: 'bob@example.test', email_verified: true, name: 'Bob', groups: [] });
-    const common = { enabled: true, provider: 'oidc', issuer: idp.issuer, scopes: ['openid', 'email', 'profile', 'groups'], linkByEmail: true };
-    await putOidc(t, a, { ...common, clientId: 'client-a', clientSecret: 'secret-a', roleMappings: [{ group: 'tf-admins', role: 'admin' }, { group: 'tf-editors', role: 'editor' }] });
+    const common = {
+      enabled: true,
+      provider: 'oidc',
+      issuer: idp.issuer,
+      scopes: ['openid', 'email', 'profile', 'groups'],
+      linkByEmail: true,
+    };
+    await putOidc(t, a, {
+      ...common,
+      clientId: 'client-a',
+      clientSecret: 'secret-a',
+      roleMappings: [
+        { group: 'tf-admins', role: 'admin' },
+        { group: 'tf-editors', role: 'editor' },
+      ],
+    });
     await putOidc(t, b, { ...common, clientId: 'client-b', clientSecret: 'secret-b', defaultRole: 'viewer' });
     owner = new pg.Client({ connectionString: inject('databaseUrl') });
     await owner.connect();
@@ -82,7 +110,14 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     const done = await agent.request(callback);
     expect(done.status).toBe(303);
     expect(done.location).toBe(`${t.url}/api/v1/auth/me`);
-    expect(await me(agent)).toMatchObject({ status: 200, body: { principal: { type: 'user', email: 'alice@example.test', displayName: 'Alice' }, org: { id: a.id }, role: 'editor' } });
+    expect(await me(agent)).toMatchObject({
+      status: 200,
+      body: {
+        principal: { type: 'user', email: 'alice@example.test', displayName: 'Alice' },
+        org: { id: a.id },
+        role: 'editor',
+      },
+    });
     const { rows } = await owner.query(`SELECT provider, issuer, subject FROM sso_identity WHERE org_id = $1`, [a.id]);
     expect(rows).toEqual([{ provider: 'oidc', issuer: idp.issuer, subject: 'alice' }]);
     const login = events.filter((e) => e.action === 'auth.login' && e.orgId === a.id).at(-1);
@@ -106,7 +141,10 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     const { agent, hop } = await signIn(a, 'alice');
     expect(hop.status).toBe(303);
     const session = await me(agent);
-    const out = await agent.request(`${t.url}/api/v1/auth/logout`, { method: 'POST', headers: { 'x-csrf-token': session.body.csrfToken } });
+    const out = await agent.request(`${t.url}/api/v1/auth/logout`, {
+      method: 'POST',
+      headers: { 'x-csrf-token': session.body.csrfToken },
+    });
     expect(out.status).toBe(204);
     expect((await me(agent)).status).toBe(401);
     expect(events.some((e) => e.action === 'auth.logout' && e.orgId === a.id)).toBe(true);
@@ -119,8 +157,14 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     expectRefusal(await agent.request(forged.href, { headers: { accept: 'application/json' } }), 'state_mismatch');
     const other = await toCallback(a, 'alice');
     // The flow is bound to the browser that started it: another cookie jar cannot finish it.
-    expectRefusal(await new HttpAgent().request(other.callback, { headers: { accept: 'application/json' } }), 'state_mismatch');
-    expect(events.filter((e) => e.action === 'auth.login' && e.orgId === a.id).at(-1)).toMatchObject({ outcome: 'failure', reason: 'state_mismatch' });
+    expectRefusal(
+      await new HttpAgent().request(other.callback, { headers: { accept: 'application/json' } }),
+      'state_mismatch',
+    );
+    expect(events.filter((e) => e.action === 'auth.login' && e.orgId === a.id).at(-1)).toMatchObject({
+      outcome: 'failure',
+      reason: 'state_mismatch',
+    });
   });
 
   it('refuses a replayed callback and a replayed code', async () => {
@@ -138,14 +182,20 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
 
   it('refuses an id_token whose nonce is not the one this flow sent', async () => {
     const before = await userCount(a);
-    const { agent, callback } = await toCallback(a, 'bob', { editAuthorize: (u) => u.searchParams.set('nonce', 'nonce-of-another-flow') });
+    const { agent, callback } = await toCallback(a, 'bob', {
+      editAuthorize: (u) => u.searchParams.set('nonce', 'nonce-of-another-flow'),
+    });
     expectRefusal(await agent.request(callback, { headers: { accept: 'application/json' } }), 'nonce_mismatch');
     expect(await userCount(a)).toBe(before);
   });
 
   it('links an existing user by email only when verified, allowed and exactly equal', async () => {
     const carol = await createUser(t, a.id, 'viewer', 'carol@example.test');
-    idp.accounts.set('carol-unverified', { email: 'carol@example.test', email_verified: false, groups: ['tf-editors'] });
+    idp.accounts.set('carol-unverified', {
+      email: 'carol@example.test',
+      email_verified: false,
+      groups: ['tf-editors'],
+    });
     idp.accounts.set('carol-case', { email: 'Carol@example.test', email_verified: true, groups: ['tf-editors'] });
     idp.accounts.set('carol', { email: 'carol@example.test', email_verified: true, groups: ['tf-editors'] });
     expectRefusal((await signIn(a, 'carol-unverified')).hop, 'email_not_verified', 403);
@@ -153,7 +203,10 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     const linked = await signIn(a, 'carol');
     expect(linked.hop.status).toBe(303);
     expect((await me(linked.agent)).body).toMatchObject({ principal: { id: carol }, role: 'editor' });
-    const { rows } = await owner.query(`SELECT subject FROM sso_identity WHERE org_id = $1 AND user_id = $2`, [a.id, carol]);
+    const { rows } = await owner.query(`SELECT subject FROM sso_identity WHERE org_id = $1 AND user_id = $2`, [
+      a.id,
+      carol,
+    ]);
     expect(rows).toEqual([{ subject: 'carol' }]);
   });
 
@@ -171,7 +224,9 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
     expect((await me(inB.agent)).body).toMatchObject({ org: { id: b.id }, role: 'viewer' });
     // bob is nobody in org A (no mapping there): refused, and no user for him in A.
     expectRefusal((await signIn(a, 'bob')).hop, 'no_role', 403);
-    expect((await owner.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND email = 'bob@example.test'`, [a.id])).rowCount).toBe(0);
+    expect(
+      (await owner.query(`SELECT 1 FROM app_user WHERE org_id = $1 AND email = 'bob@example.test'`, [a.id])).rowCount,
+    ).toBe(0);
     // A's callback (state of A, code for client A) delivered to B's callback.
     const { agent, callback } = await toCallback(a, 'alice');
     const toB = new URL(callback.replace(`/auth/${a.slug}/`, `/auth/${b.slug}/`));
@@ -184,13 +239,23 @@ describe('OIDC sign-in against a real OpenID Provider', () => {
 
   it('refuses open redirects in returnTo', async () => {
     for (const bad of ['https://evil.example/', '//evil.example', '/\\evil.example', 'javascript:alert(1)']) {
-      const res = await t.http().get(`/auth/${a.slug}/oidc/login`).query({ returnTo: bad }).set('Accept', 'application/json');
+      const res = await t
+        .http()
+        .get(`/auth/${a.slug}/oidc/login`)
+        .query({ returnTo: bad })
+        .set('Accept', 'application/json');
       expect({ bad, status: res.status, code: res.body.code }).toEqual({ bad, status: 400, code: 'invalid_return_to' });
     }
   });
 
   it('answers 502 when the IdP is down, while owner API keys keep working (break-glass)', async () => {
-    await putOidc(t, a, { enabled: true, provider: 'oidc', issuer: 'http://127.0.0.1:9', clientId: 'client-a', roleMappings: [] });
+    await putOidc(t, a, {
+      enabled: true,
+      provider: 'oidc',
+      issuer: 'http://127.0.0.1:9',
+      clientId: 'client-a',
+      roleMappings: [],
+    });
     const res = await t.http().get(`/auth/${a.slug}/oidc/login`).set('Accept', 'application/json');
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 502, code: 'idp_unavailable' });
     await t.http().get('/api/v1/projects').set(bearer(a.ownerKey)).expect(200);

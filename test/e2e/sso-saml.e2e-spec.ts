@@ -21,8 +21,13 @@ describe('SAML sign-in', () => {
 
   const configure = (org: TestOrg, idp: TestSamlIdp, extra: Record<string, unknown> = {}) =>
     putSaml(t, org, {
-      enabled: true, idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, idpCerts: [idp.keys.certPem],
-      roleMappings: [{ group: 'tf-admins', role: 'admin' }], defaultRole: 'viewer', ...extra,
+      enabled: true,
+      idpEntityId: idp.entityId,
+      ssoUrl: idp.ssoUrl,
+      idpCerts: [idp.keys.certPem],
+      roleMappings: [{ group: 'tf-admins', role: 'admin' }],
+      defaultRole: 'viewer',
+      ...extra,
     });
 
   /** The browser-binding cookie of the browser that started each login, by AuthnRequest id. */
@@ -33,15 +38,23 @@ describe('SAML sign-in', () => {
     const agent = new HttpAgent();
     const hop = await agent.request(`${urlsFor(t, org.slug).samlLogin}?returnTo=${encodeURIComponent(returnTo)}`);
     expect(hop.status).toBe(302);
-    const req = inflateRawSync(Buffer.from(new URL(hop.location!).searchParams.get('SAMLRequest')!, 'base64')).toString();
+    const req = inflateRawSync(
+      Buffer.from(new URL(hop.location!).searchParams.get('SAMLRequest')!, 'base64'),
+    ).toString();
     const id = /\bID="([^"]+)"/.exec(req)![1];
     browsers.set(id, `${SAML_BINDING_COOKIE}=${agent.cookieValue(SAML_BINDING_COOKIE)}`);
     return id;
   }
 
   const base = (org: TestOrg, irt: string | null, over: Partial<ResponseOptions> = {}): ResponseOptions => ({
-    user: { nameId: `nid-${Math.random().toString(36).slice(2)}`, email: `u${Math.random().toString(36).slice(2, 8)}@example.test` },
-    acsUrl: urlsFor(t, org.slug).acs, audience: urlsFor(t, org.slug).entityId, inResponseTo: irt, ...over,
+    user: {
+      nameId: `nid-${Math.random().toString(36).slice(2)}`,
+      email: `u${Math.random().toString(36).slice(2, 8)}@example.test`,
+    },
+    acsUrl: urlsFor(t, org.slug).acs,
+    audience: urlsFor(t, org.slug).entityId,
+    inResponseTo: irt,
+    ...over,
   });
 
   /** Posts as the browser that started the login the response answers (none for an unknown or IdP-initiated one). */
@@ -52,12 +65,19 @@ describe('SAML sign-in', () => {
   };
 
   async function counts(org: TestOrg): Promise<{ users: number; links: number; sessions: number }> {
-    const n = async (table: string) => (await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [org.id])).rows[0].n as number;
+    const n = async (table: string) =>
+      (await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [org.id])).rows[0].n as number;
     return { users: await n('app_user'), links: await n('sso_identity'), sessions: await n('app_session') };
   }
 
   /** Posts and expects a refusal with `reason`, no session cookie, no user or link created, and a failure event. */
-  async function expectRefused(org: TestOrg, xml: string, reason: string, status = 401, asBrowser?: string | null): Promise<void> {
+  async function expectRefused(
+    org: TestOrg,
+    xml: string,
+    reason: string,
+    status = 401,
+    asBrowser?: string | null,
+  ): Promise<void> {
     const before = await counts(org);
     const res = await post(org, xml, 'application/json', asBrowser);
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code: reason });
@@ -70,7 +90,10 @@ describe('SAML sign-in', () => {
 
   beforeAll(async () => {
     // Many deliberate refusals from one address: lift the failed-authentication limit for this suite.
-    t = await createTestApp({ TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, TENANTFLOW_AUTH_FAILURE_LIMIT: '100000' });
+    t = await createTestApp({
+      TENANTFLOW_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      TENANTFLOW_AUTH_FAILURE_LIMIT: '100000',
+    });
     events = captureEvents(t);
     idpA = await new TestSamlIdp('a').start();
     idpB = await new TestSamlIdp('b').start();
@@ -93,7 +116,9 @@ describe('SAML sign-in', () => {
   it('signs in SP-initiated: redirect binding to the IdP, POST binding back, provisioning with mapped role', async () => {
     idpA.nextUser = { nameId: 'alice-nid', email: 'alice@example.test', displayName: 'Alice', groups: ['tf-admins'] };
     const agent = new HttpAgent();
-    const page = await agent.follow(`${urlsFor(t, a.slug).samlLogin}?returnTo=${encodeURIComponent('/api/v1/auth/me')}`);
+    const page = await agent.follow(
+      `${urlsFor(t, a.slug).samlLogin}?returnTo=${encodeURIComponent('/api/v1/auth/me')}`,
+    );
     expect(page.status).toBe(200);
     const acs = await agent.submitForm(page);
     expect(acs.status).toBe(303);
@@ -101,10 +126,17 @@ describe('SAML sign-in', () => {
     expect(agent.cookieValue('tenantflow_session')).toBeTruthy();
     const me = await agent.request(acs.location!, { headers: { accept: 'application/json' } });
     expect(me.status).toBe(200);
-    expect(JSON.parse(me.body)).toMatchObject({ principal: { type: 'user', email: 'alice@example.test' }, org: { id: a.id }, role: 'admin' });
+    expect(JSON.parse(me.body)).toMatchObject({
+      principal: { type: 'user', email: 'alice@example.test' },
+      org: { id: a.id },
+      role: 'admin',
+    });
     const { rows } = await owner.query(`SELECT provider, issuer, subject FROM sso_identity WHERE org_id = $1`, [a.id]);
     expect(rows).toContainEqual({ provider: 'saml', issuer: idpA.entityId, subject: 'alice-nid' });
-    expect(events.filter((e) => e.action === 'auth.login' && e.orgId === a.id).at(-1)).toMatchObject({ outcome: 'success', metadata: { provider: 'saml' } });
+    expect(events.filter((e) => e.action === 'auth.login' && e.orgId === a.id).at(-1)).toMatchObject({
+      outcome: 'success',
+      metadata: { provider: 'saml' },
+    });
   });
 
   it('accepts a signed response around the signed assertion', async () => {
@@ -116,19 +148,37 @@ describe('SAML sign-in', () => {
   it('refuses an unsigned assertion', async () => {
     await expectRefused(a, idpA.response(base(a, await requestId(a), { signAssertion: false })), 'unsigned_assertion');
     // A signed response does not make up for an unsigned assertion.
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { signAssertion: false, signResponse: true })), 'unsigned_assertion');
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { signAssertion: false, signResponse: true })),
+      'unsigned_assertion',
+    );
   });
 
   it('refuses a tampered assertion and a broken response signature', async () => {
-    const signed = idpA.response(base(a, await requestId(a), { user: { nameId: 'mallory', email: 'mallory@example.test' } }));
+    const signed = idpA.response(
+      base(a, await requestId(a), { user: { nameId: 'mallory', email: 'mallory@example.test' } }),
+    );
     await expectRefused(a, signed.replace('>mallory<', '>alice-nid<'), 'invalid_signature');
     const both = idpA.response(base(a, await requestId(a), { signResponse: true }));
-    await expectRefused(a, both.replace(/(<samlp:Response[^>]*IssueInstant=")[^"]+/, '$12001-01-01T00:00:00Z'), 'invalid_signature');
+    await expectRefused(
+      a,
+      both.replace(/(<samlp:Response[^>]*IssueInstant=")[^"]+/, '$12001-01-01T00:00:00Z'),
+      'invalid_signature',
+    );
   });
 
   it('refuses a signature by another key, even with that key in KeyInfo', async () => {
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { signingKey: selfSignedCert() })), 'invalid_signature');
-    await expectRefused(a, idpB.response(base(a, await requestId(a), { issuer: idpA.entityId, assertionIssuer: idpA.entityId })), 'invalid_signature');
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { signingKey: selfSignedCert() })),
+      'invalid_signature',
+    );
+    await expectRefused(
+      a,
+      idpB.response(base(a, await requestId(a), { issuer: idpA.entityId, assertionIssuer: idpA.entityId })),
+      'invalid_signature',
+    );
   });
 
   it('refuses SHA-1 signatures', async () => {
@@ -136,20 +186,60 @@ describe('SAML sign-in', () => {
   });
 
   it('refuses a wrong audience, Recipient, Destination or Issuer', async () => {
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { audience: urlsFor(t, b.slug).entityId })), 'audience_mismatch');
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { recipient: urlsFor(t, b.slug).acs })), 'recipient_mismatch');
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { destination: urlsFor(t, b.slug).acs })), 'destination_mismatch');
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { assertionIssuer: 'https://other.idp/metadata' })), 'issuer_mismatch');
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { issuer: 'https://other.idp/metadata' })), 'issuer_mismatch');
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { audience: urlsFor(t, b.slug).entityId })),
+      'audience_mismatch',
+    );
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { recipient: urlsFor(t, b.slug).acs })),
+      'recipient_mismatch',
+    );
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { destination: urlsFor(t, b.slug).acs })),
+      'destination_mismatch',
+    );
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { assertionIssuer: 'https://other.idp/metadata' })),
+      'issuer_mismatch',
+    );
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { issuer: 'https://other.idp/metadata' })),
+      'issuer_mismatch',
+    );
   });
 
   it('refuses expired and not-yet-valid assertions', async () => {
     const old = new Date(Date.now() - 20 * 60_000);
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { issueInstant: old, notOnOrAfter: new Date(Date.now() - 10 * 60_000) })), 'assertion_expired');
+    await expectRefused(
+      a,
+      idpA.response(
+        base(a, await requestId(a), { issueInstant: old, notOnOrAfter: new Date(Date.now() - 10 * 60_000) }),
+      ),
+      'assertion_expired',
+    );
     // Still inside NotOnOrAfter, but older than the configured maximum age (300 s).
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { issueInstant: old, notOnOrAfter: new Date(Date.now() + 60_000) })), 'assertion_expired');
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a), { issueInstant: old, notOnOrAfter: new Date(Date.now() + 60_000) })),
+      'assertion_expired',
+    );
     const future = new Date(Date.now() + 10 * 60_000);
-    await expectRefused(a, idpA.response(base(a, await requestId(a), { issueInstant: future, notBefore: future, notOnOrAfter: new Date(Date.now() + 20 * 60_000) })), 'assertion_not_yet_valid');
+    await expectRefused(
+      a,
+      idpA.response(
+        base(a, await requestId(a), {
+          issueInstant: future,
+          notBefore: future,
+          notOnOrAfter: new Date(Date.now() + 20 * 60_000),
+        }),
+      ),
+      'assertion_not_yet_valid',
+    );
   });
 
   it('refuses unsolicited responses unless the org allows IdP-initiated sign-in', async () => {
@@ -187,7 +277,13 @@ describe('SAML sign-in', () => {
     await expectRefused(a, idpA.response(base(a, attackers)), 'unknown_request');
     const unbound = idpA.response(base(a, await requestId(a)));
     await expectRefused(a, unbound, 'browser_mismatch', 401, null);
-    await expectRefused(a, idpA.response(base(a, await requestId(a))), 'browser_mismatch', 401, `${SAML_BINDING_COOKIE}=${'x'.repeat(43)}`);
+    await expectRefused(
+      a,
+      idpA.response(base(a, await requestId(a))),
+      'browser_mismatch',
+      401,
+      `${SAML_BINDING_COOKIE}=${'x'.repeat(43)}`,
+    );
     // The browser that started the login still signs in.
     expect((await post(a, idpA.response(base(a, victims)))).status).toBe(303);
   });
@@ -205,11 +301,19 @@ describe('SAML sign-in', () => {
     const xml = idpA.response(base(a, await requestId(a)));
     await expectRefused(a, `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "y">]>${xml}`, 'doctype_forbidden');
     const before = await counts(a);
-    const big = await t.http().post(`/auth/${a.slug}/saml/acs`).set('Accept', 'application/json').type('form')
+    const big = await t
+      .http()
+      .post(`/auth/${a.slug}/saml/acs`)
+      .set('Accept', 'application/json')
+      .type('form')
       .send({ SAMLResponse: 'A'.repeat(300 * 1024) });
     expect({ status: big.status, code: big.body.code }).toEqual({ status: 413, code: 'payload_too_large' });
     expect(await counts(a)).toEqual(before);
-    const asJson = await t.http().post(`/auth/${a.slug}/saml/acs`).set('Accept', 'application/json').send({ SAMLResponse: Buffer.from(xml).toString('base64') });
+    const asJson = await t
+      .http()
+      .post(`/auth/${a.slug}/saml/acs`)
+      .set('Accept', 'application/json')
+      .send({ SAMLResponse: Buffer.from(xml).toString('base64') });
     expect({ status: asJson.status, code: asJson.body.code }).toEqual({ status: 400, code: 'invalid_request' });
   });
 
@@ -217,7 +321,11 @@ describe('SAML sign-in', () => {
     const xml = idpA.response(base(a, await requestId(a)));
     const assertion = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)![0];
     await expectRefused(a, xml.replace('</samlp:Response>', `${assertion}</samlp:Response>`), 'malformed_response');
-    const transient = { nameId: 'tmp-1', email: 'tmp@example.test', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' };
+    const transient = {
+      nameId: 'tmp-1',
+      email: 'tmp@example.test',
+      nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+    };
     await expectRefused(a, idpA.response(base(a, await requestId(a), { user: transient })), 'transient_name_id');
   });
 
@@ -225,7 +333,11 @@ describe('SAML sign-in', () => {
     // As issued for A (A's ACS and audience), posted to B.
     await expectRefused(b, idpA.response(base(a, await requestId(a))), 'destination_mismatch');
     // Re-addressed to B by someone holding A's IdP key: B trusts only its own IdP.
-    await expectRefused(b, idpA.response({ ...base(b, await requestId(b)), issuer: idpB.entityId, assertionIssuer: idpB.entityId }), 'invalid_signature');
+    await expectRefused(
+      b,
+      idpA.response({ ...base(b, await requestId(b)), issuer: idpB.entityId, assertionIssuer: idpB.entityId }),
+      'invalid_signature',
+    );
   });
 
   it('renders an HTML page for browsers with the same status and reason', async () => {
@@ -238,7 +350,11 @@ describe('SAML sign-in', () => {
   it('accepts IdP-initiated sign-in when enabled, once per assertion', async () => {
     await configure(a, idpA, { allowIdpInitiated: true });
     const xml = idpA.response(base(a, null));
-    const ok = await t.http().post(`/auth/${a.slug}/saml/acs`).type('form').send({ SAMLResponse: Buffer.from(xml).toString('base64'), RelayState: '//evil.example' });
+    const ok = await t
+      .http()
+      .post(`/auth/${a.slug}/saml/acs`)
+      .type('form')
+      .send({ SAMLResponse: Buffer.from(xml).toString('base64'), RelayState: '//evil.example' });
     expect(ok.status).toBe(303);
     expect(ok.headers.location).toBe('/');
     await expectRefused(a, xml, 'replayed_assertion');

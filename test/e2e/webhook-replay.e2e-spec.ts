@@ -18,13 +18,25 @@ describe('webhook replay: every spelling of one delivery yields one run', () => 
   afterAll(() => t.close());
 
   const hmacFlow = (auth: Record<string, unknown>) =>
-    publishedFlow(t, a.ownerKey, hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }], { auth: { mode: 'hmac', secret, ...auth }, respond: 'accepted' }));
+    publishedFlow(
+      t,
+      a.ownerKey,
+      hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: 'ok' } }], {
+        auth: { mode: 'hmac', secret, ...auth },
+        respond: 'accepted',
+      }),
+    );
 
   /** Sends every spelling in turn; returns the statuses. */
   async function deliver(flowId: string, spellings: Record<string, string>[]): Promise<number[]> {
     const statuses: number[] = [];
     for (const headers of spellings) {
-      const res = await t.http().post(`/hooks/${flowId}`).set('content-type', 'application/json').set(headers).send(body);
+      const res = await t
+        .http()
+        .post(`/hooks/${flowId}`)
+        .set('content-type', 'application/json')
+        .set(headers)
+        .send(body);
       statuses.push(res.status);
     }
     return statuses;
@@ -54,7 +66,12 @@ describe('webhook replay: every spelling of one delivery yields one run', () => 
     const flowId = await hmacFlow({ signatureHeader: 'X-Hub-Signature-256' });
     const good = signRequest('github', secret, body);
     const hex = good['x-hub-signature-256'].slice('sha256='.length);
-    const spellings = [good, { 'x-hub-signature-256': `sha256=${hex.toUpperCase()}` }, { 'x-hub-signature-256': `SHA256=${hex}` }, { 'x-hub-signature-256': `sha256=${hex.slice(0, 8).toUpperCase()}${hex.slice(8)}` }];
+    const spellings = [
+      good,
+      { 'x-hub-signature-256': `sha256=${hex.toUpperCase()}` },
+      { 'x-hub-signature-256': `SHA256=${hex}` },
+      { 'x-hub-signature-256': `sha256=${hex.slice(0, 8).toUpperCase()}${hex.slice(8)}` },
+    ];
     const statuses = await deliver(flowId, spellings);
     expect(statuses).toEqual([202, 401, 401, 401]);
     // The exact same delivery again is a replay too.

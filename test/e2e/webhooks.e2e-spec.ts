@@ -23,15 +23,26 @@ describe('webhook triggers /hooks/:flowId', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 'succeeded', version: 1, trigger: 'webhook' });
     const run = await finishedRun(t, a.ownerKey, runs[0].id);
-    expect(run.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([['sum', 'succeeded'], ['double', 'succeeded'], ['reply', 'succeeded']]);
+    expect(run.steps.map((s: { nodeId: string; status: string }) => [s.nodeId, s.status])).toEqual([
+      ['sum', 'succeeded'],
+      ['double', 'succeeded'],
+      ['reply', 'succeeded'],
+    ]);
     expect(run.steps[1].output).toEqual({ doubled: 10 });
     expect(run.input.body).toEqual({ a: 2, b: 3 });
     // The lean handler shares the API's request handling: echoed request id, security headers, route metric.
-    const echoed = await t.http().post(`/hooks/${flowId}`).set('X-Request-Id', 'hook-req-1').send({ a: 1, b: 1 }).expect(200);
+    const echoed = await t
+      .http()
+      .post(`/hooks/${flowId}`)
+      .set('X-Request-Id', 'hook-req-1')
+      .send({ a: 1, b: 1 })
+      .expect(200);
     expect(echoed.headers['x-request-id']).toBe('hook-req-1');
     expect(echoed.headers['x-content-type-options']).toBe('nosniff');
     expect(echoed.headers['content-security-policy']).toContain("default-src 'none'");
-    expect((await t.http().get('/metrics')).text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/hooks\/:flowId",status="200"\} [1-9]/);
+    expect((await t.http().get('/metrics')).text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/hooks\/:flowId",status="200"\} [1-9]/,
+    );
   });
 
   it('answers 404 with the same body for unknown, unpublished, disabled and non-webhook flows', async () => {
@@ -56,7 +67,13 @@ describe('webhook triggers /hooks/:flowId', () => {
   });
 
   it('answers 202 {runId} for accepted triggers, and text/plain for string bodies', async () => {
-    const flowId = await publishedFlow(t, a.ownerKey, hookFlow([{ id: 'r', type: 'respond', params: { status: 201, body: 'hello {{ trigger.body.name }}' } }], { respond: 'accepted' }));
+    const flowId = await publishedFlow(
+      t,
+      a.ownerKey,
+      hookFlow([{ id: 'r', type: 'respond', params: { status: 201, body: 'hello {{ trigger.body.name }}' } }], {
+        respond: 'accepted',
+      }),
+    );
     const res = await t.http().post(`/hooks/${flowId}`).send({ name: 'ann' }).expect(202);
     const run = await finishedRun(t, a.ownerKey, res.body.runId);
     expect(run.status).toBe('succeeded');
@@ -68,7 +85,11 @@ describe('webhook triggers /hooks/:flowId', () => {
   it('refuses bodies over the limit (413) and malformed JSON (400), with no run', async () => {
     const flowId = await publishedFlow(t, a.ownerKey, exampleDefinition());
     await t.http().post(`/hooks/${flowId}`).set('content-type', 'application/json').send('{"a":').expect(400);
-    await t.http().post(`/hooks/${flowId}`).send({ big: 'x'.repeat(70_000) }).expect(413);
+    await t
+      .http()
+      .post(`/hooks/${flowId}`)
+      .send({ big: 'x'.repeat(70_000) })
+      .expect(413);
     expect(await listRuns(t, a.ownerKey, flowId)).toHaveLength(0);
   });
 
@@ -76,10 +97,14 @@ describe('webhook triggers /hooks/:flowId', () => {
     const secret = 'whsec_e2e_0123456789abcdef';
     let flowId: string;
     const body = JSON.stringify({ a: 20, b: 22 });
-    const post = (headers: Record<string, string>) => t.http().post(`/hooks/${flowId}`).set('content-type', 'application/json').set(headers).send(body);
+    const post = (headers: Record<string, string>) =>
+      t.http().post(`/hooks/${flowId}`).set('content-type', 'application/json').set(headers).send(body);
 
     beforeAll(async () => {
-      flowId = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'webhook', settings: { auth: { mode: 'hmac', secret }, respond: 'wait' } } });
+      flowId = await publishedFlow(t, a.ownerKey, {
+        ...exampleDefinition(),
+        trigger: { type: 'webhook', settings: { auth: { mode: 'hmac', secret }, respond: 'wait' } },
+      });
     });
 
     it('runs a validly signed request', async () => {
@@ -102,11 +127,41 @@ describe('webhook triggers /hooks/:flowId', () => {
     });
 
     it('accepts GitHub- and Stripe-style signatures', async () => {
-      const gh = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'webhook', settings: { auth: { mode: 'hmac', secret, signatureHeader: 'X-Hub-Signature-256' }, respond: 'wait' } } });
-      await t.http().post(`/hooks/${gh}`).set('content-type', 'application/json').set(signRequest('github', secret, body)).send(body).expect(200);
-      const st = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'webhook', settings: { auth: { mode: 'hmac', secret, signatureHeader: 'Stripe-Signature' }, respond: 'wait' } } });
-      await t.http().post(`/hooks/${st}`).set('content-type', 'application/json').set(signRequest('stripe', secret, body)).send(body).expect(200);
-      await t.http().post(`/hooks/${st}`).set('content-type', 'application/json').set(signRequest('stripe', 'nope', body)).send(body).expect(401);
+      const gh = await publishedFlow(t, a.ownerKey, {
+        ...exampleDefinition(),
+        trigger: {
+          type: 'webhook',
+          settings: { auth: { mode: 'hmac', secret, signatureHeader: 'X-Hub-Signature-256' }, respond: 'wait' },
+        },
+      });
+      await t
+        .http()
+        .post(`/hooks/${gh}`)
+        .set('content-type', 'application/json')
+        .set(signRequest('github', secret, body))
+        .send(body)
+        .expect(200);
+      const st = await publishedFlow(t, a.ownerKey, {
+        ...exampleDefinition(),
+        trigger: {
+          type: 'webhook',
+          settings: { auth: { mode: 'hmac', secret, signatureHeader: 'Stripe-Signature' }, respond: 'wait' },
+        },
+      });
+      await t
+        .http()
+        .post(`/hooks/${st}`)
+        .set('content-type', 'application/json')
+        .set(signRequest('stripe', secret, body))
+        .send(body)
+        .expect(200);
+      await t
+        .http()
+        .post(`/hooks/${st}`)
+        .set('content-type', 'application/json')
+        .set(signRequest('stripe', 'nope', body))
+        .send(body)
+        .expect(401);
     });
 
     it('never stores the signing secret or credentials in the run', async () => {
@@ -117,15 +172,40 @@ describe('webhook triggers /hooks/:flowId', () => {
   });
 
   it('header and basic auth refuse wrong credentials; handshakes answer without a run', async () => {
-    const header = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'webhook', settings: { auth: { mode: 'header', name: 'X-Hook-Token', value: 'tok_0123456789' }, respond: 'wait' } } });
+    const header = await publishedFlow(t, a.ownerKey, {
+      ...exampleDefinition(),
+      trigger: {
+        type: 'webhook',
+        settings: { auth: { mode: 'header', name: 'X-Hook-Token', value: 'tok_0123456789' }, respond: 'wait' },
+      },
+    });
     await t.http().post(`/hooks/${header}`).set('X-Hook-Token', 'tok_0123456789').send({ a: 1, b: 2 }).expect(200);
     await t.http().post(`/hooks/${header}`).set('X-Hook-Token', 'tok_wrong').send({ a: 1, b: 2 }).expect(401);
-    const basic = await publishedFlow(t, a.ownerKey, { ...exampleDefinition(), trigger: { type: 'webhook', settings: { auth: { mode: 'basic', username: 'u', password: 'pw-0123456' }, respond: 'wait' } } });
+    const basic = await publishedFlow(t, a.ownerKey, {
+      ...exampleDefinition(),
+      trigger: {
+        type: 'webhook',
+        settings: { auth: { mode: 'basic', username: 'u', password: 'pw-0123456' }, respond: 'wait' },
+      },
+    });
     await t.http().post(`/hooks/${basic}`).auth('u', 'pw-0123456').send({ a: 1, b: 2 }).expect(200);
     await t.http().post(`/hooks/${basic}`).auth('u', 'nope').send({ a: 1, b: 2 }).expect(401);
     const hs = await publishedFlow(t, a.ownerKey, {
       ...exampleDefinition(),
-      trigger: { type: 'webhook', settings: { auth: { mode: 'header', name: 'X-Hook-Token', value: 'tok_0123456789' }, respond: 'wait', methods: ['GET', 'POST'], handshake: { source: 'query', challengeField: 'hub.challenge', verifyTokenField: 'hub.verify_token', verifyToken: 'vt-123456' } } },
+      trigger: {
+        type: 'webhook',
+        settings: {
+          auth: { mode: 'header', name: 'X-Hook-Token', value: 'tok_0123456789' },
+          respond: 'wait',
+          methods: ['GET', 'POST'],
+          handshake: {
+            source: 'query',
+            challengeField: 'hub.challenge',
+            verifyTokenField: 'hub.verify_token',
+            verifyToken: 'vt-123456',
+          },
+        },
+      },
     });
     const ok = await t.http().get(`/hooks/${hs}?hub.challenge=c-42&hub.verify_token=vt-123456`).expect(200);
     expect(ok.text).toBe('c-42');
@@ -137,7 +217,12 @@ describe('webhook triggers /hooks/:flowId', () => {
     const b = await t.createOrg();
     const flowId = await publishedFlow(t, b.ownerKey, exampleDefinition());
     await t.http().post(`/hooks/${flowId}`).send({ a: 1, b: 1 }).expect(200);
-    await t.http().patch(`/api/v1/platform/orgs/${b.id}`).set(bearer(t.platformKey)).send({ status: 'suspended' }).expect(200);
+    await t
+      .http()
+      .patch(`/api/v1/platform/orgs/${b.id}`)
+      .set(bearer(t.platformKey))
+      .send({ status: 'suspended' })
+      .expect(200);
     await t.http().post(`/hooks/${flowId}`).send({ a: 1, b: 1 }).expect(404);
   });
 });

@@ -26,7 +26,10 @@ describe('ability factory contributors', () => {
     const factory = t.server.app.get(AbilityFactory);
     factory.registerContributor({
       name: 'careless',
-      contribute: async () => [{ action: 'read', subject: 'Flow' } as AppRule, { action: 'delete', subject: 'Flow', conditions: { orgId: other.id } } as AppRule],
+      contribute: async () => [
+        { action: 'read', subject: 'Flow' } as AppRule,
+        { action: 'delete', subject: 'Flow', conditions: { orgId: other.id } } as AppRule,
+      ],
     });
     const userId = await createUser(t, org.id, 'viewer');
     const ability = await factory.createForPrincipal({ type: 'user', id: userId, orgId: org.id, role: 'viewer' });

@@ -13,7 +13,8 @@ describe('audit entries are atomic with their change', () => {
   let owner: pg.Client;
   let close: () => Promise<void>;
 
-  const head = async (orgId: string) => (await owner.query(`SELECT seq FROM audit_chain WHERE org_id = $1`, [orgId])).rows[0]?.seq as string | undefined;
+  const head = async (orgId: string) =>
+    (await owner.query(`SELECT seq FROM audit_chain WHERE org_id = $1`, [orgId])).rows[0]?.seq as string | undefined;
   const count = async (sql: string, params: unknown[]) => (await owner.query(sql, params)).rows[0].n as number;
 
   beforeAll(async () => {
@@ -32,7 +33,10 @@ describe('audit entries are atomic with their change', () => {
     // Runs after the audit writer (subscribed later), inside the same transaction, then fails it.
     const off = bus.subscribe(async (em, event) => {
       if (event.action !== 'project.created') return;
-      const [{ n }] = (await em.query(`SELECT count(*)::int AS n FROM audit_event WHERE org_id = $1 AND resource_id = $2`, [event.orgId, event.resourceId])) as { n: number }[];
+      const [{ n }] = (await em.query(
+        `SELECT count(*)::int AS n FROM audit_event WHERE org_id = $1 AND resource_id = $2`,
+        [event.orgId, event.resourceId],
+      )) as { n: number }[];
       seenInTx = n;
       throw new Error('injected failure before commit');
     });
@@ -45,8 +49,14 @@ describe('audit entries are atomic with their change', () => {
       off();
     }
     expect(seenInTx).toBe(1); // the entry existed inside the transaction...
-    expect(await count(`SELECT count(*)::int AS n FROM project WHERE org_id = $1 AND name = 'doomed'`, [org.id])).toBe(0);
-    expect(await count(`SELECT count(*)::int AS n FROM audit_event WHERE org_id = $1 AND action = 'project.created'`, [org.id])).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM project WHERE org_id = $1 AND name = 'doomed'`, [org.id])).toBe(
+      0,
+    );
+    expect(
+      await count(`SELECT count(*)::int AS n FROM audit_event WHERE org_id = $1 AND action = 'project.created'`, [
+        org.id,
+      ]),
+    ).toBe(0);
     expect(await head(org.id)).toBe(before); // ...and neither it nor the change survived
     await t.http().post('/api/v1/projects').set(bearer(org.ownerKey)).send({ name: 'doomed' }).expect(201); // nothing half-written blocks a retry
     expect(await head(org.id)).toBe(String(Number(before) + 1));
@@ -56,10 +66,13 @@ describe('audit entries are atomic with their change', () => {
     // The audit insert itself fails in the database (the real writer, the real transaction).
     const before = await head(org.id);
     const res = await withFailingInsert(owner, 'audit_event', `NEW.org_id = '${org.id}'::uuid`, () =>
-      t.http().patch('/api/v1/org').set(bearer(org.ownerKey)).send({ name: 'never-renamed' }));
+      t.http().patch('/api/v1/org').set(bearer(org.ownerKey)).send({ name: 'never-renamed' }),
+    );
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.body)).not.toContain('injected');
-    expect(await count(`SELECT count(*)::int AS n FROM organization WHERE id = $1 AND name = 'never-renamed'`, [org.id])).toBe(0);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM organization WHERE id = $1 AND name = 'never-renamed'`, [org.id]),
+    ).toBe(0);
     expect(await head(org.id)).toBe(before);
     await t.http().patch('/api/v1/org').set(bearer(org.ownerKey)).send({ name: 'renamed' }).expect(200); // the control
   });
@@ -68,16 +81,25 @@ describe('audit entries are atomic with their change', () => {
     const slug = uniqueSlug('atomic-audit');
     // The owner key's insert fails in the database, after the org row and its org.created entry were written.
     await withFailingInsert(owner, 'api_key', `(SELECT slug FROM organization WHERE id = NEW.org_id) = '${slug}'`, () =>
-      expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow());
+      expect(
+        t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null }),
+      ).rejects.toThrow(),
+    );
     expect(await count(`SELECT count(*)::int AS n FROM organization WHERE slug = $1`, [slug])).toBe(0);
-    expect(await count(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'org.created' AND metadata->>'slug' = $1`, [slug])).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM audit_event WHERE action = 'org.created' AND metadata->>'slug' = $1`,
+        [slug],
+      ),
+    ).toBe(0);
   });
 
   it('an event for another org than the transaction is refused (row-level security), failing the change', async () => {
     const other = await t.createOrg();
     const bus = t.server.app.get(DomainEventBus);
     const off = bus.subscribe(async (em, event) => {
-      if (event.action === 'project.created') await bus.publish(em, { action: 'project.updated', orgId: other.id, resourceType: 'project' });
+      if (event.action === 'project.created')
+        await bus.publish(em, { action: 'project.updated', orgId: other.id, resourceType: 'project' });
     });
     try {
       await t.http().post('/api/v1/projects').set(bearer(org.ownerKey)).send({ name: 'cross-org' }).expect(500);
@@ -85,6 +107,10 @@ describe('audit entries are atomic with their change', () => {
       off();
     }
     expect(await count(`SELECT count(*)::int AS n FROM project WHERE name = 'cross-org'`, [])).toBe(0);
-    expect(await count(`SELECT count(*)::int AS n FROM audit_event WHERE org_id = $1 AND action = 'project.updated'`, [other.id])).toBe(0);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM audit_event WHERE org_id = $1 AND action = 'project.updated'`, [
+        other.id,
+      ]),
+    ).toBe(0);
   });
 });

@@ -13,8 +13,11 @@ const REDIS_URL = 'redis://127.0.0.1:6379';
 const log = pino({ level: 'silent' });
 const suffix = Math.random().toString(36).slice(2, 8);
 const ids = textChannel(`tf_test_ids_${suffix}`, (s) => /^[0-9a-f-]{36}$/.test(s));
-const events = jsonChannel<{ runId: string; n: number }>(`tf_test_events_${suffix}`, (v): v is { runId: string; n: number } =>
-  typeof (v as { runId?: unknown }).runId === 'string' && typeof (v as { n?: unknown }).n === 'number');
+const events = jsonChannel<{ runId: string; n: number }>(
+  `tf_test_events_${suffix}`,
+  (v): v is { runId: string; n: number } =>
+    typeof (v as { runId?: unknown }).runId === 'string' && typeof (v as { n?: unknown }).n === 'number',
+);
 
 /** Collects what a bus delivers on a channel. */
 function collect<T>(bus: ClusterBus, channel: Parameters<ClusterBus['subscribe']>[0] & { name: string }): T[] {
@@ -106,10 +109,12 @@ describe.each([
     // The sender's own handlers ran at commit, before withSystem returned (no round trip).
     expect(here).toEqual(['committed-system']);
     await db.withOrg(uuidv7(), (em) => a.publishOnCommit(em, tx, 'committed-org'));
-    await db.withSystem(async (em) => {
-      await a.publishOnCommit(em, tx, 'rolled-back');
-      throw new Error('roll back');
-    }).catch(() => undefined);
+    await db
+      .withSystem(async (em) => {
+        await a.publishOnCommit(em, tx, 'rolled-back');
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
     await until(() => got.length >= 2);
     await settle();
     expect(seenBeforeCommit).toBe(0);

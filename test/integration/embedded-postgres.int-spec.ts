@@ -42,7 +42,10 @@ describe('the embedded PostgreSQL', () => {
       await client.end();
     }
     expect(await accepts('127.0.0.1', port)).toBe(true);
-    const others = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
+    const others = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && !a.internal)
+      .map((a) => a!.address);
     for (const address of others) expect(await accepts(address, port), address).toBe(false);
     expect(await accepts('::1', port)).toBe(false);
   });

@@ -25,14 +25,19 @@ describe('flow shares and the ability contributor', () => {
 
   const insertUser = async (orgId: string, role = 'guest', status = 'active') => {
     const id = randomUUID();
-    await t.server.deps.db.systemQuery(`INSERT INTO app_user (id, org_id, email, role, status) VALUES ($1, $2, $3, $4, $5)`, [id, orgId, `${id}@example.com`, role, status]);
+    await t.server.deps.db.systemQuery(
+      `INSERT INTO app_user (id, org_id, email, role, status) VALUES ($1, $2, $3, $4, $5)`,
+      [id, orgId, `${id}@example.com`, role, status],
+    );
     return id;
   };
   // A role the matrix does not know grants nothing: everything the user can do comes from shares.
   const principal = (id = userId, orgId = a.id): Principal => ({ type: 'user', id, orgId, role: 'guest' });
   const ability = (p = principal()) => t.server.app.get(AbilityFactory).createForPrincipal(p);
-  const can = async (action: Action, flowId: string, p = principal()) => (await ability(p)).can(action, subject('Flow', { orgId: a.id, id: flowId, projectId }) as never);
-  const share = (flowId: string, role: string, key = a.ownerKey, user = userId) => t.http().put(`/api/v1/flows/${flowId}/shares/${user}`).set(bearer(key)).send({ role });
+  const can = async (action: Action, flowId: string, p = principal()) =>
+    (await ability(p)).can(action, subject('Flow', { orgId: a.id, id: flowId, projectId }) as never);
+  const share = (flowId: string, role: string, key = a.ownerKey, user = userId) =>
+    t.http().put(`/api/v1/flows/${flowId}/shares/${user}`).set(bearer(key)).send({ role });
   /** Runs `fn` as the user would run inside a request: the same context the access guard builds. */
   const asUser = async <T>(fn: () => Promise<T>): Promise<T> => {
     const ab = await ability();
@@ -60,7 +65,8 @@ describe('flow shares and the ability contributor', () => {
   it('an editor share allows reading, editing, publishing and running that one flow, not deleting or sharing it', async () => {
     const res = await share(shared, 'editor').expect(200);
     expect(res.body).toMatchObject({ userId, role: 'editor' });
-    for (const action of ['read', 'update', 'publish', 'run'] as Action[]) expect(await can(action, shared), action).toBe(true);
+    for (const action of ['read', 'update', 'publish', 'run'] as Action[])
+      expect(await can(action, shared), action).toBe(true);
     for (const action of ['delete', 'manage'] as Action[]) expect(await can(action, shared), action).toBe(false);
     expect(await can('read', notShared)).toBe(false);
     // Rules stay inside the org: the same flow id under another org is not covered.
@@ -68,7 +74,10 @@ describe('flow shares and the ability contributor', () => {
     // Through the services, as the user: the shared flow works, the other one does not exist.
     const flows = t.server.app.get(FlowsService);
     expect((await asUser(() => flows.get(a.id, shared))).name).toBe('shared');
-    await expect(asUser(() => flows.get(a.id, notShared))).rejects.toMatchObject({ code: 'flow_not_found', status: 404 });
+    await expect(asUser(() => flows.get(a.id, notShared))).rejects.toMatchObject({
+      code: 'flow_not_found',
+      status: 404,
+    });
     const listed = await asUser(() => flows.list(a.id, projectId, {}, accessibleWhere('read', 'Flow')));
     expect(listed.items.map((f) => f.id)).toEqual([shared]);
     await expect(asUser(() => flows.remove(a.id, shared))).rejects.toMatchObject({ code: 'forbidden', status: 403 });
@@ -79,7 +88,10 @@ describe('flow shares and the ability contributor', () => {
     expect(await can('read', shared)).toBe(true);
     expect(await can('update', shared)).toBe(false);
     const flows = t.server.app.get(FlowsService);
-    await expect(asUser(() => flows.update(a.id, shared, { name: 'x' }))).rejects.toMatchObject({ code: 'forbidden', status: 403 });
+    await expect(asUser(() => flows.update(a.id, shared, { name: 'x' }))).rejects.toMatchObject({
+      code: 'forbidden',
+      status: 403,
+    });
     const list = await t.http().get(`/api/v1/flows/${shared}/shares`).set(bearer(a.ownerKey)).expect(200);
     expect(list.body.items).toEqual([expect.objectContaining({ userId, role: 'viewer' })]);
     await t.http().delete(`/api/v1/flows/${shared}/shares/${userId}`).set(bearer(a.ownerKey)).expect(204);
@@ -106,7 +118,9 @@ describe('flow shares and the ability contributor', () => {
     expect((await share(shared, 'viewer', a.ownerKey, inactive).expect(404)).body.code).toBe('user_not_found');
     expect((await share(shared, 'owner').expect(400)).body.code).toBe('validation_failed');
     expect((await share(shared, 'viewer', b.ownerKey).expect(404)).body.code).toBe('flow_not_found');
-    const { rows } = await t.server.deps.db.systemQuery(`SELECT count(*)::int AS n FROM flow_share WHERE user_id = ANY($1)`, [[foreign, inactive]]).then((r: unknown) => ({ rows: r as { n: number }[] }));
+    const { rows } = await t.server.deps.db
+      .systemQuery(`SELECT count(*)::int AS n FROM flow_share WHERE user_id = ANY($1)`, [[foreign, inactive]])
+      .then((r: unknown) => ({ rows: r as { n: number }[] }));
     expect(rows[0].n).toBe(0);
   });
 });

@@ -44,13 +44,18 @@ describe('flow versions: concurrency and immutability in the database', () => {
     await saveDraft(t, a.ownerKey, flowId, exampleDefinition());
     for (let round = 0; round < 3; round++) {
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => t.http().post(`/api/v1/flows/${flowId}/publish`).set(bearer(a.ownerKey)).send({})),
+        Array.from({ length: 6 }, () =>
+          t.http().post(`/api/v1/flows/${flowId}/publish`).set(bearer(a.ownerKey)).send({}),
+        ),
       );
       expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
       const got = results.map((r) => r.body.version as number).sort((x, y) => x - y);
       expect(got).toEqual(Array.from({ length: 6 }, (_, i) => round * 6 + i + 1));
     }
-    const { rows } = await owner.query(`SELECT array_agg(version ORDER BY version) AS v FROM flow_version WHERE flow_id = $1`, [flowId]);
+    const { rows } = await owner.query(
+      `SELECT array_agg(version ORDER BY version) AS v FROM flow_version WHERE flow_id = $1`,
+      [flowId],
+    );
     expect(rows[0].v).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
   });
 
@@ -63,7 +68,12 @@ describe('flow versions: concurrency and immutability in the database', () => {
       defs[1].nodes[0].name = `right-${round}`;
       const results = await Promise.all(
         defs.map((definition) =>
-          t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(a.ownerKey)).set('If-Match', current.headers.etag as string).send({ definition }),
+          t
+            .http()
+            .put(`/api/v1/flows/${flowId}/draft`)
+            .set(bearer(a.ownerKey))
+            .set('If-Match', current.headers.etag as string)
+            .send({ definition }),
         ),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
@@ -84,7 +94,9 @@ describe('flow versions: concurrency and immutability in the database', () => {
     expect(update?.message).toMatch(/flow versions are immutable/);
     const del = await asRuntime(`DELETE FROM flow_version WHERE flow_id = $1`, [flowId]);
     expect(del?.message).toMatch(/flow versions are immutable/);
-    await expect(owner.query(`UPDATE flow_version SET message = 'tampered' WHERE flow_id = $1`, [flowId])).rejects.toThrow(/immutable/);
+    await expect(
+      owner.query(`UPDATE flow_version SET message = 'tampered' WHERE flow_id = $1`, [flowId]),
+    ).rejects.toThrow(/immutable/);
     const after = await owner.query(`SELECT definition, message FROM flow_version WHERE flow_id = $1`, [flowId]);
     expect(after.rows).toEqual(before.rows);
   });
@@ -98,7 +110,10 @@ describe('flow versions: concurrency and immutability in the database', () => {
     expect(hard?.message).toMatch(/deleted softly/);
     expect(await asRuntime(`UPDATE flow SET deleted_at = now() WHERE id = $1`, [flowId])).toBeNull();
     await t.http().delete(`/api/v1/projects/${p}`).set(bearer(a.ownerKey)).expect(204);
-    const { rows } = await owner.query(`SELECT (SELECT count(*) FROM flow WHERE id = $1)::int AS f, (SELECT count(*) FROM flow_version WHERE flow_id = $1)::int AS v`, [flowId]);
+    const { rows } = await owner.query(
+      `SELECT (SELECT count(*) FROM flow WHERE id = $1)::int AS f, (SELECT count(*) FROM flow_version WHERE flow_id = $1)::int AS v`,
+      [flowId],
+    );
     expect(rows[0]).toEqual({ f: 0, v: 0 });
   });
 

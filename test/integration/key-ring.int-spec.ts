@@ -14,8 +14,18 @@ describe('the key ring', () => {
   let t: TestApp;
   let a: TestOrg;
   let b: TestOrg;
-  const ring = (keys: string) => new KeyRing(t.server.deps.db, new SecretBox(AppConfig.fromEnv({}, { TENANTFLOW_ENCRYPTION_KEYS: keys }), pino({ level: 'silent' })));
-  const ref = (orgId: string, over: Partial<CipherRef> = {}): CipherRef => ({ orgId, table: 'sso_config', rowId: randomUUID(), field: 'client_secret', ...over });
+  const ring = (keys: string) =>
+    new KeyRing(
+      t.server.deps.db,
+      new SecretBox(AppConfig.fromEnv({}, { TENANTFLOW_ENCRYPTION_KEYS: keys }), pino({ level: 'silent' })),
+    );
+  const ref = (orgId: string, over: Partial<CipherRef> = {}): CipherRef => ({
+    orgId,
+    table: 'sso_config',
+    rowId: randomUUID(),
+    field: 'client_secret',
+    ...over,
+  });
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -46,7 +56,14 @@ describe('the key ring', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (let i = 0; i < sealed.length; i++) {
       const c = sealed[i];
-      const other = c === ':' ? '_' : /[0-9a-f]/.test(c) && i < 40 ? (c === '0' ? '1' : '0') : alphabet[(alphabet.indexOf(c) + 1) % alphabet.length];
+      const other =
+        c === ':'
+          ? '_'
+          : /[0-9a-f]/.test(c) && i < 40
+            ? c === '0'
+              ? '1'
+              : '0'
+            : alphabet[(alphabet.indexOf(c) + 1) % alphabet.length];
       await expect(r.open(at, sealed.slice(0, i) + other + sealed.slice(i + 1)), `position ${i}`).rejects.toThrow();
     }
   });
@@ -64,26 +81,45 @@ describe('the key ring', () => {
     const org = await t.createOrg();
     const db = t.server.deps.db;
     const old = ring(`k1:${key(1)}`);
-    const legacyBox = new SecretBox(AppConfig.fromEnv({}, { TENANTFLOW_ENCRYPTION_KEYS: `k1:${key(1)}` }), pino({ level: 'silent' }));
+    const legacyBox = new SecretBox(
+      AppConfig.fromEnv({}, { TENANTFLOW_ENCRYPTION_KEYS: `k1:${key(1)}` }),
+      pino({ level: 'silent' }),
+    );
     // One SSO row sealed the pre-key-ring way (master key, context), the others under the org's data key.
     const rows: { id: string; plain: string }[] = [];
     const insert = async (id: string, value: string) =>
-      db.systemQuery(`INSERT INTO sso_config (id, org_id, protocol, enabled, settings, secret_ciphertext) VALUES ($1, $2, 'oidc', false, '{}', $3)`, [id, org.id, value]);
+      db.systemQuery(
+        `INSERT INTO sso_config (id, org_id, protocol, enabled, settings, secret_ciphertext) VALUES ($1, $2, 'oidc', false, '{}', $3)`,
+        [id, org.id, value],
+      );
     const legacyId = randomUUID();
     await insert(legacyId, legacyBox.seal('legacy-secret', `sso:oidc:client_secret:${org.id}`));
     rows.push({ id: legacyId, plain: 'legacy-secret' });
     // sso_config allows one row per protocol: further rows go to a scratch copy of the column in `connection`.
-    const project = (await t.http().post('/api/v1/projects').set({ Authorization: `Bearer ${org.ownerKey}` }).send({ name: 'rot' }).expect(201)).body.id;
+    const project = (
+      await t
+        .http()
+        .post('/api/v1/projects')
+        .set({ Authorization: `Bearer ${org.ownerKey}` })
+        .send({ name: 'rot' })
+        .expect(201)
+    ).body.id;
     for (let i = 0; i < 25; i++) {
       const id = randomUUID();
-      const sealed = await old.seal({ orgId: org.id, table: 'connection', rowId: id, field: 'secret_data' }, `secret-${i}`);
+      const sealed = await old.seal(
+        { orgId: org.id, table: 'connection', rowId: id, field: 'secret_data' },
+        `secret-${i}`,
+      );
       await db.systemQuery(
         `INSERT INTO connection (id, org_id, project_id, name, type, settings, secret_data, created_by_type) VALUES ($1, $2, $3, $4, 'bearer', '{}', $5, 'system')`,
         [id, org.id, project, `c${i}`, sealed],
       );
       rows.push({ id, plain: `secret-${i}` });
     }
-    const refOf = (id: string) => (id === legacyId ? { orgId: org.id, table: 'sso_config', rowId: id, field: 'client_secret' } : { orgId: org.id, table: 'connection', rowId: id, field: 'secret_data' });
+    const refOf = (id: string) =>
+      id === legacyId
+        ? { orgId: org.id, table: 'sso_config', rowId: id, field: 'client_secret' }
+        : { orgId: org.id, table: 'connection', rowId: id, field: 'secret_data' };
     const read = async (r: KeyRing) => {
       const out: string[] = [];
       for (const row of rows) {
@@ -120,8 +156,17 @@ describe('the key ring', () => {
     expect(again).toMatchObject({ rotated: 0, rows: rows.length, purgedKeys: 1, failed: [] });
     const keys = await db.systemQuery(`SELECT id, master_key_id, active FROM org_data_key WHERE org_id = $1`, [org.id]);
     expect(keys).toEqual([{ id: expect.any(String), master_key_id: 'k2', active: true }]);
-    const [{ n }] = await db.systemQuery(`SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`, [org.id, keys[0].id]);
+    const [{ n }] = await db.systemQuery(
+      `SELECT count(*)::int AS n FROM connection WHERE org_id = $1 AND split_part(secret_data, ':', 2) <> $2`,
+      [org.id, keys[0].id],
+    );
     expect(n).toBe(0);
-    expect(envelopeKeyId((await db.systemQuery<{ v: string }>(`SELECT secret_ciphertext AS v FROM sso_config WHERE id = $1`, [legacyId]))[0].v)).toBe(keys[0].id);
+    expect(
+      envelopeKeyId(
+        (
+          await db.systemQuery<{ v: string }>(`SELECT secret_ciphertext AS v FROM sso_config WHERE id = $1`, [legacyId])
+        )[0].v,
+      ),
+    ).toBe(keys[0].id);
   });
 });

@@ -48,7 +48,8 @@ function limiterContract(name: string, make: (name: string, points: number) => L
       const refused = await limiter.consume('k').catch((e: unknown) => e);
       expect(refused).toMatchObject({ code: 'rate_limited' });
       expect((refused as { extra: { headers: Record<string, string> } }).extra.headers).toMatchObject({
-        'RateLimit-Limit': '3', 'RateLimit-Remaining': '0',
+        'RateLimit-Limit': '3',
+        'RateLimit-Remaining': '0',
       });
       await expect(limiter.assertNotBlocked('k')).rejects.toMatchObject({ code: 'rate_limited' });
       await expect(limiter.consume('other')).resolves.toMatchObject({ remaining: 2 });
@@ -74,7 +75,10 @@ describe.skipIf(!TEST_REDIS_URL)('on Redis (shared by instances)', () => {
   afterAll(() => clients.forEach((c) => c.disconnect()));
 
   replayContract('Redis', () => new RedisReplayCache(clients[0]));
-  limiterContract('Redis', (n, points) => [new Limiter(n, points, 60, clients[0]), new Limiter(n, points, 60, clients[1])]);
+  limiterContract('Redis', (n, points) => [
+    new Limiter(n, points, 60, clients[0]),
+    new Limiter(n, points, 60, clients[1]),
+  ]);
 
   it('shares the replay window across instances: a signature seen by one is refused by the other', async () => {
     const [one, two] = clients.map((c) => new RedisReplayCache(c));
@@ -93,7 +97,14 @@ describe.skipIf(!TEST_REDIS_URL)('on Redis (shared by instances)', () => {
   });
 
   it('fails closed when Redis does not answer: the replay cache refuses', async () => {
-    const dead = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const dead = new Redis({
+      host: '127.0.0.1',
+      port: 1,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     dead.on('error', () => undefined);
     try {
       expect(await new RedisReplayCache(dead).firstSeen(`sig-${randomUUID()}`, 60_000)).toBe(false);

@@ -56,7 +56,10 @@ describe('row-level security on every org-owned table', () => {
 
   it('has RLS enabled and forced on each, and the runtime role cannot bypass it', async () => {
     for (const table of [...tables, 'organization']) {
-      const { rows } = await owner.query(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1 AND relnamespace = current_schema()::regnamespace`, [table]);
+      const { rows } = await owner.query(
+        `SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1 AND relnamespace = current_schema()::regnamespace`,
+        [table],
+      );
       expect(rows[0], table).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
     }
     const { rows } = await owner.query(`SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = 'tenantflow_app'`);
@@ -98,8 +101,14 @@ describe('row-level security on every org-owned table', () => {
       expect(after.rows[0].n, table).toBe(present.rows[0].n);
     }
     await asOrg(a.id, async (q) => {
-      expect((await q(`SELECT count(*)::int AS n FROM organization WHERE id = $1`, [b.id])).rows[0].n, 'organization read').toBe(0);
-      expect((await q(`UPDATE organization SET name = name WHERE id = $1`, [b.id])).rowCount, 'organization update').toBe(0);
+      expect(
+        (await q(`SELECT count(*)::int AS n FROM organization WHERE id = $1`, [b.id])).rows[0].n,
+        'organization read',
+      ).toBe(0);
+      expect(
+        (await q(`UPDATE organization SET name = name WHERE id = $1`, [b.id])).rowCount,
+        'organization update',
+      ).toBe(0);
     });
   });
 
@@ -116,7 +125,9 @@ describe('row-level security on every org-owned table', () => {
     await runtime.query('BEGIN');
     try {
       await runtime.query(`SELECT set_config('app.org_id', $1, true)`, [a.id]);
-      const moved = await runtime.query(`UPDATE project SET org_id = $1 WHERE org_id = $2`, [b.id, a.id]).catch((e: Error) => e);
+      const moved = await runtime
+        .query(`UPDATE project SET org_id = $1 WHERE org_id = $2`, [b.id, a.id])
+        .catch((e: Error) => e);
       expect(moved).toBeInstanceOf(Error);
       expect((moved as Error).message).toMatch(/row-level security/);
     } finally {
@@ -129,13 +140,18 @@ describe('row-level security on every org-owned table', () => {
     // key service and transaction are what is tested.
     const slug = uniqueSlug('atomic');
     await withFailingInsert(owner, 'api_key', `(SELECT slug FROM organization WHERE id = NEW.org_id) = '${slug}'`, () =>
-      expect(t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null })).rejects.toThrow());
+      expect(
+        t.server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null }),
+      ).rejects.toThrow(),
+    );
     for (const table of ['organization', 'audit_event', 'app_user', 'audit_chain']) {
       const where = table === 'organization' ? `slug = $1` : `org_id IN (SELECT id FROM organization WHERE slug = $1)`;
       const { rows } = await owner.query(`SELECT count(*)::int AS n FROM "${table}" WHERE ${where}`, [slug]);
       expect(rows[0].n, table).toBe(0);
     }
-    const logged = await owner.query(`SELECT count(*)::int AS n FROM audit_event WHERE metadata::text LIKE $1`, [`%${slug}%`]);
+    const logged = await owner.query(`SELECT count(*)::int AS n FROM audit_event WHERE metadata::text LIKE $1`, [
+      `%${slug}%`,
+    ]);
     expect(logged.rows[0].n).toBe(0);
   });
 });

@@ -25,16 +25,26 @@ interface Backend {
 }
 
 const backends: [string, () => Promise<Backend>][] = [
-  ['SigV4-verifying double', async () => {
-    const d = await new SecretsManagerDouble(REGION).start();
-    return { url: d.url, creds: d.credentials, stop: () => d.stop(), double: d };
-  }],
+  [
+    'SigV4-verifying double',
+    async () => {
+      const d = await new SecretsManagerDouble(REGION).start();
+      return { url: d.url, creds: d.credentials, stop: () => d.stop(), double: d };
+    },
+  ],
 ];
 if (HAS_MOTO) {
-  backends.unshift(['moto_server', async () => {
-    const m = await startMoto();
-    return { url: m.url, creds: { accessKeyId: 'AKIAMOTO000000000001', secretAccessKey: 'moto-secret' }, stop: m.stop };
-  }]);
+  backends.unshift([
+    'moto_server',
+    async () => {
+      const m = await startMoto();
+      return {
+        url: m.url,
+        creds: { accessKeyId: 'AKIAMOTO000000000001', secretAccessKey: 'moto-secret' },
+        stop: m.stop,
+      };
+    },
+  ]);
 } else {
   describe('aws provider against moto_server', () => {
     it('moto_server is not on PATH here: the AWS tests ran against the SigV4-verifying double only', () => {
@@ -48,13 +58,20 @@ describe.each(backends)('aws provider (@aws-sdk/client-secrets-manager) against 
   let b: Backend;
   const made: AwsProvider[] = [];
   const provider = (opts: { stage?: string; creds?: AwsAuth; allow?: string[]; endpoint?: string } = {}) => {
-    const p = new AwsProvider({ region: REGION, endpoint: opts.endpoint ?? b.url, ...(opts.stage ? { versionStage: opts.stage } : {}) }, opts.creds ?? b.creds,
-      guardedAgents({ policy: new EgressPolicy(opts.allow ?? ['127.0.0.1']) }), 5000);
+    const p = new AwsProvider(
+      { region: REGION, endpoint: opts.endpoint ?? b.url, ...(opts.stage ? { versionStage: opts.stage } : {}) },
+      opts.creds ?? b.creds,
+      guardedAgents({ policy: new EgressPolicy(opts.allow ?? ['127.0.0.1']) }),
+      5000,
+    );
     made.push(p);
     return p;
   };
   const reason = async (p: Promise<unknown>) => {
-    const e = await p.then(() => null, (err: unknown) => err);
+    const e = await p.then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(ProviderFailure);
     return (e as ProviderFailure).reason;
   };
@@ -62,8 +79,15 @@ describe.each(backends)('aws provider (@aws-sdk/client-secrets-manager) against 
   beforeAll(async () => {
     b = await start();
     const admin = new SecretsManagerClient({ region: REGION, endpoint: b.url, credentials: b.creds });
-    await admin.send(new CreateSecretCommand({ Name: 'stripe', SecretString: JSON.stringify({ api_key: 'sk_aws_current', n: 7 }) }));
-    await admin.send(new PutSecretValueCommand({ SecretId: 'stripe', SecretString: JSON.stringify({ api_key: 'sk_aws_newer', n: 8 }) }));
+    await admin.send(
+      new CreateSecretCommand({ Name: 'stripe', SecretString: JSON.stringify({ api_key: 'sk_aws_current', n: 7 }) }),
+    );
+    await admin.send(
+      new PutSecretValueCommand({
+        SecretId: 'stripe',
+        SecretString: JSON.stringify({ api_key: 'sk_aws_newer', n: 8 }),
+      }),
+    );
     await admin.send(new CreateSecretCommand({ Name: 'prod/plain', SecretString: 'plain-text-value' }));
     await admin.send(new CreateSecretCommand({ Name: 'blob', SecretBinary: Buffer.from('binary-bytes') }));
     admin.destroy();
@@ -98,7 +122,7 @@ describe.each(backends)('aws provider (@aws-sdk/client-secrets-manager) against 
     expect(await provider().test()).toEqual({ ok: true });
   });
 
-  it('applies the org egress policy to the SDK\'s sockets', async () => {
+  it("applies the org egress policy to the SDK's sockets", async () => {
     const count = b.double?.verified.length;
     expect(await reason(provider({ allow: [] }).getSecret('stripe'))).toBe('egress_refused');
     if (b.double) expect(b.double.verified.length).toBe(count);
@@ -114,9 +138,16 @@ describe.each(backends)('aws provider (@aws-sdk/client-secrets-manager) against 
       return;
     }
     const before = b.double.rejected;
-    expect(await reason(provider({ creds: { ...b.creds, secretAccessKey: 'wrong' } }).getSecret('stripe'))).toBe('denied');
+    expect(await reason(provider({ creds: { ...b.creds, secretAccessKey: 'wrong' } }).getSecret('stripe'))).toBe(
+      'denied',
+    );
     expect(b.double.rejected).toBe(before + 1);
-    const other = new AwsProvider({ region: 'us-east-1', endpoint: b.url }, b.creds, guardedAgents({ policy: new EgressPolicy(['127.0.0.1']) }), 5000);
+    const other = new AwsProvider(
+      { region: 'us-east-1', endpoint: b.url },
+      b.creds,
+      guardedAgents({ policy: new EgressPolicy(['127.0.0.1']) }),
+      5000,
+    );
     made.push(other);
     expect(await reason(other.getSecret('stripe'))).toBe('denied');
     expect(b.double.verified.every((v) => v.region === REGION)).toBe(true);

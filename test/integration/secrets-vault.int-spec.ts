@@ -17,14 +17,26 @@ import { VaultDouble } from '../utils/doubles/vault-double.js';
 describe('vault provider (node-vault against a Vault double)', () => {
   const vault = new VaultDouble();
   const made: VaultProvider[] = [];
-  const provider = (config: Partial<VaultConfig>, auth: VaultAuth, opts: { allow?: string[]; timeoutMs?: number } = {}) => {
+  const provider = (
+    config: Partial<VaultConfig>,
+    auth: VaultAuth,
+    opts: { allow?: string[]; timeoutMs?: number } = {},
+  ) => {
     const agents = guardedAgents({ policy: new EgressPolicy(opts.allow ?? ['127.0.0.1']) });
-    const p = new VaultProvider({ address: vault.url, mount: 'secret', kvVersion: 2, ...config }, auth, agents, opts.timeoutMs ?? 2000);
+    const p = new VaultProvider(
+      { address: vault.url, mount: 'secret', kvVersion: 2, ...config },
+      auth,
+      agents,
+      opts.timeoutMs ?? 2000,
+    );
     made.push(p);
     return p;
   };
   const reason = async (p: Promise<unknown>) => {
-    const e = await p.then(() => null, (err: unknown) => err);
+    const e = await p.then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(ProviderFailure);
     return (e as ProviderFailure).reason;
   };
@@ -64,10 +76,14 @@ describe('vault provider (node-vault against a Vault double)', () => {
 
   it('sends the namespace; a token of another namespace is refused', async () => {
     const inNs = vault.addToken({ namespace: 'team-a' });
-    expect(await provider({ namespace: 'team-a' }, { method: 'token', token: inNs.id }).getSecret('stripe')).toEqual({ api_key: 'namespaced-value' });
+    expect(await provider({ namespace: 'team-a' }, { method: 'token', token: inNs.id }).getSecret('stripe')).toEqual({
+      api_key: 'namespaced-value',
+    });
     expect(vault.requests.at(-1)).toMatchObject({ namespace: 'team-a' });
     const root = vault.addToken();
-    expect(await reason(provider({ namespace: 'team-a' }, { method: 'token', token: root.id }).getSecret('stripe'))).toBe('denied');
+    expect(
+      await reason(provider({ namespace: 'team-a' }, { method: 'token', token: root.id }).getSecret('stripe')),
+    ).toBe('denied');
   });
 
   it('answers 404 as not_found, a policy refusal (403) as denied, a sealed Vault (503) as unavailable', async () => {
@@ -88,7 +104,7 @@ describe('vault provider (node-vault against a Vault double)', () => {
     expect(await p.getSecret('stripe')).toMatchObject({ api_key: 'sk_live_vault_v2' });
   });
 
-  it('logs in with AppRole and never sends the server\'s own VAULT_TOKEN', async () => {
+  it("logs in with AppRole and never sends the server's own VAULT_TOKEN", async () => {
     const saved = process.env.VAULT_TOKEN;
     process.env.VAULT_TOKEN = 'operator-token-must-not-leak';
     try {
@@ -151,28 +167,50 @@ describe('vault provider (node-vault against a Vault double)', () => {
     expect(Date.now() - started).toBeLessThan(900);
   });
 
-  it('applies the org egress policy to the client\'s sockets: loopback refused unless allowlisted', async () => {
+  it("applies the org egress policy to the client's sockets: loopback refused unless allowlisted", async () => {
     const t = vault.addToken();
     const before = vault.requests.length;
-    expect(await reason(provider({}, { method: 'token', token: t.id }, { allow: [] }).getSecret('stripe'))).toBe('egress_refused');
-    const byName = provider({ address: vault.url.replace('127.0.0.1', 'localhost') }, { method: 'token', token: t.id }, { allow: ['10.0.0.0/8'] });
+    expect(await reason(provider({}, { method: 'token', token: t.id }, { allow: [] }).getSecret('stripe'))).toBe(
+      'egress_refused',
+    );
+    const byName = provider(
+      { address: vault.url.replace('127.0.0.1', 'localhost') },
+      { method: 'token', token: t.id },
+      { allow: ['10.0.0.0/8'] },
+    );
     expect(await reason(byName.getSecret('stripe'))).toBe('egress_refused');
     expect(vault.requests.length).toBe(before); // nothing reached the server
-    expect(await provider({ address: vault.url.replace('127.0.0.1', 'localhost') }, { method: 'token', token: t.id }, { allow: ['localhost'] }).getSecret('stripe'))
-      .toMatchObject({ api_key: 'sk_live_vault_v2' });
+    expect(
+      await provider(
+        { address: vault.url.replace('127.0.0.1', 'localhost') },
+        { method: 'token', token: t.id },
+        { allow: ['localhost'] },
+      ).getSecret('stripe'),
+    ).toMatchObject({ api_key: 'sk_live_vault_v2' });
   });
 
-  it('speaks https to a Vault whose certificate only the provider\'s custom CA trusts', async () => {
-    const tls = { cert: readFileSync(new URL('../utils/doubles/tls/vault-cert.pem', import.meta.url), 'utf8'), key: readFileSync(new URL('../utils/doubles/tls/vault-key.pem', import.meta.url), 'utf8') };
+  it("speaks https to a Vault whose certificate only the provider's custom CA trusts", async () => {
+    const tls = {
+      cert: readFileSync(new URL('../utils/doubles/tls/vault-cert.pem', import.meta.url), 'utf8'),
+      key: readFileSync(new URL('../utils/doubles/tls/vault-key.pem', import.meta.url), 'utf8'),
+    };
     const secure = await new VaultDouble().start(tls);
     try {
       secure.mount('secret', 2);
       secure.put('secret', 'stripe', { api_key: 'over-tls' });
       const t = secure.addToken();
-      const withCa = new VaultProvider({ address: secure.url, mount: 'secret', kvVersion: 2, caCert: tls.cert }, { method: 'token', token: t.id },
-        guardedAgents({ policy: new EgressPolicy(['127.0.0.1']), ca: tls.cert }), 2000);
-      const without = new VaultProvider({ address: secure.url, mount: 'secret', kvVersion: 2 }, { method: 'token', token: t.id },
-        guardedAgents({ policy: new EgressPolicy(['127.0.0.1']) }), 2000);
+      const withCa = new VaultProvider(
+        { address: secure.url, mount: 'secret', kvVersion: 2, caCert: tls.cert },
+        { method: 'token', token: t.id },
+        guardedAgents({ policy: new EgressPolicy(['127.0.0.1']), ca: tls.cert }),
+        2000,
+      );
+      const without = new VaultProvider(
+        { address: secure.url, mount: 'secret', kvVersion: 2 },
+        { method: 'token', token: t.id },
+        guardedAgents({ policy: new EgressPolicy(['127.0.0.1']) }),
+        2000,
+      );
       made.push(withCa, without);
       expect(secure.url).toMatch(/^https:/);
       expect(await withCa.getSecret('stripe')).toEqual({ api_key: 'over-tls' });
@@ -183,7 +221,7 @@ describe('vault provider (node-vault against a Vault double)', () => {
     }
   });
 
-  it('checks the addresses of redirects node-vault\'s HTTP library follows', async () => {
+  it("checks the addresses of redirects node-vault's HTTP library follows", async () => {
     const hits: string[] = [];
     const inside = createServer((req, res) => {
       hits.push(req.url ?? '');

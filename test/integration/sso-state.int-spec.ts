@@ -10,7 +10,13 @@ import { createTestApp, type TestApp } from '../utils/test-app.js';
 warnIfNoRedis('sso-state (redis)');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const flow = (state: string) => ({ state, bindingHash: randomBytes(32), nonce: 'n', codeVerifier: 'v', returnTo: '/r' });
+const flow = (state: string) => ({
+  state,
+  bindingHash: randomBytes(32),
+  nonce: 'n',
+  codeVerifier: 'v',
+  returnTo: '/r',
+});
 
 /** The contract both stores keep: org-scoped, single use under concurrency, expiring. */
 function contract(name: string, get: () => { store: SsoStateStore; orgA: string; orgB: string }): void {

@@ -37,12 +37,18 @@ export async function auditSince(owner: pg.Client, mark: { org_id: string; seq: 
   const { rows } = await owner.query<StoredEntry>(
     `SELECT e.id, e.org_id, e.seq, e.action, e.actor_type, e.actor_id, e.resource_type, e.resource_id, e.outcome, e.reason, e.metadata, e.hash
        FROM audit_event e LEFT JOIN json_to_recordset($1::json) AS m(org_id uuid, seq bigint) ON m.org_id = e.org_id
-      WHERE e.seq > coalesce(m.seq, 0) ORDER BY e.org_id, e.seq`, [JSON.stringify(mark)]);
+      WHERE e.seq > coalesce(m.seq, 0) ORDER BY e.org_id, e.seq`,
+    [JSON.stringify(mark)],
+  );
   return rows;
 }
 
 /** Runs `sql` as superuser with triggers off (what an attacker with database superuser could do). */
-export async function asSuperuserBypassingTriggers(owner: pg.Client, sql: string, params: unknown[] = []): Promise<void> {
+export async function asSuperuserBypassingTriggers(
+  owner: pg.Client,
+  sql: string,
+  params: unknown[] = [],
+): Promise<void> {
   await owner.query('BEGIN');
   try {
     await owner.query(`SET LOCAL session_replication_role = replica`);

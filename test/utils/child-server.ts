@@ -15,8 +15,20 @@ export interface ChildServer {
 export async function startChildServer(timeoutMs = 45_000, redisUrl?: string): Promise<ChildServer> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--no-node-snapshot', '--import', fileURLToPath(new URL('./swc-register.mjs', import.meta.url)), fileURLToPath(new URL('./server-child.ts', import.meta.url))],
-    { env: { PATH: process.env.PATH ?? '', TF_CHILD_DATABASE_URL: inject('databaseUrl'), ...(redisUrl ? { TF_CHILD_REDIS_URL: redisUrl } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--no-node-snapshot',
+      '--import',
+      fileURLToPath(new URL('./swc-register.mjs', import.meta.url)),
+      fileURLToPath(new URL('./server-child.ts', import.meta.url)),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        TF_CHILD_DATABASE_URL: inject('databaseUrl'),
+        ...(redisUrl ? { TF_CHILD_REDIS_URL: redisUrl } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -38,10 +50,11 @@ export async function startChildServer(timeoutMs = 45_000, redisUrl?: string): P
   });
   return {
     ...ready,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

@@ -6,7 +6,12 @@ import type pg from 'pg';
  * itself, so the code under test meets a real failure of its real write, not a mocked one of our own service.
  * `owner` must be allowed to create triggers (the migration owner); the trigger is dropped afterwards.
  */
-export async function withFailingInsert<T>(owner: pg.Client, table: string, when: string, fn: () => Promise<T>): Promise<T> {
+export async function withFailingInsert<T>(
+  owner: pg.Client,
+  table: string,
+  when: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   const name = `test_fault_${randomBytes(4).toString('hex')}`;
   // SECURITY DEFINER: the condition may read other org-owned tables whatever the inserting role's context.
   await owner.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$

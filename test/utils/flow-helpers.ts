@@ -28,7 +28,12 @@ export const exampleDefinition = (): TestDefinition => ({
 });
 
 /** An API key of `org` with a built-in role (and optional project limit or scopes), inserted as the system. */
-export async function createKey(t: TestApp, orgId: string, role: string, extra: Partial<NewApiKey> = {}): Promise<string> {
+export async function createKey(
+  t: TestApp,
+  orgId: string,
+  role: string,
+  extra: Partial<NewApiKey> = {},
+): Promise<string> {
   const keys = t.server.app.get(ApiKeysService);
   const { key } = await t.server.deps.db.withOrg(orgId, (em) =>
     keys.insert(em, { orgId, name: `${role}-key`, role, createdByType: 'system', ...extra }),
@@ -36,7 +41,11 @@ export async function createKey(t: TestApp, orgId: string, role: string, extra: 
   return key;
 }
 
-export async function createProject(t: TestApp, key: string, name = `p-${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
+export async function createProject(
+  t: TestApp,
+  key: string,
+  name = `p-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<string> {
   const res = await t.http().post('/api/v1/projects').set(bearer(key)).send({ name }).expect(201);
   return res.body.id as string;
 }
@@ -51,10 +60,21 @@ export async function saveDraft(t: TestApp, key: string, flowId: string, definit
   const current = await t.http().get(`/api/v1/flows/${flowId}/draft`).set(bearer(key)).expect(200);
   const etag = current.headers.etag as string;
   expect(etag).toMatch(/^"[^"]+"$/);
-  return t.http().put(`/api/v1/flows/${flowId}/draft`).set(bearer(key)).set('If-Match', etag).send({ definition }).expect(expectStatus);
+  return t
+    .http()
+    .put(`/api/v1/flows/${flowId}/draft`)
+    .set(bearer(key))
+    .set('If-Match', etag)
+    .send({ definition })
+    .expect(expectStatus);
 }
 
 export async function publish(t: TestApp, key: string, flowId: string, message?: string): Promise<number> {
-  const res = await t.http().post(`/api/v1/flows/${flowId}/publish`).set(bearer(key)).send(message ? { message } : {}).expect(201);
+  const res = await t
+    .http()
+    .post(`/api/v1/flows/${flowId}/publish`)
+    .set(bearer(key))
+    .send(message ? { message } : {})
+    .expect(201);
   return res.body.version as number;
 }

@@ -30,7 +30,10 @@ export async function holdServer(): Promise<HoldServer> {
   });
   server.listen(0, '127.0.0.2');
   await once(server, 'listening');
-  const release = () => held.splice(0).forEach((res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"released":true}'));
+  const release = () =>
+    held
+      .splice(0)
+      .forEach((res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"released":true}'));
   return {
     server,
     url: `http://127.0.0.2:${(server.address() as AddressInfo).port}/hold`,
@@ -59,4 +62,8 @@ export async function allowHoldServer(t: TestApp, orgId: string): Promise<void> 
 }
 
 /** An http.request node that waits on the hold server. */
-export const holdNode = (hold: HoldServer, id = 'hold') => ({ id, type: 'http.request', params: { method: 'GET', url: hold.url, timeoutMs: 120_000 } });
+export const holdNode = (hold: HoldServer, id = 'hold') => ({
+  id,
+  type: 'http.request',
+  params: { method: 'GET', url: hold.url, timeoutMs: 120_000 },
+});

@@ -53,7 +53,13 @@ async function shapeOf(db: pg.Client, table: string): Promise<TableShape> {
       WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [table],
   );
-  const cons = await db.query<{ contype: string; def: string; cols: string[]; ref: string | null; refcols: string[] | null }>(
+  const cons = await db.query<{
+    contype: string;
+    def: string;
+    cols: string[];
+    ref: string | null;
+    refcols: string[] | null;
+  }>(
     `SELECT c.contype, pg_get_constraintdef(c.oid) AS def,
             (SELECT array_agg(attname::text ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
                JOIN pg_attribute ON attrelid = c.conrelid AND attnum = k.n) AS cols,
@@ -78,7 +84,9 @@ function valueFor(table: string, col: Column, checks: string[]): unknown {
     .map((def) => new RegExp(`\\b${col.name} = ANY \\(ARRAY\\['([^']*)'`).exec(def)?.[1])
     .find((v) => v !== undefined);
   if (listed !== undefined) return listed;
-  const jsonKind = checks.map((def) => new RegExp(`jsonb?_typeof\\(${col.name}\\) = '(\\w+)'`).exec(def)?.[1]).find(Boolean);
+  const jsonKind = checks
+    .map((def) => new RegExp(`jsonb?_typeof\\(${col.name}\\) = '(\\w+)'`).exec(def)?.[1])
+    .find(Boolean);
   switch (col.udt) {
     case 'uuid':
       return randomUUID();
@@ -115,7 +123,12 @@ function valueFor(table: string, col: Column, checks: string[]): unknown {
  * Makes sure `org` has at least one row in `table` (as a role that bypasses RLS) and returns one of its rows,
  * seeding parents through foreign keys first.
  */
-export async function ensureRow(db: pg.Client, table: string, org: string, depth = 0): Promise<Record<string, unknown>> {
+export async function ensureRow(
+  db: pg.Client,
+  table: string,
+  org: string,
+  depth = 0,
+): Promise<Record<string, unknown>> {
   if (table === 'organization') return (await db.query(`SELECT * FROM organization WHERE id = $1`, [org])).rows[0];
   const existing = await db.query(`SELECT * FROM "${table}" WHERE org_id = $1 LIMIT 1`, [org]);
   if (existing.rows[0]) return existing.rows[0];
@@ -124,7 +137,9 @@ export async function ensureRow(db: pg.Client, table: string, org: string, depth
   const values = new Map<string, unknown>([['org_id', org]]);
   const needed = (c: Column) => c.notNull && !c.hasDefault;
   for (const fk of shape.fks) {
-    const mustFill = fk.columns.some((name) => name !== 'org_id' && shape.columns.find((c) => c.name === name && needed(c)));
+    const mustFill = fk.columns.some(
+      (name) => name !== 'org_id' && shape.columns.find((c) => c.name === name && needed(c)),
+    );
     if (!mustFill) continue;
     const parent = await parentRow(db, fk.refTable, org, depth);
     fk.columns.forEach((name, i) => values.set(name, parent[fk.refColumns[i]]));
@@ -138,12 +153,18 @@ export async function ensureRow(db: pg.Client, table: string, org: string, depth
   try {
     return (await db.query(sql, [...values.values()])).rows[0];
   } catch (e) {
-    throw new Error(`rls seed: cannot build a minimal row of ${table} (${(e as Error).message}); add an override in test/utils/rls-seed.ts`, { cause: e });
+    throw new Error(
+      `rls seed: cannot build a minimal row of ${table} (${(e as Error).message}); add an override in test/utils/rls-seed.ts`,
+      { cause: e },
+    );
   }
 }
 
 async function parentRow(db: pg.Client, table: string, org: string, depth: number): Promise<Record<string, unknown>> {
-  const owned = await db.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'org_id'`, [table]);
+  const owned = await db.query(
+    `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'org_id'`,
+    [table],
+  );
   if (table === 'organization' || owned.rowCount) return ensureRow(db, table, org, depth + 1);
   const any = await db.query(`SELECT * FROM "${table}" LIMIT 1`);
   if (!any.rows[0]) throw new Error(`rls seed: ${table} is not org-owned and has no row to point at; add an override`);

@@ -14,7 +14,11 @@ export interface RegisteredRoute {
   policy?: PolicyMeta;
 }
 
-const join = (...parts: string[]): string => `/${parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+const join = (...parts: string[]): string =>
+  `/${parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 
 /**
  * Every route the application registers, read from Nest's controllers (with their `@Public()` / `@PlatformOnly()`
@@ -36,15 +40,19 @@ export function registeredRoutes(server: RunningServer): RegisteredRoute[] {
         const paths = [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat() as string[];
         const isPublic = Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, ctrl) ?? false;
         const isPlatform = Reflect.getMetadata(IS_PLATFORM, handler) ?? Reflect.getMetadata(IS_PLATFORM, ctrl) ?? false;
-        for (const b of base) for (const p of paths) {
-          const path = join(b, p);
-          const policy = Reflect.getMetadata(POLICY, handler) as PolicyMeta | undefined;
-          fromNest.set(`${method} ${path}`, { method, path, public: !!isPublic, platform: !!isPlatform, policy });
-        }
+        for (const b of base)
+          for (const p of paths) {
+            const path = join(b, p);
+            const policy = Reflect.getMetadata(POLICY, handler) as PolicyMeta | undefined;
+            fromNest.set(`${method} ${path}`, { method, path, public: !!isPublic, platform: !!isPlatform, policy });
+          }
       }
     }
   }
-  const express = server.app.getHttpAdapter().getInstance() as { router?: { stack: unknown[] }; _router?: { stack: unknown[] } };
+  const express = server.app.getHttpAdapter().getInstance() as {
+    router?: { stack: unknown[] };
+    _router?: { stack: unknown[] };
+  };
   const stack = (express.router ?? express._router)?.stack ?? [];
   const out: RegisteredRoute[] = [];
   for (const layer of stack as { route?: { path: string; methods: Record<string, boolean> } }[]) {
@@ -59,7 +67,8 @@ export function registeredRoutes(server: RunningServer): RegisteredRoute[] {
   // Every route Nest declares must be one Express serves (otherwise the cross-check above is incomplete).
   for (const r of fromNest.values()) {
     const served = (method: string) => out.some((o) => o.method === method && o.path === r.path);
-    if (!(r.method === 'ALL' ? ALL_METHODS.every(served) : served(r.method))) throw new Error(`route not found in the router: ${r.method} ${r.path}`);
+    if (!(r.method === 'ALL' ? ALL_METHODS.every(served) : served(r.method)))
+      throw new Error(`route not found in the router: ${r.method} ${r.path}`);
   }
   return out;
 }

@@ -15,7 +15,12 @@ export function hookFlow(nodes: Def[], settings: Def = {}, edges?: Def[]): Def {
 }
 
 /** Creates a flow in a fresh project, saves `definition`, publishes it (version 1) and enables it unless told not to. */
-export async function publishedFlow(t: TestApp, key: string, definition: Def, opts: { enable?: boolean; projectId?: string } = {}): Promise<string> {
+export async function publishedFlow(
+  t: TestApp,
+  key: string,
+  definition: Def,
+  opts: { enable?: boolean; projectId?: string } = {},
+): Promise<string> {
   const projectId = opts.projectId ?? (await createProject(t, key));
   const flowId = await createFlow(t, key, projectId, `f-${Math.random().toString(36).slice(2, 8)}`);
   await saveDraft(t, key, flowId, definition);
@@ -30,13 +35,22 @@ export async function republish(t: TestApp, key: string, flowId: string, definit
   return publish(t, key, flowId);
 }
 
-export async function listRuns(t: TestApp, key: string, flowId: string): Promise<{ id: string; status: string; version: number | 'draft'; trigger: string; error?: { type: string } }[]> {
+export async function listRuns(
+  t: TestApp,
+  key: string,
+  flowId: string,
+): Promise<{ id: string; status: string; version: number | 'draft'; trigger: string; error?: { type: string } }[]> {
   const res = await t.http().get(`/api/v1/flows/${flowId}/runs?limit=200`).set(bearer(key)).expect(200);
   return res.body.items;
 }
 
 /** Polls a run until it has ended. */
-export async function finishedRun(t: TestApp, key: string, runId: string, timeoutMs = 10_000): Promise<Record<string, any>> {
+export async function finishedRun(
+  t: TestApp,
+  key: string,
+  runId: string,
+  timeoutMs = 10_000,
+): Promise<Record<string, any>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.http().get(`/api/v1/runs/${runId}`).set(bearer(key));

@@ -7,11 +7,17 @@ import { startServer } from '../../src/app.factory.js';
 const server = await startServer({
   env: { NODE_ENV: 'test' },
   overrides: {
-    DATABASE_URL: process.env.TF_CHILD_DATABASE_URL, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent',
+    DATABASE_URL: process.env.TF_CHILD_DATABASE_URL,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
     ...(process.env.TF_CHILD_REDIS_URL ? { REDIS_URL: process.env.TF_CHILD_REDIS_URL } : {}),
   },
 });
 process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`);
 process.on('SIGTERM', () => {
-  server.close().then(() => process.exit(0), () => process.exit(1));
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });

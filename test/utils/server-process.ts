@@ -22,21 +22,36 @@ export function tempDataDir(): string {
 /** Runs the built server (`dist/src/main.js`, built by `pretest`) as a real child process. */
 export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => { if (signal) err += `\n[exited on ${signal}]`; resolve(code); }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (signal) err += `\n[exited on ${signal}]`;
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const onData = () => {
       const url = /listening on (\S+)/.exec(out)?.[1];
       if (!url) return;
       child.stdout!.off('data', onData);
       resolve({
-        child, url, stdout: () => out, stderr: () => err,
+        child,
+        url,
+        stdout: () => out,
+        stderr: () => err,
         async stop(signal = 'SIGTERM') {
           const started = Date.now();
           child.kill(signal);
@@ -51,9 +66,13 @@ export function startServerProcess(env: Record<string, string>): Promise<ServerP
 }
 
 /** Runs the built server expecting it to exit; resolves with its exit code and output. `started` sees the child. */
-export function runToExit(env: Record<string, string>, started?: (child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runToExit(
+  env: Record<string, string>,
+  started?: (child: ChildProcess) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   started?.(child);
   let stdout = '';

@@ -16,14 +16,33 @@ export interface TestSession {
 let seq = 0;
 
 /** Opens a session for an existing user directly through SessionsService (no sign-in flow). */
-export async function openSession(t: TestApp, orgId: string, userId: string, method: SessionMethod = 'test'): Promise<TestSession> {
-  const s = await t.server.app.get(SessionsService).open({ orgId, userId, method, ip: '127.0.0.1', userAgent: 'vitest' });
+export async function openSession(
+  t: TestApp,
+  orgId: string,
+  userId: string,
+  method: SessionMethod = 'test',
+): Promise<TestSession> {
+  const s = await t.server.app
+    .get(SessionsService)
+    .open({ orgId, userId, method, ip: '127.0.0.1', userAgent: 'vitest' });
   const cookie = { Cookie: `${SESSION_COOKIE}=${s.token}` };
-  return { userId, token: s.token, csrfToken: s.csrfToken, expiresAt: s.expiresAt, cookie, headers: { ...cookie, 'X-CSRF-Token': s.csrfToken } };
+  return {
+    userId,
+    token: s.token,
+    csrfToken: s.csrfToken,
+    expiresAt: s.expiresAt,
+    cookie,
+    headers: { ...cookie, 'X-CSRF-Token': s.csrfToken },
+  };
 }
 
 /** Creates a user with `role` (built-in name or custom role id) through UsersService. */
-export async function createUser(t: TestApp, orgId: string, role: string, email = `user${seq++}-${Date.now().toString(36)}@example.test`): Promise<string> {
+export async function createUser(
+  t: TestApp,
+  orgId: string,
+  role: string,
+  email = `user${seq++}-${Date.now().toString(36)}@example.test`,
+): Promise<string> {
   const users = t.server.app.get(UsersService);
   const user = await t.server.app.get(Database).withOrg(orgId, (em) => users.createInTx(em, { orgId, email, role }));
   return user.id;

@@ -38,7 +38,9 @@ export default class SummaryReporter implements Reporter {
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
     if (skippedSecurity.length === 0) return;
     const ci = process.env.CI === 'true' || process.env.CI === '1';
-    process.stdout.write(`${skippedSecurity.length} security test(s) skipped${ci ? ' (CI=true: the run fails)' : ''}:\n`);
+    process.stdout.write(
+      `${skippedSecurity.length} security test(s) skipped${ci ? ' (CI=true: the run fails)' : ''}:\n`,
+    );
     for (const name of skippedSecurity) process.stdout.write(`  skipped security test: ${name}\n`);
     if (ci) process.exitCode = 1;
   }

@@ -5,7 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { transformSync } from '@swc/core';
 
 export async function resolve(specifier, context, next) {
-  if ((specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) && specifier.endsWith('.js') && context.parentURL) {
+  if (
+    (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) &&
+    specifier.endsWith('.js') &&
+    context.parentURL
+  ) {
     const url = new URL(specifier, context.parentURL);
     if (!existsSync(fileURLToPath(url))) {
       const ts = new URL(url.href.replace(/\.js$/, '.ts'));

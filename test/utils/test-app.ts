@@ -37,7 +37,9 @@ export async function createTestApp(overrides: Partial<Record<SettingName, strin
     platformKey,
     http: () => request(server.url),
     async createOrg(slug = uniqueSlug()) {
-      const created = await server.app.get(PlatformService).createOrg({ name: slug, slug }, { type: 'system', id: null });
+      const created = await server.app
+        .get(PlatformService)
+        .createOrg({ name: slug, slug }, { type: 'system', id: null });
       return { id: created.org.id, slug, ownerKey: created.ownerApiKey.key };
     },
     close: () => server.close(),
@@ -50,4 +52,5 @@ export const bearer = (key: string): Record<string, string> => ({ Authorization:
  * The secret part of a `tf?_<public id>_<secret>` credential: everything after the second underscore (the secret
  * is base64url and may itself contain underscores).
  */
-export const credentialSecret = (credential: string): string => credential.slice(credential.indexOf('_', credential.indexOf('_') + 1) + 1);
+export const credentialSecret = (credential: string): string =>
+  credential.slice(credential.indexOf('_', credential.indexOf('_') + 1) + 1);

@@ -58,7 +58,9 @@ export abstract class ClusterBus {
     if (!entry) {
       entry = { channel: channel as ClusterChannel<unknown>, handlers: new Set() };
       this.channels.set(channel.name, entry);
-      this.listen(channel.name).catch((e: Error) => this.log.warn({ err: e.message, channel: channel.name }, 'could not subscribe to a cluster channel'));
+      this.listen(channel.name).catch((e: Error) =>
+        this.log.warn({ err: e.message, channel: channel.name }, 'could not subscribe to a cluster channel'),
+      );
     }
     const handler = fn as Handler;
     entry.handlers.add(handler);

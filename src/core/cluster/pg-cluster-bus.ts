@@ -28,7 +28,11 @@ export class PgClusterBus extends ClusterBus {
 
   async publish<T>(channel: ClusterChannel<T>, message: T): Promise<void> {
     const payload = this.payload(channel, message);
-    await this.db.notify(channel.name, payload).catch((e: Error) => this.log.warn({ err: e.message, channel: channel.name }, 'could not publish a cluster message'));
+    await this.db
+      .notify(channel.name, payload)
+      .catch((e: Error) =>
+        this.log.warn({ err: e.message, channel: channel.name }, 'could not publish a cluster message'),
+      );
   }
 
   async publishOnCommit<T>(em: EntityManager, channel: ClusterChannel<T>, message: T): Promise<void> {
@@ -57,7 +61,8 @@ export class PgClusterBus extends ClusterBus {
 
   private payload<T>(channel: ClusterChannel<T>, message: T): string {
     const payload = channel.encode(message);
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) throw new Error(`Cluster message on ${channel.name} exceeds the NOTIFY payload limit`);
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES)
+      throw new Error(`Cluster message on ${channel.name} exceeds the NOTIFY payload limit`);
     return payload;
   }
 

@@ -21,15 +21,22 @@ export class RedisClusterBus extends ClusterBus {
   }
 
   async publish<T>(channel: ClusterChannel<T>, message: T): Promise<void> {
-    await this.redis.publish(channel.name, channel.encode(message)).catch((e: Error) =>
-      this.log.warn({ err: e.message, channel: channel.name }, 'could not publish a cluster message'));
+    await this.redis
+      .publish(channel.name, channel.encode(message))
+      .catch((e: Error) =>
+        this.log.warn({ err: e.message, channel: channel.name }, 'could not publish a cluster message'),
+      );
   }
 
   async publishOnCommit<T>(em: EntityManager, channel: ClusterChannel<T>, message: T): Promise<void> {
     const payload = channel.encode(message);
     this.db.afterCommit(em, () => {
       this.dispatch(channel.name, payload);
-      this.redis.publish(channel.name, payload).catch((e: Error) => this.log.warn({ err: e.message, channel: channel.name }, 'could not publish a cluster message'));
+      this.redis
+        .publish(channel.name, payload)
+        .catch((e: Error) =>
+          this.log.warn({ err: e.message, channel: channel.name }, 'could not publish a cluster message'),
+        );
     });
   }
 

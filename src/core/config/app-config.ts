@@ -54,7 +54,11 @@ function parseValue(name: string, spec: SettingSpec, raw: string): string | numb
 }
 
 type Values = {
-  [K in SettingName]: (typeof SETTINGS)[K]['kind'] extends 'int' | 'duration_ms' | 'bytes' ? number : (typeof SETTINGS)[K]['kind'] extends 'bool' ? boolean : string;
+  [K in SettingName]: (typeof SETTINGS)[K]['kind'] extends 'int' | 'duration_ms' | 'bytes'
+    ? number
+    : (typeof SETTINGS)[K]['kind'] extends 'bool'
+      ? boolean
+      : string;
 };
 
 /**
@@ -65,11 +69,14 @@ function secretEnvFrom(env: NodeJS.ProcessEnv, prefix: string | undefined): Read
   if (!prefix) return new Map();
   const own = Object.keys(SETTINGS).some((name) => name.startsWith(prefix) || `${name}_FILE`.startsWith(prefix));
   if (!/^[A-Z][A-Z0-9_]{2,63}_$/.test(prefix) || prefix.startsWith(OWN_PREFIX) || own) {
-    throw new ConfigError('TENANTFLOW_SECRETS_ENV_PREFIX must be upper case, end with "_", and not start with TENANTFLOW_ or any other setting (e.g. TF_ORG_SECRET_)');
+    throw new ConfigError(
+      'TENANTFLOW_SECRETS_ENV_PREFIX must be upper case, end with "_", and not start with TENANTFLOW_ or any other setting (e.g. TF_ORG_SECRET_)',
+    );
   }
   const out = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
-    if (name.startsWith(prefix) && name.length > prefix.length && value !== undefined) out.set(name.slice(prefix.length), value);
+    if (name.startsWith(prefix) && name.length > prefix.length && value !== undefined)
+      out.set(name.slice(prefix.length), value);
   }
   return out;
 }
@@ -85,7 +92,10 @@ export class AppConfig {
     readonly secretEnv: ReadonlyMap<string, string> = new Map(),
   ) {}
 
-  static fromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<SettingName, string>> = {}): AppConfig {
+  static fromEnv(
+    env: NodeJS.ProcessEnv = process.env,
+    overrides: Partial<Record<SettingName, string>> = {},
+  ): AppConfig {
     for (const key of Object.keys(env)) {
       const base = key.endsWith('_FILE') ? key.slice(0, -5) : key;
       if (key.startsWith(OWN_PREFIX) && !(base in SETTINGS)) {
@@ -100,7 +110,10 @@ export class AppConfig {
     if (values.TENANTFLOW_ENCRYPTION_KEY && values.TENANTFLOW_ENCRYPTION_KEYS) {
       throw new ConfigError('TENANTFLOW_ENCRYPTION_KEY and TENANTFLOW_ENCRYPTION_KEYS are exclusive: set one');
     }
-    return new AppConfig(values as Partial<Values>, secretEnvFrom(env, values.TENANTFLOW_SECRETS_ENV_PREFIX as string | undefined));
+    return new AppConfig(
+      values as Partial<Values>,
+      secretEnvFrom(env, values.TENANTFLOW_SECRETS_ENV_PREFIX as string | undefined),
+    );
   }
 
   get<K extends SettingName>(name: K): Values[K] {

@@ -46,7 +46,13 @@ export class KeyRing {
   async seal(ref: CipherRef, plaintext: string): Promise<string> {
     const key = await this.db.withOrg(ref.orgId, (em) => this.activeKey(em, ref.orgId));
     const [iv, tag, ct] = gcmSeal(key.key, aadOf(ref), plaintext);
-    return [ENVELOPE_VERSION, key.id, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')].join(':');
+    return [
+      ENVELOPE_VERSION,
+      key.id,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ct.toString('base64url'),
+    ].join(':');
   }
 
   /**
@@ -70,13 +76,26 @@ export class KeyRing {
    * or the master key changed. The row is share-locked until the caller's transaction ends, so a rotation that
    * retires it waits for values sealed under it to be committed (and then sees them).
    */
-  async activeKey(em: EntityManager, orgId: string, opts: { fresh?: boolean } = {}): Promise<{ id: string; key: Buffer }> {
+  async activeKey(
+    em: EntityManager,
+    orgId: string,
+    opts: { fresh?: boolean } = {},
+  ): Promise<{ id: string; key: Buffer }> {
     const master = this.box.currentKeyId;
-    if (opts.fresh) await em.query(`UPDATE org_data_key SET active = false, retired_at = now() WHERE org_id = $1 AND active`, [orgId]);
+    if (opts.fresh)
+      await em.query(`UPDATE org_data_key SET active = false, retired_at = now() WHERE org_id = $1 AND active`, [
+        orgId,
+      ]);
     for (let i = 0; i < 3; i++) {
-      const [row] = (await em.query(`SELECT id, wrapped_key FROM org_data_key WHERE org_id = $1 AND active AND master_key_id = $2 FOR SHARE`, [orgId, master])) as DataKeyRow[];
+      const [row] = (await em.query(
+        `SELECT id, wrapped_key FROM org_data_key WHERE org_id = $1 AND active AND master_key_id = $2 FOR SHARE`,
+        [orgId, master],
+      )) as DataKeyRow[];
       if (row) return { id: row.id, key: this.unwrap(orgId, row) };
-      await em.query(`UPDATE org_data_key SET active = false, retired_at = now() WHERE org_id = $1 AND active AND master_key_id <> $2`, [orgId, master]);
+      await em.query(
+        `UPDATE org_data_key SET active = false, retired_at = now() WHERE org_id = $1 AND active AND master_key_id <> $2`,
+        [orgId, master],
+      );
       const id = uuidv7();
       const wrapped = this.box.seal(randomBytes(32).toString('base64'), wrapContext(orgId, id));
       await em.query(
@@ -90,7 +109,10 @@ export class KeyRing {
 
   private async keyById(em: EntityManager, orgId: string, keyId: string): Promise<Buffer> {
     if (!/^[0-9a-f-]{36}$/.test(keyId)) throw new SecretBoxError('not a sealed value');
-    const [row] = (await em.query(`SELECT id, wrapped_key FROM org_data_key WHERE org_id = $1 AND id = $2`, [orgId, keyId])) as DataKeyRow[];
+    const [row] = (await em.query(`SELECT id, wrapped_key FROM org_data_key WHERE org_id = $1 AND id = $2`, [
+      orgId,
+      keyId,
+    ])) as DataKeyRow[];
     if (!row) throw new SecretBoxError('the data key of this value does not exist');
     return this.unwrap(orgId, row);
   }

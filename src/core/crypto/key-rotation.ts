@@ -62,16 +62,29 @@ export async function rotateKeys(db: Database, ring: KeyRing, opts: RotationOpti
     : db.systemQuery(`SELECT id FROM organization ORDER BY id`))) as { id: string }[];
   for (const { id: orgId } of orgs) {
     report.orgs += 1;
-    const activeId = await db.withOrg(orgId, async (em) => (await ring.activeKey(em, orgId, { fresh: opts.freshDataKeys })).id);
+    const activeId = await db.withOrg(
+      orgId,
+      async (em) => (await ring.activeKey(em, orgId, { fresh: opts.freshDataKeys })).id,
+    );
     const failedBefore = report.failed.length;
-    for (const col of encryptedColumns()) await rotateColumn(db, ring, orgId, activeId, col, opts.batchSize ?? 100, report);
-    if (report.failed.length === failedBefore) report.purgedKeys += await purgeRetired(db, orgId, activeId, opts.purgeGraceMs ?? 600_000);
+    for (const col of encryptedColumns())
+      await rotateColumn(db, ring, orgId, activeId, col, opts.batchSize ?? 100, report);
+    if (report.failed.length === failedBefore)
+      report.purgedKeys += await purgeRetired(db, orgId, activeId, opts.purgeGraceMs ?? 600_000);
     opts.onProgress?.(`org ${orgId}: done`);
   }
   return report;
 }
 
-async function rotateColumn(db: Database, ring: KeyRing, orgId: string, activeId: string, col: EncryptedColumn, batch: number, report: RotationReport): Promise<void> {
+async function rotateColumn(
+  db: Database,
+  ring: KeyRing,
+  orgId: string,
+  activeId: string,
+  col: EncryptedColumn,
+  batch: number,
+  report: RotationReport,
+): Promise<void> {
   let cursor = ZERO_UUID;
   for (;;) {
     const rows = await db.withOrg(orgId, async (em) => {
@@ -87,7 +100,15 @@ async function rotateColumn(db: Database, ring: KeyRing, orgId: string, activeId
   }
 }
 
-async function rotateRow(em: EntityManager, ring: KeyRing, orgId: string, activeId: string, col: EncryptedColumn, row: { id: string; value: string }, report: RotationReport): Promise<void> {
+async function rotateRow(
+  em: EntityManager,
+  ring: KeyRing,
+  orgId: string,
+  activeId: string,
+  col: EncryptedColumn,
+  row: { id: string; value: string },
+  report: RotationReport,
+): Promise<void> {
   report.rows += 1;
   if (envelopeKeyId(row.value) === activeId && row.value.startsWith('v2:')) return;
   const ref = { orgId, table: col.table, rowId: row.id, field: col.field };
@@ -100,7 +121,10 @@ async function rotateRow(em: EntityManager, ring: KeyRing, orgId: string, active
   }
   const sealed = await ring.seal(ref, plain);
   // Compare-and-swap: a server that changed the value meanwhile wrote it under the active key already.
-  await em.query(`UPDATE "${col.table}" SET "${col.column}" = $1 WHERE org_id = $2 AND id = $3 AND "${col.column}" = $4`, [sealed, orgId, row.id, row.value]);
+  await em.query(
+    `UPDATE "${col.table}" SET "${col.column}" = $1 WHERE org_id = $2 AND id = $3 AND "${col.column}" = $4`,
+    [sealed, orgId, row.id, row.value],
+  );
   report.rotated += 1;
 }
 

@@ -39,7 +39,8 @@ export function keyRingFromConfig(keys?: string, key?: string): MasterKeys | nul
       const at = entry.indexOf(':');
       if (at <= 0) throw new SecretBoxError('TENANTFLOW_ENCRYPTION_KEYS must look like "id:base64,id:base64"');
       const id = entry.slice(0, at).trim();
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new SecretBoxError('encryption key ids are 1-32 letters, digits, "-" or "_"');
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
+        throw new SecretBoxError('encryption key ids are 1-32 letters, digits, "-" or "_"');
       return { id, key: decodeKey(id, entry.slice(at + 1)) };
     });
     return { current: entries[0], byId: new Map(entries.map((e) => [e.id, e.key])) };
@@ -76,5 +77,7 @@ export function localMasterKeys(dataDir: string): MasterKeys {
 export function assertEncryptionKeyConfigured(config: AppConfig): void {
   if (!config.isProduction) return;
   if (config.optional('TENANTFLOW_ENCRYPTION_KEYS') || config.optional('TENANTFLOW_ENCRYPTION_KEY')) return;
-  throw new ConfigError('TENANTFLOW_ENCRYPTION_KEY (or TENANTFLOW_ENCRYPTION_KEYS) is required in production; create one with `npm run cli -- secret`');
+  throw new ConfigError(
+    'TENANTFLOW_ENCRYPTION_KEY (or TENANTFLOW_ENCRYPTION_KEYS) is required in production; create one with `npm run cli -- secret`',
+  );
 }

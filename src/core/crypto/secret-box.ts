@@ -3,7 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../logging/logger.js';
-import { SecretBoxError, assertEncryptionKeyConfigured, keyRingFromConfig, localMasterKeys, type MasterKeys } from './master-keys.js';
+import {
+  SecretBoxError,
+  assertEncryptionKeyConfigured,
+  keyRingFromConfig,
+  localMasterKeys,
+  type MasterKeys,
+} from './master-keys.js';
 
 export { SecretBoxError, keyRingFromConfig } from './master-keys.js';
 
@@ -55,10 +61,15 @@ export class SecretBox {
 
   keys(): MasterKeys {
     if (this.ring) return this.ring;
-    const fromConfig = keyRingFromConfig(this.config.optional('TENANTFLOW_ENCRYPTION_KEYS'), this.config.optional('TENANTFLOW_ENCRYPTION_KEY'));
+    const fromConfig = keyRingFromConfig(
+      this.config.optional('TENANTFLOW_ENCRYPTION_KEYS'),
+      this.config.optional('TENANTFLOW_ENCRYPTION_KEY'),
+    );
     if (fromConfig) return (this.ring = fromConfig);
     assertEncryptionKeyConfigured(this.config);
-    this.log.warn('no TENANTFLOW_ENCRYPTION_KEY set: credentials are encrypted with a key generated in the data directory (set one key for every instance when scaling out)');
+    this.log.warn(
+      'no TENANTFLOW_ENCRYPTION_KEY set: credentials are encrypted with a key generated in the data directory (set one key for every instance when scaling out)',
+    );
     return (this.ring = localMasterKeys(this.config.get('TENANTFLOW_DATA_DIR')));
   }
 

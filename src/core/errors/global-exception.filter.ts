@@ -26,7 +26,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       return;
     }
     const { problem: p, headers } = this.toProblem(exception);
-    if (p.status >= 500) this.log.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) }, 'unhandled error');
+    if (p.status >= 500)
+      this.log.error(
+        {
+          err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception),
+        },
+        'unhandled error',
+      );
     sendProblem(res, p, headers);
   }
 
@@ -40,8 +46,15 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       const fromMiddleware = cause && typeof cause === 'object' ? problemFromMiddlewareError(cause) : null;
       if (fromMiddleware) return { problem: fromMiddleware };
       const status = e.getStatus();
-      const detail = status === 404 ? 'No such route' : status < 500 ? 'The request could not be processed' : 'Internal server error';
-      return { problem: problem(status, HTTP_CODES[status] ?? (status < 500 ? 'bad_request' : 'internal_error'), detail) };
+      const detail =
+        status === 404
+          ? 'No such route'
+          : status < 500
+            ? 'The request could not be processed'
+            : 'Internal server error';
+      return {
+        problem: problem(status, HTTP_CODES[status] ?? (status < 500 ? 'bad_request' : 'internal_error'), detail),
+      };
     }
     const mw = e && typeof e === 'object' ? problemFromMiddlewareError(e as never) : null;
     if (mw) return { problem: mw };

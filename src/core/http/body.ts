@@ -15,17 +15,31 @@ export function bodyError(status: number, type: string, message: string, extra: 
  * object's keys is quadratic (90,000 keys took seconds of CPU on the event loop and stalled every tenant), and
  * validators and templates walk every node; these caps keep one request's work small.
  */
-export const JSON_LIMITS = { depth: MAX_JSON_DEPTH, keysPerObject: 1000, arrayLength: 10_000, nodes: 50_000, stringLength: 262_144 } as const;
+export const JSON_LIMITS = {
+  depth: MAX_JSON_DEPTH,
+  keysPerObject: 1000,
+  arrayLength: 10_000,
+  nodes: 50_000,
+  stringLength: 262_144,
+} as const;
 
 /** Keys that reach object prototypes when copied or merged; no body may carry them. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 // A string beyond the bound is content too large (413, like a body over the byte limit); other bounds are 400.
 const refuse = (path: string, message: string, status = 400): Error =>
-  bodyError(status, 'entity.shape.refused', 'The request body exceeds a structural limit', { errors: [{ path: path.slice(0, 200), message }] });
+  bodyError(status, 'entity.shape.refused', 'The request body exceeds a structural limit', {
+    errors: [{ path: path.slice(0, 200), message }],
+  });
 
 const child = (path: string, key: string | number): string =>
-  typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key.slice(0, 40))}]`;
+  typeof key === 'number'
+    ? `${path}[${key}]`
+    : /^[A-Za-z_$][\w$]*$/.test(key)
+      ? path
+        ? `${path}.${key}`
+        : key
+      : `${path}[${JSON.stringify(key.slice(0, 40))}]`;
 
 /** Walks a parsed body once (iteratively) and throws on the first bound it breaks or a forbidden key. */
 export function assertJsonShape(value: unknown): void {
@@ -36,7 +50,8 @@ export function assertJsonShape(value: unknown): void {
     if (++nodes > JSON_LIMITS.nodes) throw refuse(path, `more than ${JSON_LIMITS.nodes} values in the body`);
     if (depth > JSON_LIMITS.depth) throw refuse(path, 'nested too deeply');
     if (typeof v === 'string') {
-      if (v.length > JSON_LIMITS.stringLength) throw refuse(path, `string longer than ${JSON_LIMITS.stringLength} characters`, 413);
+      if (v.length > JSON_LIMITS.stringLength)
+        throw refuse(path, `string longer than ${JSON_LIMITS.stringLength} characters`, 413);
     } else if (Array.isArray(v)) {
       if (v.length > JSON_LIMITS.arrayLength) throw refuse(path, `more than ${JSON_LIMITS.arrayLength} items`);
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], child(path, i), depth + 1]);
@@ -46,7 +61,8 @@ export function assertJsonShape(value: unknown): void {
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i];
         if (FORBIDDEN_KEYS.has(k)) throw refuse(child(path, k), 'forbidden key');
-        if (k.length > JSON_LIMITS.stringLength) throw refuse(path, `key longer than ${JSON_LIMITS.stringLength} characters`, 413);
+        if (k.length > JSON_LIMITS.stringLength)
+          throw refuse(path, `key longer than ${JSON_LIMITS.stringLength} characters`, 413);
         stack.push([(v as Record<string, unknown>)[k], child(path, k), depth + 1]);
       }
     }
@@ -65,10 +81,12 @@ export const isJsonType = (contentType: string | undefined): boolean => {
  */
 export function assertBodyEncoding(headers: IncomingHttpHeaders): void {
   const coding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (coding !== 'identity' && coding !== '') throw bodyError(415, 'encoding.unsupported', `unsupported content encoding "${coding}"`);
+  if (coding !== 'identity' && coding !== '')
+    throw bodyError(415, 'encoding.unsupported', `unsupported content encoding "${coding}"`);
   if (!isJsonType(headers['content-type'])) return;
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw bodyError(415, 'charset.unsupported', `unsupported charset "${charset}"`);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw bodyError(415, 'charset.unsupported', `unsupported charset "${charset}"`);
 }
 
 /** Reads the raw body up to `limit` bytes (the Content-Length is checked first). */

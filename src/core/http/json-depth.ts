@@ -6,7 +6,8 @@ export function jsonDepth(buf: Buffer): number {
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -21,6 +22,11 @@ export const MAX_JSON_DEPTH = 128;
 
 export function assertJsonDepth(buf: Buffer): void {
   if (jsonDepth(buf) > MAX_JSON_DEPTH) {
-    throw Object.assign(new Error('JSON nested too deeply'), { status: 400, statusCode: 400, type: 'entity.too.deep', expose: true });
+    throw Object.assign(new Error('JSON nested too deeply'), {
+      status: 400,
+      statusCode: 400,
+      type: 'entity.too.deep',
+      expose: true,
+    });
   }
 }

@@ -30,8 +30,15 @@ export interface RequestObserver {
  */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 export const DOCS_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
-  "font-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 /**
@@ -59,13 +66,17 @@ export function beginRequest(
     o.metrics.observeRequest(req.method ?? 'GET', path, res.statusCode, seconds);
     if (!o.log.isLevelEnabled('info')) return;
     RequestContextStore.run({ requestId }, () =>
-      o.log.info({ method: req.method, route: path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request'),
+      o.log.info(
+        { method: req.method, route: path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      ),
     );
   });
   return { requestId, ip, userAgent: req.headers['user-agent'] };
 }
 
-const isDocs = (url: string | undefined): boolean => url === '/docs' || !!url?.startsWith('/docs/') || !!url?.startsWith('/docs?');
+const isDocs = (url: string | undefined): boolean =>
+  url === '/docs' || !!url?.startsWith('/docs/') || !!url?.startsWith('/docs?');
 
 /** Express middleware: {@link beginRequest}, then the rest of the chain inside the request's context. */
 export function requestContextMiddleware(log: Logger, metrics: Metrics, production: boolean, hsts = false) {

@@ -24,7 +24,10 @@ export interface Page<T> {
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (!cursor) return undefined;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!UUID_RE.test(id)) throw new CommonException('validation_failed', 'Invalid cursor', { errors: [{ path: 'cursor', message: 'invalid cursor' }] });
+  if (!UUID_RE.test(id))
+    throw new CommonException('validation_failed', 'Invalid cursor', {
+      errors: [{ path: 'cursor', message: 'invalid cursor' }],
+    });
   return id;
 }
 

@@ -36,7 +36,9 @@ export function canOn(action: Action, subject: SubjectName, fields: Record<strin
 type FieldFilter = Record<string, unknown>;
 
 const listOf = (v: unknown, op: '$in' | '$nin'): unknown[] | null =>
-  v !== null && typeof v === 'object' && op in v && Array.isArray((v as Record<string, unknown>)[op]) ? ((v as Record<string, unknown[]>)[op]) : null;
+  v !== null && typeof v === 'object' && op in v && Array.isArray((v as Record<string, unknown>)[op])
+    ? (v as Record<string, unknown[]>)[op]
+    : null;
 const inValues = (v: unknown): unknown[] | null => listOf(v, '$in');
 const ninValues = (v: unknown): unknown[] | null => listOf(v, '$nin');
 
@@ -69,7 +71,10 @@ function accessibleFilters(action: Action, subject: SubjectName): FieldFilter[] 
 }
 
 /** `accessibleFilters` as TypeORM `where` alternatives (an `accessibleBy` for TypeORM finds). */
-export function accessibleWhere<T extends ObjectLiteral>(action: Action, subject: SubjectName): FindOptionsWhere<T>[] | undefined {
+export function accessibleWhere<T extends ObjectLiteral>(
+  action: Action,
+  subject: SubjectName,
+): FindOptionsWhere<T>[] | undefined {
   const filters = accessibleFilters(action, subject);
   const toOperator = (v: unknown): unknown => {
     const list = inValues(v);
@@ -78,14 +83,21 @@ export function accessibleWhere<T extends ObjectLiteral>(action: Action, subject
     if (excluded) return Or(IsNull(), Not(In(excluded)));
     return v === null ? IsNull() : v;
   };
-  return filters?.map((f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, toOperator(v)])) as FindOptionsWhere<T>);
+  return filters?.map(
+    (f) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, toOperator(v)])) as FindOptionsWhere<T>,
+  );
 }
 
 /**
  * `accessibleFilters` as an SQL condition appended to `params`: `null` = unrestricted, `'FALSE'` = nothing.
  * `columns` maps rule fields to trusted column expressions; a rule on an unmapped field denies (fail closed).
  */
-export function accessibleSql(action: Action, subject: SubjectName, columns: Record<string, string>, params: unknown[]): string | null {
+export function accessibleSql(
+  action: Action,
+  subject: SubjectName,
+  columns: Record<string, string>,
+  params: unknown[],
+): string | null {
   const filters = accessibleFilters(action, subject);
   if (!filters) return null;
   const alternatives: string[] = [];

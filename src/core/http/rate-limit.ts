@@ -12,14 +12,29 @@ export interface LimitState {
 export class Limiter {
   private readonly impl: RateLimiterAbstract;
 
-  constructor(readonly name: string, readonly points: number, durationSeconds: number, redis?: Redis) {
+  constructor(
+    readonly name: string,
+    readonly points: number,
+    durationSeconds: number,
+    redis?: Redis,
+  ) {
     this.impl = redis
-      ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `tf:rl:${name}`, points, duration: durationSeconds, useRedisPackage: false })
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `tf:rl:${name}`,
+          points,
+          duration: durationSeconds,
+          useRedisPackage: false,
+        })
       : new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
   }
 
   private state(res: RateLimiterRes): LimitState {
-    return { limit: this.points, remaining: Math.max(0, res.remainingPoints), resetSeconds: Math.ceil(res.msBeforeNext / 1000) };
+    return {
+      limit: this.points,
+      remaining: Math.max(0, res.remainingPoints),
+      resetSeconds: Math.ceil(res.msBeforeNext / 1000),
+    };
   }
 
   /** Takes one point; throws 429 (with headers) when none are left. */

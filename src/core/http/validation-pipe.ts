@@ -9,7 +9,10 @@ function flatten(errors: ValidationError[], parent = '', out: FieldError[] = [])
     const path = parent ? `${parent}.${e.property}` : e.property;
     for (const message of Object.values(e.constraints ?? {})) {
       if (out.length >= MAX_FIELD_ERRORS) return out;
-      out.push({ path: path.slice(0, 200), message: message.replace(/^property (\S+) should not exist$/, 'unknown field') });
+      out.push({
+        path: path.slice(0, 200),
+        message: message.replace(/^property (\S+) should not exist$/, 'unknown field'),
+      });
     }
     if (e.children?.length) flatten(e.children, path, out);
   }
@@ -25,6 +28,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     stopAtFirstError: false,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new CommonException('validation_failed', 'The request is invalid', { errors: flatten(errors) }),
+    exceptionFactory: (errors) =>
+      new CommonException('validation_failed', 'The request is invalid', { errors: flatten(errors) }),
   });
 }

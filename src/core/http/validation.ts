@@ -11,10 +11,21 @@ export const NameField = (max = 200): PropertyDecorator =>
 
 /** An optional free text; `null` clears it. */
 export const OptionalText = (max = 2000): PropertyDecorator =>
-  applyDecorators(ApiPropertyOptional({ maxLength: max, nullable: true }), ValidateIf((_o, v) => v !== null), IsOptional(), IsString(), MaxLength(max));
+  applyDecorators(
+    ApiPropertyOptional({ maxLength: max, nullable: true }),
+    ValidateIf((_o, v) => v !== null),
+    IsOptional(),
+    IsString(),
+    MaxLength(max),
+  );
 
 export const OptionalUUID = (): PropertyDecorator =>
-  applyDecorators(ApiPropertyOptional({ format: 'uuid', nullable: true }), ValidateIf((_o, v) => v !== null), IsOptional(), IsUUID());
+  applyDecorators(
+    ApiPropertyOptional({ format: 'uuid', nullable: true }),
+    ValidateIf((_o, v) => v !== null),
+    IsOptional(),
+    IsUUID(),
+  );
 
 /** Path parameter pipe: a malformed id is simply "not found" (no existence or format oracle). */
 export function UuidParam(notFound: () => Error = () => new CommonException('not_found', 'Not found')): PipeTransform {
@@ -45,10 +56,21 @@ export interface IntFieldOptions {
  */
 export function IntField(o: IntFieldOptions): PropertyDecorator {
   const max = Math.min(o.max ?? INT32_MAX, INT32_MAX);
-  const doc = { type: 'integer' as const, minimum: o.min, maximum: max, description: o.description, default: o.default };
+  const doc = {
+    type: 'integer' as const,
+    minimum: o.min,
+    maximum: max,
+    description: o.description,
+    default: o.default,
+  };
   const decorators: PropertyDecorator[] = [o.optional ? ApiPropertyOptional(doc) : ApiProperty(doc)];
   if (o.optional) decorators.push(IsOptional());
-  if (o.query) decorators.push(Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value)));
+  if (o.query)
+    decorators.push(
+      Transform(({ value }: { value: unknown }) =>
+        typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value,
+      ),
+    );
   decorators.push(IsInt(), Min(o.min), Max(max));
   return applyDecorators(...decorators);
 }

@@ -3,7 +3,9 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labelText = (labels: Record<string, string>): string =>
-  Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',');
+  Object.entries(labels)
+    .map(([k, v]) => `${k}="${esc(v)}"`)
+    .join(',');
 
 interface Series {
   labels: Record<string, string>;
@@ -17,7 +19,10 @@ export type GaugeReader = () => { labels: Record<string, string>; value: number 
 export class Metrics {
   private readonly durations = new Map<string, Series>();
   private readonly gauges = new Map<string, { help: string; read: GaugeReader }>();
-  private readonly counters = new Map<string, { help: string; series: Map<string, { labels: Record<string, string>; value: number }> }>();
+  private readonly counters = new Map<
+    string,
+    { help: string; series: Map<string, { labels: Record<string, string>; value: number }> }
+  >();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };

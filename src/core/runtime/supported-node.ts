@@ -11,7 +11,9 @@ export function unsupportedNodeMessage(version: string): string | undefined {
   for (let i = 0; i < need.length; i++) {
     const part = have[i] ?? 0;
     if (part !== need[i]) {
-      return part > need[i] ? undefined : `Tenantflow needs Node ${MIN_NODE_VERSION} or newer; this is Node ${version}.`;
+      return part > need[i]
+        ? undefined
+        : `Tenantflow needs Node ${MIN_NODE_VERSION} or newer; this is Node ${version}.`;
     }
   }
   return undefined;

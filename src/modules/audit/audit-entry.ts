@@ -45,22 +45,31 @@ function resolveActor(event: DomainEvent, ctx: RequestContext | undefined): Even
  * event (a programming error): the publisher's transaction fails rather than commit a change without its entry.
  */
 export function buildEntry(event: DomainEvent, ctx: RequestContext | undefined): EntryFields {
-  if (!ACTION_RE.test(event.action) || event.action.length > 100) throw new Error(`Invalid audit action "${event.action}"`);
+  if (!ACTION_RE.test(event.action) || event.action.length > 100)
+    throw new Error(`Invalid audit action "${event.action}"`);
   const orgId = event.orgId ?? PLATFORM_ORG_ID;
   if (!UUID_RE.test(orgId)) throw new Error('Invalid audit org id');
   const outcome = event.outcome ?? 'success';
   if (!OUTCOMES.includes(outcome)) throw new Error(`Invalid audit outcome "${outcome}"`);
   const actor = resolveActor(event, ctx);
-  if (!(ACTOR_TYPES as readonly string[]).includes(actor.type)) throw new Error(`Invalid audit actor type "${actor.type}"`);
+  if (!(ACTOR_TYPES as readonly string[]).includes(actor.type))
+    throw new Error(`Invalid audit actor type "${actor.type}"`);
   const sensitive = (event.sensitiveValues ?? []).filter((v) => typeof v === 'string' && v.length > 0);
   // A JSON round trip gives exactly the values jsonb hands back, so verification rebuilds the same body.
   const metadata = JSON.parse(JSON.stringify(redactMetadata(event.metadata, sensitive))) as Record<string, unknown>;
   return {
     id: uuidv7(),
     orgId: orgId.toLowerCase(),
-    actor: { type: actor.type, id: scrubOptional(actor.id, sensitive, 200), name: scrubOptional(actor.displayName, sensitive, 200) },
+    actor: {
+      type: actor.type,
+      id: scrubOptional(actor.id, sensitive, 200),
+      name: scrubOptional(actor.displayName, sensitive, 200),
+    },
     action: event.action,
-    resource: { type: scrubString(event.resourceType, sensitive, 100), id: scrubOptional(event.resourceId, sensitive, 200) },
+    resource: {
+      type: scrubString(event.resourceType, sensitive, 100),
+      id: scrubOptional(event.resourceId, sensitive, 200),
+    },
     outcome,
     reason: scrubOptional(event.reason, sensitive, 200),
     ip: scrubOptional(ctx?.ip, sensitive, 100),
@@ -73,8 +82,16 @@ export function buildEntry(event: DomainEvent, ctx: RequestContext | undefined):
 /** Rebuilds the hashed fields from a stored row (verification). */
 export function rowFields(r: AuditRow): EntryFields {
   return {
-    id: r.id, orgId: r.org_id, actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name }, action: r.action,
-    resource: { type: r.resource_type, id: r.resource_id }, outcome: r.outcome, reason: r.reason, ip: r.ip,
-    userAgent: r.user_agent, requestId: r.request_id, metadata: r.metadata,
+    id: r.id,
+    orgId: r.org_id,
+    actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name },
+    action: r.action,
+    resource: { type: r.resource_type, id: r.resource_id },
+    outcome: r.outcome,
+    reason: r.reason,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+    metadata: r.metadata,
   };
 }

@@ -38,7 +38,10 @@ export class AuditExportService {
 
   async stream(orgId: string, q: AuditExportQueryDto, res: Response): Promise<void> {
     const csv = q.format === 'csv';
-    const head = await this.db.withOrg(orgId, (em) => em.query('SELECT seq FROM audit_chain WHERE org_id = $1', [orgId]) as Promise<{ seq: string }[]>);
+    const head = await this.db.withOrg(
+      orgId,
+      (em) => em.query('SELECT seq FROM audit_chain WHERE org_id = $1', [orgId]) as Promise<{ seq: string }[]>,
+    );
     const upTo = head[0]?.seq ?? '0';
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     res.status(200);

@@ -33,19 +33,33 @@ export function canonicalJson(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
 /** The canonical body the database stores the columns from (`audit_append`) and verification rebuilds. */
 export function entryBody(f: EntryFields): string {
   return canonicalJson({
-    v: 1, id: f.id, orgId: f.orgId, actor: f.actor, action: f.action, resource: f.resource, outcome: f.outcome,
-    reason: f.reason, ip: f.ip, userAgent: f.userAgent, requestId: f.requestId, metadata: f.metadata,
+    v: 1,
+    id: f.id,
+    orgId: f.orgId,
+    actor: f.actor,
+    action: f.action,
+    resource: f.resource,
+    outcome: f.outcome,
+    reason: f.reason,
+    ip: f.ip,
+    userAgent: f.userAgent,
+    requestId: f.requestId,
+    metadata: f.metadata,
   });
 }
 
 /** sha256(prev | seq | createdAt ISO with ms | body), hex: the same formula as `audit_append` in SQL. */
 export function chainHash(prevHash: string, seq: string | number | bigint, createdAt: Date, body: string): string {
-  return createHash('sha256').update(`${prevHash}|${String(seq)}|${createdAt.toISOString()}|${body}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}|${String(seq)}|${createdAt.toISOString()}|${body}`, 'utf8')
+    .digest('hex');
 }

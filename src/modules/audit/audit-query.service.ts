@@ -24,7 +24,11 @@ export class AuditQueryService {
     return this.page(PLATFORM_ORG_ID, q, (fn) => this.db.withSystem(fn));
   }
 
-  private page(orgId: string, q: AuditQueryDto, run: <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>): Promise<Page<AuditEventResponseDto>> {
+  private page(
+    orgId: string,
+    q: AuditQueryDto,
+    run: <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>,
+  ): Promise<Page<AuditEventResponseDto>> {
     const limit = q.limit ?? 50;
     const before = decodeSeqCursor(q.cursor);
     if (before === null) throw badCursor();

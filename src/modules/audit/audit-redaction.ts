@@ -8,7 +8,8 @@ const MAX_STRING = 2000;
 const MAX_METADATA_BYTES = 16_384;
 
 // Field names whose values are secrets whatever they hold (normalized: lower case, letters and digits only).
-const SECRET_NAME = /secret|password|passwd|passphrase|token|apikey|privatekey|credential|authorization|cookie|signature|^key$|^auth$|^data$|^value$|^plaintext$|^pin$|^otp$/;
+const SECRET_NAME =
+  /secret|password|passwd|passphrase|token|apikey|privatekey|credential|authorization|cookie|signature|^key$|^auth$|^data$|^value$|^plaintext$|^pin$|^otp$/;
 // ...unless the name says it is a reference or a non-secret attribute of one (tokenUrl, apiKeyId, secretName).
 const NOT_SECRET_NAME = /(id|ids|url|uri|endpoint|prefix|name|ttl|expiresat|type|alg|kid|count|changed|ref|path)$/;
 
@@ -37,7 +38,11 @@ export function scrubString(input: string, sensitive: readonly string[] = [], ma
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
-export function scrubOptional(input: string | null | undefined, sensitive: readonly string[] = [], max = MAX_STRING): string | null {
+export function scrubOptional(
+  input: string | null | undefined,
+  sensitive: readonly string[] = [],
+  max = MAX_STRING,
+): string | null {
   return input === null || input === undefined ? null : scrubString(String(input), sensitive, max);
 }
 
@@ -45,10 +50,14 @@ export function scrubOptional(input: string | null | undefined, sensitive: reado
  * Redacts event metadata into a plain JSON object: secret-named fields masked (a `null` stays `null`: "no secret"
  * is not a secret), strings scrubbed, depth, breadth and size capped. Publishers already mask; this is the net.
  */
-export function redactMetadata(input: Record<string, unknown> | undefined, sensitive: readonly string[] = []): Record<string, unknown> {
+export function redactMetadata(
+  input: Record<string, unknown> | undefined,
+  sensitive: readonly string[] = [],
+): Record<string, unknown> {
   if (!input) return {};
   const out = redactValue(input, sensitive, 0) as Record<string, unknown>;
-  if (JSON.stringify(out).length > MAX_METADATA_BYTES) return { truncated: true, keys: Object.keys(out).slice(0, MAX_KEYS) };
+  if (JSON.stringify(out).length > MAX_METADATA_BYTES)
+    return { truncated: true, keys: Object.keys(out).slice(0, MAX_KEYS) };
   return out;
 }
 

@@ -35,7 +35,10 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
 
   onApplicationBootstrap(): void {
     if (!this.background) return;
-    this.timers.push(setTimeout(() => this.tick(), FIRST_RUN_MS).unref(), setInterval(() => this.tick(), INTERVAL_MS).unref());
+    this.timers.push(
+      setTimeout(() => this.tick(), FIRST_RUN_MS).unref(),
+      setInterval(() => this.tick(), INTERVAL_MS).unref(),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -53,10 +56,15 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
   /** One pass over every chain; `null` when another instance holds the lock. */
   async runOnce(now = new Date()): Promise<PurgeResult[] | null> {
     return this.db.withSystemSession(async (runner) => {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as { locked: boolean }[];
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as {
+        locked: boolean;
+      }[];
       if (!locked) return null;
       try {
-        const chains = (await runner.query('SELECT org_id, retention_days FROM audit_chain ORDER BY org_id')) as { org_id: string; retention_days: number }[];
+        const chains = (await runner.query('SELECT org_id, retention_days FROM audit_chain ORDER BY org_id')) as {
+          org_id: string;
+          retention_days: number;
+        }[];
         const results: PurgeResult[] = [];
         for (const c of chains) {
           const removed = await this.purgeChain(c.org_id, new Date(now.getTime() - c.retention_days * DAY_MS));
@@ -77,7 +85,8 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
    */
   async purgeChain(orgId: string, before: Date, slice = PURGE_SLICE): Promise<number> {
     const [target] = (await this.db.systemQuery(
-      `SELECT seq FROM audit_event WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC, seq DESC LIMIT 1`, [orgId, before],
+      `SELECT seq FROM audit_event WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC, seq DESC LIMIT 1`,
+      [orgId, before],
     )) as { seq: string }[];
     if (!target) return 0;
     let removed = 0;
@@ -91,16 +100,31 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
   private purgeSlice(orgId: string, upTo: number, before: Date, slice: number): Promise<number> {
     return this.db.withSystem(async (em) => {
       await em.query('SELECT 1 FROM audit_chain WHERE org_id = $1 FOR UPDATE', [orgId]);
-      const [first] = (await em.query('SELECT seq FROM audit_event WHERE org_id = $1 ORDER BY seq LIMIT 1', [orgId])) as { seq: string }[];
+      const [first] = (await em.query('SELECT seq FROM audit_event WHERE org_id = $1 ORDER BY seq LIMIT 1', [
+        orgId,
+      ])) as { seq: string }[];
       if (!first || Number(first.seq) > upTo) return 0;
       const through = Math.min(upTo, Number(first.seq) + slice - 1);
-      const [{ hash }] = (await em.query('SELECT hash FROM audit_event WHERE org_id = $1 AND seq = $2', [orgId, through])) as { hash: string }[];
-      const body = entryBody(buildEntry({
-        action: 'audit.purged', orgId: orgId === PLATFORM_ORG_ID ? null : orgId, resourceType: 'audit_chain', resourceId: orgId,
-        actor: { type: 'system', id: null, displayName: 'retention' },
-        metadata: { throughSeq: through, continuesFromHash: hash, before: before.toISOString() },
-      }, undefined));
-      const [{ removed }] = (await em.query('SELECT audit_purge($1, $2, $3) AS removed', [orgId, through, body])) as { removed: string }[];
+      const [{ hash }] = (await em.query('SELECT hash FROM audit_event WHERE org_id = $1 AND seq = $2', [
+        orgId,
+        through,
+      ])) as { hash: string }[];
+      const body = entryBody(
+        buildEntry(
+          {
+            action: 'audit.purged',
+            orgId: orgId === PLATFORM_ORG_ID ? null : orgId,
+            resourceType: 'audit_chain',
+            resourceId: orgId,
+            actor: { type: 'system', id: null, displayName: 'retention' },
+            metadata: { throughSeq: through, continuesFromHash: hash, before: before.toISOString() },
+          },
+          undefined,
+        ),
+      );
+      const [{ removed }] = (await em.query('SELECT audit_purge($1, $2, $3) AS removed', [orgId, through, body])) as {
+        removed: string;
+      }[];
       return Number(removed);
     });
   }

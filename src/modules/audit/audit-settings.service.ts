@@ -15,14 +15,18 @@ export class AuditSettingsService {
 
   get(orgId: string): Promise<AuditSettingsResponseDto> {
     return this.db.withOrg(orgId, async (em) => {
-      const [row] = (await em.query('SELECT retention_days FROM audit_chain WHERE org_id = $1', [orgId])) as { retention_days: number }[];
+      const [row] = (await em.query('SELECT retention_days FROM audit_chain WHERE org_id = $1', [orgId])) as {
+        retention_days: number;
+      }[];
       return { retentionDays: row?.retention_days ?? DEFAULT_RETENTION_DAYS };
     });
   }
 
   update(orgId: string, dto: UpdateAuditSettingsDto): Promise<AuditSettingsResponseDto> {
     return this.db.withOrg(orgId, async (em) => {
-      const [row] = (await em.query('SELECT retention_days FROM audit_chain WHERE org_id = $1 FOR NO KEY UPDATE', [orgId])) as { retention_days: number }[];
+      const [row] = (await em.query('SELECT retention_days FROM audit_chain WHERE org_id = $1 FOR NO KEY UPDATE', [
+        orgId,
+      ])) as { retention_days: number }[];
       const before = row?.retention_days ?? DEFAULT_RETENTION_DAYS;
       await em.query(
         `INSERT INTO audit_chain (org_id, seq, head_hash, retention_days) VALUES ($1, 0, repeat('0', 64), $2)
@@ -30,7 +34,10 @@ export class AuditSettingsService {
         [orgId, dto.retentionDays],
       );
       await this.events.publish(em, {
-        action: 'audit_settings.updated', orgId, resourceType: 'audit_settings', resourceId: orgId,
+        action: 'audit_settings.updated',
+        orgId,
+        resourceType: 'audit_settings',
+        resourceId: orgId,
         metadata: { before: { retentionDays: before }, after: { retentionDays: dto.retentionDays } },
       });
       return { retentionDays: dto.retentionDays };

@@ -19,12 +19,16 @@ export function auditConditions(f: AuditFilterDto, params: unknown[]): string[] 
   if (f.from) {
     add((p) => `created_at >= ${p}`, new Date(f.from));
     const p = `$${params.length}`;
-    cond.push(`seq >= (SELECT s.seq FROM audit_event s WHERE s.org_id = $1 AND s.created_at >= ${p} ORDER BY s.created_at, s.seq LIMIT 1)`);
+    cond.push(
+      `seq >= (SELECT s.seq FROM audit_event s WHERE s.org_id = $1 AND s.created_at >= ${p} ORDER BY s.created_at, s.seq LIMIT 1)`,
+    );
   }
   if (f.to) {
     add((p) => `created_at < ${p}`, new Date(f.to));
     const p = `$${params.length}`;
-    cond.push(`seq <= (SELECT s.seq FROM audit_event s WHERE s.org_id = $1 AND s.created_at < ${p} ORDER BY s.created_at DESC, s.seq DESC LIMIT 1)`);
+    cond.push(
+      `seq <= (SELECT s.seq FROM audit_event s WHERE s.org_id = $1 AND s.created_at < ${p} ORDER BY s.created_at DESC, s.seq DESC LIMIT 1)`,
+    );
   }
   return cond;
 }

@@ -29,9 +29,11 @@ const BATCH = 5000;
 async function anchorFor(em: EntityManager, orgId: string, firstSeq: number): Promise<string | null> {
   if (firstSeq === 1) return GENESIS_HASH;
   const [cp] = (await em.query(
-    `SELECT metadata FROM audit_event WHERE org_id = $1 AND action = 'audit.purged' ORDER BY seq DESC LIMIT 1`, [orgId],
+    `SELECT metadata FROM audit_event WHERE org_id = $1 AND action = 'audit.purged' ORDER BY seq DESC LIMIT 1`,
+    [orgId],
   )) as { metadata: { throughSeq?: number; continuesFromHash?: string } }[];
-  if (!cp || Number(cp.metadata.throughSeq) !== firstSeq - 1 || typeof cp.metadata.continuesFromHash !== 'string') return null;
+  if (!cp || Number(cp.metadata.throughSeq) !== firstSeq - 1 || typeof cp.metadata.continuesFromHash !== 'string')
+    return null;
   return cp.metadata.continuesFromHash;
 }
 
@@ -42,14 +44,26 @@ async function anchorFor(em: EntityManager, orgId: string, firstSeq: number): Pr
  * named itself; a removed one is named by its successor (sequence gap).
  */
 export async function verifyChain(em: EntityManager, orgId: string): Promise<ChainVerification> {
-  const result = (over: Partial<ChainVerification>, checked: number): ChainVerification =>
-    ({ orgId: orgId === PLATFORM_ORG_ID ? null : orgId, ok: true, checked, ...over });
-  const [head] = (await em.query(`SELECT seq, head_hash FROM audit_chain WHERE org_id = $1 FOR KEY SHARE`, [orgId])) as { seq: string; head_hash: string }[];
+  const result = (over: Partial<ChainVerification>, checked: number): ChainVerification => ({
+    orgId: orgId === PLATFORM_ORG_ID ? null : orgId,
+    ok: true,
+    checked,
+    ...over,
+  });
+  const [head] = (await em.query(`SELECT seq, head_hash FROM audit_chain WHERE org_id = $1 FOR KEY SHARE`, [
+    orgId,
+  ])) as { seq: string; head_hash: string }[];
   if (!head || head.seq === '0') return result({}, 0);
-  const [first] = (await em.query(`SELECT id, seq FROM audit_event WHERE org_id = $1 ORDER BY seq LIMIT 1`, [orgId])) as { id: string; seq: string }[];
+  const [first] = (await em.query(`SELECT id, seq FROM audit_event WHERE org_id = $1 ORDER BY seq LIMIT 1`, [
+    orgId,
+  ])) as { id: string; seq: string }[];
   if (!first) return result({ ok: false, reason: 'head_mismatch' }, 0);
   let prev = await anchorFor(em, orgId, Number(first.seq));
-  if (prev === null) return result({ ok: false, reason: 'missing_anchor', firstBadEventId: first.id, firstBadSeq: Number(first.seq) }, 0);
+  if (prev === null)
+    return result(
+      { ok: false, reason: 'missing_anchor', firstBadEventId: first.id, firstBadSeq: Number(first.seq) },
+      0,
+    );
   let expected = Number(first.seq);
   let checked = 0;
   let last: AuditRow | undefined;
@@ -61,10 +75,12 @@ export async function verifyChain(em: EntityManager, orgId: string): Promise<Cha
       [orgId, after, head.seq],
     )) as (AuditRow & { ms_exact: boolean })[];
     for (const row of rows) {
-      const bad = (reason: VerifyFailure) => result({ ok: false, reason, firstBadEventId: row.id, firstBadSeq: Number(row.seq) }, checked);
+      const bad = (reason: VerifyFailure) =>
+        result({ ok: false, reason, firstBadEventId: row.id, firstBadSeq: Number(row.seq) }, checked);
       if (Number(row.seq) !== expected) return bad('sequence_gap');
       checked++;
-      if (!row.ms_exact || chainHash(prev, row.seq, row.created_at, entryBody(rowFields(row))) !== row.hash) return bad('hash_mismatch');
+      if (!row.ms_exact || chainHash(prev, row.seq, row.created_at, entryBody(rowFields(row))) !== row.hash)
+        return bad('hash_mismatch');
       prev = row.hash;
       expected++;
       last = row;
@@ -72,7 +88,8 @@ export async function verifyChain(em: EntityManager, orgId: string): Promise<Cha
     if (rows.length < BATCH) break;
     after = Number(rows[rows.length - 1].seq);
   }
-  if (!last || last.seq !== head.seq || last.hash !== head.head_hash) return result({ ok: false, reason: 'head_mismatch' }, checked);
+  if (!last || last.seq !== head.seq || last.hash !== head.head_hash)
+    return result({ ok: false, reason: 'head_mismatch' }, checked);
   return result({}, checked);
 }
 
@@ -92,7 +109,12 @@ export async function verifyAuditChain(db: Database, orgId?: string): Promise<Au
     for (const r of rows) chains.push(await db.withSystem((em) => verifyChain(em, r.org_id)));
   }
   const bad = chains.find((c) => !c.ok);
-  return { ok: !bad, checked: chains.reduce((n, c) => n + c.checked, 0), ...(bad?.firstBadEventId ? { firstBadEventId: bad.firstBadEventId } : {}), chains };
+  return {
+    ok: !bad,
+    checked: chains.reduce((n, c) => n + c.checked, 0),
+    ...(bad?.firstBadEventId ? { firstBadEventId: bad.firstBadEventId } : {}),
+    chains,
+  };
 }
 
 /** One line per chain for the CLI. */
@@ -102,14 +124,24 @@ export function describeVerification(v: AuditVerification): string {
     if (c.ok) return `ok    ${who}: ${c.checked} entries verified`;
     return `FAIL  ${who}: ${c.reason}${c.firstBadEventId ? ` at entry ${c.firstBadEventId} (seq ${c.firstBadSeq})` : ''} after ${c.checked} entries`;
   });
-  lines.push(v.ok ? `Audit log verified: ${v.checked} entries in ${v.chains.length} chains.` : 'Audit log verification FAILED.');
+  lines.push(
+    v.ok ? `Audit log verified: ${v.checked} entries in ${v.chains.length} chains.` : 'Audit log verification FAILED.',
+  );
   return lines.join('\n');
 }
 
 /** The API answer for one chain: `{ok, checked, firstBadEventId?, reason?}`. */
-export async function verifyForApi(db: Database, orgId: string): Promise<{ ok: boolean; checked: number; firstBadEventId?: string; reason?: VerifyFailure }> {
+export async function verifyForApi(
+  db: Database,
+  orgId: string,
+): Promise<{ ok: boolean; checked: number; firstBadEventId?: string; reason?: VerifyFailure }> {
   const [c] = (await verifyAuditChain(db, orgId)).chains;
-  return { ok: c.ok, checked: c.checked, ...(c.firstBadEventId ? { firstBadEventId: c.firstBadEventId } : {}), ...(c.reason ? { reason: c.reason } : {}) };
+  return {
+    ok: c.ok,
+    checked: c.checked,
+    ...(c.firstBadEventId ? { firstBadEventId: c.firstBadEventId } : {}),
+    ...(c.reason ? { reason: c.reason } : {}),
+  };
 }
 
 /** `audit:verify [--org <id>|platform]` for the CLI: the report to print and the exit code (1 when a chain fails). */

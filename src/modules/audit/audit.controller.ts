@@ -10,7 +10,11 @@ import { AuditExportService } from './audit-export.service.js';
 import { AuditQueryService } from './audit-query.service.js';
 import { AuditSettingsService } from './audit-settings.service.js';
 import { verifyForApi } from './audit-verify.js';
-import { AuditEventPageDto, AuditVerifyResponseDto, type AuditEventResponseDto } from './dto/audit-event.response.dto.js';
+import {
+  AuditEventPageDto,
+  AuditVerifyResponseDto,
+  type AuditEventResponseDto,
+} from './dto/audit-event.response.dto.js';
 import { AuditExportQueryDto, AuditQueryDto } from './dto/audit-query.dto.js';
 import { AuditSettingsResponseDto, UpdateAuditSettingsDto } from './dto/audit-settings.dto.js';
 

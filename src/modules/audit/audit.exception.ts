@@ -9,4 +9,6 @@ export type AuditErrorCode = keyof typeof AUDIT_ERROR_HTTP;
 export class AuditException extends codedException(AUDIT_ERROR_HTTP) {}
 
 export const badCursor = (): AuditException =>
-  new AuditException('validation_failed', 'Invalid cursor', { errors: [{ path: 'cursor', message: 'invalid cursor' }] });
+  new AuditException('validation_failed', 'Invalid cursor', {
+    errors: [{ path: 'cursor', message: 'invalid cursor' }],
+  });

@@ -2,11 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { buildAbility, type AppAbility, type AppRule } from '../../core/authz/ability.js';
 import type { Principal } from '../../core/context/request-context.js';
 import {
-  Invalidations, ProjectMembersService, RolesService, TtlCache, isBuiltInRole, type KeyAuthority, type ProjectRole,
+  Invalidations,
+  ProjectMembersService,
+  RolesService,
+  TtlCache,
+  isBuiltInRole,
+  type KeyAuthority,
+  type ProjectRole,
 } from '../identity/index.js';
 import { uncoveredRule } from './coverage.js';
 import { ROLE_MATRIX } from './role-matrix.js';
-import { applyProjectRoles, baselineRules, grantsToRules, narrowToScopes, permissionsToRules, projectOnly } from './rules.js';
+import {
+  applyProjectRoles,
+  baselineRules,
+  grantsToRules,
+  narrowToScopes,
+  permissionsToRules,
+  projectOnly,
+} from './rules.js';
 
 /**
  * Adds rules for a principal beyond its org and project roles: flow-level shares, plugins. Every rule a
@@ -65,14 +78,17 @@ export class AbilityFactory {
     let rules = await this.roleRules(orgId, principal.role ?? '', self, `org role ${principal.role}`);
     if (isUserLike(principal) && principal.role !== 'owner') {
       const assignments = opts.projectRoles ?? (await this.members.forUser(orgId, principal.id));
-      const perProject = await Promise.all(assignments.map(async (a) => ({
-        projectId: a.projectId,
-        rules: await this.roleRules(orgId, a.role, self, `project role ${a.role} in project ${a.projectId}`),
-      })));
+      const perProject = await Promise.all(
+        assignments.map(async (a) => ({
+          projectId: a.projectId,
+          rules: await this.roleRules(orgId, a.role, self, `project role ${a.role} in project ${a.projectId}`),
+        })),
+      );
       rules = applyProjectRoles(rules, perProject);
     }
     if (!opts.rolesOnly) {
-      for (const c of this.contributors) rules = rules.concat(inOrg(await c.contribute({ ...principal, orgId }), orgId));
+      for (const c of this.contributors)
+        rules = rules.concat(inOrg(await c.contribute({ ...principal, orgId }), orgId));
     }
     if (principal.projectId) rules = projectOnly(rules, principal.projectId);
     if (principal.scopes) rules = narrowToScopes(rules, principal.scopes);

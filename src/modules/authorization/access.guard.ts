@@ -78,7 +78,12 @@ export class AccessGuard implements CanActivate {
   }
 
   /** Builds the request's ability (refusing a key beyond its creator's rights) and checks the route's policy. */
-  private async authorize(principal: Principal, authority: KeyAuthority | undefined, policy: PolicyMeta, req: Request): Promise<void> {
+  private async authorize(
+    principal: Principal,
+    authority: KeyAuthority | undefined,
+    policy: PolicyMeta,
+    req: Request,
+  ): Promise<void> {
     const rules = await this.abilities.rulesFor(principal);
     if (authority && !(await this.abilities.keyWithinAuthority(principal, rules, authority))) {
       return this.authenticator.refuse(req, { reason: 'creator_rights', orgId: principal.orgId, keyId: principal.id });
@@ -89,7 +94,10 @@ export class AccessGuard implements CanActivate {
     if (policy.subject !== 'Project') return;
     // A new project has no id yet: a rule pinned to one project (a project role, a project key) lets its holder
     // work inside that project, not create projects.
-    if (policy.action === 'create' && !ability.can('create', asSubject('Project', { orgId: principal.orgId }) as never)) {
+    if (
+      policy.action === 'create' &&
+      !ability.can('create', asSubject('Project', { orgId: principal.orgId }) as never)
+    ) {
       return this.deny(principal, req, 'role', policy);
     }
     // The guard checks the instance only when the route names the project's own id; services check other subjects
@@ -109,9 +117,15 @@ export class AccessGuard implements CanActivate {
     const error = reason.startsWith('plugin:')
       ? new CommonException('forbidden', 'A plugin refused this request', { reason: reason.slice('plugin:'.length) })
       : new CommonException('forbidden', 'You do not have permission for this action');
-    await this.denials.record(principal, {
-      resourceType: policy?.subject ?? 'route', reason, metadata: { method: req.method, route: req.route?.path, action: policy?.action },
-    }, error);
+    await this.denials.record(
+      principal,
+      {
+        resourceType: policy?.subject ?? 'route',
+        reason,
+        metadata: { method: req.method, route: req.route?.path, action: policy?.action },
+      },
+      error,
+    );
     throw error;
   }
 }

@@ -4,14 +4,27 @@ import { Database } from '../../core/database/database.js';
 import type { Page, PageQueryDto } from '../../core/http/pagination.js';
 import { accessibleWhere, canOn } from '../../core/http/policies.js';
 import {
-  ApiKeysService, IdentityException, RolesService, type ApiKeyEntity, type ApiKeyResponseDto, type CreateApiKeyDto,
-  type CreatedApiKeyResponseDto, type RotateApiKeyDto, type UpdateApiKeyDto,
+  ApiKeysService,
+  IdentityException,
+  RolesService,
+  type ApiKeyEntity,
+  type ApiKeyResponseDto,
+  type CreateApiKeyDto,
+  type CreatedApiKeyResponseDto,
+  type RotateApiKeyDto,
+  type UpdateApiKeyDto,
 } from '../identity/index.js';
 import { ProjectEntity, TenancyException } from '../tenancy/index.js';
 import { GrantsService } from './grants.service.js';
 
 const notFound = () => new IdentityException('api_key_not_found', 'API key not found');
-const fields = (k: ApiKeyEntity) => ({ orgId: k.orgId, id: k.id, ownerUserId: k.ownerUserId, projectId: k.projectId, role: k.role });
+const fields = (k: ApiKeyEntity) => ({
+  orgId: k.orgId,
+  id: k.id,
+  ownerUserId: k.ownerUserId,
+  projectId: k.projectId,
+  role: k.role,
+});
 
 /**
  * The API keys API. A new key is capped at creation by the caller's own ability (role, project limit and scopes
@@ -40,23 +53,34 @@ export class ApiKeysAdminService {
   create(dto: CreateApiKeyDto): Promise<CreatedApiKeyResponseDto> {
     const { principal } = this.grants.actor();
     const orgId = principal.orgId;
-    return this.grants.audited('api_key', () => this.db.withOrg(orgId, async (em) => {
-      await this.roles.assertAssignable(em, orgId, dto.role);
-      if (dto.projectId && !(await em.getRepository(ProjectEntity).existsBy({ orgId, id: dto.projectId }))) {
-        throw new TenancyException('project_not_found', 'Project not found');
-      }
-      await this.grants.assertScopesWithinRole(dto);
-      await this.grants.assertCanGrantKey(dto);
-      const { entity, key } = await this.keys.insert(em, {
-        orgId, name: dto.name, role: dto.role, projectId: dto.projectId ?? null, scopes: dto.scopes ?? null, expiresAt: dto.expiresAt ?? null,
-        createdByType: principal.type === 'api_key' ? 'api_key' : 'user', createdById: principal.id, ownerUserId: this.grants.authorityFor(principal),
-      });
-      return { ...this.keys.map(entity), key };
-    }));
+    return this.grants.audited('api_key', () =>
+      this.db.withOrg(orgId, async (em) => {
+        await this.roles.assertAssignable(em, orgId, dto.role);
+        if (dto.projectId && !(await em.getRepository(ProjectEntity).existsBy({ orgId, id: dto.projectId }))) {
+          throw new TenancyException('project_not_found', 'Project not found');
+        }
+        await this.grants.assertScopesWithinRole(dto);
+        await this.grants.assertCanGrantKey(dto);
+        const { entity, key } = await this.keys.insert(em, {
+          orgId,
+          name: dto.name,
+          role: dto.role,
+          projectId: dto.projectId ?? null,
+          scopes: dto.scopes ?? null,
+          expiresAt: dto.expiresAt ?? null,
+          createdByType: principal.type === 'api_key' ? 'api_key' : 'user',
+          createdById: principal.id,
+          ownerUserId: this.grants.authorityFor(principal),
+        });
+        return { ...this.keys.map(entity), key };
+      }),
+    );
   }
 
   async rename(id: string, dto: UpdateApiKeyDto): Promise<ApiKeyResponseDto> {
-    const entity = await this.grants.audited('api_key', () => this.keys.rename(RequestContextStore.requireOrgId(), id, dto.name, (k) => this.mayChange('update', k)));
+    const entity = await this.grants.audited('api_key', () =>
+      this.keys.rename(RequestContextStore.requireOrgId(), id, dto.name, (k) => this.mayChange('update', k)),
+    );
     return this.keys.map(entity);
   }
 
@@ -66,12 +90,15 @@ export class ApiKeysAdminService {
       this.keys.rotate(RequestContextStore.requireOrgId(), id, dto.gracePeriodSeconds ?? 0, async (k) => {
         this.mayChange('rotate', k);
         await this.grants.assertCanGrantKey(k);
-      }));
+      }),
+    );
     return { ...this.keys.map(entity), key };
   }
 
   revoke(id: string): Promise<void> {
-    return this.grants.audited('api_key', () => this.keys.revoke(RequestContextStore.requireOrgId(), id, (k) => this.mayChange('delete', k)));
+    return this.grants.audited('api_key', () =>
+      this.keys.revoke(RequestContextStore.requireOrgId(), id, (k) => this.mayChange('delete', k)),
+    );
   }
 
   private mayChange(action: 'update' | 'rotate' | 'delete', k: ApiKeyEntity): void {

@@ -1,11 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { PageQueryDto, type Page } from '../../core/http/pagination.js';
 import { NoStore } from '../../core/http/decorators.js';
 import { CheckPolicies } from '../../core/http/policies.js';
 import { UuidParam } from '../../core/http/validation.js';
 import {
-  ApiKeyResponseDto, CreateApiKeyDto, CreatedApiKeyResponseDto, IdentityException, RotateApiKeyDto, UpdateApiKeyDto,
+  ApiKeyResponseDto,
+  CreateApiKeyDto,
+  CreatedApiKeyResponseDto,
+  IdentityException,
+  RotateApiKeyDto,
+  UpdateApiKeyDto,
 } from '../identity/index.js';
 import { ApiKeysAdminService } from './api-keys-admin.service.js';
 

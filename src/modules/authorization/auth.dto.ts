@@ -23,7 +23,8 @@ export class ProjectRoleDto {
 export class EffectivePermissionDto {
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }) action: string | string[];
   @ApiProperty() subject: string;
-  @ApiPropertyOptional({ type: Object, additionalProperties: true, description: 'Besides the org' }) conditions?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: Object, additionalProperties: true, description: 'Besides the org' })
+  conditions?: Record<string, unknown>;
   @ApiPropertyOptional({ description: 'Where the permission comes from' }) source?: string;
 }
 
@@ -39,8 +40,15 @@ export class MeResponseDto {
 export class AuthzCheckDto {
   @ApiProperty({ enum: ACTIONS }) @IsIn(ACTIONS as unknown as string[]) action: string;
   @ApiProperty({ enum: SUBJECTS }) @IsIn(SUBJECTS as unknown as string[]) subject: string;
-  @ApiPropertyOptional({ description: 'Check one resource instead of the type' }) @IsOptional() @IsString() @Length(1, 100) subjectId?: string;
-  @ApiPropertyOptional({ format: 'uuid', description: 'Ask about another user (admins only)' }) @IsOptional() @IsUUID() userId?: string;
+  @ApiPropertyOptional({ description: 'Check one resource instead of the type' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  subjectId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Ask about another user (admins only)' })
+  @IsOptional()
+  @IsUUID()
+  userId?: string;
 }
 
 export class AuthzCheckResponseDto {

@@ -8,7 +8,13 @@ import { CommonException } from '../../core/errors/app.exception.js';
 import { DomainEventBus } from '../../core/events/domain-events.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { assertSingleHeader } from '../../core/http/headers.js';
-import { CredentialsService, readSessionCookie, type AuthFailure, type AuthResult, type KeyAuthority } from '../identity/index.js';
+import {
+  CredentialsService,
+  readSessionCookie,
+  type AuthFailure,
+  type AuthResult,
+  type KeyAuthority,
+} from '../identity/index.js';
 import { DenialRecorder } from './denials.js';
 import { RateLimitsService } from './rate-limits.service.js';
 
@@ -19,7 +25,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * refused for its state (suspended org, inactive user or creator, creator's rights) is not an attempt to guess and
  * must not lock a shared address (NAT, proxy) out, least of all the request that would lift a suspension.
  */
-const COUNTED_FAILURES = new Set<AuthFailure['reason']>(['malformed', 'unknown', 'bad_secret', 'revoked', 'expired', 'idle']);
+const COUNTED_FAILURES = new Set<AuthFailure['reason']>([
+  'malformed',
+  'unknown',
+  'bad_secret',
+  'revoked',
+  'expired',
+  'idle',
+]);
 
 /**
  * The failure budget a request draws on: platform-key attempts have their own per address, so no org principal's
@@ -31,7 +44,9 @@ function failureBucket(req: Request): string {
 }
 
 export const unauthenticated = (): CommonException =>
-  new CommonException('unauthenticated', 'A valid credential is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
+  new CommonException('unauthenticated', 'A valid credential is required', {
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
 
 export interface Authenticated {
   principal: Principal;
@@ -87,8 +102,15 @@ export class Authenticator {
     if (SAFE_METHODS.has(req.method)) return;
     const sent = req.headers['x-csrf-token'];
     if (typeof sent !== 'string' || !principal.csrfToken || !safeEqual(sent, principal.csrfToken)) {
-      const error = new CommonException('csrf_failed', 'A valid X-CSRF-Token header is required for this request (see GET /api/v1/auth/me)');
-      await this.denials.record(principal, { resourceType: 'route', reason: 'csrf_failed', metadata: { method: req.method, route: req.route?.path } }, error);
+      const error = new CommonException(
+        'csrf_failed',
+        'A valid X-CSRF-Token header is required for this request (see GET /api/v1/auth/me)',
+      );
+      await this.denials.record(
+        principal,
+        { resourceType: 'route', reason: 'csrf_failed', metadata: { method: req.method, route: req.route?.path } },
+        error,
+      );
       throw error;
     }
   }
@@ -97,11 +119,21 @@ export class Authenticator {
     if (COUNTED_FAILURES.has(failure.reason)) await this.limits.authFailures.penalize(bucket);
     if (failure.orgId && failure.keyId) {
       const orgId = failure.orgId;
-      await this.db.withOrg(orgId, (em) =>
-        this.events.publish(em, { action: 'api_key.auth_failed', orgId, resourceType: 'api_key', resourceId: failure.keyId, outcome: 'failure', reason: failure.reason }),
-      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record failed authentication'));
+      await this.db
+        .withOrg(orgId, (em) =>
+          this.events.publish(em, {
+            action: 'api_key.auth_failed',
+            orgId,
+            resourceType: 'api_key',
+            resourceId: failure.keyId,
+            outcome: 'failure',
+            reason: failure.reason,
+          }),
+        )
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'could not record failed authentication'));
     }
-    if (failure.reason === 'org_suspended') throw new CommonException('org_suspended', 'This organization is suspended');
+    if (failure.reason === 'org_suspended')
+      throw new CommonException('org_suspended', 'This organization is suspended');
     throw unauthenticated();
   }
 }

@@ -28,16 +28,31 @@ export class AuthzCheckService {
     private readonly abilities: AbilityFactory,
     private readonly grants: GrantsService,
   ) {
-    const byId = <T extends { orgId: string; id: string }>(entity: new () => T, pick: (row: T) => Record<string, unknown>): SubjectResolver =>
-      (orgId, id) => (UUID_RE.test(id)
-        ? this.db.withOrg(orgId, async (em) => {
-          const row = await em.getRepository(entity).findOneBy({ orgId, id } as never);
-          return row ? pick(row) : null;
-        })
-        : Promise.resolve(null));
-    this.registerResolver('Project', byId(ProjectEntity, (p) => ({ orgId: p.orgId, id: p.id })));
-    this.registerResolver('ApiKey', byId(ApiKeyEntity, (k) => ({ orgId: k.orgId, id: k.id, ownerUserId: k.ownerUserId, projectId: k.projectId })));
-    this.registerResolver('Role', (orgId, id) => (isBuiltInRole(id) ? Promise.resolve({ orgId, id }) : byId(CustomRoleEntity, (r) => ({ orgId: r.orgId, id: r.id }))(orgId, id)));
+    const byId =
+      <T extends { orgId: string; id: string }>(
+        entity: new () => T,
+        pick: (row: T) => Record<string, unknown>,
+      ): SubjectResolver =>
+      (orgId, id) =>
+        UUID_RE.test(id)
+          ? this.db.withOrg(orgId, async (em) => {
+              const row = await em.getRepository(entity).findOneBy({ orgId, id } as never);
+              return row ? pick(row) : null;
+            })
+          : Promise.resolve(null);
+    this.registerResolver(
+      'Project',
+      byId(ProjectEntity, (p) => ({ orgId: p.orgId, id: p.id })),
+    );
+    this.registerResolver(
+      'ApiKey',
+      byId(ApiKeyEntity, (k) => ({ orgId: k.orgId, id: k.id, ownerUserId: k.ownerUserId, projectId: k.projectId })),
+    );
+    this.registerResolver('Role', (orgId, id) =>
+      isBuiltInRole(id)
+        ? Promise.resolve({ orgId, id })
+        : byId(CustomRoleEntity, (r) => ({ orgId: r.orgId, id: r.id }))(orgId, id),
+    );
     this.registerResolver('User', async (orgId, id) => {
       const u = await this.db.withOrg(orgId, (em) => this.users.findByIdInTx(em, orgId, id));
       return u ? { orgId: u.orgId, id: u.id } : null;
@@ -58,24 +73,38 @@ export class AuthzCheckService {
       // Asking about others is for admins; to anyone else another user is simply not there.
       if (!target || !own.can('update', 'User')) throw new IdentityException('user_not_found', 'User not found');
       if (target.status !== 'active') return { allowed: false, reason: 'The user is deactivated: no permissions' };
-      ability = await this.abilities.createForPrincipal({ type: 'user', id: target.id, orgId: target.orgId, role: target.role, email: target.email });
+      ability = await this.abilities.createForPrincipal({
+        type: 'user',
+        id: target.id,
+        orgId: target.orgId,
+        role: target.role,
+        email: target.email,
+      });
     }
     if (dto.subjectId === undefined) return this.explainType(ability, action, subject);
     const resolver = this.resolvers.get(subject);
-    if (!resolver) return { allowed: false, reason: `Cannot look up a single ${subject}; ask about the type (omit subjectId)` };
+    if (!resolver)
+      return { allowed: false, reason: `Cannot look up a single ${subject}; ask about the type (omit subjectId)` };
     const fields = await resolver(principal.orgId, dto.subjectId);
     if (!fields) return { allowed: false, reason: `No ${subject} with that id in this organization` };
     const obj = asSubject(subject, { ...fields });
     const rule = ability.relevantRuleFor(action, obj as never);
-    if (rule && !rule.inverted) return { allowed: true, reason: `Allowed by ${rule.reason ?? 'a rule'}: ${action} ${subject}` };
+    if (rule && !rule.inverted)
+      return { allowed: true, reason: `Allowed by ${rule.reason ?? 'a rule'}: ${action} ${subject}` };
     return { allowed: false, reason: `No permission grants ${action} on this ${subject}` };
   }
 
   private explainType(ability: AppAbility, action: Action, subject: SubjectName): AuthzCheckResponseDto {
     const rules = ability.rulesFor(action, subject as never).filter((r) => !r.inverted);
     if (!rules.length) return { allowed: false, reason: `No permission grants ${action} on ${subject}` };
-    const unconditional = rules.find((r) => Object.keys((r.conditions as Record<string, unknown>) ?? {}).every((k) => k === 'orgId'));
-    if (unconditional) return { allowed: true, reason: `Allowed by ${unconditional.reason ?? 'a rule'}: ${action} any ${subject} in the organization` };
+    const unconditional = rules.find((r) =>
+      Object.keys((r.conditions as Record<string, unknown>) ?? {}).every((k) => k === 'orgId'),
+    );
+    if (unconditional)
+      return {
+        allowed: true,
+        reason: `Allowed by ${unconditional.reason ?? 'a rule'}: ${action} any ${subject} in the organization`,
+      };
     const limits = rules.map((r) => {
       const { orgId: _o, ...c } = (r.conditions as Record<string, unknown>) ?? {};
       return `${JSON.stringify(c)} (${r.reason ?? 'rule'})`;
@@ -83,4 +112,3 @@ export class AuthzCheckService {
     return { allowed: true, reason: `Allowed only where ${limits.join(' or ')}` };
   }
 }
-

@@ -28,12 +28,16 @@ export class DenialInterceptor implements NestInterceptor {
       const policy = this.reflector.get<PolicyMeta | undefined>(POLICY, context.getHandler());
       const req = context.switchToHttp().getRequest<Request>();
       const code = (e as { code?: string }).code ?? 'forbidden';
-      await this.denials.record(principal, {
-        resourceType: policy?.subject ?? 'route',
-        // A service's plain 403 is a refusal on the instance (the guard already allowed the action on the type).
-        reason: code === 'forbidden' ? 'instance' : code,
-        metadata: { method: req.method, route: req.route?.path, action: policy?.action },
-      }, e);
+      await this.denials.record(
+        principal,
+        {
+          resourceType: policy?.subject ?? 'route',
+          // A service's plain 403 is a refusal on the instance (the guard already allowed the action on the type).
+          reason: code === 'forbidden' ? 'instance' : code,
+          metadata: { method: req.method, route: req.route?.path, action: policy?.action },
+        },
+        e,
+      );
     }
     throw e;
   }

@@ -45,8 +45,13 @@ export class DenialRecorder {
   async record(principal: Principal, denial: Denial, error?: unknown): Promise<void> {
     if (typeof error === 'object' && error !== null) this.recorded.add(error);
     const event = {
-      action: 'authz.denied', orgId: principal.orgId ?? null, resourceType: denial.resourceType, resourceId: null, outcome: 'denied' as const,
-      reason: denial.reason, metadata: denial.metadata,
+      action: 'authz.denied',
+      orgId: principal.orgId ?? null,
+      resourceType: denial.resourceType,
+      resourceId: null,
+      outcome: 'denied' as const,
+      reason: denial.reason,
+      metadata: denial.metadata,
       actor: { type: principal.type, id: principal.id, displayName: principal.displayName ?? principal.email ?? null },
     };
     const orgId = principal.orgId;

@@ -54,8 +54,13 @@ export class GrantsService {
   async assertCanGrantKey(grant: KeyGrant): Promise<void> {
     const { principal } = this.actor();
     const grantee: Principal = {
-      type: 'api_key', id: uuidv7(), orgId: principal.orgId, role: grant.role, projectId: grant.projectId ?? null,
-      scopes: grant.scopes ?? null, createdBy: this.authorityFor(principal),
+      type: 'api_key',
+      id: uuidv7(),
+      orgId: principal.orgId,
+      role: grant.role,
+      projectId: grant.projectId ?? null,
+      scopes: grant.scopes ?? null,
+      createdBy: this.authorityFor(principal),
     };
     this.assertOwnerRule(grant.role);
     this.assertCovered(await this.abilities.rulesFor(grantee, { rolesOnly: true }), `a key with role "${grant.role}"`);
@@ -85,16 +90,28 @@ export class GrantsService {
   async assertScopesWithinRole(grant: KeyGrant): Promise<void> {
     if (!grant.scopes) return;
     const { principal } = this.actor();
-    const role = buildAbility(await this.abilities.rulesFor(
-      { type: 'api_key', id: uuidv7(), orgId: principal.orgId, role: grant.role, projectId: grant.projectId ?? null, createdBy: this.authorityFor(principal) },
-      { rolesOnly: true },
-    ));
+    const role = buildAbility(
+      await this.abilities.rulesFor(
+        {
+          type: 'api_key',
+          id: uuidv7(),
+          orgId: principal.orgId,
+          role: grant.role,
+          projectId: grant.projectId ?? null,
+          createdBy: this.authorityFor(principal),
+        },
+        { rolesOnly: true },
+      ),
+    );
     const errors = grant.scopes.flatMap((scope, i) => {
       const pair = parseScope(scope);
       if (!pair) return [{ path: `scopes.${i}`, message: `unknown scope "${scope}"` }];
-      return role.can(pair.action, pair.subject as never) ? [] : [{ path: `scopes.${i}`, message: `"${scope}" is not granted by role "${grant.role}"` }];
+      return role.can(pair.action, pair.subject as never)
+        ? []
+        : [{ path: `scopes.${i}`, message: `"${scope}" is not granted by role "${grant.role}"` }];
     });
-    if (errors.length) throw new IdentityException('invalid_scope', 'Scopes can only narrow the key\'s role', { errors });
+    if (errors.length)
+      throw new IdentityException('invalid_scope', "Scopes can only narrow the key's role", { errors });
   }
 
   /** The user on whose authority a key made by this principal exists: a user itself, or a key's own authority. */
@@ -113,21 +130,30 @@ export class GrantsService {
   }
 
   private assertOwnerRule(role: string): void {
-    if (role === 'owner' && !this.isOwner()) throw new AuthorizationException('privilege_escalation', 'Only an owner may grant the owner role');
+    if (role === 'owner' && !this.isOwner())
+      throw new AuthorizationException('privilege_escalation', 'Only an owner may grant the owner role');
   }
 
   private assertCovered(grant: AppRule[], what: string): void {
     const missing = uncoveredRule(this.actor().ability, grant);
     if (missing) {
-      throw new AuthorizationException('privilege_escalation', `You cannot grant ${what}: it allows ${describe(missing)}, which you do not hold`);
+      throw new AuthorizationException(
+        'privilege_escalation',
+        `You cannot grant ${what}: it allows ${describe(missing)}, which you do not hold`,
+      );
     }
   }
 
   private async recordDenial(what: string, e: AuthorizationException): Promise<void> {
     const { principal } = this.actor();
-    await this.denials.record(principal, {
-      resourceType: what, reason: 'privilege_escalation',
-      metadata: { detail: e.message, actor: { type: principal.type, id: principal.id, self: selfOf(principal) } },
-    }, e);
+    await this.denials.record(
+      principal,
+      {
+        resourceType: what,
+        reason: 'privilege_escalation',
+        metadata: { detail: e.message, actor: { type: principal.type, id: principal.id, self: selfOf(principal) } },
+      },
+      e,
+    );
   }
 }

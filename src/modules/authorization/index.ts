@@ -7,5 +7,15 @@ export { BUILT_IN_ROLES, ROLE_MATRIX, ROLE_RANK, type BuiltInRole, type Grant } 
 export { RateLimitsService } from './rate-limits.service.js';
 export { uncoveredRule } from './coverage.js';
 export { parseScope } from './scopes.js';
-export { AuthorizationException, AUTHORIZATION_ERROR_HTTP, type AuthorizationErrorCode } from './authorization.exception.js';
-export { AccessHooks, type AccessHookHandlers, type AuthenticatedListener, type AuthorizeVeto, type RequestHookOutcome } from './access-hooks.js';
+export {
+  AuthorizationException,
+  AUTHORIZATION_ERROR_HTTP,
+  type AuthorizationErrorCode,
+} from './authorization.exception.js';
+export {
+  AccessHooks,
+  type AccessHookHandlers,
+  type AuthenticatedListener,
+  type AuthorizeVeto,
+  type RequestHookOutcome,
+} from './access-hooks.js';

@@ -25,7 +25,10 @@ export class ProjectMembersAdminService {
     const orgId = RequestContextStore.requireOrgId();
     this.assertInReach(orgId, projectId, 'update');
     return this.grants.audited('project_member', () =>
-      this.members.set(orgId, projectId, userId, dto.role, () => this.grants.assertCanGrantProjectRole(projectId, dto.role)));
+      this.members.set(orgId, projectId, userId, dto.role, () =>
+        this.grants.assertCanGrantProjectRole(projectId, dto.role),
+      ),
+    );
   }
 
   remove(projectId: string, userId: string): Promise<void> {
@@ -36,7 +39,9 @@ export class ProjectMembersAdminService {
 
   /** A project the caller cannot see is absent (404); one they see but may not manage here is 403. */
   private assertInReach(orgId: string, projectId: string, action: 'read' | 'update' | 'delete'): void {
-    if (!canOn('read', 'Project', { orgId, id: projectId })) throw new TenancyException('project_not_found', 'Project not found');
-    if (!canOn(action, 'ProjectMember', { orgId, projectId })) throw new CommonException('forbidden', 'You do not have permission for this action');
+    if (!canOn('read', 'Project', { orgId, id: projectId }))
+      throw new TenancyException('project_not_found', 'Project not found');
+    if (!canOn(action, 'ProjectMember', { orgId, projectId }))
+      throw new CommonException('forbidden', 'You do not have permission for this action');
   }
 }

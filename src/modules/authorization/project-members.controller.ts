@@ -19,7 +19,10 @@ export class ProjectMembersController {
 
   @Get()
   @CheckPolicies('read', 'ProjectMember', 'projectId')
-  list(@Param('projectId', ProjectId) projectId: string, @Query() q: PageQueryDto): Promise<Page<ProjectMemberResponseDto>> {
+  list(
+    @Param('projectId', ProjectId) projectId: string,
+    @Query() q: PageQueryDto,
+  ): Promise<Page<ProjectMemberResponseDto>> {
     return this.members.list(projectId, q);
   }
 
@@ -27,7 +30,11 @@ export class ProjectMembersController {
   @Put(':userId')
   @CheckPolicies('update', 'ProjectMember', 'projectId')
   @ApiOkResponse({ type: ProjectMemberResponseDto })
-  set(@Param('projectId', ProjectId) projectId: string, @Param('userId', UserId) userId: string, @Body() dto: SetProjectMemberDto): Promise<ProjectMemberResponseDto> {
+  set(
+    @Param('projectId', ProjectId) projectId: string,
+    @Param('userId', UserId) userId: string,
+    @Body() dto: SetProjectMemberDto,
+  ): Promise<ProjectMemberResponseDto> {
     return this.members.set(projectId, userId, dto);
   }
 

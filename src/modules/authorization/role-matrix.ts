@@ -10,8 +10,15 @@ export const ROLE_RANK: Record<BuiltInRole, number> = { viewer: 1, editor: 2, ad
 export type Grant = [Action | Action[], SubjectName, Record<string, unknown>?];
 
 const VIEWER: Grant[] = [
-  ['read', 'Org'], ['read', 'Project'], ['read', 'ProjectMember'], ['read', 'User'], ['read', 'Role'],
-  ['read', 'Flow'], ['read', 'Run'], ['read', 'Connection'], ['read', 'Plugin'],
+  ['read', 'Org'],
+  ['read', 'Project'],
+  ['read', 'ProjectMember'],
+  ['read', 'User'],
+  ['read', 'Role'],
+  ['read', 'Flow'],
+  ['read', 'Run'],
+  ['read', 'Connection'],
+  ['read', 'Plugin'],
 ];
 
 const EDITOR: Grant[] = [

@@ -4,8 +4,15 @@ import { RequestContextStore } from '../../core/context/request-context.js';
 import type { Page, PageQueryDto } from '../../core/http/pagination.js';
 import { accessibleWhere } from '../../core/http/policies.js';
 import {
-  BUILT_IN_ROLES, RolesService, isBuiltInRole, type BuiltInRole, type CreateRoleDto, type CustomRoleEntity, type PermissionSpec,
-  type RoleResponseDto, type UpdateRoleDto,
+  BUILT_IN_ROLES,
+  RolesService,
+  isBuiltInRole,
+  type BuiltInRole,
+  type CreateRoleDto,
+  type CustomRoleEntity,
+  type PermissionSpec,
+  type RoleResponseDto,
+  type UpdateRoleDto,
 } from '../identity/index.js';
 import { GrantsService } from './grants.service.js';
 import { ROLE_MATRIX } from './role-matrix.js';
@@ -20,7 +27,12 @@ const DESCRIPTIONS: Record<BuiltInRole, string> = {
 /** The built-in role as the vocabulary of custom roles (one entry per action). */
 export function builtInPermissions(role: BuiltInRole): PermissionSpec[] {
   return ROLE_MATRIX[role].flatMap(([actions, subject, conds]) =>
-    [actions].flat().map((action: Action) => ({ action, subject: subject as SubjectName, ...(conds ? { conditions: conds as PermissionSpec['conditions'] } : {}) })));
+    [actions].flat().map((action: Action) => ({
+      action,
+      subject: subject as SubjectName,
+      ...(conds ? { conditions: conds as PermissionSpec['conditions'] } : {}),
+    })),
+  );
 }
 
 /** The roles API: built-in roles (listed first, immutable) and the org's custom roles. */
@@ -45,13 +57,17 @@ export class RolesAdminService {
 
   async create(dto: CreateRoleDto): Promise<RoleResponseDto> {
     const orgId = RequestContextStore.requireOrgId();
-    const row = await this.grants.audited('role', () => this.roles.create(orgId, dto, (_b, perms) => this.grants.assertCanGrantPermissions(perms)));
+    const row = await this.grants.audited('role', () =>
+      this.roles.create(orgId, dto, (_b, perms) => this.grants.assertCanGrantPermissions(perms)),
+    );
     return this.map(row);
   }
 
   async update(id: string, dto: UpdateRoleDto): Promise<RoleResponseDto> {
     const orgId = RequestContextStore.requireOrgId();
-    const row = await this.grants.audited('role', () => this.roles.update(orgId, id, dto, (_b, perms) => this.grants.assertCanGrantPermissions(perms)));
+    const row = await this.grants.audited('role', () =>
+      this.roles.update(orgId, id, dto, (_b, perms) => this.grants.assertCanGrantPermissions(perms)),
+    );
     return this.map(row);
   }
 
@@ -60,13 +76,24 @@ export class RolesAdminService {
   }
 
   private mapBuiltIn(role: BuiltInRole): RoleResponseDto {
-    return { id: role, name: role, description: DESCRIPTIONS[role], builtIn: true, permissions: builtInPermissions(role) };
+    return {
+      id: role,
+      name: role,
+      description: DESCRIPTIONS[role],
+      builtIn: true,
+      permissions: builtInPermissions(role),
+    };
   }
 
   private map(r: CustomRoleEntity): RoleResponseDto {
     return {
-      id: r.id, name: r.name, description: r.description, builtIn: false, permissions: r.permissions,
-      createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      builtIn: false,
+      permissions: r.permissions,
+      createdAt: r.createdAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
     };
   }
 }

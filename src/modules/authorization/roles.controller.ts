@@ -1,11 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { PageQueryDto, type Page } from '../../core/http/pagination.js';
 import { CheckPolicies } from '../../core/http/policies.js';
 import { CreateRoleDto, RoleResponseDto, UpdateRoleDto } from '../identity/index.js';
 import { RolesAdminService } from './roles-admin.service.js';
 
-const roleParam = ApiParam({ name: 'roleId', description: 'A custom role id, or a built-in role name (owner, admin, editor, viewer)' });
+const roleParam = ApiParam({
+  name: 'roleId',
+  description: 'A custom role id, or a built-in role name (owner, admin, editor, viewer)',
+});
 
 @ApiTags('roles')
 @ApiBearerAuth()

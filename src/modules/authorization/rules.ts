@@ -26,7 +26,9 @@ function substituteSelf(conds: Conds | undefined, self: string): Conds {
 
 /** Built-in grants → org-conditioned rules. */
 export function grantsToRules(grants: Grant[], orgId: string, self: string, reason: string): AppRule[] {
-  return grants.map(([action, subject, conds]) => rule(action, subject, { ...substituteSelf(conds, self), orgId }, reason));
+  return grants.map(([action, subject, conds]) =>
+    rule(action, subject, { ...substituteSelf(conds, self), orgId }, reason),
+  );
 }
 
 /** Custom-role permissions (already validated against the vocabulary) → org-conditioned rules. */
@@ -35,7 +37,8 @@ export function permissionsToRules(perms: PermissionSpec[], orgId: string, self:
     const subject = p.subject as SubjectName;
     const conds: Conds = { orgId };
     const project = p.conditions?.projectId;
-    if (project !== undefined) conds[PROJECT_SUBJECT_FIELDS[subject]!] = Array.isArray(project) ? { $in: project } : project;
+    if (project !== undefined)
+      conds[PROJECT_SUBJECT_FIELDS[subject]!] = Array.isArray(project) ? { $in: project } : project;
     if (p.conditions?.ownerUserId !== undefined) conds[OWNED_SUBJECT_FIELDS[subject]!] = self;
     return rule(p.action as Action, subject, conds, reason);
   });
@@ -43,7 +46,9 @@ export function permissionsToRules(perms: PermissionSpec[], orgId: string, self:
 
 /** One rule per concrete subject (an `all` rule expanded), so per-subject project fields can be added. */
 function perSubject(r: AppRule): AppRule[] {
-  return subjectsOf(r).flatMap((s) => (s === 'all' ? CONCRETE_SUBJECTS : [s]).map((x) => ({ ...r, subject: x }) as AppRule));
+  return subjectsOf(r).flatMap((s) =>
+    (s === 'all' ? CONCRETE_SUBJECTS : [s]).map((x) => ({ ...r, subject: x }) as AppRule),
+  );
 }
 
 /** The rule restricted to one project, or null when its own conditions exclude that project. */
@@ -53,7 +58,8 @@ export function pinToProject(r: AppRule, projectId: string, reason?: string): Ap
   const conds = { ...(r.conditions as Conds) };
   const existing = conds[field];
   if (existing !== undefined) {
-    const allowed = typeof existing === 'object' && existing && '$in' in existing ? (existing as { $in: string[] }).$in : [existing];
+    const allowed =
+      typeof existing === 'object' && existing && '$in' in existing ? (existing as { $in: string[] }).$in : [existing];
     if (!allowed.includes(projectId)) return null;
   }
   conds[field] = projectId;
@@ -82,7 +88,10 @@ function excludeProjects(r: AppRule, projectIds: string[]): AppRule | null {
  * and each project role's rules on project subjects are pinned to its project. A project role grants nothing
  * outside its project (its rules on org-level subjects are ignored).
  */
-export function applyProjectRoles(orgRules: AppRule[], projectRules: { projectId: string; rules: AppRule[] }[]): AppRule[] {
+export function applyProjectRoles(
+  orgRules: AppRule[],
+  projectRules: { projectId: string; rules: AppRule[] }[],
+): AppRule[] {
   if (!projectRules.length) return orgRules;
   const ids = projectRules.map((p) => p.projectId);
   const out: AppRule[] = [];
@@ -96,7 +105,10 @@ export function applyProjectRoles(orgRules: AppRule[], projectRules: { projectId
 
 /** Only the rules on project subjects, pinned to the project. */
 export function projectOnly(rules: AppRule[], projectId: string, reason?: string): AppRule[] {
-  return rules.flatMap(perSubject).map((r) => pinToProject(r, projectId, reason)).filter((r): r is AppRule => r !== null);
+  return rules
+    .flatMap(perSubject)
+    .map((r) => pinToProject(r, projectId, reason))
+    .filter((r): r is AppRule => r !== null);
 }
 
 /** Scopes keep only what they name, with the role's own conditions: never more than the role. */
@@ -112,11 +124,19 @@ export function narrowToScopes(rules: AppRule[], scopes: string[]): AppRule[] {
       let action: Action | Action[] | null = null;
       if (pair.action === 'manage') action = actions;
       else if (actions.includes(pair.action) || actions.includes('manage')) action = pair.action;
-      if (action) out.push({ ...r, action, subject: pair.subject, reason: `${r.reason ?? 'role'}, narrowed by scope ${scope}` } as AppRule);
+      if (action)
+        out.push({
+          ...r,
+          action,
+          subject: pair.subject,
+          reason: `${r.reason ?? 'role'}, narrowed by scope ${scope}`,
+        } as AppRule);
     }
   }
   return out;
 }
 
 /** Every org principal may read its own org (`GET /api/v1/org`, `/auth/me`); nothing else is implied. */
-export const baselineRules = (orgId: string): AppRule[] => [rule('read', 'Org', { orgId }, 'every member reads its own org')];
+export const baselineRules = (orgId: string): AppRule[] => [
+  rule('read', 'Org', { orgId }, 'every member reads its own org'),
+];

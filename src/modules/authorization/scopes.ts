@@ -8,6 +8,7 @@ export function parseScope(scope: string): { action: Action; subject: SubjectNam
   const [res, action] = scope.split(':');
   if (!res || !action || res === 'all') return null;
   const subject = toPascal(res);
-  if (!(SUBJECTS as readonly string[]).includes(subject) || !(ACTIONS as readonly string[]).includes(action)) return null;
+  if (!(SUBJECTS as readonly string[]).includes(subject) || !(ACTIONS as readonly string[]).includes(action))
+    return null;
   return { action: action as Action, subject: subject as SubjectName };
 }

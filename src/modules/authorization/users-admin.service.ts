@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { RequestContextStore } from '../../core/context/request-context.js';
 import type { Page, PageQueryDto } from '../../core/http/pagination.js';
 import { accessibleWhere, canOn } from '../../core/http/policies.js';
-import { IdentityException, UsersService, type CreateUserDto, type UpdateUserDto, type UserEntity, type UserResponseDto } from '../identity/index.js';
+import {
+  IdentityException,
+  UsersService,
+  type CreateUserDto,
+  type UpdateUserDto,
+  type UserEntity,
+  type UserResponseDto,
+} from '../identity/index.js';
 import { GrantsService } from './grants.service.js';
 
 const notFound = () => new IdentityException('user_not_found', 'User not found');
@@ -29,25 +36,32 @@ export class UsersAdminService {
   async create(dto: CreateUserDto): Promise<UserResponseDto> {
     const orgId = RequestContextStore.requireOrgId();
     const user = await this.grants.audited('user', () =>
-      this.users.create({ orgId, email: dto.email, role: dto.role, displayName: dto.displayName }, (role) => this.grants.assertCanGrantOrgRole(role)));
+      this.users.create({ orgId, email: dto.email, role: dto.role, displayName: dto.displayName }, (role) =>
+        this.grants.assertCanGrantOrgRole(role),
+      ),
+    );
     return this.users.map(user);
   }
 
   async update(id: string, dto: UpdateUserDto): Promise<UserResponseDto> {
     const orgId = RequestContextStore.requireOrgId();
-    const user = await this.grants.audited('user', () => this.users.update(orgId, id, dto, async (current) => {
-      if (!canOn('update', 'User', fields(current))) throw notFound();
-      this.grants.assertCanActOn(current.role, 'a user');
-      if (dto.role !== undefined && dto.role !== current.role) await this.grants.assertCanGrantOrgRole(dto.role);
-    }));
+    const user = await this.grants.audited('user', () =>
+      this.users.update(orgId, id, dto, async (current) => {
+        if (!canOn('update', 'User', fields(current))) throw notFound();
+        this.grants.assertCanActOn(current.role, 'a user');
+        if (dto.role !== undefined && dto.role !== current.role) await this.grants.assertCanGrantOrgRole(dto.role);
+      }),
+    );
     return this.users.map(user);
   }
 
   deactivate(id: string): Promise<void> {
     const orgId = RequestContextStore.requireOrgId();
-    return this.grants.audited('user', () => this.users.deactivate(orgId, id, (current) => {
-      if (!canOn('delete', 'User', fields(current))) throw notFound();
-      this.grants.assertCanActOn(current.role, 'a user');
-    }));
+    return this.grants.audited('user', () =>
+      this.users.deactivate(orgId, id, (current) => {
+        if (!canOn('delete', 'User', fields(current))) throw notFound();
+        this.grants.assertCanActOn(current.role, 'a user');
+      }),
+    );
   }
 }

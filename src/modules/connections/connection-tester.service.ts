@@ -5,7 +5,12 @@ import { OrgsService } from '../tenancy/index.js';
 import { ConnectionsRuntime, ConnectionUnavailableError } from './connections-runtime.js';
 import { ConnectionsService } from './connections.service.js';
 import type { HttpCall } from './oauth2/token-client.js';
-import { CONNECTION_SECRET_RESOLVER, NO_SECRET_RESOLVER, SecretUnavailableError, type ConnectionSecretResolver } from './secret-resolver.port.js';
+import {
+  CONNECTION_SECRET_RESOLVER,
+  NO_SECRET_RESOLVER,
+  SecretUnavailableError,
+  type ConnectionSecretResolver,
+} from './secret-resolver.port.js';
 
 export interface ConnectionTestResult {
   ok: boolean;
@@ -23,7 +28,9 @@ export class ConnectionTesterService {
     private readonly connections: ConnectionsService,
     private readonly runtime: ConnectionsRuntime,
     private readonly orgs: OrgsService,
-    @Optional() @Inject(CONNECTION_SECRET_RESOLVER) private readonly resolver: ConnectionSecretResolver = NO_SECRET_RESOLVER,
+    @Optional()
+    @Inject(CONNECTION_SECRET_RESOLVER)
+    private readonly resolver: ConnectionSecretResolver = NO_SECRET_RESOLVER,
   ) {}
 
   async test(orgId: string, id: string): Promise<ConnectionTestResult> {
@@ -35,7 +42,13 @@ export class ConnectionTesterService {
       if (!testUrl) return row.type === 'oauth2' ? { ok: true } : { ok: false, reason: 'no_test_url' };
       const url = new URL(testUrl);
       for (const [k, v] of Object.entries(auth.query)) url.searchParams.append(k, v);
-      const res = await http({ method: 'GET', url, headers: auth.headers, timeoutMs: 10_000, maxResponseBytes: 64 * 1024 });
+      const res = await http({
+        method: 'GET',
+        url,
+        headers: auth.headers,
+        timeoutMs: 10_000,
+        maxResponseBytes: 64 * 1024,
+      });
       return res.status < 400 ? { ok: true } : { ok: false, reason: `http_${res.status}` };
     } catch (e) {
       if (e instanceof ConnectionUnavailableError) return { ok: false, reason: e.code };
@@ -48,7 +61,9 @@ export class ConnectionTesterService {
   /** The egress-guarded client with the org's allowlist (org settings `egressAllowlist`). */
   async httpFor(orgId: string): Promise<HttpCall> {
     const settings = (await this.orgs.get(orgId)).settings ?? {};
-    const allow = Array.isArray(settings.egressAllowlist) ? settings.egressAllowlist.filter((x): x is string => typeof x === 'string') : [];
+    const allow = Array.isArray(settings.egressAllowlist)
+      ? settings.egressAllowlist.filter((x): x is string => typeof x === 'string')
+      : [];
     return (o) => safeHttpRequest({ ...o, allowlist: allow });
   }
 }

@@ -27,7 +27,8 @@ class Checker {
     const v = this.data[key];
     if (v === undefined || v === null) return opts.optional ? undefined : this.err(key, 'is required');
     if (typeof v !== 'string' || v.length === 0) return this.err(key, 'must be a non-empty string');
-    if (v.length > (opts.max ?? MAX_STRING)) return this.err(key, `must be at most ${opts.max ?? MAX_STRING} characters`);
+    if (v.length > (opts.max ?? MAX_STRING))
+      return this.err(key, `must be at most ${opts.max ?? MAX_STRING} characters`);
     if (/[\r\n\0]/.test(v)) return this.err(key, 'must not contain line breaks');
     return v;
   }
@@ -53,7 +54,8 @@ class Checker {
     } catch {
       return this.err(key, 'must be an absolute http or https URL');
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return this.err(key, 'must be an absolute http or https URL');
+    if (u.protocol !== 'https:' && u.protocol !== 'http:')
+      return this.err(key, 'must be an absolute http or https URL');
     if (u.username || u.password) return this.err(key, 'must not contain credentials');
     return v;
   }
@@ -61,14 +63,19 @@ class Checker {
   scopes(key: string): string[] | undefined {
     const v = this.data[key];
     if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || v.length > 50 || !v.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/.test(s))) {
+    if (
+      !Array.isArray(v) ||
+      v.length > 50 ||
+      !v.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/.test(s))
+    ) {
       return this.err(key, 'must be a list of up to 50 scope tokens');
     }
     return v as string[];
   }
 
   unknown(allowed: string[]): void {
-    for (const k of Object.keys(this.data)) if (!allowed.includes(k)) this.err(k, 'is not a field of this connection type');
+    for (const k of Object.keys(this.data))
+      if (!allowed.includes(k)) this.err(k, 'is not a field of this connection type');
   }
 
   custom(): { settings: Raw; secrets: Record<string, string> } {
@@ -82,12 +89,23 @@ class Checker {
     for (const [name, f] of Object.entries(fields)) {
       const at = `fields.${name}`;
       if (!NAME_RE.test(name)) this.err(at, 'field names must be valid header or query parameter names');
-      else if (!isObject(f) || typeof f.value !== 'string' || f.value.length === 0 || f.value.length > MAX_STRING || /[\r\n\0]/.test(f.value)) this.err(`${at}.value`, 'must be a non-empty string without line breaks');
+      else if (
+        !isObject(f) ||
+        typeof f.value !== 'string' ||
+        f.value.length === 0 ||
+        f.value.length > MAX_STRING ||
+        /[\r\n\0]/.test(f.value)
+      )
+        this.err(`${at}.value`, 'must be a non-empty string without line breaks');
       else if (typeof f.secret !== 'boolean') this.err(`${at}.secret`, 'must be true or false');
-      else if (f.in !== undefined && f.in !== 'header' && f.in !== 'query') this.err(`${at}.in`, 'must be header or query');
-      else if (Object.keys(f).some((k) => !['value', 'secret', 'in'].includes(k))) this.err(at, 'may only have value, secret and in');
+      else if (f.in !== undefined && f.in !== 'header' && f.in !== 'query')
+        this.err(`${at}.in`, 'must be header or query');
+      else if (Object.keys(f).some((k) => !['value', 'secret', 'in'].includes(k)))
+        this.err(at, 'may only have value, secret and in');
       else {
-        shown[name] = f.secret ? { secret: true, in: f.in ?? 'header' } : { secret: false, in: f.in ?? 'header', value: f.value };
+        shown[name] = f.secret
+          ? { secret: true, in: f.in ?? 'header' }
+          : { secret: false, in: f.in ?? 'header', value: f.value };
         if (f.secret) out.secrets[`fields.${name}`] = f.value;
       }
     }
@@ -98,7 +116,11 @@ class Checker {
 
 /** Fields each type stores as secrets (write-only). `custom` declares its own. */
 export const SECRET_FIELDS: Record<ConnectionType, string[]> = {
-  api_key: ['value'], basic: ['password'], bearer: ['token'], oauth2: ['clientSecret'], custom: [],
+  api_key: ['value'],
+  basic: ['password'],
+  bearer: ['token'],
+  oauth2: ['clientSecret'],
+  custom: [],
 };
 
 const prune = (o: Raw): Raw => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -108,7 +130,10 @@ const prune = (o: Raw): Raw => Object.fromEntries(Object.entries(o).filter(([, v
  * may be a secret reference (`{{ secrets.<name>.<path>#<key> }}`), stored as given and resolved at execution.
  * Every type also takes an optional `testUrl` that `POST /connections/:id/test` calls with the credentials.
  */
-export function validateConnectionData(type: ConnectionType, data: unknown): { split?: SplitData; errors: FieldError[] } {
+export function validateConnectionData(
+  type: ConnectionType,
+  data: unknown,
+): { split?: SplitData; errors: FieldError[] } {
   if (!isObject(data)) return { errors: [{ path: 'data', message: 'must be an object' }] };
   const c = new Checker(data);
   const testUrl = c.url('testUrl', true);
@@ -116,12 +141,19 @@ export function validateConnectionData(type: ConnectionType, data: unknown): { s
   switch (type) {
     case 'api_key':
       c.unknown(['in', 'name', 'value', 'testUrl']);
-      split = { settings: { in: c.oneOf('in', ['header', 'query'] as const), name: c.httpName('name') }, secrets: { value: c.str('value') ?? '' } };
+      split = {
+        settings: { in: c.oneOf('in', ['header', 'query'] as const), name: c.httpName('name') },
+        secrets: { value: c.str('value') ?? '' },
+      };
       break;
     case 'basic':
       c.unknown(['username', 'password', 'testUrl']);
-      split = { settings: { username: c.str('username', { max: 512 }) }, secrets: { password: c.str('password') ?? '' } };
-      if (split.settings.username && String(split.settings.username).includes(':')) c.errors.push({ path: 'data.username', message: 'must not contain ":"' });
+      split = {
+        settings: { username: c.str('username', { max: 512 }) },
+        secrets: { password: c.str('password') ?? '' },
+      };
+      if (split.settings.username && String(split.settings.username).includes(':'))
+        c.errors.push({ path: 'data.username', message: 'must not contain ":"' });
       break;
     case 'bearer':
       c.unknown(['token', 'testUrl']);
@@ -131,12 +163,19 @@ export function validateConnectionData(type: ConnectionType, data: unknown): { s
       c.unknown(['grantType', 'clientId', 'clientSecret', 'tokenUrl', 'authorizeUrl', 'scopes', 'testUrl']);
       split = {
         settings: prune({
-          grantType: c.oneOf('grantType', ['client_credentials', 'authorization_code'] as const), clientId: c.str('clientId', { max: 512 }),
-          tokenUrl: c.url('tokenUrl'), authorizeUrl: c.url('authorizeUrl', true), scopes: c.scopes('scopes'),
+          grantType: c.oneOf('grantType', ['client_credentials', 'authorization_code'] as const),
+          clientId: c.str('clientId', { max: 512 }),
+          tokenUrl: c.url('tokenUrl'),
+          authorizeUrl: c.url('authorizeUrl', true),
+          scopes: c.scopes('scopes'),
         }),
         secrets: { clientSecret: c.str('clientSecret') ?? '' },
       };
-      if (split.settings.grantType === 'authorization_code' && !split.settings.authorizeUrl && !c.errors.some((e) => e.path === 'data.authorizeUrl')) {
+      if (
+        split.settings.grantType === 'authorization_code' &&
+        !split.settings.authorizeUrl &&
+        !c.errors.some((e) => e.path === 'data.authorizeUrl')
+      ) {
         c.errors.push({ path: 'data.authorizeUrl', message: 'is required for the authorization_code grant' });
       }
       break;
@@ -161,11 +200,13 @@ export function mergeForPatch(type: ConnectionType, settings: Raw, secrets: Reco
   }
   const fields: Raw = {};
   const stored = (settings.fields ?? {}) as Record<string, Raw>;
-  for (const [name, f] of Object.entries(stored)) fields[name] = { value: f.secret ? secrets[`fields.${name}`] : f.value, secret: f.secret, in: f.in };
+  for (const [name, f] of Object.entries(stored))
+    fields[name] = { value: f.secret ? secrets[`fields.${name}`] : f.value, secret: f.secret, in: f.in };
   const patched = isObject(patch.fields) ? patch.fields : {};
   for (const [name, f] of Object.entries(patched)) {
     if (f === null) delete fields[name];
-    else if (isObject(f) && f.value === undefined && isObject(fields[name])) fields[name] = { ...(fields[name] as Raw), ...f };
+    else if (isObject(f) && f.value === undefined && isObject(fields[name]))
+      fields[name] = { ...(fields[name] as Raw), ...f };
     else fields[name] = f;
   }
   const testUrl = 'testUrl' in patch ? patch.testUrl : settings.testUrl;
@@ -177,7 +218,9 @@ export function presentData(type: ConnectionType, settings: Raw, hasSecrets: boo
   if (type === 'custom') {
     const fields: Raw = {};
     for (const [name, f] of Object.entries((settings.fields ?? {}) as Record<string, Raw>)) {
-      fields[name] = f.secret ? { secret: true, in: f.in, set: hasSecrets } : { secret: false, in: f.in, value: f.value };
+      fields[name] = f.secret
+        ? { secret: true, in: f.in, set: hasSecrets }
+        : { secret: false, in: f.in, value: f.value };
     }
     return prune({ fields, testUrl: settings.testUrl });
   }

@@ -31,7 +31,11 @@ export class ConnectionUnavailableError extends Error {
   }
 }
 
-const notFound = () => new ConnectionUnavailableError('connection_not_found', 'the connection does not exist or is not available to this flow');
+const notFound = () =>
+  new ConnectionUnavailableError(
+    'connection_not_found',
+    'the connection does not exist or is not available to this flow',
+  );
 
 /**
  * Applies connections at execution time. A connection is usable by a flow when it belongs to the flow's project or
@@ -51,7 +55,13 @@ export class ConnectionsRuntime {
    * are resolved through `resolve` (the engine's resolver); `http` is the caller's egress-guarded client, used for
    * OAuth2 token requests to the connection's own token URL.
    */
-  async authFor(orgId: string, projectId: string, connectionId: string, resolve: ResolveSecret, http: HttpCall): Promise<ConnectionAuth> {
+  async authFor(
+    orgId: string,
+    projectId: string,
+    connectionId: string,
+    resolve: ResolveSecret,
+    http: HttpCall,
+  ): Promise<ConnectionAuth> {
     if (!UUID_RE.test(connectionId) || !UUID_RE.test(projectId)) throw notFound();
     const row = await this.db.withOrg(orgId, (em) => findUsable(em, orgId, projectId, connectionId));
     if (!row) throw notFound();
@@ -89,7 +99,9 @@ export class ConnectionsRuntime {
         break;
       }
       case 'custom':
-        for (const [name, f] of Object.entries((s.fields ?? {}) as Record<string, { secret: boolean; in?: string; value?: string }>)) {
+        for (const [name, f] of Object.entries(
+          (s.fields ?? {}) as Record<string, { secret: boolean; in?: string; value?: string }>,
+        )) {
           const value = f.secret ? await secret(stored[`fields.${name}`]) : await plain(f.value);
           (f.in === 'query' ? out.query : out.headers)[name] = value;
         }
@@ -98,15 +110,25 @@ export class ConnectionsRuntime {
     return out;
   }
 
-  private async oauthToken(row: ConnectionEntity, stored: Record<string, string>, secret: (v?: string) => Promise<string>, plain: (v: unknown) => Promise<string>, http: HttpCall): Promise<string> {
+  private async oauthToken(
+    row: ConnectionEntity,
+    stored: Record<string, string>,
+    secret: (v?: string) => Promise<string>,
+    plain: (v: unknown) => Promise<string>,
+    http: HttpCall,
+  ): Promise<string> {
     try {
       const client = { id: await plain(row.settings.clientId), secret: await secret(stored.clientSecret) };
       return await this.tokens.accessToken(row, client, http);
     } catch (e) {
       if (e instanceof TokenRequestError && e.reason === 'not_authorized') {
-        throw new ConnectionUnavailableError('connection_not_authorized', 'the account is not connected yet (authorization code flow)');
+        throw new ConnectionUnavailableError(
+          'connection_not_authorized',
+          'the account is not connected yet (authorization code flow)',
+        );
       }
-      if (e instanceof TokenRequestError) throw new ConnectionUnavailableError('token_request_failed', e.message, e.retryable);
+      if (e instanceof TokenRequestError)
+        throw new ConnectionUnavailableError('token_request_failed', e.message, e.retryable);
       throw e;
     }
   }
@@ -115,11 +137,20 @@ export class ConnectionsRuntime {
    * The publish-time check the flows module runs: every referenced connection must be usable by the flow's project.
    * Returns `{path, message}` issues (the same message whether the connection exists elsewhere or not).
    */
-  async checkReferences(em: EntityManager, scope: { orgId: string; projectId: string }, refs: { connectionId: string; path: string }[]): Promise<{ path: string; message: string }[]> {
+  async checkReferences(
+    em: EntityManager,
+    scope: { orgId: string; projectId: string },
+    refs: { connectionId: string; path: string }[],
+  ): Promise<{ path: string; message: string }[]> {
     const issues: { path: string; message: string }[] = [];
     for (const ref of refs) {
-      const usable = UUID_RE.test(ref.connectionId) && (await findUsable(em, scope.orgId, scope.projectId, ref.connectionId));
-      if (!usable) issues.push({ path: ref.path, message: 'connection_not_found: no such connection is available to this project' });
+      const usable =
+        UUID_RE.test(ref.connectionId) && (await findUsable(em, scope.orgId, scope.projectId, ref.connectionId));
+      if (!usable)
+        issues.push({
+          path: ref.path,
+          message: 'connection_not_found: no such connection is available to this project',
+        });
     }
     return issues;
   }

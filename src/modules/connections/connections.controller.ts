@@ -8,7 +8,11 @@ import { ConnectionTesterService, type ConnectionTestResult } from './connection
 import { connectionNotFound } from './connections.exception.js';
 import { ConnectionsService } from './connections.service.js';
 import {
-  ConnectionResponseDto, ConnectionTestResponseDto, CreateConnectionDto, ListConnectionsQueryDto, UpdateConnectionDto,
+  ConnectionResponseDto,
+  ConnectionTestResponseDto,
+  CreateConnectionDto,
+  ListConnectionsQueryDto,
+  UpdateConnectionDto,
 } from './dto/connection.dto.js';
 
 const org = () => RequestContextStore.requireOrgId();
@@ -46,7 +50,10 @@ export class ConnectionsController {
   @Patch(':connectionId')
   @CheckPolicies('update', 'Connection')
   @ApiOkResponse({ type: ConnectionResponseDto })
-  update(@Param('connectionId', ConnectionIdPipe) id: string, @Body() dto: UpdateConnectionDto): Promise<ConnectionResponseDto> {
+  update(
+    @Param('connectionId', ConnectionIdPipe) id: string,
+    @Body() dto: UpdateConnectionDto,
+  ): Promise<ConnectionResponseDto> {
     return this.connections.update(org(), id, dto);
   }
 

@@ -15,6 +15,7 @@ export type ConnectionsErrorCode = keyof typeof CONNECTIONS_ERROR_HTTP;
 
 export class ConnectionsException extends codedException(CONNECTIONS_ERROR_HTTP) {}
 
-export const connectionNotFound = (): ConnectionsException => new ConnectionsException('connection_not_found', 'Connection not found');
+export const connectionNotFound = (): ConnectionsException =>
+  new ConnectionsException('connection_not_found', 'Connection not found');
 export const connectionForbidden = (): ConnectionsException =>
   new ConnectionsException('forbidden', 'You do not have permission for this action on the connection');

@@ -73,7 +73,9 @@ async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
 }
 
 function decodedStream(res: IncomingMessage): Readable {
-  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   const decoder = DECODERS[encoding];
   // Unknown or stacked encodings are returned as received; pipeline forwards errors from either side.
   return decoder ? (pipeline(res, decoder(), () => {}) as unknown as Readable) : res;
@@ -87,14 +89,18 @@ function tooLarge(maxBytes: number): EgressDeniedError {
 }
 
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json$|^text\/json$/;
-const TEXT_TYPE = /^text\/|^application\/([\w.+-]*\+)?xml$|^application\/(x-www-form-urlencoded|javascript|ecmascript)$/;
+const TEXT_TYPE =
+  /^text\/|^application\/([\w.+-]*\+)?xml$|^application\/(x-www-form-urlencoded|javascript|ecmascript)$/;
 
 /**
  * Turns the bytes into what a flow wants: JSON types parsed (falling back to the text when the server lied),
  * textual types as strings in their declared charset, anything else as a Buffer.
  */
 export function parseResponseBody(bytes: Buffer, contentType: string | undefined): unknown {
-  const [mediaType, ...params] = (contentType ?? '').toLowerCase().split(';').map((part) => part.trim());
+  const [mediaType, ...params] = (contentType ?? '')
+    .toLowerCase()
+    .split(';')
+    .map((part) => part.trim());
   const isJson = JSON_TYPE.test(mediaType);
   if (!isJson && !TEXT_TYPE.test(mediaType)) {
     return bytes.length === 0 ? '' : bytes;
@@ -111,7 +117,10 @@ export function parseResponseBody(bytes: Buffer, contentType: string | undefined
 }
 
 function decodeText(bytes: Buffer, params: string[]): string {
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replaceAll('"', '');
   try {
     return new TextDecoder(charset || 'utf-8').decode(bytes);
   } catch {

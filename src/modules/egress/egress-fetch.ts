@@ -71,13 +71,23 @@ function requestBody(body: EgressFetchInit['body'], headers: Record<string, stri
   throw new TypeError('createEgressFetch: unsupported request body type');
 }
 
-function toResponse(status: number, statusText: string, raw: Record<string, string | string[]>, bytes: Buffer, url: string): Response {
+function toResponse(
+  status: number,
+  statusText: string,
+  raw: Record<string, string | string[]>,
+  bytes: Buffer,
+  url: string,
+): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(raw)) {
     if (DROPPED_RESPONSE_HEADERS.has(name)) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
-  const res = new Response(NULL_BODY_STATUS.has(status) ? null : new Uint8Array(bytes), { status, statusText, headers });
+  const res = new Response(NULL_BODY_STATUS.has(status) ? null : new Uint8Array(bytes), {
+    status,
+    statusText,
+    headers,
+  });
   // Response.url is read-only and empty for constructed responses; clients that check it get the final URL.
   Object.defineProperty(res, 'url', { value: url });
   return res;

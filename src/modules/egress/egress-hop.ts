@@ -33,7 +33,9 @@ export function openHop(
       });
     } catch (error) {
       // Node validates header names and values synchronously; the values themselves are not echoed.
-      reject(new EgressDeniedError('invalid_request', 'A request header name or value is not valid.', { cause: error }));
+      reject(
+        new EgressDeniedError('invalid_request', 'A request header name or value is not valid.', { cause: error }),
+      );
       return;
     }
     request.once('response', resolve);

@@ -1,7 +1,13 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
-import { type AddressCategory, classifyAddress, METADATA_ADDRESSES, parseForMatching, parseIp } from './address-classifier.js';
+import {
+  type AddressCategory,
+  classifyAddress,
+  METADATA_ADDRESSES,
+  parseForMatching,
+  parseIp,
+} from './address-classifier.js';
 
 /** The outcome of checking one resolved (or literal) address against the policy. */
 export interface AddressVerdict {
@@ -72,7 +78,13 @@ export class EgressPolicy {
 }
 
 // Names cloud providers serve instance metadata under (the resolver refuses their addresses anyway).
-const METADATA_HOSTNAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_HOSTNAMES = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 
 /**
  * Why an allowlist entry may not be saved, or null when it may: malformed, or covering a cloud metadata address
@@ -96,7 +108,9 @@ export function allowlistEntryProblem(raw: string): string | null {
     }
     return null;
   }
-  return METADATA_HOSTNAMES.has(normaliseHostname(entry)) ? `Allowlist entry "${entry}" names a cloud metadata host` : null;
+  return METADATA_HOSTNAMES.has(normaliseHostname(entry))
+    ? `Allowlist entry "${entry}" names a cloud metadata host`
+    : null;
 }
 
 /** Convenience for one-off checks: `isAddressAllowed('10.1.2.3', ['10.0.0.0/8']) === true`. */

@@ -100,9 +100,13 @@ function assertAllowed(policy: EgressPolicy, target: EgressTarget, address: stri
     verdict.category === 'cloud_metadata'
       ? 'Cloud metadata endpoints can never be allowlisted.'
       : 'An org admin can allowlist it if this is intended.';
-  throw new EgressDeniedError('address_forbidden', `Requests to ${target.display} are not allowed: ${what}. ${advice}`, {
-    addressCategory: verdict.category,
-  });
+  throw new EgressDeniedError(
+    'address_forbidden',
+    `Requests to ${target.display} are not allowed: ${what}. ${advice}`,
+    {
+      addressCategory: verdict.category,
+    },
+  );
 }
 
 /**
@@ -118,7 +122,10 @@ export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunct
       error.code = 'ENOTFOUND';
       callback(error, '', 0);
     } else if (options.all) {
-      callback(null, usable.map((a) => ({ address: a.address, family: a.family })));
+      callback(
+        null,
+        usable.map((a) => ({ address: a.address, family: a.family })),
+      );
     } else {
       callback(null, usable[0].address, usable[0].family);
     }

@@ -23,7 +23,11 @@ export class EgressError extends Error {
   /** For `address_forbidden`: the class of the refused address (never the address: audit and logs keep only this). */
   readonly addressCategory?: AddressCategory;
 
-  constructor(reason: EgressErrorReason, message: string, options?: { cause?: unknown; addressCategory?: AddressCategory }) {
+  constructor(
+    reason: EgressErrorReason,
+    message: string,
+    options?: { cause?: unknown; addressCategory?: AddressCategory },
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.reason = reason;

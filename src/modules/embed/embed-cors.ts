@@ -4,7 +4,8 @@ import { Database } from '../../core/database/database.js';
 import { EmbedKeysService } from './embed-keys.service.js';
 
 /** The routes an embedded session may call: CORS is answered on these only. */
-const EMBED_ROUTES = /^\/api\/v1\/(embed\/sessions|auth\/(me|logout)|projects\/[^/]+(\/flows)?|flows(\/.*)?|runs(\/.*)?|connections(\/.*)?)$/;
+const EMBED_ROUTES =
+  /^\/api\/v1\/(embed\/sessions|auth\/(me|logout)|projects\/[^/]+(\/flows)?|flows(\/.*)?|runs(\/.*)?|connections(\/.*)?)$/;
 const CACHE_MS = 5000;
 
 /**
@@ -30,13 +31,25 @@ export class EmbedCors {
   preflight() {
     return (req: Request, res: Response, next: NextFunction): void => {
       const origin = req.headers.origin;
-      if (req.method !== 'OPTIONS' || !origin || !req.headers['access-control-request-method'] || !EMBED_ROUTES.test(req.path)) return next();
+      if (
+        req.method !== 'OPTIONS' ||
+        !origin ||
+        !req.headers['access-control-request-method'] ||
+        !EMBED_ROUTES.test(req.path)
+      )
+        return next();
       this.anyOrgAllows(origin.toLowerCase()).then((ok) => {
         if (!ok) return next();
-        res.status(204).set({
-          'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
-          'Access-Control-Allow-Headers': 'authorization, content-type, if-match, idempotency-key', 'Access-Control-Max-Age': '600',
-        }).end();
+        res
+          .status(204)
+          .set({
+            'Access-Control-Allow-Origin': origin,
+            Vary: 'Origin',
+            'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
+            'Access-Control-Allow-Headers': 'authorization, content-type, if-match, idempotency-key',
+            'Access-Control-Max-Age': '600',
+          })
+          .end();
       }, next);
     };
   }
@@ -47,14 +60,23 @@ export class EmbedCors {
     if (!origin || !EMBED_ROUTES.test(req.path)) return;
     if (!(await this.keys.allowedOrigins(orgId)).includes(origin.toLowerCase())) return;
     req.res?.set({
-      'Access-Control-Allow-Origin': origin, Vary: 'Origin',
-      'Access-Control-Expose-Headers': 'ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id',
+      'Access-Control-Allow-Origin': origin,
+      Vary: 'Origin',
+      'Access-Control-Expose-Headers':
+        'ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id',
     });
   }
 
   private anyOrgAllows(origin: string): Promise<boolean> {
     if (!this.union || Date.now() - this.union.at > CACHE_MS) {
-      const origins = this.db.withSystem(async (em) => new Set(((await em.query(`SELECT DISTINCT unnest(allowed_origins) AS o FROM embed_settings`)) as { o: string }[]).map((r) => r.o)));
+      const origins = this.db.withSystem(
+        async (em) =>
+          new Set(
+            (
+              (await em.query(`SELECT DISTINCT unnest(allowed_origins) AS o FROM embed_settings`)) as { o: string }[]
+            ).map((r) => r.o),
+          ),
+      );
       this.union = { at: Date.now(), origins };
       origins.catch(() => (this.union = undefined));
     }

@@ -13,7 +13,10 @@ import { EmbedException } from './embed.exception.js';
 import { peek, TokenRefused, verifyEmbedToken, type EmbedClaims } from './embed-token.js';
 import { JtiStore } from './jti-store.js';
 
-const refused = () => new EmbedException('embed_token_refused', 'The embed token was refused', { headers: { 'WWW-Authenticate': 'Bearer' } });
+const refused = () =>
+  new EmbedException('embed_token_refused', 'The embed token was refused', {
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
 
 /**
  * `POST /api/v1/embed/sessions`: a host-signed token becomes a short-lived bearer session for one external user in
@@ -53,7 +56,8 @@ export class EmbedSessionsService {
       if (!key) throw new TokenRefused('unknown_kid');
       const claims = await verifyEmbedToken(token, key, [org.id, org.slug]);
       if (org.status !== 'active') throw new TokenRefused('org_suspended');
-      if (!(await this.jtis.firstUse(org.id, claims.jti, new Date(claims.exp * 1000)))) throw new TokenRefused('replayed');
+      if (!(await this.jtis.firstUse(org.id, claims.jti, new Date(claims.exp * 1000))))
+        throw new TokenRefused('replayed');
       return { ...(await this.provision(org.id, claims, ip)), orgId: org.id };
     } catch (e) {
       if (!(e instanceof TokenRefused)) throw e;
@@ -69,19 +73,44 @@ export class EmbedSessionsService {
       const user = await this.users.provisionExternal(em, orgId, claims.sub);
       if (user.status !== 'active') throw new TokenRefused('user_inactive');
       const projectId = await this.projects.provisionExternal(em, orgId, claims.externalProjectId);
-      const session = await this.sessions.openEmbedded(em, { orgId, userId: user.id, projectId, role: claims.role, ttlMs: this.ttlMs, ip });
+      const session = await this.sessions.openEmbedded(em, {
+        orgId,
+        userId: user.id,
+        projectId,
+        role: claims.role,
+        ttlMs: this.ttlMs,
+        ip,
+      });
       await this.events.publish(em, {
-        action: 'embed.session_opened', orgId, resourceType: 'embed_session', resourceId: session.sessionId,
+        action: 'embed.session_opened',
+        orgId,
+        resourceType: 'embed_session',
+        resourceId: session.sessionId,
         actor: { type: 'embed', id: user.id, displayName: claims.sub.slice(0, 200) },
         metadata: { projectId, externalProjectId: claims.externalProjectId, role: claims.role, ip },
       });
-      return { token: session.token, expiresAt: session.expiresAt.toISOString(), projectId, userId: user.id, role: claims.role };
+      return {
+        token: session.token,
+        expiresAt: session.expiresAt.toISOString(),
+        projectId,
+        userId: user.id,
+        role: claims.role,
+      };
     });
   }
 
   private async audit(orgId: string | null, reason: string, ip: string): Promise<void> {
-    const event = { action: 'embed.token_refused', orgId, resourceType: 'embed_session', outcome: 'failure' as const, reason, metadata: { ip } };
-    const write = orgId ? this.db.withOrg(orgId, (em) => this.events.publish(em, event)) : this.db.withSystem((em) => this.events.publish(em, event));
+    const event = {
+      action: 'embed.token_refused',
+      orgId,
+      resourceType: 'embed_session',
+      outcome: 'failure' as const,
+      reason,
+      metadata: { ip },
+    };
+    const write = orgId
+      ? this.db.withOrg(orgId, (em) => this.events.publish(em, event))
+      : this.db.withSystem((em) => this.events.publish(em, event));
     await write.catch((err: Error) => this.log.warn({ err: err.message }, 'could not record a refused embed token'));
   }
 }

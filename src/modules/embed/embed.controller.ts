@@ -4,7 +4,14 @@ import type { Request } from 'express';
 import { RequestContextStore } from '../../core/context/request-context.js';
 import { Public } from '../../core/http/decorators.js';
 import { CheckPolicies } from '../../core/http/policies.js';
-import { CreateEmbedKeyDto, EmbedKeyListDto, EmbedKeyResponseDto, EmbedSessionResponseDto, EmbedSettingsDto, OpenEmbedSessionDto } from './dto/embed.dto.js';
+import {
+  CreateEmbedKeyDto,
+  EmbedKeyListDto,
+  EmbedKeyResponseDto,
+  EmbedSessionResponseDto,
+  EmbedSettingsDto,
+  OpenEmbedSessionDto,
+} from './dto/embed.dto.js';
 import { EmbedCors } from './embed-cors.js';
 import { EmbedKeysService } from './embed-keys.service.js';
 import { EmbedSessionsService } from './embed-sessions.service.js';

@@ -18,7 +18,8 @@ export class JtiStore {
   async firstUse(orgId: string, jti: string, expiresAt: Date): Promise<boolean> {
     const ttlMs = Math.max(1000, expiresAt.getTime() - Date.now() + 60_000);
     try {
-      if (this.redis.client) return (await this.redis.client.set(`tf:embed-jti:${orgId}:${jti}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+      if (this.redis.client)
+        return (await this.redis.client.set(`tf:embed-jti:${orgId}:${jti}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
       return await this.db.withOrg(orgId, async (em) => {
         await em.query(`DELETE FROM embed_jti WHERE org_id = $1 AND expires_at < now() - interval '1 minute'`, [orgId]);
         const rows = (await em.query(

@@ -32,26 +32,57 @@ import { ScheduleService } from './runs/schedule.service.js';
   controllers: [RunsController],
   providers: [
     { provide: INSTANCE_ID, useFactory: newInstanceId },
-    { provide: SCRIPT_SANDBOX, inject: [AppConfig], useFactory: (c: AppConfig) => new SandboxPoolAdapter(new SandboxPool({
-      timeoutMs: c.get('TENANTFLOW_SANDBOX_TIMEOUT'), memoryLimitMb: c.get('TENANTFLOW_SANDBOX_MEMORY_MB'),
-      hostProcesses: c.get('TENANTFLOW_SANDBOX_PROCESSES'), maxIsolatesPerOrg: c.get('TENANTFLOW_SANDBOX_ISOLATES_PER_ORG'),
-      outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
-    })) },
-    { provide: ExecutionHooks, inject: [PluginHost, NodeTypeRegistry], useFactory: (host: PluginHost, registry: NodeTypeRegistry) => {
-      const hooks = new ExecutionHooks();
-      if (host.has('beforeNodeExecute')) hooks.registerBeforeNodeExecute('plugins', pluginNodeHook(host, registry));
-      return hooks;
-    } },
+    {
+      provide: SCRIPT_SANDBOX,
+      inject: [AppConfig],
+      useFactory: (c: AppConfig) =>
+        new SandboxPoolAdapter(
+          new SandboxPool({
+            timeoutMs: c.get('TENANTFLOW_SANDBOX_TIMEOUT'),
+            memoryLimitMb: c.get('TENANTFLOW_SANDBOX_MEMORY_MB'),
+            hostProcesses: c.get('TENANTFLOW_SANDBOX_PROCESSES'),
+            maxIsolatesPerOrg: c.get('TENANTFLOW_SANDBOX_ISOLATES_PER_ORG'),
+            outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
+          }),
+        ),
+    },
+    {
+      provide: ExecutionHooks,
+      inject: [PluginHost, NodeTypeRegistry],
+      useFactory: (host: PluginHost, registry: NodeTypeRegistry) => {
+        const hooks = new ExecutionHooks();
+        if (host.has('beforeNodeExecute')) hooks.registerBeforeNodeExecute('plugins', pluginNodeHook(host, registry));
+        return hooks;
+      },
+    },
     // Node types over the flows module's registry, so a type registered here is also what publish validates against.
-    { provide: NodeTypes, inject: [NodeTypeRegistry], useFactory: (schemas: NodeTypeRegistry) => new NodeTypes(schemas) },
-    { provide: ENGINE, inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime, SecretResolverService],
-      useFactory: (sandbox: ScriptSandbox, hooks: ExecutionHooks, nodeTypes: NodeTypes, connections: ConnectionsRuntime, secrets: SecretResolverService) =>
-        new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets }) },
+    {
+      provide: NodeTypes,
+      inject: [NodeTypeRegistry],
+      useFactory: (schemas: NodeTypeRegistry) => new NodeTypes(schemas),
+    },
+    {
+      provide: ENGINE,
+      inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime, SecretResolverService],
+      useFactory: (
+        sandbox: ScriptSandbox,
+        hooks: ExecutionHooks,
+        nodeTypes: NodeTypes,
+        connections: ConnectionsRuntime,
+        secrets: SecretResolverService,
+      ) => new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets }),
+    },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     { provide: RUN_SLOTS, useClass: InProcessRunSlots },
     // The one place that chooses where runs execute (a queue launcher would be bound here instead).
     { provide: RUN_LAUNCHER, useClass: InProcessRunLauncher },
-    RunWriter, OrgRuntimeCache, ChangeRelay, RunsService, RunRecoveryService, ScheduleService, EgressRefusalAudit,
+    RunWriter,
+    OrgRuntimeCache,
+    ChangeRelay,
+    RunsService,
+    RunRecoveryService,
+    ScheduleService,
+    EgressRefusalAudit,
   ],
   exports: [RUN_LAUNCHER, OrgRuntimeCache, ExecutionHooks, NodeTypes, RunRecoveryService, FLOW_SOURCE],
 })

@@ -11,12 +11,16 @@ const UNFINISHED = `status IN ('queued', 'running')`;
 export const executionSystemQueries = (db: Database) => ({
   async orgRuntime(orgId: string): Promise<{ status: string; settings: Record<string, unknown> | null } | undefined> {
     const [row] = await db.systemQuery<{ status: string; settings: Record<string, unknown> | null }>(
-      `SELECT status, settings FROM organization WHERE id = $1`, [orgId]);
+      `SELECT status, settings FROM organization WHERE id = $1`,
+      [orgId],
+    );
     return row;
   },
 
   /** Enabled flows of active orgs whose published version has a schedule trigger. */
-  scheduledFlows(): Promise<{ org_id: string; project_id: string; id: string; published_version: number; definition: unknown }[]> {
+  scheduledFlows(): Promise<
+    { org_id: string; project_id: string; id: string; published_version: number; definition: unknown }[]
+  > {
     return db.systemQuery(
       `SELECT f.org_id, f.project_id, f.id, f.published_version, v.definition
          FROM flow f JOIN flow_version v ON v.flow_id = f.id AND v.version = f.published_version
@@ -28,7 +32,9 @@ export const executionSystemQueries = (db: Database) => ({
   /** Instances other than `self` that own unfinished runs (alive or dead; the caller checks their lock). */
   async otherInstancesWithUnfinishedRuns(self: string): Promise<string[]> {
     const rows = await db.systemQuery<{ instance_id: string }>(
-      `SELECT DISTINCT instance_id FROM run WHERE ${UNFINISHED} AND instance_id IS NOT NULL AND instance_id <> $1`, [self]);
+      `SELECT DISTINCT instance_id FROM run WHERE ${UNFINISHED} AND instance_id IS NOT NULL AND instance_id <> $1`,
+      [self],
+    );
     return rows.map((r) => r.instance_id);
   },
 
@@ -36,7 +42,9 @@ export const executionSystemQueries = (db: Database) => ({
   async overdueRuns(self: string, graceMs: number): Promise<string[]> {
     const rows = await db.systemQuery<{ id: string }>(
       `SELECT id FROM run WHERE ${UNFINISHED} AND (instance_id IS NULL OR instance_id = $1)
-          AND started_at < now() - make_interval(secs => $2::double precision / 1000)`, [self, graceMs]);
+          AND started_at < now() - make_interval(secs => $2::double precision / 1000)`,
+      [self, graceMs],
+    );
     return rows.map((r) => r.id);
   },
 

@@ -23,9 +23,17 @@ export class RunsController {
   @Post('flows/:flowId/runs')
   @HttpCode(201)
   @CheckPolicies('run', 'Flow')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeating a request with the same key answers the first run' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Repeating a request with the same key answers the first run',
+  })
   @ApiCreatedResponse({ type: CreatedRunDto })
-  create(@Param('flowId', FlowId) flowId: string, @Body() dto: CreateRunDto, @Headers('idempotency-key') key?: string): Promise<CreatedRunDto> {
+  create(
+    @Param('flowId', FlowId) flowId: string,
+    @Body() dto: CreateRunDto,
+    @Headers('idempotency-key') key?: string,
+  ): Promise<CreatedRunDto> {
     return this.runs.createManual(RequestContextStore.requireOrgId(), flowId, dto, principal(), key);
   }
 

@@ -9,11 +9,13 @@ import { flowFields, flowsRepo } from './flow-access.js';
 @Injectable()
 export class FlowAuthzResolver {
   constructor(authz: AuthzCheckService, db: Database) {
-    authz.registerResolver('Flow', (orgId, id) => (UUID_RE.test(id)
-      ? db.withOrg(orgId, async (em) => {
-        const flow = await flowsRepo.findOne(em, { orgId, id, deletedAt: IsNull() });
-        return flow ? flowFields(flow) : null;
-      })
-      : Promise.resolve(null)));
+    authz.registerResolver('Flow', (orgId, id) =>
+      UUID_RE.test(id)
+        ? db.withOrg(orgId, async (em) => {
+            const flow = await flowsRepo.findOne(em, { orgId, id, deletedAt: IsNull() });
+            return flow ? flowFields(flow) : null;
+          })
+        : Promise.resolve(null),
+    );
   }
 }

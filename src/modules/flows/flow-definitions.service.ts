@@ -2,8 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config.js';
 import {
-  DefinitionUpgradeError, NodeTypeRegistry, upgradeDefinition, validateDefinition,
-  type ConnectionReference, type DefinitionIssue, type FlowDefinition,
+  DefinitionUpgradeError,
+  NodeTypeRegistry,
+  upgradeDefinition,
+  validateDefinition,
+  type ConnectionReference,
+  type DefinitionIssue,
+  type FlowDefinition,
 } from './definition/index.js';
 import { assertWithinLimits, type DefinitionLimits } from './domain/definition-limits.js';
 import { maskDefinition, restoreMasked } from './domain/sensitive-values.js';
@@ -38,7 +43,10 @@ export class FlowDefinitionsService {
   }
 
   limits(): DefinitionLimits {
-    return { maxBytes: this.config.get('TENANTFLOW_FLOW_MAX_DEFINITION_BYTES'), maxNodes: this.config.get('TENANTFLOW_FLOW_MAX_NODES') };
+    return {
+      maxBytes: this.config.get('TENANTFLOW_FLOW_MAX_DEFINITION_BYTES'),
+      maxNodes: this.config.get('TENANTFLOW_FLOW_MAX_NODES'),
+    };
   }
 
   /** A stored definition at the current schema version (stored rows are never rewritten). */
@@ -72,14 +80,22 @@ export class FlowDefinitionsService {
   }
 
   /** Full publish-level validation, including connection references; 422 `definition_not_publishable` with paths. */
-  async assertPublishable(em: EntityManager, def: FlowDefinition, scope: { orgId: string; projectId: string }): Promise<void> {
+  async assertPublishable(
+    em: EntityManager,
+    def: FlowDefinition,
+    scope: { orgId: string; projectId: string },
+  ): Promise<void> {
     assertWithinLimits(def, this.limits());
     const { issues, connections } = validateDefinition(def, this.registry, 'publish');
     if (!issues.length && connections.length) {
       for (const check of this.connectionCheckers) issues.push(...(await check(em, scope, connections)));
     }
     if (issues.length) {
-      throw new FlowsException('definition_not_publishable', 'The draft cannot be published until these problems are fixed', { errors: issues });
+      throw new FlowsException(
+        'definition_not_publishable',
+        'The draft cannot be published until these problems are fixed',
+        { errors: issues },
+      );
     }
   }
 }

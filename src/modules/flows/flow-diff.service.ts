@@ -12,7 +12,8 @@ import { versionNotFound, versionsRepo } from './flow-versions.service.js';
 
 export type VersionRef = number | 'draft';
 
-export const parseVersionRef = (s: string | undefined): VersionRef => (s === undefined || s === 'draft' ? 'draft' : Number(s));
+export const parseVersionRef = (s: string | undefined): VersionRef =>
+  s === undefined || s === 'draft' ? 'draft' : Number(s);
 
 /** Structured diffs between two versions, or a version and the draft. Secret values never appear in them. */
 @Injectable()

@@ -10,7 +10,9 @@ import { FlowDraftsService, type DraftWithEtag } from './flow-drafts.service.js'
 const org = () => RequestContextStore.requireOrgId();
 
 /** Moves the ETag into its header; the body is the draft. */
-const withEtag = (res: Response) => (d: DraftWithEtag): DraftResponseDto => (res.setHeader('ETag', d.etag), d.body);
+const withEtag =
+  (res: Response) =>
+  (d: DraftWithEtag): DraftResponseDto => (res.setHeader('ETag', d.etag), d.body);
 
 @ApiTags('flows')
 @ApiBearerAuth()
@@ -21,13 +23,20 @@ export class FlowDraftsController {
   @Get()
   @CheckPolicies('read', 'Flow')
   @ApiOkResponse({ type: DraftResponseDto, description: 'The draft, with its ETag header' })
-  get(@Param('flowId', FlowIdPipe) flowId: string, @Res({ passthrough: true }) res: Response): Promise<DraftResponseDto> {
+  get(
+    @Param('flowId', FlowIdPipe) flowId: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DraftResponseDto> {
     return this.drafts.get(org(), flowId).then(withEtag(res));
   }
 
   @Put()
   @CheckPolicies('update', 'Flow')
-  @ApiHeader({ name: 'If-Match', required: true, description: 'ETag from GET /draft (412 draft_conflict when stale, 428 when missing)' })
+  @ApiHeader({
+    name: 'If-Match',
+    required: true,
+    description: 'ETag from GET /draft (412 draft_conflict when stale, 428 when missing)',
+  })
   @ApiBody({ type: SaveDraftDto })
   @ApiOkResponse({ type: DraftResponseDto })
   save(

@@ -47,8 +47,15 @@ export class FlowDraftsService {
       if (!res.affected) throw draftConflict();
       const saved = (await em.getRepository(FlowEntity).findOne({ where: { orgId, id: flowId } }))!;
       await this.events.publish(em, {
-        action: 'flow.draft_saved', orgId, resourceType: 'flow', resourceId: flowId,
-        metadata: { revision: saved.draftRevision, nodes: definition.nodes.length, hash: definitionHash(this.definitions.present(definition)) },
+        action: 'flow.draft_saved',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
+        metadata: {
+          revision: saved.draftRevision,
+          nodes: definition.nodes.length,
+          hash: definitionHash(this.definitions.present(definition)),
+        },
       });
       return this.present(saved);
     });
@@ -58,7 +65,11 @@ export class FlowDraftsService {
     const definition = this.definitions.present(this.definitions.read(flow.draft));
     return {
       etag: draftEtag(flow.id, flow.draftRevision),
-      body: { definition: definition as unknown as Record<string, unknown>, revision: flow.draftRevision, updatedAt: flow.draftUpdatedAt.toISOString() },
+      body: {
+        definition: definition as unknown as Record<string, unknown>,
+        revision: flow.draftRevision,
+        updatedAt: flow.draftUpdatedAt.toISOString(),
+      },
     };
   }
 }

@@ -4,7 +4,9 @@ import { FlowsException, flowNotFound } from './flows.exception.js';
 
 export const FlowIdPipe = UuidParam(flowNotFound);
 export const ProjectIdPipe = UuidParam(() => new FlowsException('project_not_found', 'Project not found'));
-export const UserIdPipe = UuidParam(() => new FlowsException('user_not_found', 'No active user with this id in the organization'));
+export const UserIdPipe = UuidParam(
+  () => new FlowsException('user_not_found', 'No active user with this id in the organization'),
+);
 
 /** `:version` path parameter: a positive integer, anything else is simply "no such version". */
 export const VersionPipe: PipeTransform<string, number> = {

@@ -43,7 +43,12 @@ export class FlowRuntimeService {
    * level first, so a run never starts from an incomplete draft). With `authorize`, the current request's ability
    * must allow each action on the flow (404 when it cannot read it, 403 otherwise); without it the caller authorises.
    */
-  getRunnableDefinition(orgId: string, flowId: string, version?: number | 'draft', opts: { authorize?: Action[] } = {}): Promise<RunnableDefinition> {
+  getRunnableDefinition(
+    orgId: string,
+    flowId: string,
+    version?: number | 'draft',
+    opts: { authorize?: Action[] } = {},
+  ): Promise<RunnableDefinition> {
     return this.db.withOrg(orgId, async (em) => {
       if (!UUID_RE.test(flowId)) throw flowNotFound();
       const flow = await flowsRepo.findOne(em, { orgId, id: flowId, deletedAt: IsNull() });
@@ -69,7 +74,9 @@ export class FlowRuntimeService {
    */
   async exists(orgId: string, flowId: string): Promise<boolean> {
     if (!UUID_RE.test(flowId)) return false;
-    const flow = await this.db.withOrg(orgId, (em) => flowsRepo.findOne(em, { orgId, id: flowId, deletedAt: IsNull() }));
+    const flow = await this.db.withOrg(orgId, (em) =>
+      flowsRepo.findOne(em, { orgId, id: flowId, deletedAt: IsNull() }),
+    );
     if (!flow) return false;
     try {
       assertCan(flow, 'read');
@@ -85,7 +92,13 @@ export class FlowRuntimeService {
    */
   async findPublishedForWebhook(flowId: string): Promise<WebhookFlow | null> {
     if (!UUID_RE.test(flowId)) return null;
-    const rows: { org_id: string; project_id: string; enabled: boolean; published_version: number | null; definition: unknown }[] = await this.db.withSystem((em) =>
+    const rows: {
+      org_id: string;
+      project_id: string;
+      enabled: boolean;
+      published_version: number | null;
+      definition: unknown;
+    }[] = await this.db.withSystem((em) =>
       em.query(
         `SELECT f.org_id, f.project_id, f.enabled, f.published_version, v.definition
            FROM flow f LEFT JOIN flow_version v ON v.flow_id = f.id AND v.version = f.published_version
@@ -96,7 +109,11 @@ export class FlowRuntimeService {
     const r = rows[0];
     if (!r) return null;
     return {
-      orgId: r.org_id, projectId: r.project_id, flowId, enabled: r.enabled, version: r.published_version,
+      orgId: r.org_id,
+      projectId: r.project_id,
+      flowId,
+      enabled: r.enabled,
+      version: r.published_version,
       definition: r.definition === null || r.definition === undefined ? null : this.definitions.read(r.definition),
     };
   }

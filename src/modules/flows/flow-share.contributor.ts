@@ -11,8 +11,18 @@ import type { FlowShareRole } from './flow-share.entity.js';
  * with org and project roles.
  */
 export const FLOW_SHARE_GRANTS: Record<FlowShareRole, [Action, SubjectName][]> = {
-  viewer: [['read', 'Flow'], ['read', 'Run']],
-  editor: [['read', 'Flow'], ['update', 'Flow'], ['publish', 'Flow'], ['run', 'Flow'], ['read', 'Run'], ['create', 'Run']],
+  viewer: [
+    ['read', 'Flow'],
+    ['read', 'Run'],
+  ],
+  editor: [
+    ['read', 'Flow'],
+    ['update', 'Flow'],
+    ['publish', 'Flow'],
+    ['run', 'Flow'],
+    ['read', 'Run'],
+    ['create', 'Run'],
+  ],
 };
 
 /** Rules for a principal's shares: flow rules conditioned on the flow id, run rules on the run's flow id. */
@@ -47,9 +57,14 @@ export class FlowShareContributor implements AbilityContributor, OnModuleInit {
     if (principal.type !== 'user' || !UUID_RE.test(principal.id)) return [];
     // Read on every request of a signed-in user: one round trip, no transaction (and no cache, so an unshare is
     // effective at once).
-    const rows = await this.db.readOrg<{ flow_id: string; role: FlowShareRole }>(principal.orgId,
+    const rows = await this.db.readOrg<{ flow_id: string; role: FlowShareRole }>(
+      principal.orgId,
       `SELECT s.flow_id, s.role FROM flow_share s JOIN flow f ON f.id = s.flow_id AND f.deleted_at IS NULL WHERE s.user_id = $1`,
-      [principal.id]);
-    return shareRules(principal.orgId, rows.map((r) => ({ flowId: r.flow_id, role: r.role })));
+      [principal.id],
+    );
+    return shareRules(
+      principal.orgId,
+      rows.map((r) => ({ flowId: r.flow_id, role: r.role })),
+    );
   }
 }

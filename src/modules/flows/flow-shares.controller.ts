@@ -23,7 +23,11 @@ export class FlowSharesController {
   @Put(':userId')
   @CheckPolicies('manage', 'Flow')
   @ApiOkResponse({ type: FlowShareResponseDto })
-  set(@Param('flowId', FlowIdPipe) flowId: string, @Param('userId', UserIdPipe) userId: string, @Body() dto: SetFlowShareDto): Promise<FlowShareResponseDto> {
+  set(
+    @Param('flowId', FlowIdPipe) flowId: string,
+    @Param('userId', UserIdPipe) userId: string,
+    @Body() dto: SetFlowShareDto,
+  ): Promise<FlowShareResponseDto> {
     return this.shares.set(org(), flowId, userId, dto.role);
   }
 

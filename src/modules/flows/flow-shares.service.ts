@@ -21,7 +21,9 @@ export class FlowSharesService {
   list(orgId: string, flowId: string): Promise<{ items: FlowShareResponseDto[] }> {
     return this.db.withOrg(orgId, async (em) => {
       await loadFlowFor(em, orgId, flowId, 'read');
-      const rows = await em.getRepository(FlowShareEntity).find({ where: { orgId, flowId }, order: { createdAt: 'ASC' } });
+      const rows = await em
+        .getRepository(FlowShareEntity)
+        .find({ where: { orgId, flowId }, order: { createdAt: 'ASC' } });
       return { items: rows.map(toShareResponse) };
     });
   }
@@ -32,7 +34,8 @@ export class FlowSharesService {
       await loadFlowFor(em, orgId, flowId, 'manage', true);
       // The user table belongs to identity; row-level security confines this lookup to the caller's org.
       const [user] = await em.query(`SELECT status FROM app_user WHERE id = $1`, [userId]);
-      if (!user || user.status !== 'active') throw new FlowsException('user_not_found', 'No active user with this id in the organization');
+      if (!user || user.status !== 'active')
+        throw new FlowsException('user_not_found', 'No active user with this id in the organization');
       const before = await shares.findOne(em, { orgId, flowId, userId });
       const actor = currentActor();
       await em.query(
@@ -41,7 +44,10 @@ export class FlowSharesService {
         [uuidv7(), orgId, flowId, userId, role, actor.type, actor.id],
       );
       await this.events.publish(em, {
-        action: 'flow.shared', orgId, resourceType: 'flow', resourceId: flowId,
+        action: 'flow.shared',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
         metadata: { userId, role, previousRole: before?.role ?? null },
       });
       return toShareResponse((await shares.findOne(em, { orgId, flowId, userId }))!);
@@ -55,7 +61,13 @@ export class FlowSharesService {
       if (!before || !(await shares.delete(em, { orgId, flowId, userId }))) {
         throw new FlowsException('flow_share_not_found', 'This user has no share on the flow');
       }
-      await this.events.publish(em, { action: 'flow.unshared', orgId, resourceType: 'flow', resourceId: flowId, metadata: { userId, role: before.role } });
+      await this.events.publish(em, {
+        action: 'flow.unshared',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
+        metadata: { userId, role: before.role },
+      });
     });
   }
 }

@@ -3,7 +3,15 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import { RequestContextStore } from '../../core/context/request-context.js';
 import { PageQueryDto, type Page } from '../../core/http/pagination.js';
 import { CheckPolicies } from '../../core/http/policies.js';
-import { DiffQueryDto, FlowDiffDto, FlowVersionDto, FlowVersionSummaryDto, PublishFlowDto, PublishedVersionDto, RollbackFlowDto } from './dto/version.dto.js';
+import {
+  DiffQueryDto,
+  FlowDiffDto,
+  FlowVersionDto,
+  FlowVersionSummaryDto,
+  PublishFlowDto,
+  PublishedVersionDto,
+  RollbackFlowDto,
+} from './dto/version.dto.js';
 import { FlowDiffService, parseVersionRef } from './flow-diff.service.js';
 import { FlowIdPipe, VersionPipe } from './flow-params.js';
 import { FlowVersionsService } from './flow-versions.service.js';
@@ -42,7 +50,10 @@ export class FlowVersionsController {
   @Get('versions/:version')
   @CheckPolicies('read', 'Flow')
   @ApiOkResponse({ type: FlowVersionDto })
-  get(@Param('flowId', FlowIdPipe) flowId: string, @Param('version', VersionPipe) version: number): Promise<FlowVersionDto> {
+  get(
+    @Param('flowId', FlowIdPipe) flowId: string,
+    @Param('version', VersionPipe) version: number,
+  ): Promise<FlowVersionDto> {
     return this.versions.get(org(), flowId, version);
   }
 

@@ -21,11 +21,15 @@ const encodeVersionCursor = (v: number): string => Buffer.from(`v${v}`).toString
 function decodeVersionCursor(cursor: string | undefined): number | undefined {
   if (!cursor) return undefined;
   const m = /^v([1-9][0-9]{0,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new CommonException('validation_failed', 'Invalid cursor', { errors: [{ path: 'cursor', message: 'invalid cursor' }] });
+  if (!m)
+    throw new CommonException('validation_failed', 'Invalid cursor', {
+      errors: [{ path: 'cursor', message: 'invalid cursor' }],
+    });
   return Number(m[1]);
 }
 
-export const versionNotFound = (): FlowsException => new FlowsException('flow_version_not_found', 'Flow version not found');
+export const versionNotFound = (): FlowsException =>
+  new FlowsException('flow_version_not_found', 'Flow version not found');
 
 /** Publishing, rollback and reading of immutable versions. */
 @Injectable()
@@ -44,7 +48,10 @@ export class FlowVersionsService {
       await this.definitions.assertPublishable(em, definition, { orgId, projectId: flow.projectId });
       const version = await this.freeze(em, flow, definition, { message: message ?? null, rolledBackFrom: null });
       await this.events.publish(em, {
-        action: 'flow.published', orgId, resourceType: 'flow', resourceId: flowId,
+        action: 'flow.published',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
         metadata: { version, draftRevision: flow.draftRevision, nodes: definition.nodes.length },
       });
       return { version };
@@ -60,9 +67,15 @@ export class FlowVersionsService {
       const definition = this.definitions.read(source.definition);
       // Node types or connections may have gone since that version was published.
       await this.definitions.assertPublishable(em, definition, { orgId, projectId: flow.projectId });
-      const created = await this.freeze(em, flow, definition, { message: message ?? `Rollback to version ${version}`, rolledBackFrom: version });
+      const created = await this.freeze(em, flow, definition, {
+        message: message ?? `Rollback to version ${version}`,
+        rolledBackFrom: version,
+      });
       await this.events.publish(em, {
-        action: 'flow.rolled_back', orgId, resourceType: 'flow', resourceId: flowId,
+        action: 'flow.rolled_back',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
         metadata: { version: created, rolledBackFrom: version, previousVersion: flow.publishedVersion },
       });
       return { version: created };
@@ -82,7 +95,10 @@ export class FlowVersionsService {
       });
       const more = rows.length > limit;
       const items = rows.slice(0, limit);
-      return { items: items.map((v) => this.summary(v)), nextCursor: more ? encodeVersionCursor(items.at(-1)!.version) : null };
+      return {
+        items: items.map((v) => this.summary(v)),
+        nextCursor: more ? encodeVersionCursor(items.at(-1)!.version) : null,
+      };
     });
   }
 
@@ -100,13 +116,29 @@ export class FlowVersionsService {
    * Takes the next number under the flow's row lock (held by the caller), so concurrent publishes get consecutive
    * numbers; the unique (flow_id, version) constraint is the backstop.
    */
-  private async freeze(em: EntityManager, flow: FlowEntity, definition: FlowDefinition, extra: { message: string | null; rolledBackFrom: number | null }): Promise<number> {
-    const [{ next }] = await em.query(`SELECT coalesce(max(version), 0) + 1 AS next FROM flow_version WHERE flow_id = $1`, [flow.id]);
+  private async freeze(
+    em: EntityManager,
+    flow: FlowEntity,
+    definition: FlowDefinition,
+    extra: { message: string | null; rolledBackFrom: number | null },
+  ): Promise<number> {
+    const [{ next }] = await em.query(
+      `SELECT coalesce(max(version), 0) + 1 AS next FROM flow_version WHERE flow_id = $1`,
+      [flow.id],
+    );
     const actor = currentActor();
     const row = Object.assign(new FlowVersionEntity(), {
-      id: uuidv7(), orgId: flow.orgId, flowId: flow.id, version: Number(next), schemaVersion: CURRENT_SCHEMA_VERSION,
-      definition, definitionHash: definitionHash(definition), message: extra.message, rolledBackFrom: extra.rolledBackFrom,
-      createdByType: actor.type, createdById: actor.id,
+      id: uuidv7(),
+      orgId: flow.orgId,
+      flowId: flow.id,
+      version: Number(next),
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+      definition,
+      definitionHash: definitionHash(definition),
+      message: extra.message,
+      rolledBackFrom: extra.rolledBackFrom,
+      createdByType: actor.type,
+      createdById: actor.id,
     });
     await versionsRepo.insert(em, row);
     await flowsRepo.update(em, { orgId: flow.orgId, id: flow.id }, { publishedVersion: row.version });
@@ -115,8 +147,12 @@ export class FlowVersionsService {
 
   private summary(v: FlowVersionEntity): FlowVersionSummaryDto {
     return {
-      version: v.version, message: v.message, rolledBackFrom: v.rolledBackFrom, schemaVersion: v.schemaVersion,
-      createdBy: { type: v.createdByType, id: v.createdById }, createdAt: v.createdAt.toISOString(),
+      version: v.version,
+      message: v.message,
+      rolledBackFrom: v.rolledBackFrom,
+      schemaVersion: v.schemaVersion,
+      createdBy: { type: v.createdByType, id: v.createdById },
+      createdAt: v.createdAt.toISOString(),
     };
   }
 }

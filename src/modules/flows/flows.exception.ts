@@ -21,4 +21,5 @@ export type FlowsErrorCode = keyof typeof FLOWS_ERROR_HTTP;
 export class FlowsException extends codedException(FLOWS_ERROR_HTTP) {}
 
 export const flowNotFound = (): FlowsException => new FlowsException('flow_not_found', 'Flow not found');
-export const flowForbidden = (): FlowsException => new FlowsException('forbidden', 'You do not have permission for this action on the flow');
+export const flowForbidden = (): FlowsException =>
+  new FlowsException('forbidden', 'You do not have permission for this action on the flow');

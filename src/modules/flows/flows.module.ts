@@ -23,8 +23,15 @@ import { FlowsService } from './flows.service.js';
   providers: [
     // One registry per process: the execution engine and plugins share it with the validator.
     { provide: NodeTypeRegistry, useFactory: createNodeTypeRegistry },
-    FlowDefinitionsService, FlowsService, FlowDraftsService, FlowVersionsService, FlowDiffService, FlowSharesService,
-    FlowRuntimeService, FlowShareContributor, FlowAuthzResolver,
+    FlowDefinitionsService,
+    FlowsService,
+    FlowDraftsService,
+    FlowVersionsService,
+    FlowDiffService,
+    FlowSharesService,
+    FlowRuntimeService,
+    FlowShareContributor,
+    FlowAuthzResolver,
   ],
   exports: [NodeTypeRegistry, FlowDefinitionsService, FlowsService, FlowRuntimeService],
 })

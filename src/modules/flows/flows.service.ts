@@ -18,7 +18,12 @@ const projectNotFound = () => new FlowsException('project_not_found', 'Project n
 export type FlowFilter = FindOptionsWhere<FlowEntity>[] | undefined;
 
 /** The draft a new flow starts with: a manual trigger and nothing else. */
-export const emptyDefinition = (): FlowDefinition => ({ schemaVersion: CURRENT_SCHEMA_VERSION, trigger: { type: 'manual', settings: {} }, nodes: [], edges: [] });
+export const emptyDefinition = (): FlowDefinition => ({
+  schemaVersion: CURRENT_SCHEMA_VERSION,
+  trigger: { type: 'manual', settings: {} },
+  nodes: [],
+  edges: [],
+});
 
 /** Flows: create, read, rename, enable, disable and (soft) delete. Drafts and versions have their own services. */
 @Injectable()
@@ -32,9 +37,12 @@ export class FlowsService {
   list(orgId: string, projectId: string, q: PageQueryDto, filter: FlowFilter): Promise<Page<FlowResponseDto>> {
     return this.db.withOrg(orgId, async (em) => {
       await this.projects.get(orgId, projectId);
-      const page = await flowsRepo.pageFiltered(em, { orgId, projectId, deletedAt: IsNull() }, filter, q, (f) => toFlowResponse(f));
+      const page = await flowsRepo.pageFiltered(em, { orgId, projectId, deletedAt: IsNull() }, filter, q, (f) =>
+        toFlowResponse(f),
+      );
       // A project outside the caller's reach is "not found", unless they hold flows in it (e.g. through a share).
-      if (!page.items.length && !q.cursor && !canOn('read', 'Project', { orgId, id: projectId })) throw projectNotFound();
+      if (!page.items.length && !q.cursor && !canOn('read', 'Project', { orgId, id: projectId }))
+        throw projectNotFound();
       return page;
     });
   }
@@ -52,11 +60,28 @@ export class FlowsService {
       }
       const actor = currentActor();
       const row = Object.assign(new FlowEntity(), {
-        id: uuidv7(), orgId, projectId, name: dto.name, description: dto.description ?? null, enabled: false, publishedVersion: null,
-        draft: emptyDefinition(), draftRevision: 1, draftUpdatedAt: new Date(), createdByType: actor.type, createdById: actor.id, deletedAt: null,
+        id: uuidv7(),
+        orgId,
+        projectId,
+        name: dto.name,
+        description: dto.description ?? null,
+        enabled: false,
+        publishedVersion: null,
+        draft: emptyDefinition(),
+        draftRevision: 1,
+        draftUpdatedAt: new Date(),
+        createdByType: actor.type,
+        createdById: actor.id,
+        deletedAt: null,
       });
       await flowsRepo.insert(em, row);
-      await this.events.publish(em, { action: 'flow.created', orgId, resourceType: 'flow', resourceId: row.id, metadata: { projectId, name: dto.name } });
+      await this.events.publish(em, {
+        action: 'flow.created',
+        orgId,
+        resourceType: 'flow',
+        resourceId: row.id,
+        metadata: { projectId, name: dto.name },
+      });
       return toFlowResponse((await flowsRepo.findOne(em, { orgId, id: row.id }))!);
     });
   }
@@ -70,8 +95,14 @@ export class FlowsService {
       if (!Object.keys(patch).length) return toFlowResponse(before);
       const after = (await flowsRepo.update(em, { orgId, id: flowId }, patch))!;
       await this.events.publish(em, {
-        action: 'flow.updated', orgId, resourceType: 'flow', resourceId: flowId,
-        metadata: { before: { name: before.name, description: before.description }, after: { name: after.name, description: after.description } },
+        action: 'flow.updated',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
+        metadata: {
+          before: { name: before.name, description: before.description },
+          after: { name: after.name, description: after.description },
+        },
       });
       return toFlowResponse(after);
     });
@@ -82,7 +113,13 @@ export class FlowsService {
     return this.db.withOrg(orgId, async (em) => {
       const flow = await loadFlowFor(em, orgId, flowId, 'delete', true);
       await flowsRepo.update(em, { orgId, id: flowId }, { deletedAt: new Date(), enabled: false });
-      await this.events.publish(em, { action: 'flow.deleted', orgId, resourceType: 'flow', resourceId: flowId, metadata: { name: flow.name, projectId: flow.projectId } });
+      await this.events.publish(em, {
+        action: 'flow.deleted',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
+        metadata: { name: flow.name, projectId: flow.projectId },
+      });
     });
   }
 
@@ -90,10 +127,14 @@ export class FlowsService {
   setEnabled(orgId: string, flowId: string, enabled: boolean): Promise<FlowResponseDto> {
     return this.db.withOrg(orgId, async (em) => {
       const flow = await loadFlowFor(em, orgId, flowId, 'publish', true);
-      if (enabled && flow.publishedVersion === null) throw new FlowsException('flow_not_published', 'Publish the flow before enabling it');
+      if (enabled && flow.publishedVersion === null)
+        throw new FlowsException('flow_not_published', 'Publish the flow before enabling it');
       const after = flow.enabled === enabled ? flow : (await flowsRepo.update(em, { orgId, id: flowId }, { enabled }))!;
       await this.events.publish(em, {
-        action: enabled ? 'flow.enabled' : 'flow.disabled', orgId, resourceType: 'flow', resourceId: flowId,
+        action: enabled ? 'flow.enabled' : 'flow.disabled',
+        orgId,
+        resourceType: 'flow',
+        resourceId: flowId,
         metadata: { version: flow.publishedVersion, changed: flow.enabled !== enabled },
       });
       return toFlowResponse(after);
@@ -103,7 +144,15 @@ export class FlowsService {
 
 export function toFlowResponse(f: FlowEntity): FlowResponseDto {
   return {
-    id: f.id, projectId: f.projectId, name: f.name, description: f.description, enabled: f.enabled, publishedVersion: f.publishedVersion,
-    draftRevision: f.draftRevision, draftUpdatedAt: f.draftUpdatedAt.toISOString(), createdAt: f.createdAt.toISOString(), updatedAt: f.updatedAt.toISOString(),
+    id: f.id,
+    projectId: f.projectId,
+    name: f.name,
+    description: f.description,
+    enabled: f.enabled,
+    publishedVersion: f.publishedVersion,
+    draftRevision: f.draftRevision,
+    draftUpdatedAt: f.draftUpdatedAt.toISOString(),
+    createdAt: f.createdAt.toISOString(),
+    updatedAt: f.updatedAt.toISOString(),
   };
 }

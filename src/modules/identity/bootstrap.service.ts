@@ -30,7 +30,10 @@ export class BootstrapService {
         const [{ m }] = (await runner.query('SELECT count(*)::int AS m FROM organization')) as { m: number }[];
         if (n > 0 || m > 0) return null;
         const platformKey = await this.platformKeys.create('Initial platform key');
-        const defaultOrg = await this.platform.createOrg({ name: 'Default', slug: 'default' }, { type: 'system', id: null });
+        const defaultOrg = await this.platform.createOrg(
+          { name: 'Default', slug: 'default' },
+          { type: 'system', id: null },
+        );
         return { platformKey: platformKey.key, defaultOrg };
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK_KEY]).catch(() => undefined);

@@ -69,39 +69,91 @@ const SESSION_SQL = `
  */
 export async function loadCredential(db: Database, kind: KeyKind, publicId: string): Promise<CredentialRecord | null> {
   if (kind === 'tfp') {
-    const [r] = (await db.systemQuery(`SELECT id, name, secret_hash, revoked_at FROM platform_key WHERE public_id = $1`, [publicId])) as Row[];
-    return r ? {
-      kind, id: r.id as string, orgId: null, orgStatus: null, name: r.name as string, secretHash: r.secret_hash as Buffer,
-      previousSecretHash: null, previousValidUntil: null, role: null, projectId: null, scopes: null, expiresAt: null,
-      revokedAt: d(r.revoked_at), ownerUserId: null, ownerRole: null, ownerStatus: null,
-    } : null;
+    const [r] = (await db.systemQuery(
+      `SELECT id, name, secret_hash, revoked_at FROM platform_key WHERE public_id = $1`,
+      [publicId],
+    )) as Row[];
+    return r
+      ? {
+          kind,
+          id: r.id as string,
+          orgId: null,
+          orgStatus: null,
+          name: r.name as string,
+          secretHash: r.secret_hash as Buffer,
+          previousSecretHash: null,
+          previousValidUntil: null,
+          role: null,
+          projectId: null,
+          scopes: null,
+          expiresAt: null,
+          revokedAt: d(r.revoked_at),
+          ownerUserId: null,
+          ownerRole: null,
+          ownerStatus: null,
+        }
+      : null;
   }
   if (kind === 'tfk') {
     const [r] = (await db.systemQuery(KEY_SQL, [publicId])) as Row[];
-    return r ? {
-      kind, id: r.id as string, orgId: r.org_id as string, orgStatus: r.org_status as string, name: r.name as string,
-      secretHash: r.secret_hash as Buffer, previousSecretHash: (r.previous_secret_hash as Buffer | null) ?? null,
-      previousValidUntil: d(r.previous_valid_until), role: r.role as string, projectId: s(r.project_id),
-      scopes: (r.scopes as string[] | null) ?? null, expiresAt: d(r.expires_at), revokedAt: d(r.revoked_at),
-      ownerUserId: s(r.owner_user_id), ownerRole: s(r.owner_role), ownerStatus: s(r.owner_status),
-    } : null;
+    return r
+      ? {
+          kind,
+          id: r.id as string,
+          orgId: r.org_id as string,
+          orgStatus: r.org_status as string,
+          name: r.name as string,
+          secretHash: r.secret_hash as Buffer,
+          previousSecretHash: (r.previous_secret_hash as Buffer | null) ?? null,
+          previousValidUntil: d(r.previous_valid_until),
+          role: r.role as string,
+          projectId: s(r.project_id),
+          scopes: (r.scopes as string[] | null) ?? null,
+          expiresAt: d(r.expires_at),
+          revokedAt: d(r.revoked_at),
+          ownerUserId: s(r.owner_user_id),
+          ownerRole: s(r.owner_role),
+          ownerStatus: s(r.owner_status),
+        }
+      : null;
   }
   const [r] = (await db.systemQuery(SESSION_SQL, [publicId])) as Row[];
-  return r ? {
-    kind, id: r.id as string, orgId: r.org_id as string, orgStatus: r.org_status as string, userId: r.user_id as string,
-    method: r.method as string, secretHash: r.secret_hash as Buffer, email: r.email as string, displayName: s(r.display_name),
-    role: r.role as string, userStatus: r.user_status as string, expiresAt: r.expires_at as Date,
-    lastSeenAt: r.last_seen_at as Date, revokedAt: d(r.revoked_at), projectId: s(r.project_id), embedRole: s(r.embed_role),
-  } : null;
+  return r
+    ? {
+        kind,
+        id: r.id as string,
+        orgId: r.org_id as string,
+        orgStatus: r.org_status as string,
+        userId: r.user_id as string,
+        method: r.method as string,
+        secretHash: r.secret_hash as Buffer,
+        email: r.email as string,
+        displayName: s(r.display_name),
+        role: r.role as string,
+        userStatus: r.user_status as string,
+        expiresAt: r.expires_at as Date,
+        lastSeenAt: r.last_seen_at as Date,
+        revokedAt: d(r.revoked_at),
+        projectId: s(r.project_id),
+        embedRole: s(r.embed_role),
+      }
+    : null;
 }
 
 /** Records session activity (idle expiry), on the system pool like the lookup it follows. */
 export async function touchSession(db: Database, publicId: string): Promise<void> {
-  await db.systemQuery(`UPDATE app_session SET last_seen_at = now() WHERE public_id = $1 AND last_seen_at < now()`, [publicId]);
+  await db.systemQuery(`UPDATE app_session SET last_seen_at = now() WHERE public_id = $1 AND last_seen_at < now()`, [
+    publicId,
+  ]);
 }
 
 /** Writes batched last-used times of API keys (`tfk`) or platform keys (`tfp`), never moving one back. */
-export async function recordLastUsed(db: Database, kind: 'tfk' | 'tfp', publicIds: string[], at: Date[]): Promise<void> {
+export async function recordLastUsed(
+  db: Database,
+  kind: 'tfk' | 'tfp',
+  publicIds: string[],
+  at: Date[],
+): Promise<void> {
   const table = kind === 'tfk' ? 'api_key' : 'platform_key';
   await db.systemQuery(
     `UPDATE ${table} t SET last_used_at = u.at FROM unnest($1::text[], $2::timestamptz[]) AS u(pid, at)

@@ -5,7 +5,14 @@ import type { Principal } from '../../core/context/request-context.js';
 import { safeEqual } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
 import { LOGGER } from '../../core/logging/logger.js';
-import { loadCredential, recordLastUsed, touchSession, type CredentialRecord, type KeyRecord, type SessionRecord } from './credential-records.js';
+import {
+  loadCredential,
+  recordLastUsed,
+  touchSession,
+  type CredentialRecord,
+  type KeyRecord,
+  type SessionRecord,
+} from './credential-records.js';
 import { Invalidations, type Invalidation } from './invalidations.js';
 import { csrfTokenFor, parseKey, type KeyKind } from './key-format.js';
 import { TtlCache } from './ttl-cache.js';
@@ -15,7 +22,15 @@ export const CREDENTIAL_CACHE_TTL_MS = 500;
 const LAST_USED_FLUSH_MS = 10_000;
 
 export type AuthFailureReason =
-  | 'malformed' | 'unknown' | 'bad_secret' | 'revoked' | 'expired' | 'idle' | 'org_suspended' | 'user_inactive' | 'creator_inactive'
+  | 'malformed'
+  | 'unknown'
+  | 'bad_secret'
+  | 'revoked'
+  | 'expired'
+  | 'idle'
+  | 'org_suspended'
+  | 'user_inactive'
+  | 'creator_inactive'
   | 'creator_rights';
 export type AuthFailure = { reason: AuthFailureReason; orgId?: string; keyId?: string; sessionId?: string };
 
@@ -93,7 +108,12 @@ export class CredentialsService implements OnModuleDestroy {
     if (!parsed || parsed.kind !== 'tfs') return { ok: false, reason: 'malformed' };
     const rec = await this.lookup('tfs', parsed.publicId);
     if (!rec || rec.kind !== 'tfs' || rec.method === 'embed') return { ok: false, reason: 'unknown' };
-    const fail = (reason: AuthFailureReason): AuthResult => ({ ok: false, reason, orgId: rec.orgId, sessionId: rec.id });
+    const fail = (reason: AuthFailureReason): AuthResult => ({
+      ok: false,
+      reason,
+      orgId: rec.orgId,
+      sessionId: rec.id,
+    });
     if (!safeEqual(parsed.secretHash, rec.secretHash)) return fail('bad_secret');
     const now = Date.now();
     if (rec.revokedAt) return fail('revoked');
@@ -111,8 +131,14 @@ export class CredentialsService implements OnModuleDestroy {
    */
   private async authenticateEmbed(publicId: string, secretHash: Buffer): Promise<AuthResult> {
     const rec = await this.lookup('tfe', publicId);
-    if (!rec || rec.kind !== 'tfe' || rec.method !== 'embed' || !rec.projectId || !rec.embedRole) return { ok: false, reason: 'unknown' };
-    const fail = (reason: AuthFailureReason): AuthResult => ({ ok: false, reason, orgId: rec.orgId, sessionId: rec.id });
+    if (!rec || rec.kind !== 'tfe' || rec.method !== 'embed' || !rec.projectId || !rec.embedRole)
+      return { ok: false, reason: 'unknown' };
+    const fail = (reason: AuthFailureReason): AuthResult => ({
+      ok: false,
+      reason,
+      orgId: rec.orgId,
+      sessionId: rec.id,
+    });
     if (!safeEqual(secretHash, rec.secretHash)) return fail('bad_secret');
     if (rec.revokedAt) return fail('revoked');
     if (rec.expiresAt.getTime() <= Date.now()) return fail('expired');
@@ -121,18 +147,33 @@ export class CredentialsService implements OnModuleDestroy {
     return {
       ok: true,
       principal: {
-        type: 'embed', id: rec.userId, orgId: rec.orgId, displayName: rec.displayName ?? undefined, role: rec.embedRole,
-        projectId: rec.projectId, scopes: [...EMBED_SCOPES], sessionId: rec.id,
+        type: 'embed',
+        id: rec.userId,
+        orgId: rec.orgId,
+        displayName: rec.displayName ?? undefined,
+        role: rec.embedRole,
+        projectId: rec.projectId,
+        scopes: [...EMBED_SCOPES],
+        sessionId: rec.id,
       },
     };
   }
 
   private checkKey(rec: KeyRecord, publicId: string, secretHash: Buffer): AuthResult {
-    const fail = (reason: AuthFailureReason): AuthResult => ({ ok: false, reason, orgId: rec.orgId ?? undefined, keyId: rec.id });
+    const fail = (reason: AuthFailureReason): AuthResult => ({
+      ok: false,
+      reason,
+      orgId: rec.orgId ?? undefined,
+      keyId: rec.id,
+    });
     const now = Date.now();
     const current = safeEqual(secretHash, rec.secretHash);
-    const previous = !current && !!rec.previousSecretHash && !!rec.previousValidUntil && rec.previousValidUntil.getTime() > now
-      && safeEqual(secretHash, rec.previousSecretHash);
+    const previous =
+      !current &&
+      !!rec.previousSecretHash &&
+      !!rec.previousValidUntil &&
+      rec.previousValidUntil.getTime() > now &&
+      safeEqual(secretHash, rec.previousSecretHash);
     if (!current && !previous) return fail('bad_secret');
     if (rec.revokedAt) return fail('revoked');
     if (rec.expiresAt && rec.expiresAt.getTime() <= now) return fail('expired');
@@ -144,8 +185,14 @@ export class CredentialsService implements OnModuleDestroy {
     if (rec.ownerUserId && rec.ownerStatus !== 'active') return fail('creator_inactive');
     this.lastUsed.set(publicId, { kind: rec.kind, at: new Date(now) });
     const principal: Principal = {
-      type: 'api_key', id: rec.id, orgId: rec.orgId!, displayName: rec.name, role: rec.role!,
-      projectId: rec.projectId, scopes: rec.scopes, createdBy: rec.ownerUserId,
+      type: 'api_key',
+      id: rec.id,
+      orgId: rec.orgId!,
+      displayName: rec.name,
+      role: rec.role!,
+      projectId: rec.projectId,
+      scopes: rec.scopes,
+      createdBy: rec.ownerUserId,
     };
     const authority = rec.ownerUserId ? { userId: rec.ownerUserId, role: rec.ownerRole! } : undefined;
     return { ok: true, principal, authority };
@@ -153,8 +200,13 @@ export class CredentialsService implements OnModuleDestroy {
 
   private sessionPrincipal(rec: SessionRecord, raw: string): Principal {
     return {
-      type: rec.method === 'embed' ? 'embed' : 'user', id: rec.userId, orgId: rec.orgId, email: rec.email,
-      displayName: rec.displayName ?? undefined, role: rec.role, csrfToken: csrfTokenFor(raw),
+      type: rec.method === 'embed' ? 'embed' : 'user',
+      id: rec.userId,
+      orgId: rec.orgId,
+      email: rec.email,
+      displayName: rec.displayName ?? undefined,
+      role: rec.role,
+      csrfToken: csrfTokenFor(raw),
     };
   }
 
@@ -162,8 +214,9 @@ export class CredentialsService implements OnModuleDestroy {
   private touch(rec: SessionRecord, publicId: string, now: number): void {
     if (now - rec.lastSeenAt.getTime() < this.touchMs) return;
     rec.lastSeenAt = new Date(now);
-    touchSession(this.db, publicId)
-      .catch((err: Error) => this.log.warn({ err: err.message }, 'could not record session activity'));
+    touchSession(this.db, publicId).catch((err: Error) =>
+      this.log.warn({ err: err.message }, 'could not record session activity'),
+    );
   }
 
   private lookup(kind: KeyKind, publicId: string): Promise<CredentialRecord | null> {
@@ -173,7 +226,10 @@ export class CredentialsService implements OnModuleDestroy {
   private onInvalidation(i: Invalidation): void {
     if (i.kind === 'credential') this.cache.delete(i.publicId);
     else if (i.kind === 'user') {
-      this.cache.deleteWhere((_k, rec) => !!rec && ((rec.kind === 'tfs' && rec.userId === i.id) || (rec.kind === 'tfk' && rec.ownerUserId === i.id)));
+      this.cache.deleteWhere(
+        (_k, rec) =>
+          !!rec && ((rec.kind === 'tfs' && rec.userId === i.id) || (rec.kind === 'tfk' && rec.ownerUserId === i.id)),
+      );
     }
   }
 
@@ -184,7 +240,12 @@ export class CredentialsService implements OnModuleDestroy {
     for (const kind of ['tfk', 'tfp'] as const) {
       const items = batch.filter(([, v]) => v.kind === kind);
       if (!items.length) continue;
-      await recordLastUsed(this.db, kind, items.map(([k]) => k), items.map(([, v]) => v.at)).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record key last-used times'));
+      await recordLastUsed(
+        this.db,
+        kind,
+        items.map(([k]) => k),
+        items.map(([, v]) => v.at),
+      ).catch((err: Error) => this.log.warn({ err: err.message }, 'could not record key last-used times'));
     }
   }
 }

@@ -13,8 +13,16 @@ import { SessionsService } from './sessions/sessions.service.js';
 import { UsersService } from './users/users.service.js';
 
 const services = [
-  ApiKeysService, BootstrapService, CredentialsService, Invalidations, PlatformKeysService, PlatformService, ProjectMembersService,
-  RolesService, SessionsService, UsersService,
+  ApiKeysService,
+  BootstrapService,
+  CredentialsService,
+  Invalidations,
+  PlatformKeysService,
+  PlatformService,
+  ProjectMembersService,
+  RolesService,
+  SessionsService,
+  UsersService,
 ];
 
 /** Who is who: users, sessions, API keys, platform keys, custom roles and project role assignments (data and credentials). */

@@ -4,14 +4,25 @@ export { IdentityException, IDENTITY_ERROR_HTTP, type IdentityErrorCode } from '
 
 // Credentials and invalidation
 export {
-  CredentialsService, CREDENTIAL_CACHE_TTL_MS, type AuthResult, type AuthFailure, type AuthFailureReason, type KeyAuthority,
+  CredentialsService,
+  CREDENTIAL_CACHE_TTL_MS,
+  type AuthResult,
+  type AuthFailure,
+  type AuthFailureReason,
+  type KeyAuthority,
 } from './credentials.service.js';
 export { Invalidations, CREDENTIALS_CHANNEL, type Invalidation } from './invalidations.js';
 export { TtlCache } from './ttl-cache.js';
 
 // Sessions (sign-in flows open them)
 export { SessionsService, type OpenSessionInput, type OpenedSession } from './sessions/sessions.service.js';
-export { SESSION_COOKIE, sessionCookieOptions, clearedSessionCookieOptions, readCookie, readSessionCookie } from './sessions/session-cookie.js';
+export {
+  SESSION_COOKIE,
+  sessionCookieOptions,
+  clearedSessionCookieOptions,
+  readCookie,
+  readSessionCookie,
+} from './sessions/session-cookie.js';
 export { SessionEntity, type SessionMethod } from './sessions/session.entity.js';
 
 // Users
@@ -23,7 +34,12 @@ export { CreateUserDto, UpdateUserDto, UserResponseDto, normalizeEmail } from '.
 export { ApiKeysService, type NewApiKey, type ApiKeyGuard, type ApiKeyFilter } from './api-keys/api-keys.service.js';
 export { ApiKeyEntity } from './api-keys/api-key.entity.js';
 export {
-  ApiKeyResponseDto, CreatedApiKeyResponseDto, CreateApiKeyDto, RotateApiKeyDto, UpdateApiKeyDto, SCOPE_RE,
+  ApiKeyResponseDto,
+  CreatedApiKeyResponseDto,
+  CreateApiKeyDto,
+  RotateApiKeyDto,
+  UpdateApiKeyDto,
+  SCOPE_RE,
 } from './api-keys/api-key.dto.js';
 export { PlatformKeysService } from './platform-keys.service.js';
 export { PlatformKeyEntity } from './platform-key.entity.js';
@@ -36,6 +52,11 @@ export { RolesService, type ResolvedRole, type RoleGuard, type RoleInput } from 
 export { CustomRoleEntity, type PermissionSpec } from './roles/custom-role.entity.js';
 export { CreateRoleDto, UpdateRoleDto, RoleResponseDto, PermissionDto } from './roles/role.dto.js';
 export { PROJECT_SUBJECT_FIELDS, OWNED_SUBJECT_FIELDS, SELF } from './roles/permission-vocabulary.js';
-export { ProjectMembersService, type ProjectRole, type MemberGuard, type MemberFilter } from './members/project-members.service.js';
+export {
+  ProjectMembersService,
+  type ProjectRole,
+  type MemberGuard,
+  type MemberFilter,
+} from './members/project-members.service.js';
 export { ProjectMemberEntity } from './members/project-member.entity.js';
 export { ProjectMemberResponseDto, SetProjectMemberDto } from './members/project-member.dto.js';

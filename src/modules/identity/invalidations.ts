@@ -8,7 +8,8 @@ import { ClusterBus, textChannel } from '../../core/cluster/cluster-bus.js';
  * - `user:<uuid>`: a user's status, role or project roles (drops their sessions, keys and memberships);
  * - `role:<uuid>`: a custom role's permissions.
  */
-export type Invalidation = { kind: 'credential'; publicId: string } | { kind: 'user'; id: string } | { kind: 'role'; id: string };
+export type Invalidation =
+  { kind: 'credential'; publicId: string } | { kind: 'user'; id: string } | { kind: 'role'; id: string };
 
 function parse(payload: string): Invalidation | null {
   if (/^[0-9a-f]{16}$/.test(payload)) return { kind: 'credential', publicId: payload };

@@ -12,7 +12,11 @@ export class PlatformKeysService {
   async create(name: string): Promise<{ id: string; key: string }> {
     const minted = mintKey('tfp');
     const id = uuidv7();
-    await this.db.withSystem((em) => em.getRepository(PlatformKeyEntity).insert({ id, publicId: minted.publicId, secretHash: minted.secretHash, name }));
+    await this.db.withSystem((em) =>
+      em
+        .getRepository(PlatformKeyEntity)
+        .insert({ id, publicId: minted.publicId, secretHash: minted.secretHash, name }),
+    );
     return { id, key: minted.key };
   }
 }

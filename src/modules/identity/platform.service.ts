@@ -17,11 +17,18 @@ export class PlatformService {
     private readonly apiKeys: ApiKeysService,
   ) {}
 
-  createOrg(input: { name: string; slug: string }, createdBy: { type: 'platform' | 'system'; id: string | null }): Promise<CreatedOrg> {
+  createOrg(
+    input: { name: string; slug: string },
+    createdBy: { type: 'platform' | 'system'; id: string | null },
+  ): Promise<CreatedOrg> {
     return this.db.withSystem(async (em) => {
       const org = await this.orgs.create(em, input);
       const { entity, key } = await this.apiKeys.insert(em, {
-        orgId: org.id, name: 'Owner key', role: 'owner', createdByType: createdBy.type, createdById: createdBy.id,
+        orgId: org.id,
+        name: 'Owner key',
+        role: 'owner',
+        createdByType: createdBy.type,
+        createdById: createdBy.id,
       });
       return { org: { id: org.id, slug: org.slug, name: org.name }, ownerApiKey: { id: entity.id, key } };
     });

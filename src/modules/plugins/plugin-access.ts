@@ -7,7 +7,14 @@ import { PluginHost } from './plugin-host.js';
 
 const CONTINUE: RequestHookOutcome = { kind: 'continue' };
 /** Headers a request hook may not set: the credential was already checked, and these would only mislead. */
-const PROTECTED_HEADERS = new Set(['authorization', 'cookie', 'x-csrf-token', 'host', 'content-length', 'transfer-encoding']);
+const PROTECTED_HEADERS = new Set([
+  'authorization',
+  'cookie',
+  'x-csrf-token',
+  'host',
+  'content-length',
+  'transfer-encoding',
+]);
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 
 /**
@@ -20,7 +27,8 @@ const principalOf = (p: Principal) => ({ type: p.type as 'user' | 'api_key' | 'e
 
 function headersOf(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (!PROTECTED_HEADERS.has(k) && v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (!PROTECTED_HEADERS.has(k) && v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
@@ -45,9 +53,21 @@ function readRequestResult(v: unknown): RequestHookOutcome | 'invalid' {
     if (!setHeaders || Object.keys(setHeaders).some((h) => PROTECTED_HEADERS.has(h))) return 'invalid';
     return { kind: 'continue', setHeaders };
   }
-  if (r.action === 'answer' && Number.isInteger(r.status) && (r.status as number) >= 200 && (r.status as number) <= 599) {
+  if (
+    r.action === 'answer' &&
+    Number.isInteger(r.status) &&
+    (r.status as number) >= 200 &&
+    (r.status as number) <= 599
+  ) {
     const headers = stringMap(r.headers);
-    return headers ? { kind: 'answer', status: r.status as number, headers: { 'cache-control': 'no-store', ...headers }, body: r.body } : 'invalid';
+    return headers
+      ? {
+          kind: 'answer',
+          status: r.status as number,
+          headers: { 'cache-control': 'no-store', ...headers },
+          body: r.body,
+        }
+      : 'invalid';
   }
   return 'invalid';
 }
@@ -66,7 +86,10 @@ export class PluginAccess implements OnModuleInit {
 
   onModuleInit(): void {
     if (this.host.has('onRequest') || this.host.has('onAuthorize')) {
-      this.hooks.register({ onRequest: (req, p) => this.onRequest(req, p), onAuthorize: (req, p, policy) => this.onAuthorize(req, p, policy) });
+      this.hooks.register({
+        onRequest: (req, p) => this.onRequest(req, p),
+        onAuthorize: (req, p, policy) => this.onAuthorize(req, p, policy),
+      });
     }
   }
 
@@ -75,10 +98,20 @@ export class PluginAccess implements OnModuleInit {
     const plugins = await this.host.active(principal.orgId, 'onRequest');
     const setHeaders: Record<string, string> = {};
     for (const plugin of plugins) {
-      const request = { method: req.method, path: req.path, ip: req.ip ?? '', headers: { ...headersOf(req), ...setHeaders }, query: { ...req.query } };
-      const outcome = await this.host.call(plugin, 'onRequest', principal.orgId, { principal: principalOf(principal), request });
+      const request = {
+        method: req.method,
+        path: req.path,
+        ip: req.ip ?? '',
+        headers: { ...headersOf(req), ...setHeaders },
+        query: { ...req.query },
+      };
+      const outcome = await this.host.call(plugin, 'onRequest', principal.orgId, {
+        principal: principalOf(principal),
+        request,
+      });
       const result = outcome.ok ? readRequestResult(outcome.value) : 'invalid';
-      if (result === 'invalid') return { kind: 'deny', reason: `plugin:${plugin.def.name}:${outcome.ok ? 'invalid_result' : outcome.failure}` };
+      if (result === 'invalid')
+        return { kind: 'deny', reason: `plugin:${plugin.def.name}:${outcome.ok ? 'invalid_result' : outcome.failure}` };
       if (result.kind === 'answer') return result;
       if (result.kind === 'continue') Object.assign(setHeaders, result.setHeaders);
     }
@@ -90,12 +123,21 @@ export class PluginAccess implements OnModuleInit {
     const plugins = await this.host.active(principal.orgId, 'onAuthorize');
     const params = Object.fromEntries(Object.entries(req.params ?? {}).map(([k, v]) => [k, String(v)]));
     for (const plugin of plugins) {
-      const ctx = { principal: principalOf(principal), action: policy.action, subject: String(policy.subject), request: { method: req.method, path: req.path, params } };
+      const ctx = {
+        principal: principalOf(principal),
+        action: policy.action,
+        subject: String(policy.subject),
+        request: { method: req.method, path: req.path, params },
+      };
       const outcome = await this.host.call(plugin, 'onAuthorize', principal.orgId, ctx);
       if (!outcome.ok) return { by: plugin.def.name, reason: outcome.failure };
       const v = outcome.value as { decision?: unknown; reason?: unknown } | undefined;
       if (v === undefined || v === null || v.decision === 'allow' || v.decision === 'abstain') continue;
-      if (v.decision === 'deny') return { by: plugin.def.name, reason: typeof v.reason === 'string' && /^[a-z0-9_]{1,64}$/.test(v.reason) ? v.reason : 'denied' };
+      if (v.decision === 'deny')
+        return {
+          by: plugin.def.name,
+          reason: typeof v.reason === 'string' && /^[a-z0-9_]{1,64}$/.test(v.reason) ? v.reason : 'denied',
+        };
       return { by: plugin.def.name, reason: 'invalid_result' };
     }
     return null;

@@ -48,18 +48,27 @@ export class PluginConfigsService {
     const validate = this.validators.get(name);
     if (!validate) throw new PluginsException('plugin_not_found', 'No such plugin is loaded');
     if (!validate(next.settings)) {
-      const errors = (validate.errors ?? []).slice(0, 5).map((e) => ({ path: `settings${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'is invalid' }));
-      throw new PluginsException('plugin_config_invalid', 'The settings do not match the plugin\'s schema', { errors });
+      const errors = (validate.errors ?? [])
+        .slice(0, 5)
+        .map((e) => ({ path: `settings${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'is invalid' }));
+      throw new PluginsException('plugin_config_invalid', "The settings do not match the plugin's schema", { errors });
     }
     await this.db.withOrg(orgId, async (em) => {
-      const before = (await em.query(`SELECT enabled, settings FROM plugin_config WHERE org_id = $1 AND plugin_name = $2 FOR UPDATE`, [orgId, name])) as PluginOrgConfig[];
+      const before = (await em.query(
+        `SELECT enabled, settings FROM plugin_config WHERE org_id = $1 AND plugin_name = $2 FOR UPDATE`,
+        [orgId, name],
+      )) as PluginOrgConfig[];
       await em.query(
         `INSERT INTO plugin_config (org_id, plugin_name, enabled, settings, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (org_id, plugin_name) DO UPDATE SET enabled = EXCLUDED.enabled, settings = EXCLUDED.settings, updated_at = now()`,
         [orgId, name, next.enabled, JSON.stringify(next.settings)],
       );
       await this.events.publish(em, {
-        action: 'plugin.configured', orgId, resourceType: 'plugin', resourceId: name, outcome: 'success',
+        action: 'plugin.configured',
+        orgId,
+        resourceType: 'plugin',
+        resourceId: name,
+        outcome: 'success',
         metadata: { before: before[0] ?? null, after: next },
       });
     });
@@ -69,9 +78,15 @@ export class PluginConfigsService {
 
   private async read(orgId: string): Promise<Map<string, PluginOrgConfig>> {
     const rows = await this.db.readOrg<{ plugin_name: string; enabled: boolean; settings: JsonObject }>(
-      orgId, `SELECT plugin_name, enabled, settings FROM plugin_config WHERE org_id = $1`, [orgId],
+      orgId,
+      `SELECT plugin_name, enabled, settings FROM plugin_config WHERE org_id = $1`,
+      [orgId],
     );
     const loaded = new Set(this.plugins.map((p) => p.def.name));
-    return new Map(rows.filter((r) => loaded.has(r.plugin_name)).map((r) => [r.plugin_name, { enabled: r.enabled, settings: r.settings }]));
+    return new Map(
+      rows
+        .filter((r) => loaded.has(r.plugin_name))
+        .map((r) => [r.plugin_name, { enabled: r.enabled, settings: r.settings }]),
+    );
   }
 }

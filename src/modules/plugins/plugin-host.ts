@@ -14,7 +14,8 @@ import { LOADED_PLUGINS, PLUGIN_SANDBOX } from './plugins.tokens.js';
 export const DEFAULT_BUDGETS = { requestMs: 50, nodeMs: 200 } as const;
 
 /** One hook call's result: the plugin's answer, or why there is none (a throw or a blown budget). */
-export type HookOutcome = { ok: true; value: unknown } | { ok: false; failure: 'plugin_error' | 'plugin_timeout'; message: string };
+export type HookOutcome =
+  { ok: true; value: unknown } | { ok: false; failure: 'plugin_error' | 'plugin_timeout'; message: string };
 
 export interface ActivePlugin {
   def: PluginDefinition;
@@ -53,29 +54,44 @@ export class PluginHost implements OnModuleDestroy {
     const out: ActivePlugin[] = [];
     for (const { def } of this.plugins) {
       const config = configs.get(def.name);
-      if (def.hooks[hook] && config?.enabled && !this.tables.blocked(def.name)) out.push({ def, settings: config.settings });
+      if (def.hooks[hook] && config?.enabled && !this.tables.blocked(def.name))
+        out.push({ def, settings: config.settings });
     }
     return out;
   }
 
   async call(plugin: ActivePlugin, hook: HookName, orgId: string, ctx: JsonObject): Promise<HookOutcome> {
     const { def } = plugin;
-    const budget = hook === 'beforeNodeExecute' ? (def.budgets?.nodeMs ?? DEFAULT_BUDGETS.nodeMs) : (def.budgets?.requestMs ?? DEFAULT_BUDGETS.requestMs);
+    const budget =
+      hook === 'beforeNodeExecute'
+        ? (def.budgets?.nodeMs ?? DEFAULT_BUDGETS.nodeMs)
+        : (def.budgets?.requestMs ?? DEFAULT_BUDGETS.requestMs);
     const full = { ...ctx, org: { id: orgId }, config: plugin.settings };
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new BudgetExceeded()), budget)));
     try {
-      const work = def.mode === 'sandboxed'
-        ? this.sandbox.call(def, hook, orgId, full as JsonValue)
-        : Promise.resolve((def.hooks[hook] as (c: unknown, t: unknown) => unknown)(structuredClone(full), { db: this.dbFor(orgId) }));
+      const work =
+        def.mode === 'sandboxed'
+          ? this.sandbox.call(def, hook, orgId, full as JsonValue)
+          : Promise.resolve(
+              (def.hooks[hook] as (c: unknown, t: unknown) => unknown)(structuredClone(full), {
+                db: this.dbFor(orgId),
+              }),
+            );
       work.catch(() => undefined);
       const value = await Promise.race([work, expired]);
       return { ok: true, value: value === undefined ? undefined : structuredClone(value) };
     } catch (e) {
       const timeout = e instanceof BudgetExceeded || (e as { sandboxType?: string }).sandboxType === 'timeout';
-      const message = timeout ? `did not answer within ${budget} ms` : `failed: ${e instanceof Error ? e.message.slice(0, 200) : 'not an Error'}`;
+      const message = timeout
+        ? `did not answer within ${budget} ms`
+        : `failed: ${e instanceof Error ? e.message.slice(0, 200) : 'not an Error'}`;
       await this.recordFailure(def.name, hook, orgId, timeout ? 'plugin_timeout' : 'plugin_error', message);
-      return { ok: false, failure: timeout ? 'plugin_timeout' : 'plugin_error', message: `Plugin "${def.name}" ${hook} ${message}` };
+      return {
+        ok: false,
+        failure: timeout ? 'plugin_timeout' : 'plugin_error',
+        message: `Plugin "${def.name}" ${hook} ${message}`,
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -87,15 +103,32 @@ export class PluginHost implements OnModuleDestroy {
 
   /** Trusted plugins' SQL: the runtime role inside the org (row-level security applies), one transaction a call. */
   private dbFor(orgId: string): PluginDatabase {
-    return { query: <T>(sql: string, params: unknown[] = []) => this.db.withOrg(orgId, (em) => em.query(sql, params) as Promise<T[]>) };
+    return {
+      query: <T>(sql: string, params: unknown[] = []) =>
+        this.db.withOrg(orgId, (em) => em.query(sql, params) as Promise<T[]>),
+    };
   }
 
-  private async recordFailure(plugin: string, hook: HookName, orgId: string, reason: string, message: string): Promise<void> {
+  private async recordFailure(
+    plugin: string,
+    hook: HookName,
+    orgId: string,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     this.log.warn({ plugin, hook, orgId, reason }, `plugin hook ${message}`);
     await this.db
-      .withOrg(orgId, (em) => this.events.publish(em, {
-        action: 'plugin.hook_failed', orgId, resourceType: 'plugin', resourceId: plugin, outcome: 'failure', reason, metadata: { hook },
-      }))
+      .withOrg(orgId, (em) =>
+        this.events.publish(em, {
+          action: 'plugin.hook_failed',
+          orgId,
+          resourceType: 'plugin',
+          resourceId: plugin,
+          outcome: 'failure',
+          reason,
+          metadata: { hook },
+        }),
+      )
       .catch((err: Error) => this.log.warn({ err: err.message }, 'could not record a plugin failure'));
   }
 }

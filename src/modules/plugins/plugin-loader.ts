@@ -19,7 +19,8 @@ const ROOT = new URL('../../../', import.meta.url);
 function locate(entry: string): string {
   if (entry.startsWith('.') || isAbsolute(entry)) {
     const base = resolve(entry);
-    for (const f of [base, `${base}/index.js`, `${base}/index.ts`]) if (/\.[cm]?[jt]s$/.test(f) && existsSync(f)) return pathToFileURL(f).href;
+    for (const f of [base, `${base}/index.js`, `${base}/index.ts`])
+      if (/\.[cm]?[jt]s$/.test(f) && existsSync(f)) return pathToFileURL(f).href;
     throw new Error('no index.js or index.ts at that path');
   }
   for (const f of ['index.js', 'index.ts']) {
@@ -34,7 +35,10 @@ async function loadOne(entry: string): Promise<LoadedPlugin> {
   try {
     mod = (await import(locate(entry))) as { default?: PluginDefinition };
   } catch (e) {
-    throw new PluginDefinitionError(entry, `could not be loaded: ${e instanceof Error ? e.message.split('\n')[0] : 'unknown error'}`);
+    throw new PluginDefinitionError(
+      entry,
+      `could not be loaded: ${e instanceof Error ? e.message.split('\n')[0] : 'unknown error'}`,
+    );
   }
   const problems = checkPluginDefinition(mod.default as PluginDefinition<never>);
   if (problems.length) throw new PluginDefinitionError(mod.default?.name ?? entry, problems[0]);
@@ -43,7 +47,10 @@ async function loadOne(entry: string): Promise<LoadedPlugin> {
 
 /** Names from the setting: comma-separated, blanks ignored. */
 export function pluginEntries(setting: string | undefined): string[] {
-  return (setting ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (setting ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -57,7 +64,9 @@ export async function loadPlugins(entries: string[]): Promise<LoadedPlugin[]> {
     if (loaded.some((l) => l.def.name === p.def.name)) throw new PluginDefinitionError(p.def.name, 'is enabled twice');
     loaded.push(p);
   }
-  return loaded.sort((a, b) => (a.def.priority ?? 100) - (b.def.priority ?? 100) || a.def.name.localeCompare(b.def.name));
+  return loaded.sort(
+    (a, b) => (a.def.priority ?? 100) - (b.def.priority ?? 100) || a.def.name.localeCompare(b.def.name),
+  );
 }
 
 /** The migrations of every loaded plugin, for the one migration run at startup. */

@@ -34,7 +34,11 @@ export class PluginSandbox {
       this.sources.set(key, source);
     }
     this.pool ??= new SandboxPool({ ...this.options, hostProcesses: 1 });
-    const result = await this.pool.runCode({ orgId, code: `const hook = ${source};\nreturn await hook(input, {});`, input: ctx });
+    const result = await this.pool.runCode({
+      orgId,
+      code: `const hook = ${source};\nreturn await hook(input, {});`,
+      input: ctx,
+    });
     if (!result.ok) throw Object.assign(new Error(result.error.message), { sandboxType: result.error.type });
     return result.value;
   }

@@ -18,7 +18,10 @@ interface CatalogueColumn {
  * Every problem with the plugins' required tables, as one line each naming plugin, table and column, checked
  * against the catalogue as the runtime role (so a table it cannot use counts as missing).
  */
-export async function verifyPluginTables(db: Database, plugins: readonly LoadedPlugin[]): Promise<Map<string, string[]>> {
+export async function verifyPluginTables(
+  db: Database,
+  plugins: readonly LoadedPlugin[],
+): Promise<Map<string, string[]>> {
   const names = [...new Set(plugins.flatMap((p) => (p.def.requiredTables ?? []).map((t) => t.name)))];
   const problems = new Map<string, string[]>();
   if (!names.length) return problems;
@@ -40,7 +43,8 @@ export async function verifyPluginTables(db: Database, plugins: readonly LoadedP
         const { name, type } = typeof c === 'string' ? { name: c, type: undefined } : c;
         const actual = columns.get(`${t.name}.${name}`);
         if (actual === undefined) found.push(`plugin "${def.name}": column "${t.name}.${name}" is missing`);
-        else if (type && actual !== type) found.push(`plugin "${def.name}": column "${t.name}.${name}" is ${actual}, expected ${type}`);
+        else if (type && actual !== type)
+          found.push(`plugin "${def.name}": column "${t.name}.${name}" is ${actual}, expected ${type}`);
       }
     }
     if (found.length) problems.set(def.name, found);
@@ -92,12 +96,18 @@ export class PluginTables implements OnModuleInit, OnApplicationShutdown {
   async refresh(): Promise<void> {
     try {
       const next = await verifyPluginTables(this.db, this.plugins);
-      for (const [plugin, lines] of next) if (!this.problems.has(plugin)) this.log.error({ plugin, problems: lines }, 'plugin tables missing; its hooks are off');
+      for (const [plugin, lines] of next)
+        if (!this.problems.has(plugin))
+          this.log.error({ plugin, problems: lines }, 'plugin tables missing; its hooks are off');
       this.problems = next;
     } catch (e) {
       // Fail closed: a catalogue that cannot be read leaves every table-declaring plugin off and the server not ready.
       const message = e instanceof Error ? e.message : 'catalogue unreadable';
-      this.problems = new Map(this.plugins.filter((p) => p.def.requiredTables?.length).map((p) => [p.def.name, [`plugin "${p.def.name}": tables could not be verified (${message})`]]));
+      this.problems = new Map(
+        this.plugins
+          .filter((p) => p.def.requiredTables?.length)
+          .map((p) => [p.def.name, [`plugin "${p.def.name}": tables could not be verified (${message})`]]),
+      );
     }
   }
 }

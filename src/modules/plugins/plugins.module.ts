@@ -25,12 +25,24 @@ export class PluginsModule {
       controllers: [PluginsController],
       providers: [
         { provide: LOADED_PLUGINS, useValue: plugins },
-        { provide: PLUGIN_SANDBOX, inject: [AppConfig], useFactory: (c: AppConfig) => new PluginSandbox({
-          memoryLimitMb: c.get('TENANTFLOW_SANDBOX_MEMORY_MB'),
-          // The sandbox's own clock is a backstop; each call's budget is enforced by the host.
-          timeoutMs: Math.max(50, ...plugins.map((p) => Math.max(p.def.budgets?.requestMs ?? 50, p.def.budgets?.nodeMs ?? 200))),
-        }) },
-        PluginConfigsService, PluginTables, PluginHost, PluginAccess, PluginsService,
+        {
+          provide: PLUGIN_SANDBOX,
+          inject: [AppConfig],
+          useFactory: (c: AppConfig) =>
+            new PluginSandbox({
+              memoryLimitMb: c.get('TENANTFLOW_SANDBOX_MEMORY_MB'),
+              // The sandbox's own clock is a backstop; each call's budget is enforced by the host.
+              timeoutMs: Math.max(
+                50,
+                ...plugins.map((p) => Math.max(p.def.budgets?.requestMs ?? 50, p.def.budgets?.nodeMs ?? 200)),
+              ),
+            }),
+        },
+        PluginConfigsService,
+        PluginTables,
+        PluginHost,
+        PluginAccess,
+        PluginsService,
       ],
       exports: [PluginHost],
     };

@@ -22,11 +22,19 @@ export class PluginsService {
     const items = this.plugins.map(({ def }) => {
       const problems = this.tables.problemsOf(def.name);
       return {
-        name: def.name, version: def.version, mode: def.mode ?? 'trusted', priority: def.priority ?? 100,
+        name: def.name,
+        version: def.version,
+        mode: def.mode ?? 'trusted',
+        priority: def.priority ?? 100,
         hooks: HOOK_NAMES.filter((h) => def.hooks[h]),
-        requiredTables: (def.requiredTables ?? []).map((t) => ({ name: t.name, columns: t.columns.map((c) => (typeof c === 'string' ? c : c.name)) })),
-        status: problems.length ? 'missing_tables' : 'ready', problems,
-        enabled: configs.get(def.name)?.enabled ?? false, settings: configs.get(def.name)?.settings ?? {},
+        requiredTables: (def.requiredTables ?? []).map((t) => ({
+          name: t.name,
+          columns: t.columns.map((c) => (typeof c === 'string' ? c : c.name)),
+        })),
+        status: problems.length ? 'missing_tables' : 'ready',
+        problems,
+        enabled: configs.get(def.name)?.enabled ?? false,
+        settings: configs.get(def.name)?.settings ?? {},
       };
     });
     return { items, nextCursor: null };

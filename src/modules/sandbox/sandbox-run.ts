@@ -1,11 +1,5 @@
 import type { HostProcess } from './host-process.js';
-import type {
-  EvaluateAllRequest,
-  JsonValue,
-  RunCodeRequest,
-  SandboxData,
-  SandboxResult,
-} from './sandbox.types.js';
+import type { EvaluateAllRequest, JsonValue, RunCodeRequest, SandboxData, SandboxResult } from './sandbox.types.js';
 
 /** Which host holds a run session's context; set by the session's first call. */
 export interface RunBinding {

@@ -12,8 +12,7 @@ export interface SandboxErrorInfo {
 
 /** Outcome of one sandbox call. A failure is a value, never a rejection. */
 export type SandboxResult<T = JsonValue> =
-  | { ok: true; value: T; console: string[] }
-  | { ok: false; error: SandboxErrorInfo; console: string[] };
+  { ok: true; value: T; console: string[] } | { ok: false; error: SandboxErrorInfo; console: string[] };
 
 /** What expressions and code see: `trigger`, `nodes.<id>.output` and `input` (the previous node's output). */
 export interface SandboxData {

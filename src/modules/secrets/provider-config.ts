@@ -12,7 +12,8 @@ export interface VaultConfig {
   namespace?: string;
   caCert?: string;
 }
-export type VaultAuth = { method: 'token'; token: string } | { method: 'approle'; roleId: string; secretId: string; mount: string };
+export type VaultAuth =
+  { method: 'token'; token: string } | { method: 'approle'; roleId: string; secretId: string; mount: string };
 
 export interface AwsConfig {
   region: string;
@@ -49,12 +50,20 @@ class Check {
     return undefined;
   }
   only(o: Obj, path: string, allowed: string[]): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.fail(`${path}.${k}`, `${path}.${k} is not a known field`);
+    for (const k of Object.keys(o))
+      if (!allowed.includes(k)) this.fail(`${path}.${k}`, `${path}.${k} is not a known field`);
   }
-  str(o: Obj, path: string, key: string, opts: { required?: boolean; max?: number; re?: RegExp; hint?: string } = {}): string | undefined {
+  str(
+    o: Obj,
+    path: string,
+    key: string,
+    opts: { required?: boolean; max?: number; re?: RegExp; hint?: string } = {},
+  ): string | undefined {
     const v = o[key];
-    if (v === undefined || v === null) return opts.required ? this.fail(`${path}.${key}`, `${key} is required`) : undefined;
-    if (typeof v !== 'string' || v.length === 0 || v.length > (opts.max ?? 512)) return this.fail(`${path}.${key}`, `${key} must be a non-empty string of at most ${opts.max ?? 512} characters`);
+    if (v === undefined || v === null)
+      return opts.required ? this.fail(`${path}.${key}`, `${key} is required`) : undefined;
+    if (typeof v !== 'string' || v.length === 0 || v.length > (opts.max ?? 512))
+      return this.fail(`${path}.${key}`, `${key} must be a non-empty string of at most ${opts.max ?? 512} characters`);
     if (opts.re && !opts.re.test(v)) return this.fail(`${path}.${key}`, opts.hint ?? `${key} is not valid`);
     return v;
   }
@@ -75,7 +84,8 @@ function serviceUrl(c: Check, o: Obj, path: string, key: string, required: boole
   if (!url || !['https:', 'http:'].includes(url.protocol) || url.username || url.password || url.search || url.hash) {
     return c.fail(`${path}.${key}`, `${key} must be an http(s) URL without credentials, query or fragment`);
   }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return c.fail(`${path}.${key}`, `${key} must use https (plain http only on loopback)`);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return c.fail(`${path}.${key}`, `${key} must use https (plain http only on loopback)`);
   return url.href.replace(/\/+$/, '');
 }
 
@@ -95,12 +105,27 @@ function caBundle(c: Check, o: Obj, path: string): string | undefined {
 function vault(c: Check, config: Obj, auth: Obj | undefined): ProviderDefinition {
   c.only(config, 'config', ['address', 'mount', 'kvVersion', 'namespace', 'caCert']);
   const address = serviceUrl(c, config, 'config', 'address', true);
-  const mount = c.str(config, 'config', 'mount', { max: 128, re: MOUNT_RE, hint: 'mount must be a path such as "secret" or "kv/team"' }) ?? 'secret';
+  const mount =
+    c.str(config, 'config', 'mount', {
+      max: 128,
+      re: MOUNT_RE,
+      hint: 'mount must be a path such as "secret" or "kv/team"',
+    }) ?? 'secret';
   const kvVersion = config.kvVersion ?? 2;
   if (kvVersion !== 1 && kvVersion !== 2) c.fail('config.kvVersion', 'kvVersion must be 1 or 2');
-  const namespace = c.str(config, 'config', 'namespace', { max: 256, re: MOUNT_RE, hint: 'namespace must be a path such as "team/a"' });
+  const namespace = c.str(config, 'config', 'namespace', {
+    max: 256,
+    re: MOUNT_RE,
+    hint: 'namespace must be a path such as "team/a"',
+  });
   const caCert = caBundle(c, config, 'config');
-  const out: VaultConfig = { address: address ?? '', mount, kvVersion: kvVersion as 1 | 2, ...(namespace ? { namespace } : {}), ...(caCert ? { caCert } : {}) };
+  const out: VaultConfig = {
+    address: address ?? '',
+    mount,
+    kvVersion: kvVersion as 1 | 2,
+    ...(namespace ? { namespace } : {}),
+    ...(caCert ? { caCert } : {}),
+  };
   return { type: 'vault', config: out, auth: auth ? vaultAuth(c, auth) : undefined };
 }
 
@@ -122,7 +147,12 @@ function vaultAuth(c: Check, auth: Obj): VaultAuth | undefined {
 
 function aws(c: Check, config: Obj, auth: Obj | undefined): ProviderDefinition {
   c.only(config, 'config', ['region', 'endpoint', 'versionStage']);
-  const region = c.str(config, 'config', 'region', { required: true, max: 32, re: REGION_RE, hint: 'region must look like "eu-west-1"' });
+  const region = c.str(config, 'config', 'region', {
+    required: true,
+    max: 32,
+    re: REGION_RE,
+    hint: 'region must look like "eu-west-1"',
+  });
   const endpoint = serviceUrl(c, config, 'config', 'endpoint', false);
   const versionStage = c.str(config, 'config', 'versionStage', { max: 256, re: /^[A-Za-z0-9_-]+$/ });
   let creds: AwsAuth | undefined;
@@ -131,9 +161,14 @@ function aws(c: Check, config: Obj, auth: Obj | undefined): ProviderDefinition {
     const accessKeyId = c.str(auth, 'auth', 'accessKeyId', { required: true, max: 128, re: /^[A-Z0-9]{8,128}$/ });
     const secretAccessKey = c.str(auth, 'auth', 'secretAccessKey', { required: true, max: 256 });
     const sessionToken = c.str(auth, 'auth', 'sessionToken', { max: 4096 });
-    if (accessKeyId && secretAccessKey) creds = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+    if (accessKeyId && secretAccessKey)
+      creds = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
   }
-  return { type: 'aws', config: { region: region ?? '', ...(endpoint ? { endpoint } : {}), ...(versionStage ? { versionStage } : {}) }, auth: creds };
+  return {
+    type: 'aws',
+    config: { region: region ?? '', ...(endpoint ? { endpoint } : {}), ...(versionStage ? { versionStage } : {}) },
+    auth: creds,
+  };
 }
 
 /**
@@ -143,7 +178,12 @@ function aws(c: Check, config: Obj, auth: Obj | undefined): ProviderDefinition {
 export function parseProviderDefinition(type: ProviderType, rawConfig: unknown, rawAuth: unknown): ProviderDefinition {
   const c = new Check();
   const config = isObj(rawConfig) ? rawConfig : (c.fail('config', 'config must be an object') ?? {});
-  const auth = rawAuth === undefined || rawAuth === null ? undefined : isObj(rawAuth) ? rawAuth : (c.fail('auth', 'auth must be an object') ?? undefined);
+  const auth =
+    rawAuth === undefined || rawAuth === null
+      ? undefined
+      : isObj(rawAuth)
+        ? rawAuth
+        : (c.fail('auth', 'auth must be an object') ?? undefined);
   let def: ProviderDefinition;
   if (type === 'vault') def = vault(c, config, auth);
   else if (type === 'aws') def = aws(c, config, auth);
@@ -152,7 +192,8 @@ export function parseProviderDefinition(type: ProviderType, rawConfig: unknown, 
     if (auth) c.fail('auth', 'env providers take no credentials');
     def = { type: 'env', config: {} };
   }
-  if (c.errors.length) throw new CommonException('validation_failed', 'The secret provider is invalid', { errors: c.errors });
+  if (c.errors.length)
+    throw new CommonException('validation_failed', 'The secret provider is invalid', { errors: c.errors });
   return def;
 }
 

@@ -6,7 +6,12 @@ import type { ProviderAuth } from './provider-config.js';
 // `keys:rotate` re-encrypts provider credentials with every other encrypted column.
 registerEncryptedColumn({ table: 'secret_provider', column: 'auth_ciphertext', field: 'auth' });
 
-const ref = (orgId: string, providerId: string): CipherRef => ({ orgId, table: 'secret_provider', rowId: providerId, field: 'auth' });
+const ref = (orgId: string, providerId: string): CipherRef => ({
+  orgId,
+  table: 'secret_provider',
+  rowId: providerId,
+  field: 'auth',
+});
 
 /**
  * The one place secret-provider credentials are sealed and opened: with the key ring (the org's data key,

@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
 import { EgressPolicy, type EgressResolver, systemResolver } from '../egress/index.js';
-import type { AwsAuth, AwsConfig, ProviderAuth, ProviderConfig, ProviderType, VaultAuth, VaultConfig } from './provider-config.js';
+import type {
+  AwsAuth,
+  AwsConfig,
+  ProviderAuth,
+  ProviderConfig,
+  ProviderType,
+  VaultAuth,
+  VaultConfig,
+} from './provider-config.js';
 import { ProviderFailure } from './secrets.exception.js';
 import { AwsProvider } from './providers/aws.provider.js';
 import { EnvProvider } from './providers/env.provider.js';
@@ -42,13 +50,27 @@ export class ProviderFactory {
       case 'vault': {
         if (!spec.auth) throw new ProviderFailure('misconfigured');
         const config = spec.config as VaultConfig;
-        return new VaultProvider(config, spec.auth as VaultAuth, this.agents(spec.allowlist, config.caCert), this.timeoutMs);
+        return new VaultProvider(
+          config,
+          spec.auth as VaultAuth,
+          this.agents(spec.allowlist, config.caCert),
+          this.timeoutMs,
+        );
       }
       case 'aws':
         if (!spec.auth && !this.awsDefaultChainAllowed) throw new ProviderFailure('misconfigured');
-        return new AwsProvider(spec.config as AwsConfig, spec.auth as AwsAuth | undefined, this.agents(spec.allowlist), this.timeoutMs);
+        return new AwsProvider(
+          spec.config as AwsConfig,
+          spec.auth as AwsAuth | undefined,
+          this.agents(spec.allowlist),
+          this.timeoutMs,
+        );
       case 'env':
-        return new EnvProvider(!!this.appConfig.optional('TENANTFLOW_SECRETS_ENV_PREFIX'), this.appConfig.secretEnv, this.timeoutMs);
+        return new EnvProvider(
+          !!this.appConfig.optional('TENANTFLOW_SECRETS_ENV_PREFIX'),
+          this.appConfig.secretEnv,
+          this.timeoutMs,
+        );
     }
   }
 

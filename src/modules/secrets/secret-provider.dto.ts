@@ -8,15 +8,20 @@ export class PutSecretProviderDto {
   type: ProviderType;
 
   @ApiProperty({
-    type: Object, additionalProperties: true,
-    description: 'vault: {address, mount?="secret", kvVersion?=2, namespace?, caCert?}; aws: {region, endpoint?, versionStage?}; env: {}. https except on loopback.',
+    type: Object,
+    additionalProperties: true,
+    description:
+      'vault: {address, mount?="secret", kvVersion?=2, namespace?, caCert?}; aws: {region, endpoint?, versionStage?}; env: {}. https except on loopback.',
   })
   @IsObject()
   config: Record<string, unknown>;
 
   @ApiPropertyOptional({
-    type: Object, additionalProperties: true, writeOnly: true,
-    description: 'Write-only credentials. vault: {method: "token", token} or {method: "approle", roleId, secretId, mount?="approle"}; aws: {accessKeyId, secretAccessKey, sessionToken?} (omitted: the default chain, if the operator allows it); env: none. Omitted on update: the stored credentials are kept.',
+    type: Object,
+    additionalProperties: true,
+    writeOnly: true,
+    description:
+      'Write-only credentials. vault: {method: "token", token} or {method: "approle", roleId, secretId, mount?="approle"}; aws: {accessKeyId, secretAccessKey, sessionToken?} (omitted: the default chain, if the operator allows it); env: none. Omitted on update: the stored credentials are kept.',
   })
   @IsOptional()
   @IsObject()
@@ -40,8 +45,17 @@ export class TestSecretProviderDto {
 export class SecretProviderResponseDto {
   @ApiProperty() name: string;
   @ApiProperty({ enum: PROVIDER_TYPES }) type: ProviderType;
-  @ApiProperty({ type: Object, additionalProperties: true, description: 'The public configuration (never credentials)' }) config: Record<string, unknown>;
-  @ApiProperty({ enum: ['token', 'approle', 'static', 'default_chain', 'none'], description: 'How the provider authenticates; the credentials themselves are never returned' }) authMethod: string;
+  @ApiProperty({
+    type: Object,
+    additionalProperties: true,
+    description: 'The public configuration (never credentials)',
+  })
+  config: Record<string, unknown>;
+  @ApiProperty({
+    enum: ['token', 'approle', 'static', 'default_chain', 'none'],
+    description: 'How the provider authenticates; the credentials themselves are never returned',
+  })
+  authMethod: string;
   @ApiProperty({ description: 'Whether credentials are stored' }) hasCredentials: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
@@ -54,6 +68,10 @@ export class SecretProviderPageDto {
 
 export class SecretProviderTestResultDto {
   @ApiProperty() ok: boolean;
-  @ApiPropertyOptional({ description: 'Why the test failed (secret_unavailable reasons: denied, unreachable, timeout, ...)' }) reason?: string;
-  @ApiPropertyOptional({ description: 'A sentence for people; never a value or the provider\'s own error text' }) detail?: string;
+  @ApiPropertyOptional({
+    description: 'Why the test failed (secret_unavailable reasons: denied, unreachable, timeout, ...)',
+  })
+  reason?: string;
+  @ApiPropertyOptional({ description: "A sentence for people; never a value or the provider's own error text" })
+  detail?: string;
 }

@@ -4,7 +4,11 @@ import { RequestContextStore } from '../../core/context/request-context.js';
 import { PageQueryDto, pageLimit, type Page } from '../../core/http/pagination.js';
 import { CheckPolicies } from '../../core/http/policies.js';
 import {
-  PutSecretProviderDto, SecretProviderPageDto, SecretProviderResponseDto, SecretProviderTestResultDto, TestSecretProviderDto,
+  PutSecretProviderDto,
+  SecretProviderPageDto,
+  SecretProviderResponseDto,
+  SecretProviderTestResultDto,
+  TestSecretProviderDto,
 } from './secret-provider.dto.js';
 import { SecretProvidersService } from './secret-providers.service.js';
 
@@ -24,7 +28,10 @@ export class SecretProvidersController {
 
   @Put(':name')
   @CheckPolicies('update', 'SecretProvider')
-  @ApiOkResponse({ type: SecretProviderResponseDto, description: 'Created or replaced; credentials are never returned' })
+  @ApiOkResponse({
+    type: SecretProviderResponseDto,
+    description: 'Created or replaced; credentials are never returned',
+  })
   put(@Param('name') name: string, @Body() dto: PutSecretProviderDto): Promise<SecretProviderResponseDto> {
     return this.providers.put(RequestContextStore.requireOrgId(), name, dto);
   }

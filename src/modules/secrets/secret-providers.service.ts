@@ -7,7 +7,12 @@ import { decodeCursor, toPage, type Page } from '../../core/http/pagination.js';
 import { ProviderFactory } from './provider-factory.js';
 import { ProviderCredentials } from './provider-credentials.js';
 import { authSummary, parseProviderDefinition, PROVIDER_NAME_RE, type ProviderDefinition } from './provider-config.js';
-import type { PutSecretProviderDto, SecretProviderResponseDto, SecretProviderTestResultDto, TestSecretProviderDto } from './secret-provider.dto.js';
+import type {
+  PutSecretProviderDto,
+  SecretProviderResponseDto,
+  SecretProviderTestResultDto,
+  TestSecretProviderDto,
+} from './secret-provider.dto.js';
 import { SecretProviderEntity } from './secret-provider.entity.js';
 import { SecretProvidersStore } from './secret-providers.store.js';
 import { SecretResolverService } from './secret-resolver.service.js';
@@ -27,7 +32,9 @@ export class SecretProvidersService {
 
   list(orgId: string, limit: number, cursor?: string): Promise<Page<SecretProviderResponseDto>> {
     const before = decodeCursor(cursor);
-    return this.store.withOrg(orgId, async (em) => toPage(await this.store.repo.page(em, { orgId }, limit, before), limit, (r) => this.map(r)));
+    return this.store.withOrg(orgId, async (em) =>
+      toPage(await this.store.repo.page(em, { orgId }, limit, before), limit, (r) => this.map(r)),
+    );
   }
 
   async put(orgId: string, name: string, dto: PutSecretProviderDto): Promise<SecretProviderResponseDto> {
@@ -44,7 +51,10 @@ export class SecretProvidersService {
       if (!existing) throw notFound();
       await this.store.repo.delete(em, { orgId, id: existing.id });
       await this.events.publish(em, {
-        action: 'secret_provider.deleted', orgId, resourceType: 'secret_provider', resourceId: existing.id,
+        action: 'secret_provider.deleted',
+        orgId,
+        resourceType: 'secret_provider',
+        resourceId: existing.id,
         metadata: { name, before: this.auditView(existing) },
       });
     });
@@ -75,12 +85,22 @@ export class SecretProvidersService {
     }
   }
 
-  private async upsert(em: EntityManager, orgId: string, name: string, def: ProviderDefinition, authGiven: boolean): Promise<SecretProviderEntity> {
+  private async upsert(
+    em: EntityManager,
+    orgId: string,
+    name: string,
+    def: ProviderDefinition,
+    authGiven: boolean,
+  ): Promise<SecretProviderEntity> {
     const existing = await this.store.repo.findOne(em, { orgId, name });
     const keepAuth = !authGiven && existing?.type === def.type && existing.authCiphertext !== null;
     this.assertCredentials(def, keepAuth);
     const id = existing?.id ?? uuidv7();
-    const sealed = def.auth ? await this.credentials.seal(orgId, id, def.auth) : keepAuth ? existing!.authCiphertext : null;
+    const sealed = def.auth
+      ? await this.credentials.seal(orgId, id, def.auth)
+      : keepAuth
+        ? existing!.authCiphertext
+        : null;
     const authMethod = def.auth || !keepAuth ? authSummary(def.type, def.auth) : existing!.authMethod;
     const fields = { type: def.type, config: def.config, authMethod, authCiphertext: sealed };
     let row: SecretProviderEntity;
@@ -91,22 +111,42 @@ export class SecretProvidersService {
       row = (await this.store.repo.findOne(em, { orgId, id }))!;
     }
     await this.events.publish(em, {
-      action: 'secret_provider.updated', orgId, resourceType: 'secret_provider', resourceId: id,
-      metadata: { name, before: existing ? this.auditView(existing) : null, after: this.auditView(row), credentialsChanged: !!def.auth },
+      action: 'secret_provider.updated',
+      orgId,
+      resourceType: 'secret_provider',
+      resourceId: id,
+      metadata: {
+        name,
+        before: existing ? this.auditView(existing) : null,
+        after: this.auditView(row),
+        credentialsChanged: !!def.auth,
+      },
     });
     return row;
   }
 
   private assertCredentials(def: ProviderDefinition, keepAuth: boolean): void {
-    const missing = def.type === 'vault' ? !def.auth && !keepAuth : def.type === 'aws' && !def.auth && !keepAuth && !this.factory.awsDefaultChainAllowed;
+    const missing =
+      def.type === 'vault'
+        ? !def.auth && !keepAuth
+        : def.type === 'aws' && !def.auth && !keepAuth && !this.factory.awsDefaultChainAllowed;
     if (!missing) return;
-    const message = def.type === 'vault' ? 'auth is required for vault' : 'auth (static credentials) is required: the operator has not enabled the default AWS credential chain';
-    throw new CommonException('validation_failed', 'The secret provider is invalid', { errors: [{ path: 'auth', message }] });
+    const message =
+      def.type === 'vault'
+        ? 'auth is required for vault'
+        : 'auth (static credentials) is required: the operator has not enabled the default AWS credential chain';
+    throw new CommonException('validation_failed', 'The secret provider is invalid', {
+      errors: [{ path: 'auth', message }],
+    });
   }
 
   private assertName(name: string): void {
     if (!PROVIDER_NAME_RE.test(name)) {
-      throw new CommonException('validation_failed', 'The secret provider is invalid', { errors: [{ path: 'name', message: 'name must be 1-64 letters, digits, "-" or "_", starting with a letter or digit' }] });
+      throw new CommonException('validation_failed', 'The secret provider is invalid', {
+        errors: [
+          { path: 'name', message: 'name must be 1-64 letters, digits, "-" or "_", starting with a letter or digit' },
+        ],
+      });
     }
   }
 
@@ -118,11 +158,20 @@ export class SecretProvidersService {
 
   private map(row: SecretProviderEntity): SecretProviderResponseDto {
     return {
-      name: row.name, type: row.type, config: { ...(row.config as Record<string, unknown>) }, authMethod: row.authMethod,
-      hasCredentials: row.authCiphertext !== null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
+      name: row.name,
+      type: row.type,
+      config: { ...(row.config as Record<string, unknown>) },
+      authMethod: row.authMethod,
+      hasCredentials: row.authCiphertext !== null,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
     };
   }
 }
 
 const notFound = () => new SecretsException('secret_provider_not_found', 'Secret provider not found');
-const failed = (reason: ProviderFailure['reason']): SecretProviderTestResultDto => ({ ok: false, reason, detail: explainReason(reason) });
+const failed = (reason: ProviderFailure['reason']): SecretProviderTestResultDto => ({
+  ok: false,
+  reason,
+  detail: explainReason(reason),
+});

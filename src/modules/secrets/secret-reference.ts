@@ -20,7 +20,8 @@ export const KEY_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Refuses a path or key the provider type cannot take safely. */
 export function assertReferenceShape(type: ProviderType, ref: SecretRefInput): void {
   const re = type === 'vault' ? VAULT_PATH : type === 'aws' ? AWS_PATH : ENV_PATH;
-  if (!re.test(ref.path) || ref.path.length > 1024 || (ref.key && !KEY_RE.test(ref.key))) throw new ProviderFailure('invalid_reference');
+  if (!re.test(ref.path) || ref.path.length > 1024 || (ref.key && !KEY_RE.test(ref.key)))
+    throw new ProviderFailure('invalid_reference');
 }
 
 /** Turns what the provider holds into the referenced string: the whole value, or one field of a JSON/map secret. */
@@ -34,7 +35,8 @@ export function pickValue(value: SecretValue, key: string | undefined): string {
       throw new ProviderFailure('no_such_key');
     }
   }
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || !Object.hasOwn(fields, key)) throw new ProviderFailure('no_such_key');
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || !Object.hasOwn(fields, key))
+    throw new ProviderFailure('no_such_key');
   const picked = (fields as Record<string, unknown>)[key];
   if (typeof picked === 'string') return picked;
   if (typeof picked === 'number' || typeof picked === 'boolean') return String(picked);

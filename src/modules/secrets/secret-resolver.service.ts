@@ -34,7 +34,10 @@ export class SecretResolverService implements OnModuleDestroy {
     private readonly factory: ProviderFactory,
     metrics: Metrics,
   ) {
-    this.count = metrics.counter('tenantflow_secret_resolutions_total', 'Secret reference resolutions by provider type, outcome and cache hit.');
+    this.count = metrics.counter(
+      'tenantflow_secret_resolutions_total',
+      'Secret reference resolutions by provider type, outcome and cache hit.',
+    );
   }
 
   async resolve(orgId: string, ref: SecretRefInput): Promise<string> {
@@ -90,7 +93,9 @@ export class SecretResolverService implements OnModuleDestroy {
     let type: ProviderType | 'unknown' = 'unknown';
     const timeoutMs = this.config.get('TENANTFLOW_SECRETS_TIMEOUT');
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ProviderFailure('timeout')), timeoutMs)));
+    const deadline = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new ProviderFailure('timeout')), timeoutMs)),
+    );
     try {
       const work = (async () => {
         const loaded = await this.store.load(orgId, ref.provider);

@@ -54,7 +54,10 @@ export class SecretUnavailableError extends Error {
 
 /** A provider-level failure before the provider and path are known to the caller (wrapped by the resolver). */
 export class ProviderFailure extends Error {
-  constructor(readonly reason: SecretFailureReason, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: SecretFailureReason,
+    options?: { cause?: unknown },
+  ) {
     super(EXPLAINED[reason], options);
     this.name = 'ProviderFailure';
   }

@@ -13,7 +13,11 @@ import { SecretResolverService } from './secret-resolver.service.js';
   controllers: [SecretProvidersController],
   providers: [
     { provide: SECRETS_DNS, useValue: defaultSecretsDns },
-    ProviderCredentials, ProviderFactory, SecretProvidersStore, SecretResolverService, SecretProvidersService,
+    ProviderCredentials,
+    ProviderFactory,
+    SecretProvidersStore,
+    SecretResolverService,
+    SecretProvidersService,
   ],
   exports: [SecretResolverService],
 })

@@ -16,12 +16,15 @@ export interface OrgPlatformSettings {
   limits: OrgLimits;
 }
 
-const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined);
+const positiveInt = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 
 /** Reads the platform settings out of `organization.settings` (free-form JSON), ignoring anything malformed. */
 export function readPlatformSettings(settings: Record<string, unknown> | null | undefined): OrgPlatformSettings {
   const s = settings ?? {};
-  const allow = Array.isArray(s.egressAllowlist) ? s.egressAllowlist.filter((x): x is string => typeof x === 'string') : [];
+  const allow = Array.isArray(s.egressAllowlist)
+    ? s.egressAllowlist.filter((x): x is string => typeof x === 'string')
+    : [];
   const raw = (s.limits && typeof s.limits === 'object' ? s.limits : {}) as Record<string, unknown>;
   const limits: OrgLimits = {};
   for (const k of ['maxConcurrent', 'maxSteps', 'maxDurationMs'] as const) {
@@ -36,7 +39,10 @@ export function readPlatformSettings(settings: Record<string, unknown> | null | 
  * dropped, each checked: CIDR or host name, never cloud metadata), limits are merged (null removes one). Throws
  * 400 `validation_failed` naming every bad entry.
  */
-export function applyPlatformSettings(current: Record<string, unknown> | null, patch: OrgPlatformSettingsPatchDto): Record<string, unknown> {
+export function applyPlatformSettings(
+  current: Record<string, unknown> | null,
+  patch: OrgPlatformSettingsPatchDto,
+): Record<string, unknown> {
   const next: Record<string, unknown> = { ...(current ?? {}) };
   if (patch.egressAllowlist !== undefined) {
     const errors: FieldError[] = [];

@@ -17,7 +17,8 @@ export class OrgController {
   @ApiOkResponse({ type: OrgResponseDto })
   async get(): Promise<OrgResponseDto> {
     // Embedded sessions see their project, never the org's settings.
-    if (RequestContextStore.get()?.principal?.type === 'embed') throw new CommonException('forbidden', 'You do not have permission for this action');
+    if (RequestContextStore.get()?.principal?.type === 'embed')
+      throw new CommonException('forbidden', 'You do not have permission for this action');
     // The operator-set egress allowlist and run limits are shown (read-only) to those who administer the org.
     const admin = RequestContextStore.get()?.ability?.can('update', 'Org') ?? false;
     return this.orgs.map(await this.orgs.get(RequestContextStore.requireOrgId()), admin);

@@ -20,27 +20,53 @@ export class OrgsService {
 
   /** Platform: creates an org inside the caller's system transaction (the owner key is created in the same one). */
   async create(em: EntityManager, input: { name: string; slug: string }): Promise<OrganizationEntity> {
-    const org = Object.assign(new OrganizationEntity(), { id: uuidv7(), name: input.name, slug: input.slug, status: 'active' as const, settings: {} });
+    const org = Object.assign(new OrganizationEntity(), {
+      id: uuidv7(),
+      name: input.name,
+      slug: input.slug,
+      status: 'active' as const,
+      settings: {},
+    });
     try {
       await em.getRepository(OrganizationEntity).insert(org);
     } catch (e) {
-      if (isUniqueViolation(e)) throw new TenancyException('org_slug_taken', `An organization with slug "${input.slug}" exists`);
+      if (isUniqueViolation(e))
+        throw new TenancyException('org_slug_taken', `An organization with slug "${input.slug}" exists`);
       throw e;
     }
-    await this.events.publish(em, { action: 'org.created', orgId: org.id, resourceType: 'org', resourceId: org.id, metadata: { slug: org.slug } });
-    return (await em.getRepository(OrganizationEntity).findOneByOrFail({ id: org.id }));
+    await this.events.publish(em, {
+      action: 'org.created',
+      orgId: org.id,
+      resourceType: 'org',
+      resourceId: org.id,
+      metadata: { slug: org.slug },
+    });
+    return await em.getRepository(OrganizationEntity).findOneByOrFail({ id: org.id });
   }
 
   async get(orgId: string): Promise<OrganizationEntity> {
-    const [row] = await this.db.readOrg<{ id: string; slug: string; name: string; status: OrganizationEntity['status']; settings: Record<string, unknown>; created_at: Date; updated_at: Date }>(
-      orgId, 'SELECT id, slug, name, status, settings, created_at, updated_at FROM organization WHERE id = $1', [orgId]);
+    const [row] = await this.db.readOrg<{
+      id: string;
+      slug: string;
+      name: string;
+      status: OrganizationEntity['status'];
+      settings: Record<string, unknown>;
+      created_at: Date;
+      updated_at: Date;
+    }>(orgId, 'SELECT id, slug, name, status, settings, created_at, updated_at FROM organization WHERE id = $1', [
+      orgId,
+    ]);
     if (!row) throw new TenancyException('org_not_found', 'Organization not found');
     return Object.assign(new OrganizationEntity(), { ...row, createdAt: row.created_at, updatedAt: row.updated_at });
   }
 
   /** The operator-set egress allowlist and run limits (read fresh: callers check egress on every call). */
   async platformSettings(orgId: string): Promise<OrgPlatformSettings> {
-    const [row] = await this.db.readOrg<{ settings: Record<string, unknown> | null }>(orgId, 'SELECT settings FROM organization WHERE id = $1', [orgId]);
+    const [row] = await this.db.readOrg<{ settings: Record<string, unknown> | null }>(
+      orgId,
+      'SELECT settings FROM organization WHERE id = $1',
+      [orgId],
+    );
     if (!row) throw new TenancyException('org_not_found', 'Organization not found');
     return readPlatformSettings(row.settings);
   }
@@ -53,7 +79,10 @@ export class OrgsService {
       if (dto.name !== undefined) await repo.update({ id: orgId }, { name: dto.name });
       const after = await repo.findOneByOrFail({ id: orgId });
       await this.events.publish(em, {
-        action: 'org.updated', orgId, resourceType: 'org', resourceId: orgId,
+        action: 'org.updated',
+        orgId,
+        resourceType: 'org',
+        resourceId: orgId,
         metadata: { before: { name: before.name }, after: { name: after.name } },
       });
       return after;
@@ -64,7 +93,9 @@ export class OrgsService {
   listAll(limit: number, beforeId?: string): Promise<Page<OrgResponseDto>> {
     return this.db.withSystem(async (em) => {
       const rows = await em.getRepository(OrganizationEntity).find({
-        where: beforeId ? { id: LessThan(beforeId) } : {}, order: { id: 'DESC' }, take: limit + 1,
+        where: beforeId ? { id: LessThan(beforeId) } : {},
+        order: { id: 'DESC' },
+        take: limit + 1,
       });
       return toPage(rows, limit, (o) => this.map(o));
     });
@@ -86,9 +117,17 @@ export class OrgsService {
       if (dto.settings) patch.settings = applyPlatformSettings(before.settings, dto.settings);
       if (Object.keys(patch).length) await repo.update({ id: orgId }, patch);
       const after = await repo.findOneByOrFail({ id: orgId });
-      const view = (o: OrganizationEntity) => ({ status: o.status, name: o.name, settings: readPlatformSettings(o.settings) });
+      const view = (o: OrganizationEntity) => ({
+        status: o.status,
+        name: o.name,
+        settings: readPlatformSettings(o.settings),
+      });
       await this.events.publish(em, {
-        action: 'org.updated', orgId, resourceType: 'org', resourceId: orgId, metadata: { before: view(before), after: view(after) },
+        action: 'org.updated',
+        orgId,
+        resourceType: 'org',
+        resourceId: orgId,
+        metadata: { before: view(before), after: view(after) },
       });
       return after;
     });
@@ -96,7 +135,9 @@ export class OrgsService {
 
   /** Pre-tenant lookup of an org named by id or slug (an embed token's `iss`). */
   findByIdOrSlug(ref: string): Promise<OrganizationEntity | null> {
-    return this.db.withSystem((em) => em.getRepository(OrganizationEntity).findOneBy(UUID_RE.test(ref) ? { id: ref } : { slug: ref }));
+    return this.db.withSystem((em) =>
+      em.getRepository(OrganizationEntity).findOneBy(UUID_RE.test(ref) ? { id: ref } : { slug: ref }),
+    );
   }
 
   /** Pre-tenant lookup (sign-in URLs carry the slug). */

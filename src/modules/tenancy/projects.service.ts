@@ -18,7 +18,13 @@ const isUniqueViolation = (e: unknown): boolean => (e as { code?: string }).code
 
 const COLUMNS = `id, name, description, ${isoTimestamp('created_at')} AS "createdAt", ${isoTimestamp('updated_at')} AS "updatedAt"`;
 type ProjectRow = ProjectResponseDto;
-const mapRow = (r: ProjectRow): ProjectResponseDto => ({ id: r.id, name: r.name, description: r.description, createdAt: r.createdAt, updatedAt: r.updatedAt });
+const mapRow = (r: ProjectRow): ProjectResponseDto => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
+});
 
 @Injectable()
 export class ProjectsService {
@@ -29,26 +35,42 @@ export class ProjectsService {
 
   /** Newest first, filtered in SQL by what the caller's ability may read. One round trip (hot path). */
   async list(orgId: string, q: PageQueryDto): Promise<Page<ProjectResponseDto>> {
-    return pageOf(q, (limit, before) => {
-      const params: unknown[] = [orgId];
-      const conditions = ['org_id = $1'];
-      const visible = accessibleSql('read', 'Project', { id: 'id' }, params);
-      if (visible) conditions.push(visible);
-      if (before) conditions.push(`id < $${params.push(before)}`);
-      return this.db.readOrg<ProjectRow>(orgId,
-        `SELECT ${COLUMNS} FROM project WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(limit + 1)}`, params);
-    }, mapRow);
+    return pageOf(
+      q,
+      (limit, before) => {
+        const params: unknown[] = [orgId];
+        const conditions = ['org_id = $1'];
+        const visible = accessibleSql('read', 'Project', { id: 'id' }, params);
+        if (visible) conditions.push(visible);
+        if (before) conditions.push(`id < $${params.push(before)}`);
+        return this.db.readOrg<ProjectRow>(
+          orgId,
+          `SELECT ${COLUMNS} FROM project WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(limit + 1)}`,
+          params,
+        );
+      },
+      mapRow,
+    );
   }
 
   async get(orgId: string, id: string): Promise<ProjectResponseDto> {
-    const [row] = await this.db.readOrg<ProjectRow>(orgId, `SELECT ${COLUMNS} FROM project WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    const [row] = await this.db.readOrg<ProjectRow>(
+      orgId,
+      `SELECT ${COLUMNS} FROM project WHERE org_id = $1 AND id = $2`,
+      [orgId, id],
+    );
     if (!row) throw notFound();
     return mapRow(row);
   }
 
   create(orgId: string, dto: CreateProjectDto): Promise<ProjectResponseDto> {
     return this.db.withOrg(orgId, async (em) => {
-      const row = Object.assign(new ProjectEntity(), { id: uuidv7(), orgId, name: dto.name, description: dto.description ?? null });
+      const row = Object.assign(new ProjectEntity(), {
+        id: uuidv7(),
+        orgId,
+        name: dto.name,
+        description: dto.description ?? null,
+      });
       try {
         await projects.insert(em, row);
       } catch (e) {
@@ -56,7 +78,13 @@ export class ProjectsService {
         throw e;
       }
       const saved = (await projects.findOne(em, { orgId, id: row.id }))!;
-      await this.events.publish(em, { action: 'project.created', orgId, resourceType: 'project', resourceId: row.id, metadata: { name: dto.name } });
+      await this.events.publish(em, {
+        action: 'project.created',
+        orgId,
+        resourceType: 'project',
+        resourceId: row.id,
+        metadata: { name: dto.name },
+      });
       return this.map(saved);
     });
   }
@@ -78,8 +106,14 @@ export class ProjectsService {
         }
       }
       await this.events.publish(em, {
-        action: 'project.updated', orgId, resourceType: 'project', resourceId: id,
-        metadata: { before: { name: before.name, description: before.description }, after: { name: after.name, description: after.description } },
+        action: 'project.updated',
+        orgId,
+        resourceType: 'project',
+        resourceId: id,
+        metadata: {
+          before: { name: before.name, description: before.description },
+          after: { name: after.name, description: after.description },
+        },
       });
       return this.map(after);
     });
@@ -93,7 +127,13 @@ export class ProjectsService {
   }
 
   private map(p: ProjectEntity): ProjectResponseDto {
-    return { id: p.id, name: p.name, description: p.description, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() };
+    return {
+      id: p.id,
+      name: p.name,
+      description: p.description,
+      createdAt: p.createdAt.toISOString(),
+      updatedAt: p.updatedAt.toISOString(),
+    };
   }
 
   /**
@@ -101,16 +141,31 @@ export class ProjectsService {
    * Its name says where it came from; a clash with an existing name gets a short suffix.
    */
   async provisionExternal(em: EntityManager, orgId: string, externalId: string): Promise<string> {
-    const find = async () => ((await em.query(`SELECT id FROM project WHERE org_id = $1 AND external_id = $2`, [orgId, externalId])) as { id: string }[])[0]?.id;
+    const find = async () =>
+      (
+        (await em.query(`SELECT id FROM project WHERE org_id = $1 AND external_id = $2`, [orgId, externalId])) as {
+          id: string;
+        }[]
+      )[0]?.id;
     const found = await find();
     if (found) return found;
-    for (const name of [`Embedded ${externalId}`.slice(0, 200), `Embedded ${externalId}`.slice(0, 180) + ` ${uuidv7().slice(-8)}`]) {
+    for (const name of [
+      `Embedded ${externalId}`.slice(0, 200),
+      `Embedded ${externalId}`.slice(0, 180) + ` ${uuidv7().slice(-8)}`,
+    ]) {
       const id = uuidv7();
       const rows = (await em.query(
-        `INSERT INTO project (id, org_id, name, external_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`, [id, orgId, name, externalId],
+        `INSERT INTO project (id, org_id, name, external_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`,
+        [id, orgId, name, externalId],
       )) as { id: string }[];
       if (rows.length) {
-        await this.events.publish(em, { action: 'project.created', orgId, resourceType: 'project', resourceId: id, metadata: { name, external: true } });
+        await this.events.publish(em, {
+          action: 'project.created',
+          orgId,
+          resourceType: 'project',
+          resourceId: id,
+          metadata: { name, external: true },
+        });
         return id;
       }
       const raced = await find();
@@ -118,5 +173,4 @@ export class ProjectsService {
     }
     throw new TenancyException('project_conflict', 'Could not provision the embedded project');
   }
-
 }

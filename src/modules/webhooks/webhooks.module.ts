@@ -7,7 +7,15 @@ import { LOGGER } from '../../core/logging/logger.js';
 import { Metrics } from '../../core/metrics/metrics.js';
 import { RedisHolder } from '../../core/redis/redis.js';
 import { ClusterBus } from '../../core/cluster/cluster-bus.js';
-import { ExecutionModule, FLOW_SOURCE, FLOWS_CHANNEL, OrgRuntimeCache, RUN_LAUNCHER, type FlowSource, type RunLauncher } from '../execution/index.js';
+import {
+  ExecutionModule,
+  FLOW_SOURCE,
+  FLOWS_CHANNEL,
+  OrgRuntimeCache,
+  RUN_LAUNCHER,
+  type FlowSource,
+  type RunLauncher,
+} from '../execution/index.js';
 import { MemoryReplayCache, RedisReplayCache } from './inbound/auth/replay-cache.js';
 import { WebhookFlowCache } from './inbound/webhook-flow-cache.js';
 import { WebhookHandler } from './inbound/webhook.handler.js';
@@ -39,7 +47,15 @@ export class WebhooksModule implements OnApplicationBootstrap {
     const cache = new WebhookFlowCache((id) => this.flows.findPublishedForWebhook(id));
     this.bus.subscribe(FLOWS_CHANNEL, (flowId) => cache.forget(flowId));
     const replay = this.redis.client ? new RedisReplayCache(this.redis.client) : new MemoryReplayCache();
-    const handler = new WebhookHandler({ config: this.config, log: this.log, metrics: this.metrics, runs: this.launcher, orgs: this.orgs, flows: cache, replay });
+    const handler = new WebhookHandler({
+      config: this.config,
+      log: this.log,
+      metrics: this.metrics,
+      runs: this.launcher,
+      orgs: this.orgs,
+      flows: cache,
+      replay,
+    });
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     const others = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners('request');

@@ -17,10 +17,16 @@ describe('definePlugin', () => {
     [{ ...valid, hooks: { onRequest: 'nope' } }, 'hook "onRequest" must be a function'],
     [{ ...valid, mode: 'root' }, 'mode must be "trusted" or "sandboxed"'],
     [{ ...valid, priority: 1.5 }, 'priority must be a whole number'],
-    [{ ...valid, requiredTables: [{ name: 'Bad-Name', columns: ['a'] }] }, 'required table "Bad-Name" is not a valid table name'],
+    [
+      { ...valid, requiredTables: [{ name: 'Bad-Name', columns: ['a'] }] },
+      'required table "Bad-Name" is not a valid table name',
+    ],
     [{ ...valid, requiredTables: [{ name: 't', columns: [] }] }, 'required table "t" must list its columns'],
     [{ ...valid, budgets: { requestMs: 0 } }, 'budgets must be whole milliseconds from 1 to 10000'],
-    [{ ...valid, mode: 'sandboxed', migrations: [class {}] }, 'a sandboxed plugin cannot own tables (it has no database access)'],
+    [
+      { ...valid, mode: 'sandboxed', migrations: [class {}] },
+      'a sandboxed plugin cannot own tables (it has no database access)',
+    ],
     [{ ...valid, extra: true }, 'unknown field "extra"'],
   ])('refuses %o with one line naming the plugin and the problem', (def, problem) => {
     expect(checkPluginDefinition(def as never)).toContain(problem);

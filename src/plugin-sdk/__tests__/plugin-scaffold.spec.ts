@@ -13,7 +13,9 @@ describe('plugins:new', () => {
     const src = readFileSync(join(root, 'plugins/acme-guard/index.ts'), 'utf8');
     expect(src).toContain("from 'tenantflow/plugin-sdk'");
     expect(src).toContain("name: 'acme-guard'");
-    expect(readFileSync(join(root, 'plugins/acme-guard/acme-guard.spec.ts'), 'utf8')).toContain("callHook(plugin, 'onAuthorize'");
+    expect(readFileSync(join(root, 'plugins/acme-guard/acme-guard.spec.ts'), 'utf8')).toContain(
+      "callHook(plugin, 'onAuthorize'",
+    );
   });
 
   it('refuses a bad name and an existing folder', () => {

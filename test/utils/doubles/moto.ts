@@ -38,10 +38,11 @@ export async function startMoto(): Promise<{ url: string; stop: () => Promise<vo
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   return { url, stop };
 }

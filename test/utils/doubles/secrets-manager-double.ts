@@ -13,7 +13,10 @@ export class SecretsManagerDouble {
   readonly credentials = { accessKeyId: 'AKIADOUBLE0000000001', secretAccessKey: 'double-secret-access-key' };
   readonly verified: { operation: string; region: string }[] = [];
   rejected = 0;
-  private readonly secrets = new Map<string, { arn: string; versions: { id: string; stages: string[]; string?: string; binary?: string }[] }>();
+  private readonly secrets = new Map<
+    string,
+    { arn: string; versions: { id: string; stages: string[]; string?: string; binary?: string }[] }
+  >();
   private server?: Server;
   url = '';
 
@@ -49,39 +52,71 @@ export class SecretsManagerDouble {
       return fail(res, 400, 'SerializationException', 'bad JSON');
     }
     switch (operation) {
-      case 'CreateSecret': return this.create(res, input);
-      case 'PutSecretValue': return this.putValue(res, input);
-      case 'GetSecretValue': return this.get(res, input);
-      case 'ListSecrets': return send(res, 200, { SecretList: [...this.secrets.entries()].map(([Name, s]) => ({ Name, ARN: s.arn })) });
-      default: return fail(res, 400, 'InvalidAction', 'unknown operation');
+      case 'CreateSecret':
+        return this.create(res, input);
+      case 'PutSecretValue':
+        return this.putValue(res, input);
+      case 'GetSecretValue':
+        return this.get(res, input);
+      case 'ListSecrets':
+        return send(res, 200, { SecretList: [...this.secrets.entries()].map(([Name, s]) => ({ Name, ARN: s.arn })) });
+      default:
+        return fail(res, 400, 'InvalidAction', 'unknown operation');
     }
   }
 
   /** SigV4 (AWS4-HMAC-SHA256) as AWS checks it; returns the error to answer, or null. */
   private verify(req: IncomingMessage, body: Buffer): { type: string; message: string } | null {
     const auth = String(req.headers.authorization ?? '');
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+    const m =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+        auth,
+      );
     if (!m) return { type: 'IncompleteSignatureException', message: 'missing or malformed Authorization' };
     const [, keyId, day, region, service, signedHeaders, signature] = m;
-    if (keyId !== this.credentials.accessKeyId) return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    if (keyId !== this.credentials.accessKeyId)
+      return { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
     const amzDate = String(req.headers['x-amz-date'] ?? '');
-    if (!amzDate.startsWith(day) || region !== this.region || service !== 'secretsmanager') return { type: 'InvalidSignatureException', message: 'Credential should be scoped correctly.' };
+    if (!amzDate.startsWith(day) || region !== this.region || service !== 'secretsmanager')
+      return { type: 'InvalidSignatureException', message: 'Credential should be scoped correctly.' };
     const names = signedHeaders.split(';');
-    if (!names.includes('host') || !names.includes('x-amz-date')) return { type: 'InvalidSignatureException', message: 'host and x-amz-date must be signed' };
+    if (!names.includes('host') || !names.includes('x-amz-date'))
+      return { type: 'InvalidSignatureException', message: 'host and x-amz-date must be signed' };
     const payloadHash = sha256(body);
     const declared = req.headers['x-amz-content-sha256'];
-    if (declared !== undefined && declared !== payloadHash) return { type: 'InvalidSignatureException', message: 'payload hash mismatch' };
+    if (declared !== undefined && declared !== payloadHash)
+      return { type: 'InvalidSignatureException', message: 'payload hash mismatch' };
     const url = new URL(req.url ?? '/', 'http://x');
-    const query = [...url.searchParams.entries()].map(([k, v]) => `${enc(k)}=${enc(v)}`).sort().join('&');
-    const canonicalHeaders = names.map((n) => `${n}:${String(req.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-    const canonical = [req.method, url.pathname.split('/').map(enc).join('/'), query, canonicalHeaders, signedHeaders, payloadHash].join('\n');
+    const query = [...url.searchParams.entries()]
+      .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+      .sort()
+      .join('&');
+    const canonicalHeaders = names
+      .map(
+        (n) =>
+          `${n}:${String(req.headers[n] ?? '')
+            .trim()
+            .replace(/\s+/g, ' ')}\n`,
+      )
+      .join('');
+    const canonical = [
+      req.method,
+      url.pathname.split('/').map(enc).join('/'),
+      query,
+      canonicalHeaders,
+      signedHeaders,
+      payloadHash,
+    ].join('\n');
     const scope = `${day}/${region}/${service}/aws4_request`;
     const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(Buffer.from(canonical))].join('\n');
     let key: Buffer = hmac(Buffer.from(`AWS4${this.credentials.secretAccessKey}`), day);
     for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
     const expected = createHmac('sha256', key).update(toSign).digest();
     if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
-      return { type: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' };
+      return {
+        type: 'InvalidSignatureException',
+        message: 'The request signature we calculated does not match the signature you provided.',
+      };
     }
     return null;
   }
@@ -91,16 +126,32 @@ export class SecretsManagerDouble {
     if (this.secrets.has(name)) return fail(res, 400, 'ResourceExistsException', 'exists');
     const arn = `arn:aws:secretsmanager:${this.region}:123456789012:secret:${name}-${randomUUID().slice(0, 6)}`;
     const id = randomUUID();
-    this.secrets.set(name, { arn, versions: [{ id, stages: ['AWSCURRENT'], string: input.SecretString as string | undefined, binary: input.SecretBinary as string | undefined }] });
+    this.secrets.set(name, {
+      arn,
+      versions: [
+        {
+          id,
+          stages: ['AWSCURRENT'],
+          string: input.SecretString as string | undefined,
+          binary: input.SecretBinary as string | undefined,
+        },
+      ],
+    });
     send(res, 200, { ARN: arn, Name: name, VersionId: id });
   }
 
   private putValue(res: ServerResponse, input: Record<string, unknown>): void {
     const s = this.find(String(input.SecretId));
     if (!s) return fail(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    for (const v of s.versions) v.stages = v.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : v.stages.filter((x) => x !== 'AWSPREVIOUS');
+    for (const v of s.versions)
+      v.stages = v.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : v.stages.filter((x) => x !== 'AWSPREVIOUS');
     const id = randomUUID();
-    s.versions.push({ id, stages: ['AWSCURRENT'], string: input.SecretString as string | undefined, binary: input.SecretBinary as string | undefined });
+    s.versions.push({
+      id,
+      stages: ['AWSCURRENT'],
+      string: input.SecretString as string | undefined,
+      binary: input.SecretBinary as string | undefined,
+    });
     send(res, 200, { ARN: s.arn, VersionId: id });
   }
 
@@ -108,10 +159,17 @@ export class SecretsManagerDouble {
     const s = this.find(String(input.SecretId));
     const stage = String(input.VersionStage ?? 'AWSCURRENT');
     const v = s?.versions.find((x) => x.stages.includes(stage));
-    if (!s || !v) return fail(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (!s || !v)
+      return fail(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     const name = [...this.secrets.entries()].find(([, x]) => x === s)![0];
-    send(res, 200, { ARN: s.arn, Name: name, VersionId: v.id, VersionStages: v.stages, CreatedDate: Date.now() / 1000,
-      ...(v.string !== undefined ? { SecretString: v.string } : { SecretBinary: v.binary }) });
+    send(res, 200, {
+      ARN: s.arn,
+      Name: name,
+      VersionId: v.id,
+      VersionStages: v.stages,
+      CreatedDate: Date.now() / 1000,
+      ...(v.string !== undefined ? { SecretString: v.string } : { SecretBinary: v.binary }),
+    });
   }
 
   private find(id: string) {
@@ -121,16 +179,26 @@ export class SecretsManagerDouble {
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const hmac = (key: Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
-const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const enc = (s: string): string =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-requestid': randomUUID(),
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 function fail(res: ServerResponse, status: number, type: string, message: string): void {
   const text = JSON.stringify({ __type: type, message });
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), 'x-amzn-errortype': type, 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-requestid': randomUUID(),
+    'x-amzn-errortype': type,
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -36,7 +36,10 @@ export class VaultDouble {
   /** namespace → mount path → mount. */
   private readonly mounts = new Map<string, Map<string, Mount>>();
   private readonly tokens = new Map<string, VaultToken>();
-  private readonly approles = new Map<string, { secretId: string; namespace: string; policies: string[]; ttlSeconds: number; mount: string }>();
+  private readonly approles = new Map<
+    string,
+    { secretId: string; namespace: string; policies: string[]; ttlSeconds: number; mount: string }
+  >();
   sealed = false;
   /** Delay before every answer (slow-provider tests). */
   delayMs = 0;
@@ -69,8 +72,12 @@ export class VaultDouble {
   addToken(opts: Partial<VaultToken> = {}): VaultToken {
     const ttl = opts.ttlSeconds ?? 0;
     const token: VaultToken = {
-      id: opts.id ?? `hvs.${randomUUID().replace(/-/g, '')}`, namespace: opts.namespace ?? '', policies: opts.policies ?? ['*'],
-      ttlSeconds: ttl, expiresAt: ttl > 0 ? Date.now() + ttl * 1000 : Infinity, renewable: opts.renewable ?? ttl > 0,
+      id: opts.id ?? `hvs.${randomUUID().replace(/-/g, '')}`,
+      namespace: opts.namespace ?? '',
+      policies: opts.policies ?? ['*'],
+      ttlSeconds: ttl,
+      expiresAt: ttl > 0 ? Date.now() + ttl * 1000 : Infinity,
+      renewable: opts.renewable ?? ttl > 0,
     };
     this.tokens.set(token.id, token);
     return token;
@@ -80,8 +87,18 @@ export class VaultDouble {
     this.tokens.delete(tokenId);
   }
 
-  addAppRole(roleId: string, secretId: string, opts: { namespace?: string; policies?: string[]; ttlSeconds?: number; mount?: string } = {}): void {
-    this.approles.set(roleId, { secretId, namespace: opts.namespace ?? '', policies: opts.policies ?? ['*'], ttlSeconds: opts.ttlSeconds ?? 3600, mount: opts.mount ?? 'approle' });
+  addAppRole(
+    roleId: string,
+    secretId: string,
+    opts: { namespace?: string; policies?: string[]; ttlSeconds?: number; mount?: string } = {},
+  ): void {
+    this.approles.set(roleId, {
+      secretId,
+      namespace: opts.namespace ?? '',
+      policies: opts.policies ?? ['*'],
+      ttlSeconds: opts.ttlSeconds ?? 3600,
+      mount: opts.mount ?? 'approle',
+    });
   }
 
   count(pathPrefix: string): number {
@@ -108,9 +125,12 @@ export class VaultDouble {
     const login = /^auth\/(.+)\/login$/.exec(path);
     if (login && req.method === 'POST') return this.approleLogin(res, login[1], namespace, body);
     const caller = token ? this.tokens.get(token) : undefined;
-    if (!caller || caller.expiresAt <= Date.now() || caller.namespace !== namespace) return send(res, 403, { errors: ['permission denied'] });
-    if (path === 'auth/token/lookup-self' && req.method === 'GET') return send(res, 200, envelope({ data: lookup(caller) }));
-    if (path === 'auth/token/renew-self' && (req.method === 'POST' || req.method === 'PUT')) return this.renew(res, caller, body);
+    if (!caller || caller.expiresAt <= Date.now() || caller.namespace !== namespace)
+      return send(res, 403, { errors: ['permission denied'] });
+    if (path === 'auth/token/lookup-self' && req.method === 'GET')
+      return send(res, 200, envelope({ data: lookup(caller) }));
+    if (path === 'auth/token/renew-self' && (req.method === 'POST' || req.method === 'PUT'))
+      return this.renew(res, caller, body);
     if (req.method !== 'GET') return send(res, 405, { errors: ['unsupported operation'] });
     return this.read(res, caller, namespace, path);
   }
@@ -121,24 +141,53 @@ export class VaultDouble {
       return send(res, 400, { errors: ['invalid role or secret ID'] });
     }
     const t = this.addToken({ namespace, policies: role.policies, ttlSeconds: role.ttlSeconds, renewable: true });
-    send(res, 200, envelope({
-      auth: { client_token: t.id, accessor: randomUUID(), policies: ['default'], token_policies: ['default'], metadata: { role_name: 'app' },
-        lease_duration: t.ttlSeconds, renewable: true, entity_id: randomUUID(), token_type: 'service', orphan: true },
-    }));
+    send(
+      res,
+      200,
+      envelope({
+        auth: {
+          client_token: t.id,
+          accessor: randomUUID(),
+          policies: ['default'],
+          token_policies: ['default'],
+          metadata: { role_name: 'app' },
+          lease_duration: t.ttlSeconds,
+          renewable: true,
+          entity_id: randomUUID(),
+          token_type: 'service',
+          orphan: true,
+        },
+      }),
+    );
   }
 
   private renew(res: ServerResponse, t: VaultToken, body: Record<string, unknown>): void {
     if (!t.renewable) return send(res, 400, { errors: ['lease is not renewable'] });
     const increment = typeof body.increment === 'number' ? body.increment : t.ttlSeconds;
     t.expiresAt = Date.now() + increment * 1000;
-    send(res, 200, envelope({ auth: { client_token: t.id, accessor: randomUUID(), policies: ['default'], lease_duration: increment, renewable: true } }));
+    send(
+      res,
+      200,
+      envelope({
+        auth: {
+          client_token: t.id,
+          accessor: randomUUID(),
+          policies: ['default'],
+          lease_duration: increment,
+          renewable: true,
+        },
+      }),
+    );
   }
 
   private read(res: ServerResponse, t: VaultToken, namespace: string, path: string): void {
     const mounts = this.mounts.get(namespace) ?? new Map<string, Mount>();
-    const mountPath = [...mounts.keys()].sort((a, b) => b.length - a.length).find((m) => path === m || path.startsWith(`${m}/`));
+    const mountPath = [...mounts.keys()]
+      .sort((a, b) => b.length - a.length)
+      .find((m) => path === m || path.startsWith(`${m}/`));
     if (!mountPath) return send(res, 403, { errors: ['permission denied'] });
-    if (!t.policies.includes('*') && !t.policies.some((p) => path.startsWith(p))) return send(res, 403, { errors: ['permission denied'] });
+    if (!t.policies.includes('*') && !t.policies.some((p) => path.startsWith(p)))
+      return send(res, 403, { errors: ['permission denied'] });
     const mount = mounts.get(mountPath)!;
     let rest = path.slice(mountPath.length + 1);
     if (mount.version === 2) {
@@ -146,7 +195,13 @@ export class VaultDouble {
       rest = rest.slice(5);
       const data = mount.secrets.get(rest);
       if (!data) return send(res, 404, { errors: [] });
-      const metadata = { created_time: new Date().toISOString(), custom_metadata: null, deletion_time: '', destroyed: false, version: 1 };
+      const metadata = {
+        created_time: new Date().toISOString(),
+        custom_metadata: null,
+        deletion_time: '',
+        destroyed: false,
+        version: 1,
+      };
       return send(res, 200, envelope({ data: { data, metadata } }));
     }
     const data = mount.secrets.get(rest);
@@ -162,16 +217,43 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function lookup(t: VaultToken): Record<string, unknown> {
   const ttl = t.expiresAt === Infinity ? 0 : Math.max(0, Math.round((t.expiresAt - Date.now()) / 1000));
-  return { accessor: 'acc', creation_ttl: t.ttlSeconds, display_name: 'token', entity_id: '', expire_time: t.expiresAt === Infinity ? null : new Date(t.expiresAt).toISOString(),
-    explicit_max_ttl: 0, id: t.id, namespace_path: t.namespace ? `${t.namespace}/` : '', policies: ['default'], renewable: t.renewable, ttl, type: 'service' };
+  return {
+    accessor: 'acc',
+    creation_ttl: t.ttlSeconds,
+    display_name: 'token',
+    entity_id: '',
+    expire_time: t.expiresAt === Infinity ? null : new Date(t.expiresAt).toISOString(),
+    explicit_max_ttl: 0,
+    id: t.id,
+    namespace_path: t.namespace ? `${t.namespace}/` : '',
+    policies: ['default'],
+    renewable: t.renewable,
+    ttl,
+    type: 'service',
+  };
 }
 
 function envelope(extra: Record<string, unknown>): Record<string, unknown> {
-  return { request_id: randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: null, warnings: null, auth: null, mount_type: '', ...extra };
+  return {
+    request_id: randomUUID(),
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data: null,
+    wrap_info: null,
+    warnings: null,
+    auth: null,
+    mount_type: '',
+    ...extra,
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

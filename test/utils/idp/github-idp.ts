@@ -17,7 +17,10 @@ export class TestGithub {
   base = '';
   nextUser?: GithubUser;
   private server?: Server;
-  private readonly codes = new Map<string, { user: GithubUser; challenge: string; redirectUri: string; clientId: string }>();
+  private readonly codes = new Map<
+    string,
+    { user: GithubUser; challenge: string; redirectUri: string; clientId: string }
+  >();
   private readonly tokens = new Map<string, GithubUser>();
 
   constructor(private readonly client: { clientId: string; clientSecret: string }) {}
@@ -40,9 +43,15 @@ export class TestGithub {
     };
     if (url.pathname === '/login/oauth/authorize') {
       const q = url.searchParams;
-      if (q.get('client_id') !== this.client.clientId || q.get('code_challenge_method') !== 'S256' || !this.nextUser) return json(400, { error: 'bad_request' });
+      if (q.get('client_id') !== this.client.clientId || q.get('code_challenge_method') !== 'S256' || !this.nextUser)
+        return json(400, { error: 'bad_request' });
       const code = randomBytes(16).toString('hex');
-      this.codes.set(code, { user: this.nextUser, challenge: q.get('code_challenge')!, redirectUri: q.get('redirect_uri')!, clientId: q.get('client_id')! });
+      this.codes.set(code, {
+        user: this.nextUser,
+        challenge: q.get('code_challenge')!,
+        redirectUri: q.get('redirect_uri')!,
+        clientId: q.get('client_id')!,
+      });
       const back = new URL(q.get('redirect_uri')!);
       back.searchParams.set('code', code);
       back.searchParams.set('state', q.get('state') ?? '');
@@ -54,9 +63,16 @@ export class TestGithub {
       const f = new URLSearchParams(raw);
       const grant = this.codes.get(f.get('code') ?? '');
       this.codes.delete(f.get('code') ?? '');
-      const challenge = createHash('sha256').update(f.get('code_verifier') ?? '').digest('base64url');
+      const challenge = createHash('sha256')
+        .update(f.get('code_verifier') ?? '')
+        .digest('base64url');
       // GitHub answers token errors with 200 and an error body.
-      if (!grant || f.get('client_secret') !== this.client.clientSecret || grant.redirectUri !== f.get('redirect_uri') || grant.challenge !== challenge) {
+      if (
+        !grant ||
+        f.get('client_secret') !== this.client.clientSecret ||
+        grant.redirectUri !== f.get('redirect_uri') ||
+        grant.challenge !== challenge
+      ) {
         return json(200, { error: 'bad_verification_code' });
       }
       const token = `gho_${randomBytes(16).toString('hex')}`;
@@ -66,7 +82,11 @@ export class TestGithub {
     const user = this.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /i, ''));
     if (!user) return json(401, { message: 'Bad credentials' });
     if (url.pathname === '/api/v3/user') return json(200, { id: user.id, login: user.login, name: user.name ?? null });
-    if (url.pathname === '/api/v3/user/emails') return json(200, user.emails.map((e) => ({ ...e, visibility: null })));
+    if (url.pathname === '/api/v3/user/emails')
+      return json(
+        200,
+        user.emails.map((e) => ({ ...e, visibility: null })),
+      );
     json(404, { message: 'Not Found' });
   }
 }

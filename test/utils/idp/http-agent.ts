@@ -33,7 +33,11 @@ export class HttpAgent {
   private header(url: URL): string | undefined {
     const now = Date.now();
     this.cookies = this.cookies.filter((c) => c.expires === undefined || c.expires > now);
-    const match = this.cookies.filter((c) => c.host === url.host && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)));
+    const match = this.cookies.filter(
+      (c) =>
+        c.host === url.host &&
+        (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)),
+    );
     return match.length ? match.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
 
@@ -48,13 +52,18 @@ export class HttpAgent {
         if (k.toLowerCase() === 'max-age') cookie.expires = Date.now() + Number(v) * 1000;
         if (k.toLowerCase() === 'expires' && cookie.expires === undefined) cookie.expires = Date.parse(v);
       }
-      this.cookies = this.cookies.filter((c) => !(c.name === cookie.name && c.host === cookie.host && c.path === cookie.path));
+      this.cookies = this.cookies.filter(
+        (c) => !(c.name === cookie.name && c.host === cookie.host && c.path === cookie.path),
+      );
       this.cookies.push(cookie);
     }
   }
 
   /** One request, no redirect following. */
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Hop> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Hop> {
     const u = new URL(url);
     const headers: Record<string, string> = { accept: 'text/html,application/json;q=0.9', ...init.headers };
     const cookie = this.header(u);
@@ -67,7 +76,13 @@ export class HttpAgent {
     const res = await fetch(u, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.store(u, res);
     const location = res.headers.get('location') ?? undefined;
-    return { url, status: res.status, location: location ? new URL(location, u).href : undefined, body: await res.text(), headers: res.headers };
+    return {
+      url,
+      status: res.status,
+      location: location ? new URL(location, u).href : undefined,
+      body: await res.text(),
+      headers: res.headers,
+    };
   }
 
   /** Follows redirects until a non-redirect answer, or until `stop(url)` says to hand the next URL back. */
@@ -85,10 +100,16 @@ export class HttpAgent {
     const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1];
     if (!action) throw new Error(`no form in page from ${page.url}`);
     const fields: Record<string, string> = {};
-    for (const m of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]] = unescapeHtml(m[2]);
+    for (const m of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
+      fields[m[1]] = unescapeHtml(m[2]);
     edit?.(fields);
     return this.request(unescapeHtml(action), { form: fields });
   }
 }
 
-const unescapeHtml = (s: string): string => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string): string =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');

@@ -36,7 +36,11 @@ export class TestOidcIdp {
    */
   tokenRequests = 0;
 
-  async start(clients: OidcClientRegistration[], host = '127.0.0.1', opts: { refreshTokens?: boolean; accessTokenTtl?: number } = {}): Promise<this> {
+  async start(
+    clients: OidcClientRegistration[],
+    host = '127.0.0.1',
+    opts: { refreshTokens?: boolean; accessTokenTtl?: number } = {},
+  ): Promise<this> {
     this.server = createServer();
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.issuer = `http://${host}:${(this.server.address() as AddressInfo).port}`;
@@ -44,8 +48,11 @@ export class TestOidcIdp {
     const accounts = this.accounts;
     this.provider = new Provider(this.issuer, {
       clients: clients.map((c) => ({
-        client_id: c.clientId, client_secret: c.clientSecret, redirect_uris: [c.redirectUri],
-        grant_types: opts.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'], response_types: ['code'],
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        redirect_uris: [c.redirectUri],
+        grant_types: opts.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
+        response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
       })),
       ...(opts.refreshTokens ? { issueRefreshToken: async () => true, rotateRefreshToken: false } : {}),
@@ -61,8 +68,16 @@ export class TestOidcIdp {
         return account ? { accountId: sub, claims: async () => ({ sub, ...account }) } : undefined;
       },
       // Consent is implied: the grant covers whatever the client asked for.
-      loadExistingGrant: async (ctx: { oidc: { client: { clientId: string }; session: { accountId: string }; params: { scope: string } } & Record<string, unknown> }) => {
-        const grant = new (this.provider.Grant as any)({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+      loadExistingGrant: async (ctx: {
+        oidc: { client: { clientId: string }; session: { accountId: string }; params: { scope: string } } & Record<
+          string,
+          unknown
+        >;
+      }) => {
+        const grant = new (this.provider.Grant as any)({
+          clientId: ctx.oidc.client.clientId,
+          accountId: ctx.oidc.session.accountId,
+        });
         grant.addOIDCScope(ctx.oidc.params.scope);
         await grant.save();
         return grant;
@@ -83,7 +98,12 @@ export class TestOidcIdp {
 
   private async login(req: any, res: any): Promise<void> {
     await this.provider.interactionDetails(req, res);
-    await this.provider.interactionFinished(req, res, { login: { accountId: this.nextAccount } }, { mergeWithLastSubmission: false });
+    await this.provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: this.nextAccount } },
+      { mergeWithLastSubmission: false },
+    );
   }
 
   async stop(): Promise<void> {

@@ -42,7 +42,8 @@ export interface ResponseOptions {
   sha1?: boolean;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const id = (): string => `_${randomBytes(16).toString('hex')}`;
 
@@ -71,13 +72,18 @@ export class TestSamlIdp {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== '/sso') return void res.writeHead(404).end();
       try {
-        const request = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
+        const request = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString(
+          'utf8',
+        );
         const requestId = /\bID="([^"]+)"/.exec(request)?.[1];
         const acs = /AssertionConsumerServiceURL="([^"]+)"/.exec(request)?.[1]?.replace(/&amp;/g, '&');
         const audience = /<saml:Issuer[^>]*>([^<]+)</.exec(request)?.[1];
-        if (!requestId || !acs || !audience || !this.registeredAcs.has(acs)) return void res.writeHead(400).end('unknown SP');
+        if (!requestId || !acs || !audience || !this.registeredAcs.has(acs))
+          return void res.writeHead(400).end('unknown SP');
         const xml = this.response({ user: this.nextUser, acsUrl: acs, audience, inResponseTo: requestId });
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(this.postForm(acs, xml, url.searchParams.get('RelayState')));
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(this.postForm(acs, xml, url.searchParams.get('RelayState')));
       } catch {
         res.writeHead(400).end('bad request');
       }
@@ -94,10 +100,12 @@ export class TestSamlIdp {
   /** The HTTP-POST binding page a browser submits to the SP. */
   postForm(acs: string, xml: string, relayState?: string | null): string {
     const relay = relayState ? `<input type="hidden" name="RelayState" value="${esc(relayState)}">` : '';
-    return `<!doctype html><html><body><form method="post" action="${esc(acs)}">`
-      + `<input type="hidden" name="SAMLResponse" value="${Buffer.from(xml).toString('base64')}">${relay}`
-      + `<noscript><button type="submit">Continue</button></noscript></form>`
-      + `<script>document.forms[0].submit()</script></body></html>`;
+    return (
+      `<!doctype html><html><body><form method="post" action="${esc(acs)}">` +
+      `<input type="hidden" name="SAMLResponse" value="${Buffer.from(xml).toString('base64')}">${relay}` +
+      `<noscript><button type="submit">Continue</button></noscript></form>` +
+      `<script>document.forms[0].submit()</script></body></html>`
+    );
   }
 
   /** A response as XML text (base64-encode it for the SAMLResponse field). */
@@ -111,24 +119,26 @@ export class TestSamlIdp {
       u.displayName ? attr('displayName', [u.displayName]) : '',
       u.groups?.length ? attr('groups', u.groups) : '',
     ].join('');
-    const assertion = `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${o.assertionId ?? id()}" Version="2.0" IssueInstant="${iso(now)}">`
-      + `<saml:Issuer>${esc(o.assertionIssuer ?? this.entityId)}</saml:Issuer>`
-      + `<saml:Subject><saml:NameID Format="${u.nameIdFormat ?? PERSISTENT}">${esc(u.nameId)}</saml:NameID>`
-      + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">`
-      + `<saml:SubjectConfirmationData${irt} NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"/>`
-      + `</saml:SubjectConfirmation></saml:Subject>`
-      + `<saml:Conditions NotBefore="${iso(o.notBefore ?? new Date(now.getTime() - 30_000))}" NotOnOrAfter="${iso(notOnOrAfter)}">`
-      + `<saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-      + `<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="${id()}"><saml:AuthnContext>`
-      + `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>`
-      + `</saml:AuthnContext></saml:AuthnStatement>`
-      + (attrs ? `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` : '')
-      + `</saml:Assertion>`;
-    let xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${iso(now)}" Destination="${esc(o.destination ?? o.acsUrl)}"${irt}>`
-      + `<saml:Issuer>${esc(o.issuer ?? this.entityId)}</saml:Issuer>`
-      + `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>`
-      + assertion
-      + `</samlp:Response>`;
+    const assertion =
+      `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${o.assertionId ?? id()}" Version="2.0" IssueInstant="${iso(now)}">` +
+      `<saml:Issuer>${esc(o.assertionIssuer ?? this.entityId)}</saml:Issuer>` +
+      `<saml:Subject><saml:NameID Format="${u.nameIdFormat ?? PERSISTENT}">${esc(u.nameId)}</saml:NameID>` +
+      `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
+      `<saml:SubjectConfirmationData${irt} NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"/>` +
+      `</saml:SubjectConfirmation></saml:Subject>` +
+      `<saml:Conditions NotBefore="${iso(o.notBefore ?? new Date(now.getTime() - 30_000))}" NotOnOrAfter="${iso(notOnOrAfter)}">` +
+      `<saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
+      `<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="${id()}"><saml:AuthnContext>` +
+      `<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>` +
+      `</saml:AuthnContext></saml:AuthnStatement>` +
+      (attrs ? `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` : '') +
+      `</saml:Assertion>`;
+    let xml =
+      `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id()}" Version="2.0" IssueInstant="${iso(now)}" Destination="${esc(o.destination ?? o.acsUrl)}"${irt}>` +
+      `<saml:Issuer>${esc(o.issuer ?? this.entityId)}</saml:Issuer>` +
+      `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
+      assertion +
+      `</samlp:Response>`;
     const key = o.signingKey ?? this.keys;
     if (o.signAssertion !== false) xml = this.sign(xml, 'Assertion', key, o.sha1);
     if (o.signResponse) xml = this.sign(xml, 'Response', key, o.sha1);
@@ -137,7 +147,10 @@ export class TestSamlIdp {
 
   private sign(xml: string, element: 'Assertion' | 'Response', key: TestKeyPair, sha1 = false): string {
     const sig = new SignedXml({
-      privateKey: key.privateKeyPem, publicCert: key.certPem, signatureAlgorithm: sha1 ? RSA_SHA1 : RSA_SHA256, canonicalizationAlgorithm: EXC_C14N,
+      privateKey: key.privateKeyPem,
+      publicCert: key.certPem,
+      signatureAlgorithm: sha1 ? RSA_SHA1 : RSA_SHA256,
+      canonicalizationAlgorithm: EXC_C14N,
     });
     const target = `//*[local-name(.)='${element}']`;
     sig.addReference({ xpath: target, transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: sha1 ? SHA1 : SHA256 });

@@ -17,15 +17,20 @@ export function captureEvents(t: TestApp): DomainEvent[] {
 /** An API key of the org with the given built-in role. */
 export async function keyWithRole(t: TestApp, org: TestOrg, role: string): Promise<string> {
   const keys = t.server.app.get(ApiKeysService);
-  const { key } = await t.server.deps.db.withOrg(org.id, (em) => keys.insert(em, { orgId: org.id, name: `${role} key`, role, createdByType: 'system' }));
+  const { key } = await t.server.deps.db.withOrg(org.id, (em) =>
+    keys.insert(em, { orgId: org.id, name: `${role} key`, role, createdByType: 'system' }),
+  );
   return key;
 }
 
 export const urlsFor = (t: TestApp, slug: string) => {
   const root = `${t.url}/auth/${slug}`;
   return {
-    entityId: `${root}/saml/metadata`, acs: `${root}/saml/acs`, samlLogin: `${root}/saml/login`,
-    oidcLogin: `${root}/oidc/login`, oidcCallback: `${root}/oidc/callback`,
+    entityId: `${root}/saml/metadata`,
+    acs: `${root}/saml/acs`,
+    samlLogin: `${root}/saml/login`,
+    oidcLogin: `${root}/oidc/login`,
+    oidcCallback: `${root}/oidc/callback`,
   };
 };
 
@@ -39,7 +44,11 @@ export async function putSaml(t: TestApp, org: TestOrg, body: Record<string, unk
  * egress allowlist, which every OIDC, JWKS, token and GitHub API call goes through. `[]` takes it away again.
  */
 export async function setEgressAllowlist(t: TestApp, org: TestOrg, allowlist: string[] = LOOPBACK): Promise<void> {
-  const res = await t.http().patch(`/api/v1/platform/orgs/${org.id}`).set(bearer(t.platformKey)).send({ settings: { egressAllowlist: allowlist } });
+  const res = await t
+    .http()
+    .patch(`/api/v1/platform/orgs/${org.id}`)
+    .set(bearer(t.platformKey))
+    .send({ settings: { egressAllowlist: allowlist } });
   if (res.status !== 200) throw new Error(`PATCH platform org settings ${res.status}: ${JSON.stringify(res.body)}`);
 }
 export const LOOPBACK = ['127.0.0.0/8', '::1'];

@@ -44,7 +44,9 @@ export interface TestKeyPair {
 }
 
 /** A fresh RSA key and a self-signed certificate for it (test IdPs sign with these). */
-export function selfSignedCert(opts: { cn?: string; bits?: number; notBefore?: Date; notAfter?: Date } = {}): TestKeyPair {
+export function selfSignedCert(
+  opts: { cn?: string; bits?: number; notBefore?: Date; notAfter?: Date } = {},
+): TestKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: opts.bits ?? 2048 });
   const name = seq(set(seq(oid('2.5.4.3'), utf8(opts.cn ?? 'Tenantflow Test IdP'))));
   const alg = seq(oid(SHA256_RSA), NULL);
@@ -64,7 +66,10 @@ export function selfSignedCert(opts: { cn?: string; bits?: number; notBefore?: D
     publicKey.export({ type: 'spki', format: 'der' }),
   );
   const der = seq(tbs, alg, bitString(sign('sha256', tbs, privateKey)));
-  const b64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const b64 = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return {
     privateKey,
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

@@ -8,7 +8,8 @@ import { SecretBox, keyRingFromConfig } from '../secret-box.js';
 import { assertEncryptionKeyConfigured, newMasterKey } from '../master-keys.js';
 
 const key = (n: number): string => Buffer.alloc(32, n).toString('base64');
-const box = (overrides: Record<string, string>): SecretBox => new SecretBox(AppConfig.fromEnv({}, overrides), pino({ level: 'silent' }));
+const box = (overrides: Record<string, string>): SecretBox =>
+  new SecretBox(AppConfig.fromEnv({}, overrides), pino({ level: 'silent' }));
 
 describe('SecretBox', () => {
   const dirs: string[] = [];
@@ -58,7 +59,9 @@ describe('master keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sso-box-legacy-'));
     try {
       writeFileSync(join(dir, 'sso-secret-box.key'), key(7), { mode: 0o600 });
-      const old = new SecretBox(AppConfig.fromEnv({}, { TENANTFLOW_ENCRYPTION_KEY: key(7) }), pino({ level: 'silent' })).seal('v', 'c').replace(':default:', ':local:');
+      const old = new SecretBox(AppConfig.fromEnv({}, { TENANTFLOW_ENCRYPTION_KEY: key(7) }), pino({ level: 'silent' }))
+        .seal('v', 'c')
+        .replace(':default:', ':local:');
       expect(box({ TENANTFLOW_DATA_DIR: dir }).open(old, 'c')).toBe('v');
       expect(existsSync(join(dir, 'encryption.key'))).toBe(false);
     } finally {
@@ -67,8 +70,14 @@ describe('master keys', () => {
   });
 
   it('production refuses to start without a key; a new key is 32 random bytes', () => {
-    expect(() => assertEncryptionKeyConfigured(AppConfig.fromEnv({}, { NODE_ENV: 'production' }))).toThrow(/required in production/);
-    expect(() => assertEncryptionKeyConfigured(AppConfig.fromEnv({}, { NODE_ENV: 'production', TENANTFLOW_ENCRYPTION_KEY: key(1) }))).not.toThrow();
+    expect(() => assertEncryptionKeyConfigured(AppConfig.fromEnv({}, { NODE_ENV: 'production' }))).toThrow(
+      /required in production/,
+    );
+    expect(() =>
+      assertEncryptionKeyConfigured(
+        AppConfig.fromEnv({}, { NODE_ENV: 'production', TENANTFLOW_ENCRYPTION_KEY: key(1) }),
+      ),
+    ).not.toThrow();
     expect(() => box({ NODE_ENV: 'production' }).seal('v', 'c')).toThrow(/required in production/);
     expect(Buffer.from(newMasterKey(), 'base64')).toHaveLength(32);
     expect(newMasterKey()).not.toBe(newMasterKey());

@@ -4,20 +4,56 @@ import { isSecretName, redactMetadata, REDACTED, scrubString } from '../audit-re
 describe('audit redaction', () => {
   it('masks secret-named fields at any depth, keeping references and null', () => {
     const out = redactMetadata({
-      name: 'stripe', clientSecret: 's3cr3t', password: 'p', apiKey: 'k', data: { a: 1 }, auth: { token: 't' },
-      nested: [{ privateKey: 'pem', keyId: 'kid-1', tokenEndpoint: 'https://idp/token', secretName: 'vault/x' }], token: null,
+      name: 'stripe',
+      clientSecret: 's3cr3t',
+      password: 'p',
+      apiKey: 'k',
+      data: { a: 1 },
+      auth: { token: 't' },
+      nested: [{ privateKey: 'pem', keyId: 'kid-1', tokenEndpoint: 'https://idp/token', secretName: 'vault/x' }],
+      token: null,
     });
     expect(out).toEqual({
-      name: 'stripe', clientSecret: REDACTED, password: REDACTED, apiKey: REDACTED, data: REDACTED, auth: REDACTED,
-      nested: [{ privateKey: REDACTED, keyId: 'kid-1', tokenEndpoint: 'https://idp/token', secretName: 'vault/x' }], token: null,
+      name: 'stripe',
+      clientSecret: REDACTED,
+      password: REDACTED,
+      apiKey: REDACTED,
+      data: REDACTED,
+      auth: REDACTED,
+      nested: [{ privateKey: REDACTED, keyId: 'kid-1', tokenEndpoint: 'https://idp/token', secretName: 'vault/x' }],
+      token: null,
     });
   });
 
   it('names', () => {
-    for (const n of ['client_secret', 'SECRET', 'accessToken', 'refresh-token', 'api_key', 'x-api-key', 'passphrase', 'Authorization', 'cookie', 'secretAccessKey', 'value']) {
+    for (const n of [
+      'client_secret',
+      'SECRET',
+      'accessToken',
+      'refresh-token',
+      'api_key',
+      'x-api-key',
+      'passphrase',
+      'Authorization',
+      'cookie',
+      'secretAccessKey',
+      'value',
+    ]) {
       expect(isSecretName(n), n).toBe(true);
     }
-    for (const n of ['name', 'role', 'prefix', 'keyId', 'apiKeyId', 'tokenUrl', 'kid', 'alg', 'metadata', 'scopes', 'secretName']) {
+    for (const n of [
+      'name',
+      'role',
+      'prefix',
+      'keyId',
+      'apiKeyId',
+      'tokenUrl',
+      'kid',
+      'alg',
+      'metadata',
+      'scopes',
+      'secretName',
+    ]) {
       expect(isSecretName(n), n).toBe(false);
     }
   });
@@ -36,8 +72,17 @@ describe('audit redaction', () => {
   it('stores only what PostgreSQL text and jsonb accept, within limits', () => {
     expect(scrubString('a\u0000b\ud800c')).toBe('a\uFFFDb\uFFFDc');
     expect(scrubString('x'.repeat(3000)).length).toBe(2001);
-    expect(redactMetadata({ f: () => 1, n: Infinity, b: Buffer.from('k'), deep: { a: { b: { c: { d: { e: { f: { g: { h: 1 } } } } } } } } }))
-      .toEqual({ f: null, n: null, b: REDACTED, deep: { a: { b: { c: { d: { e: { f: { g: '[TRUNCATED]' } } } } } } } });
-    expect(redactMetadata({ big: Array.from({ length: 50 }, () => 'y'.repeat(1000)) })).toMatchObject({ truncated: true, keys: ['big'] });
+    expect(
+      redactMetadata({
+        f: () => 1,
+        n: Infinity,
+        b: Buffer.from('k'),
+        deep: { a: { b: { c: { d: { e: { f: { g: { h: 1 } } } } } } } },
+      }),
+    ).toEqual({ f: null, n: null, b: REDACTED, deep: { a: { b: { c: { d: { e: { f: { g: '[TRUNCATED]' } } } } } } } });
+    expect(redactMetadata({ big: Array.from({ length: 50 }, () => 'y'.repeat(1000)) })).toMatchObject({
+      truncated: true,
+      keys: ['big'],
+    });
   });
 });

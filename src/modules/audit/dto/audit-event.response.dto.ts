@@ -8,7 +8,8 @@ export class AuditActorDto {
 
 export class AuditEventResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null for platform-level entries' }) orgId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null for platform-level entries' }) orgId:
+    string | null;
   @ApiProperty({ description: 'Position in the org chain (1-based, gap-free)' }) seq: number;
   @ApiProperty({ format: 'date-time' }) time: string;
   @ApiProperty({ type: AuditActorDto }) actor: AuditActorDto;
@@ -20,7 +21,11 @@ export class AuditEventResponseDto {
   @ApiProperty({ nullable: true, type: String }) ip: string | null;
   @ApiProperty({ nullable: true, type: String }) userAgent: string | null;
   @ApiProperty({ nullable: true, type: String }) requestId: string | null;
-  @ApiProperty({ type: Object, additionalProperties: true, description: 'Redacted; configuration changes carry before and after' })
+  @ApiProperty({
+    type: Object,
+    additionalProperties: true,
+    description: 'Redacted; configuration changes carry before and after',
+  })
   metadata: Record<string, unknown>;
   @ApiProperty({ description: 'sha256(previous hash | seq | time | canonical entry), hex' }) hash: string;
 }
@@ -33,6 +38,8 @@ export class AuditEventPageDto {
 export class AuditVerifyResponseDto {
   @ApiProperty() ok: boolean;
   @ApiProperty({ description: 'Entries checked' }) checked: number;
-  @ApiProperty({ required: false, format: 'uuid', description: 'The first entry that does not verify' }) firstBadEventId?: string;
-  @ApiProperty({ required: false, enum: ['hash_mismatch', 'sequence_gap', 'missing_anchor', 'head_mismatch'] }) reason?: string;
+  @ApiProperty({ required: false, format: 'uuid', description: 'The first entry that does not verify' })
+  firstBadEventId?: string;
+  @ApiProperty({ required: false, enum: ['hash_mismatch', 'sequence_gap', 'missing_anchor', 'head_mismatch'] })
+  reason?: string;
 }

@@ -43,7 +43,12 @@ describe('project roles override the org role inside their project', () => {
 
 describe('scopes and project limits only narrow', () => {
   it('keeps the role conditions when narrowing', () => {
-    const custom = permissionsToRules([{ action: 'read', subject: 'Flow', conditions: { projectId: P1 } }], ORG, U, 'custom');
+    const custom = permissionsToRules(
+      [{ action: 'read', subject: 'Flow', conditions: { projectId: P1 } }],
+      ORG,
+      U,
+      'custom',
+    );
     const narrowed = narrowToScopes(custom, ['flow:read']);
     expect(can(narrowed, 'read', 'Flow', { projectId: P1 })).toBe(true);
     expect(can(narrowed, 'read', 'Flow', { projectId: P2 })).toBe(false);
@@ -55,7 +60,12 @@ describe('scopes and project limits only narrow', () => {
     expect(can(pinned, 'delete', 'Flow', { projectId: P1 })).toBe(true);
     expect(can(pinned, 'delete', 'Flow', { projectId: P2 })).toBe(false);
     expect(can(pinned, 'read', 'User', {})).toBe(false);
-    expect(projectOnly(permissionsToRules([{ action: 'read', subject: 'Flow', conditions: { projectId: P2 } }], ORG, U, 'c'), P1)).toEqual([]);
+    expect(
+      projectOnly(
+        permissionsToRules([{ action: 'read', subject: 'Flow', conditions: { projectId: P2 } }], ORG, U, 'c'),
+        P1,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -79,12 +89,27 @@ describe('coverage: nobody grants more than they hold', () => {
   });
 
   it('handles $in conditions and "own" conditions', () => {
-    const custom = permissionsToRules([{ action: 'update', subject: 'Flow', conditions: { projectId: [P1, P2] } }], ORG, U, 'c');
+    const custom = permissionsToRules(
+      [{ action: 'update', subject: 'Flow', conditions: { projectId: [P1, P2] } }],
+      ORG,
+      U,
+      'c',
+    );
     expect(uncoveredRule(holder(projectOnly(role('admin'), P1)), custom)).not.toBeNull();
     expect(uncoveredRule(holder(role('editor')), custom)).toBeNull();
-    const ownKeys = permissionsToRules([{ action: 'rotate', subject: 'ApiKey', conditions: { ownerUserId: '$self' } }], ORG, U, 'c');
+    const ownKeys = permissionsToRules(
+      [{ action: 'rotate', subject: 'ApiKey', conditions: { ownerUserId: '$self' } }],
+      ORG,
+      U,
+      'c',
+    );
     expect(uncoveredRule(holder(role('editor', U)), ownKeys)).toBeNull();
-    const someoneElses = permissionsToRules([{ action: 'rotate', subject: 'ApiKey', conditions: { ownerUserId: '$self' } }], ORG, P2, 'c');
+    const someoneElses = permissionsToRules(
+      [{ action: 'rotate', subject: 'ApiKey', conditions: { ownerUserId: '$self' } }],
+      ORG,
+      P2,
+      'c',
+    );
     expect(uncoveredRule(holder(role('editor', U)), someoneElses)).not.toBeNull();
   });
 

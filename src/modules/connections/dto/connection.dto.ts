@@ -4,9 +4,10 @@ import { PageQueryDto } from '../../../core/http/pagination.js';
 import { NameField, OptionalUUID } from '../../../core/http/validation.js';
 import { CONNECTION_TYPES, type ConnectionType } from '../connection-types.js';
 
-const DATA_DOC = 'Per type (API.md): api_key {in, name, value}, basic {username, password}, bearer {token}, oauth2 {grantType, clientId, '
-  + 'clientSecret, tokenUrl, authorizeUrl?, scopes?}, custom {fields: {<name>: {value, secret, in?}}}; every type: testUrl?. '
-  + 'Any string may be a secret reference {{ secrets.<name>.<path>#<key> }}. Secret fields are write-only.';
+const DATA_DOC =
+  'Per type (API.md): api_key {in, name, value}, basic {username, password}, bearer {token}, oauth2 {grantType, clientId, ' +
+  'clientSecret, tokenUrl, authorizeUrl?, scopes?}, custom {fields: {<name>: {value, secret, in?}}}; every type: testUrl?. ' +
+  'Any string may be a secret reference {{ secrets.<name>.<path>#<key> }}. Secret fields are write-only.';
 
 export class CreateConnectionDto {
   @NameField() name: string;
@@ -22,7 +23,11 @@ export class CreateConnectionDto {
   @IsBoolean()
   predefined?: boolean;
 
-  @ApiPropertyOptional({ type: [String], nullable: true, description: 'Predefined connections only: the projects that may use it' })
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    description: 'Predefined connections only: the projects that may use it',
+  })
   @ValidateIf((_o, v) => v !== null)
   @IsOptional()
   @IsArray()
@@ -54,7 +59,10 @@ export class UpdateConnectionDto {
   @IsUUID('all', { each: true })
   allowedProjectIds?: string[] | null;
 
-  @ApiPropertyOptional({ type: Object, description: `Merged into the stored data: secret fields left out keep their values. ${DATA_DOC}` })
+  @ApiPropertyOptional({
+    type: Object,
+    description: `Merged into the stored data: secret fields left out keep their values. ${DATA_DOC}`,
+  })
   @IsOptional()
   @IsObject()
   data?: Record<string, unknown>;
@@ -74,7 +82,8 @@ export class ConnectionResponseDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) projectId: string | null;
   @ApiProperty() predefined: boolean;
   @ApiProperty({ type: [String], nullable: true }) allowedProjectIds: string[] | null;
-  @ApiProperty({ type: Object, description: 'Non-secret fields; each secret field only as {"set": true}' }) data: Record<string, unknown>;
+  @ApiProperty({ type: Object, description: 'Non-secret fields; each secret field only as {"set": true}' })
+  data: Record<string, unknown>;
   @ApiPropertyOptional({ description: 'OAuth2: whether a token is stored, and until when it is valid' })
   oauth2?: { connected: boolean; expiresAt: string | null };
   @ApiProperty() createdAt: string;

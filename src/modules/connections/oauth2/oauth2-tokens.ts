@@ -27,7 +27,9 @@ export class OAuth2Tokens {
   async accessToken(row: ConnectionEntity, client: { id: string; secret: string }, http: HttpCall): Promise<string> {
     if (isFresh(row)) return (await openTokens(this.keys, row))!.accessToken;
     return this.db.withOrg(row.orgId, async (em) => {
-      const locked = await em.getRepository(ConnectionEntity).findOne({ where: { orgId: row.orgId, id: row.id }, lock: { mode: 'pessimistic_write' } });
+      const locked = await em
+        .getRepository(ConnectionEntity)
+        .findOne({ where: { orgId: row.orgId, id: row.id }, lock: { mode: 'pessimistic_write' } });
       if (!locked) throw new TokenRequestError('connection_deleted');
       // Another run may have renewed it while this one waited for the lock.
       if (isFresh(locked)) return (await openTokens(this.keys, locked))!.accessToken;
@@ -38,7 +40,10 @@ export class OAuth2Tokens {
       if (s.grantType === 'client_credentials') {
         res = await requestToken(http, s.tokenUrl, client, { grant_type: 'client_credentials', scope });
       } else if (current?.refreshToken) {
-        res = await requestToken(http, s.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: current.refreshToken });
+        res = await requestToken(http, s.tokenUrl, client, {
+          grant_type: 'refresh_token',
+          refresh_token: current.refreshToken,
+        });
       } else {
         throw new TokenRequestError('not_authorized');
       }
@@ -48,10 +53,21 @@ export class OAuth2Tokens {
   }
 
   /** Seals and stores a token answer (keeping the old refresh token when the server issued no new one). */
-  async store(em: EntityManager, row: Pick<ConnectionEntity, 'orgId' | 'id'>, res: TokenResponse, previousRefresh?: string): Promise<void> {
-    const tokens: StoredTokens = { accessToken: res.accessToken, tokenType: res.tokenType, refreshToken: res.refreshToken ?? previousRefresh };
+  async store(
+    em: EntityManager,
+    row: Pick<ConnectionEntity, 'orgId' | 'id'>,
+    res: TokenResponse,
+    previousRefresh?: string,
+  ): Promise<void> {
+    const tokens: StoredTokens = {
+      accessToken: res.accessToken,
+      tokenType: res.tokenType,
+      refreshToken: res.refreshToken ?? previousRefresh,
+    };
     const sealed = await this.keys.seal(tokenRef(row.orgId, row.id), JSON.stringify(tokens));
     const expiresAt = res.expiresIn ? new Date(Date.now() + res.expiresIn * 1000) : null;
-    await em.getRepository(ConnectionEntity).update({ orgId: row.orgId, id: row.id }, { tokenData: sealed, tokenExpiresAt: expiresAt });
+    await em
+      .getRepository(ConnectionEntity)
+      .update({ orgId: row.orgId, id: row.id }, { tokenData: sealed, tokenExpiresAt: expiresAt });
   }
 }

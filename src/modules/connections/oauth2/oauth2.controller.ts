@@ -30,8 +30,18 @@ export class OAuth2CallbackController {
   @Get('callback')
   @Public()
   @ApiOkResponse({ description: '{connected: true, connectionId}; 400 oauth2_flow_invalid otherwise' })
-  async callback(@Param('orgSlug') orgSlug: string, @Req() req: Request, @Query('state') state?: string, @Query('code') code?: string): Promise<{ connected: true; connectionId: string }> {
-    const { connectionId } = await this.flows.finish(orgSlug, typeof state === 'string' ? state : undefined, typeof code === 'string' ? code : undefined, readCookie(req, OAUTH_BINDING_COOKIE));
+  async callback(
+    @Param('orgSlug') orgSlug: string,
+    @Req() req: Request,
+    @Query('state') state?: string,
+    @Query('code') code?: string,
+  ): Promise<{ connected: true; connectionId: string }> {
+    const { connectionId } = await this.flows.finish(
+      orgSlug,
+      typeof state === 'string' ? state : undefined,
+      typeof code === 'string' ? code : undefined,
+      readCookie(req, OAUTH_BINDING_COOKIE),
+    );
     return { connected: true, connectionId };
   }
 }
@@ -51,13 +61,23 @@ export class OAuth2Controller {
   @ApiBearerAuth()
   @CheckPolicies('update', 'Connection')
   @ApiOkResponse({ description: '{authorizationUrl}: send the browser there' })
-  async authorize(@Param('connectionId', UuidParam(connectionNotFound)) id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ authorizationUrl: string }> {
+  async authorize(
+    @Param('connectionId', UuidParam(connectionNotFound)) id: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ authorizationUrl: string }> {
     const existing = readCookie(req, OAUTH_BINDING_COOKIE);
     const browser = existing && BINDING_RE.test(existing) ? existing : randomToken(32);
     const result = await this.flows.start(RequestContextStore.requireOrgId(), id, browser);
     const secure = this.config.isProduction || this.config.publicUrl().startsWith('https:');
     // Path `/`: the start (to reuse it across tabs) and the org's callback under `/auth/` both need it.
-    res.cookie(OAUTH_BINDING_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: 10 * 60_000 });
+    res.cookie(OAUTH_BINDING_COOKIE, browser, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      path: '/',
+      maxAge: 10 * 60_000,
+    });
     return result;
   }
 }

@@ -1,4 +1,9 @@
-import { EgressError, EgressNetworkError, type SafeHttpRequestOptions, type SafeHttpResponse } from '../../egress/index.js';
+import {
+  EgressError,
+  EgressNetworkError,
+  type SafeHttpRequestOptions,
+  type SafeHttpResponse,
+} from '../../egress/index.js';
 
 export type HttpCall = (options: SafeHttpRequestOptions) => Promise<SafeHttpResponse>;
 
@@ -27,14 +32,27 @@ const formEncode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
  * POSTs a token request to the connection's own token URL (through the egress guard) with client_secret_basic
  * authentication, and reads the JSON answer.
  */
-export async function requestToken(http: HttpCall, tokenUrl: string, client: { id: string; secret: string }, form: Record<string, string | undefined>): Promise<TokenResponse> {
-  const body = new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+export async function requestToken(
+  http: HttpCall,
+  tokenUrl: string,
+  client: { id: string; secret: string },
+  form: Record<string, string | undefined>,
+): Promise<TokenResponse> {
+  const body = new URLSearchParams(
+    Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined),
+  ).toString();
   let res: SafeHttpResponse;
   try {
     res = await http({
-      method: 'POST', url: tokenUrl, body, timeoutMs: 10_000, maxResponseBytes: 64 * 1024, maxRedirects: 0,
+      method: 'POST',
+      url: tokenUrl,
+      body,
+      timeoutMs: 10_000,
+      maxResponseBytes: 64 * 1024,
+      maxRedirects: 0,
       headers: {
-        'content-type': 'application/x-www-form-urlencoded', accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
         authorization: `Basic ${Buffer.from(`${formEncode(client.id)}:${formEncode(client.secret)}`).toString('base64')}`,
       },
     });
@@ -44,7 +62,8 @@ export async function requestToken(http: HttpCall, tokenUrl: string, client: { i
   }
   const json = parseJson(res.body);
   if (res.status >= 400 || !json || typeof json.access_token !== 'string') {
-    const code = json && typeof json.error === 'string' && /^[a-z_]{1,64}$/.test(json.error) ? json.error : `http_${res.status}`;
+    const code =
+      json && typeof json.error === 'string' && /^[a-z_]{1,64}$/.test(json.error) ? json.error : `http_${res.status}`;
     throw new TokenRequestError(code, res.status >= 500 || res.status === 429);
   }
   return {
@@ -58,7 +77,11 @@ export async function requestToken(http: HttpCall, tokenUrl: string, client: { i
 
 function parseJson(body: unknown): Record<string, unknown> | null {
   try {
-    const v = Buffer.isBuffer(body) ? JSON.parse(body.toString('utf8')) : typeof body === 'string' ? JSON.parse(body) : body;
+    const v = Buffer.isBuffer(body)
+      ? JSON.parse(body.toString('utf8'))
+      : typeof body === 'string'
+        ? JSON.parse(body)
+        : body;
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;

@@ -30,10 +30,29 @@ describe.skipIf(!HAVE_OPENSSL)('safeHttpRequest over https to a pinned address',
     dir = mkdtempSync(join(tmpdir(), 'egress-tls-'));
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=tls.test', '-addext', 'subjectAltName=DNS:tls.test', '-keyout', key, '-out', cert,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=tls.test',
+        '-addext',
+        'subjectAltName=DNS:tls.test',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
     const context = createSecureContext({ key: readFileSync(key), cert: readFileSync(cert) });
     server = createServer({
       key: readFileSync(key),

@@ -12,7 +12,10 @@ export class CreateEmbedKeyDto {
   @IsIn(EMBED_ALGS)
   alg: 'RS256' | 'ES256';
 
-  @ApiProperty({ description: 'The public key: PEM (SPKI) text or a JWK object.', oneOf: [{ type: 'string' }, { type: 'object' }] })
+  @ApiProperty({
+    description: 'The public key: PEM (SPKI) text or a JWK object.',
+    oneOf: [{ type: 'string' }, { type: 'object' }],
+  })
   @IsDefined()
   publicKey: string | Record<string, unknown>;
 }
@@ -21,7 +24,10 @@ export class EmbedKeyResponseDto {
   @ApiProperty() id: string;
   @ApiProperty() kid: string;
   @ApiProperty({ enum: EMBED_ALGS }) alg: string;
-  @ApiProperty({ type: Object, additionalProperties: true, description: 'The public JWK.' }) publicKey: Record<string, unknown>;
+  @ApiProperty({ type: Object, additionalProperties: true, description: 'The public JWK.' }) publicKey: Record<
+    string,
+    unknown
+  >;
   @ApiProperty() createdAt: string;
 }
 
@@ -31,7 +37,7 @@ export class EmbedKeyListDto {
 }
 
 export class OpenEmbedSessionDto {
-  @ApiProperty({ description: 'A JWT signed by one of the org\'s registered embed keys.' })
+  @ApiProperty({ description: "A JWT signed by one of the org's registered embed keys." })
   @IsString()
   @MaxLength(16_384)
   token: string;
@@ -46,7 +52,10 @@ export class EmbedSessionResponseDto {
 }
 
 export class EmbedSettingsDto {
-  @ApiProperty({ type: [String], description: 'Origins (scheme://host[:port]) whose pages may call the API with embedded sessions.' })
+  @ApiProperty({
+    type: [String],
+    description: 'Origins (scheme://host[:port]) whose pages may call the API with embedded sessions.',
+  })
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })

@@ -19,7 +19,12 @@ export interface ScheduledFlowInfo {
  * request's ability on the flow (404 when it cannot read it).
  */
 export interface FlowSource {
-  getRunnableDefinition(orgId: string, flowId: string, version?: number | 'draft', opts?: { authorize?: ('run' | 'update' | 'read')[] }): Promise<RunnableFlow>;
+  getRunnableDefinition(
+    orgId: string,
+    flowId: string,
+    version?: number | 'draft',
+    opts?: { authorize?: ('run' | 'update' | 'read')[] },
+  ): Promise<RunnableFlow>;
   findPublishedForWebhook(flowId: string): Promise<WebhookFlowInfo | null>;
   /** Whether a live flow with this id exists in the org and the caller may read it. */
   flowExists(orgId: string, flowId: string): Promise<boolean>;

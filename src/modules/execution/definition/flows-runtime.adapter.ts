@@ -13,7 +13,12 @@ export class FlowsRuntimeAdapter implements FlowSource {
     private readonly db: Database,
   ) {}
 
-  getRunnableDefinition(orgId: string, flowId: string, version?: number | 'draft', opts?: { authorize?: ('run' | 'update' | 'read')[] }): Promise<RunnableFlow> {
+  getRunnableDefinition(
+    orgId: string,
+    flowId: string,
+    version?: number | 'draft',
+    opts?: { authorize?: ('run' | 'update' | 'read')[] },
+  ): Promise<RunnableFlow> {
     return this.runtime.getRunnableDefinition(orgId, flowId, version, opts);
   }
 
@@ -31,6 +36,12 @@ export class FlowsRuntimeAdapter implements FlowSource {
    */
   async listScheduledFlows(): Promise<ScheduledFlowInfo[]> {
     const rows = await executionSystemQueries(this.db).scheduledFlows();
-    return rows.map((r) => ({ orgId: r.org_id, projectId: r.project_id, flowId: r.id, version: r.published_version, definition: this.definitions.read(r.definition) }));
+    return rows.map((r) => ({
+      orgId: r.org_id,
+      projectId: r.project_id,
+      flowId: r.id,
+      version: r.published_version,
+      definition: this.definitions.read(r.definition),
+    }));
   }
 }

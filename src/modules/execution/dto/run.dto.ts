@@ -1,5 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsBoolean,
+  IsOptional,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 import { RUN_STATUSES, type RunStatus } from '../engine/run-types.js';
 
 @ValidatorConstraint({ name: 'runVersion' })
@@ -17,19 +23,28 @@ export class CreateRunDto {
   @IsOptional()
   input?: unknown;
 
-  @ApiPropertyOptional({ oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', enum: ['draft'] }], description: 'Default: the published version' })
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', enum: ['draft'] },
+    ],
+    description: 'Default: the published version',
+  })
   @IsOptional()
   @Validate(RunVersionConstraint)
   version?: number | 'draft';
 
-  @ApiPropertyOptional({ description: 'Wait for the run to finish (up to the webhook wait timeout) and include its output' })
+  @ApiPropertyOptional({
+    description: 'Wait for the run to finish (up to the webhook wait timeout) and include its output',
+  })
   @IsOptional()
   @IsBoolean()
   wait?: boolean;
 }
 
 export class RunErrorDto {
-  @ApiProperty({ enum: ['timeout', 'memory', 'user_error', 'node_error', 'limit', 'plugin_error', 'plugin_timeout'] }) type: string;
+  @ApiProperty({ enum: ['timeout', 'memory', 'user_error', 'node_error', 'limit', 'plugin_error', 'plugin_timeout'] })
+  type: string;
   @ApiProperty() message: string;
   @ApiPropertyOptional() nodeId?: string;
 }

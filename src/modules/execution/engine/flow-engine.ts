@@ -67,7 +67,11 @@ export class FlowEngine {
     } catch (e) {
       if (state.abortReason === 'cancelled') return this.finish(state, 'cancelled');
       const f = state.abortReason ? abortFailure(state) : toStepFailure(e);
-      const error: RunError = { type: f.type, message: state.redactor.text(f.message), nodeId: (e as { nodeId?: string }).nodeId };
+      const error: RunError = {
+        type: f.type,
+        message: state.redactor.text(f.message),
+        nodeId: (e as { nodeId?: string }).nodeId,
+      };
       return this.finish(state, state.abortReason === 'timed_out' ? 'timed_out' : 'failed', undefined, error);
     } finally {
       state.sandbox?.release();
@@ -76,12 +80,22 @@ export class FlowEngine {
   }
 
   private finish(state: RunState, status: RunOutcome['status'], output?: unknown, error?: RunError): RunOutcome {
-    const response = state.response ? { ...state.response, body: state.redactor.value(state.response.body) } : undefined;
+    const response = state.response
+      ? { ...state.response, body: state.redactor.value(state.response.body) }
+      : undefined;
     return { status, output, error, response, steps: state.steps, startedAt: state.startedAt, finishedAt: new Date() };
   }
 
   /** Runs the nodes of one scope (the top level or one loop iteration); returns the last output produced. */
-  private async runScope(state: RunState, plan: FlowPlan, members: Set<string>, entries: string[], entryInput: unknown, trigger: unknown, loop?: LoopFrame): Promise<unknown> {
+  private async runScope(
+    state: RunState,
+    plan: FlowPlan,
+    members: Set<string>,
+    entries: string[],
+    entryInput: unknown,
+    trigger: unknown,
+    loop?: LoopFrame,
+  ): Promise<unknown> {
     const scheduled = scheduledWithin(plan, members);
     const pending = new Map<string, unknown>();
     for (const id of entries) if (scheduled.has(id)) pending.set(id, entryInput);
@@ -104,9 +118,17 @@ export class FlowEngine {
     return last;
   }
 
-  private async runNode(state: RunState, plan: FlowPlan, node: NodeDefinition, scope: SandboxScope, trigger: unknown, loop?: LoopFrame): Promise<NodeResult> {
+  private async runNode(
+    state: RunState,
+    plan: FlowPlan,
+    node: NodeDefinition,
+    scope: SandboxScope,
+    trigger: unknown,
+    loop?: LoopFrame,
+  ): Promise<NodeResult> {
     const type = this.types.get(node.type);
-    if (!type) throw Object.assign(new StepFailure('node_error', `Unknown node type "${node.type}"`), { nodeId: node.id });
+    if (!type)
+      throw Object.assign(new StepFailure('node_error', `Unknown node type "${node.type}"`), { nodeId: node.id });
     const result = await this.runner.run(state, node, type.executor, scope, loop?.index);
     const bodyHandle = plan.bodyHandles.get(node.id);
     if (bodyHandle === undefined) return result;

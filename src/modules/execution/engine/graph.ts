@@ -1,4 +1,9 @@
-import { TRIGGER_ID, type EdgeDefinition, type FlowDefinition, type NodeDefinition } from '../definition/flow-definition.js';
+import {
+  TRIGGER_ID,
+  type EdgeDefinition,
+  type FlowDefinition,
+  type NodeDefinition,
+} from '../definition/flow-definition.js';
 import { StepFailure } from './run-errors.js';
 
 /** A definition compiled for execution: topological order, adjacency, loop bodies. Built once per definition. */
@@ -18,7 +23,11 @@ export interface FlowPlan {
 export type BodyOutputOf = (nodeType: string) => string | undefined;
 
 /** Compiles `def`, once per definition object and `plans` cache (one per engine, as the node types are). */
-export function compilePlan(def: FlowDefinition, bodyOutputOf: BodyOutputOf, plans: WeakMap<FlowDefinition, FlowPlan>): FlowPlan {
+export function compilePlan(
+  def: FlowDefinition,
+  bodyOutputOf: BodyOutputOf,
+  plans: WeakMap<FlowDefinition, FlowPlan>,
+): FlowPlan {
   const hit = plans.get(def);
   if (hit) return hit;
   const plan = buildPlan(def, bodyOutputOf);
@@ -34,7 +43,8 @@ function buildPlan(def: FlowDefinition, bodyOutputOf: BodyOutputOf): FlowPlan {
   }
   const outgoing = new Map<string, EdgeDefinition[]>();
   for (const e of def.edges ?? []) {
-    if ((e.from !== TRIGGER_ID && !nodes.has(e.from)) || !nodes.has(e.to)) throw invalid(`Edge ${e.from} → ${e.to} names an unknown node`);
+    if ((e.from !== TRIGGER_ID && !nodes.has(e.from)) || !nodes.has(e.to))
+      throw invalid(`Edge ${e.from} → ${e.to} names an unknown node`);
     outgoing.set(e.from, [...(outgoing.get(e.from) ?? []), e]);
   }
   const bodyHandles = new Map<string, string>();
@@ -48,7 +58,10 @@ function buildPlan(def: FlowDefinition, bodyOutputOf: BodyOutputOf): FlowPlan {
   // An edge from a body back to its node closes the iteration (the only cycle a flow may have): the engine
   // iterates itself, so such edges are not part of the order and are never taken.
   for (const [from, edges] of outgoing) {
-    outgoing.set(from, edges.filter((e) => !bodies.get(e.to)?.has(from)));
+    outgoing.set(
+      from,
+      edges.filter((e) => !bodies.get(e.to)?.has(from)),
+    );
   }
   const order = topologicalOrder(nodes, outgoing);
   const inSomeBody = new Set([...bodies.values()].flatMap((b) => [...b]));

@@ -25,7 +25,12 @@ export type HostExpr =
 
 /** The parameters of the sandbox's expression function (bootstrap-source.ts): the only free names. */
 const ROOTS = new Set(['trigger', 'nodes', 'input']);
-const LITERALS = new Map<string, Primitive>([['true', true], ['false', false], ['null', null], ['undefined', undefined]]);
+const LITERALS = new Map<string, Primitive>([
+  ['true', true],
+  ['false', false],
+  ['null', null],
+  ['undefined', undefined],
+]);
 /** Names whose reads could reach a prototype or a constructor: always the sandbox's call. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 const MAX_SOURCE = 1000;
@@ -35,7 +40,8 @@ const MAX_STRING = 64 * 1024;
 
 // Decimal literals only: a leading zero followed by digits (`010`, octal in sloppy code) is not in the subset.
 // `++` and `--` are single tokens, as in JavaScript, so `a--b` is refused rather than read as `a - -b`.
-const TOKEN_RE = /((?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|("[^"\\\n\r]*"|'[^'\\\n\r]*')|([A-Za-z_$][\w$]*)|(===|!==|==|!=|<=|>=|&&|\|\||\?\?|\*\*|\+\+|--|[-+*/%<>!()[\].?:])/y;
+const TOKEN_RE =
+  /((?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|("[^"\\\n\r]*"|'[^'\\\n\r]*')|([A-Za-z_$][\w$]*)|(===|!==|==|!=|<=|>=|&&|\|\||\?\?|\*\*|\+\+|--|[-+*/%<>!()[\].?:])/y;
 const SPACE_RE = /\s*/y;
 
 type Token = { t: 'num'; v: number } | { t: 'str'; v: string } | { t: 'id'; v: string } | { t: 'op'; v: string };
@@ -60,7 +66,14 @@ function tokenize(src: string): Token[] | undefined {
 }
 
 // Binary precedence, lowest first (JavaScript's): ?? and || / && / equality / relational / additive / multiplicative.
-const LEVELS: string[][] = [['||', '??'], ['&&'], ['===', '!==', '==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
+const LEVELS: string[][] = [
+  ['||', '??'],
+  ['&&'],
+  ['===', '!==', '==', '!='],
+  ['<', '>', '<=', '>='],
+  ['+', '-'],
+  ['*', '/', '%'],
+];
 
 /** Parses the subset; undefined when the expression is anything else (the sandbox evaluates it). */
 export function parseHostExpression(source: string): HostExpr | undefined {
@@ -103,7 +116,10 @@ export function parseHostExpression(source: string): HostExpr | undefined {
       // any such mix is left to the sandbox (which gives the SyntaxError, or the value if it was parenthesized).
       const mixes = (x: HostExpr) => (tok.v === '??' ? x.k === '||' || x.k === '&&' : x.k === '??');
       if ((tok.v === '??' || tok.v === '||' || tok.v === '&&') && (mixes(left) || mixes(right))) fail();
-      left = tok.v === '||' || tok.v === '??' || tok.v === '&&' ? { k: tok.v, a: left, b: right } : { k: 'bin', op: tok.v as BinaryOp, a: left, b: right };
+      left =
+        tok.v === '||' || tok.v === '??' || tok.v === '&&'
+          ? { k: tok.v, a: left, b: right }
+          : { k: 'bin', op: tok.v as BinaryOp, a: left, b: right };
     }
     return left;
   };
@@ -253,19 +269,32 @@ function evaluate(e: HostExpr, scope: Record<string, unknown>): Value | typeof U
 /* eslint-disable @typescript-eslint/no-explicit-any -- JavaScript's own operator semantics on primitives */
 function binary(op: BinaryOp, a: any, b: any): Value {
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return a / b;
-    case '%': return a % b;
-    case '**': return a ** b;
-    case '<': return a < b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '>=': return a >= b;
-    case '==': return a == b;
-    case '!=': return a != b;
-    default: return UNDECIDED;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a % b;
+    case '**':
+      return a ** b;
+    case '<':
+      return a < b;
+    case '>':
+      return a > b;
+    case '<=':
+      return a <= b;
+    case '>=':
+      return a >= b;
+    case '==':
+      return a == b;
+    case '!=':
+      return a != b;
+    default:
+      return UNDECIDED;
   }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

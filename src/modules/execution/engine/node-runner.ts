@@ -16,11 +16,17 @@ interface RetryPolicy {
   maxDelayMs: number;
 }
 
-const int = (v: unknown, d: number, lo: number, hi: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.floor(v))) : d);
+const int = (v: unknown, d: number, lo: number, hi: number) =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.floor(v))) : d;
 
 /** Exponential backoff: `delayMs`, then doubling, capped at 30 s. */
 function retryPolicy(r: NodeRetrySettings | undefined): RetryPolicy {
-  return { maxAttempts: int(r?.maxAttempts, 1, 1, MAX_ATTEMPTS), delayMs: int(r?.delayMs, 1000, 0, 60_000), factor: 2, maxDelayMs: 30_000 };
+  return {
+    maxAttempts: int(r?.maxAttempts, 1, 1, MAX_ATTEMPTS),
+    delayMs: int(r?.delayMs, 1000, 0, 60_000),
+    factor: 2,
+    maxDelayMs: 30_000,
+  };
 }
 
 /** A node's own `params.timeoutMs` (code, http.request) bounds each attempt; otherwise the server default. */
@@ -51,21 +57,46 @@ export class NodeRunner {
     private readonly hooks: ExecutionHooks,
   ) {}
 
-  async run(state: RunState, node: NodeDefinition, executor: NodeExecutor, scope: SandboxScope, iteration?: number): Promise<NodeResult> {
+  async run(
+    state: RunState,
+    node: NodeDefinition,
+    executor: NodeExecutor,
+    scope: SandboxScope,
+    iteration?: number,
+  ): Promise<NodeResult> {
     const policy = retryPolicy(node.retry);
     for (let attempt = 1; ; attempt++) {
       state.takeStep(node.id);
       const startedAt = new Date();
       try {
         const result = await this.attempt(state, node, executor, scope, attempt);
-        state.record({ nodeId: node.id, nodeType: node.type, attempt, iteration, status: 'succeeded', startedAt, durationMs: Date.now() - startedAt.getTime(), output: result.output });
+        state.record({
+          nodeId: node.id,
+          nodeType: node.type,
+          attempt,
+          iteration,
+          status: 'succeeded',
+          startedAt,
+          durationMs: Date.now() - startedAt.getTime(),
+          output: result.output,
+        });
         return result;
       } catch (e) {
         const f = state.abortReason ? abortFailure(state) : toStepFailure(e);
-        state.record({ nodeId: node.id, nodeType: node.type, attempt, iteration, status: 'failed', startedAt, durationMs: Date.now() - startedAt.getTime(), error: { type: f.type, message: f.message } });
+        state.record({
+          nodeId: node.id,
+          nodeType: node.type,
+          attempt,
+          iteration,
+          status: 'failed',
+          startedAt,
+          durationMs: Date.now() - startedAt.getTime(),
+          error: { type: f.type, message: f.message },
+        });
         if (state.abortReason || attempt >= policy.maxAttempts || !retryable(f)) {
           // `onError: continue` records the failure and hands `{error}` on; limits and aborts always end the run.
-          if (node.onError === 'continue' && !state.abortReason && f.type !== 'limit') return { output: { error: { type: f.type, message: f.message } } };
+          if (node.onError === 'continue' && !state.abortReason && f.type !== 'limit')
+            return { output: { error: { type: f.type, message: f.message } } };
           throw Object.assign(f, { nodeId: node.id });
         }
         const delay = Math.min(policy.maxDelayMs, policy.delayMs * policy.factor ** (attempt - 1));
@@ -75,7 +106,13 @@ export class NodeRunner {
     }
   }
 
-  private async attempt(state: RunState, node: NodeDefinition, executor: NodeExecutor, scope: SandboxScope, attempt: number): Promise<NodeResult> {
+  private async attempt(
+    state: RunState,
+    node: NodeDefinition,
+    executor: NodeExecutor,
+    scope: SandboxScope,
+    attempt: number,
+  ): Promise<NodeResult> {
     const run = state.run;
     const ownTimeout = attemptTimeout(node, run.limits.nodeTimeoutMs);
     const runLeft = state.deadline - Date.now();
@@ -95,24 +132,52 @@ export class NodeRunner {
         reject(f);
       }, timeoutMs);
     });
-    const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
+    );
     timedOut.catch(() => undefined);
     aborted.catch(() => undefined);
-    const sandboxLimits = () => ({ memoryMb: run.limits.sandbox.memoryMb, timeoutMs: Math.max(1, Math.min(run.limits.sandbox.timeoutMs, ends - Date.now())) });
+    const sandboxLimits = () => ({
+      memoryMb: run.limits.sandbox.memoryMb,
+      timeoutMs: Math.max(1, Math.min(run.limits.sandbox.timeoutMs, ends - Date.now())),
+    });
     // The run's own sandbox session (one context for all its calls) when the sandbox offers one.
     const sandbox: SandboxCalls = state.sandbox ?? this.sandbox;
-    const env = { orgId: run.orgId, sandbox, secrets: state, get limits() { return sandboxLimits(); } };
+    const env = {
+      orgId: run.orgId,
+      sandbox,
+      secrets: state,
+      get limits() {
+        return sandboxLimits();
+      },
+    };
     const ctx: NodeExecutionContext = {
-      runId: run.runId, orgId: run.orgId, flowId: run.flowId, node, attempt, signal: controller.signal, scope,
+      runId: run.runId,
+      orgId: run.orgId,
+      flowId: run.flowId,
+      node,
+      attempt,
+      signal: controller.signal,
+      scope,
       render: (value, at) => renderValue(value, scope, env, at),
       sandbox,
       sandboxLimits,
       http: (o) => state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal }),
       reportEgressError: async (error) => {
         const refusal = egressRefusalOf(error);
-        if (refusal) await this.hooks.egressRefused({ orgId: run.orgId, runId: run.runId, flowId: run.flowId, nodeId: node.id, refusal });
+        if (refusal)
+          await this.hooks.egressRefused({
+            orgId: run.orgId,
+            runId: run.runId,
+            flowId: run.flowId,
+            nodeId: node.id,
+            refusal,
+          });
       },
-      connectionAuth: (id) => state.connectionAuth(id, (o) => state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal })),
+      connectionAuth: (id) =>
+        state.connectionAuth(id, (o) =>
+          state.http({ ...o, allowlist: run.egressAllowlist ?? [], signal: controller.signal }),
+        ),
       respond: (r) => state.respond(r),
     };
     try {
@@ -132,17 +197,38 @@ export class NodeRunner {
   }
 
   /** Plugins' `beforeNodeExecute`, after rendering: a failure fails the node (`plugin_error`), never ignored. */
-  private async beforeNode(state: RunState, node: NodeDefinition, attempt: number, params: Record<string, unknown>): Promise<BeforeNodeExecuteDecision> {
+  private async beforeNode(
+    state: RunState,
+    node: NodeDefinition,
+    attempt: number,
+    params: Record<string, unknown>,
+  ): Promise<BeforeNodeExecuteDecision> {
     const run = state.run;
     try {
-      return await this.hooks.beforeNodeExecute({ orgId: run.orgId, runId: run.runId, flowId: run.flowId, version: run.version, nodeId: node.id, nodeType: node.type, attempt, params });
+      return await this.hooks.beforeNodeExecute({
+        orgId: run.orgId,
+        runId: run.runId,
+        flowId: run.flowId,
+        version: run.version,
+        nodeId: node.id,
+        nodeType: node.type,
+        attempt,
+        params,
+      });
     } catch (e) {
       if (e instanceof StepFailure) throw e;
-      throw new StepFailure('plugin_error', `Refused before execution: ${e instanceof Error ? e.message.slice(0, 200) : 'hook failed'}`);
+      throw new StepFailure(
+        'plugin_error',
+        `Refused before execution: ${e instanceof Error ? e.message.slice(0, 200) : 'hook failed'}`,
+      );
     }
   }
 
-  private async renderParams(node: NodeDefinition, executor: NodeExecutor, ctx: NodeExecutionContext): Promise<Record<string, unknown>> {
+  private async renderParams(
+    node: NodeDefinition,
+    executor: NodeExecutor,
+    ctx: NodeExecutionContext,
+  ): Promise<Record<string, unknown>> {
     const params = node.params ?? {};
     const raw = executor.rawParams ?? [];
     const out: Record<string, unknown> = {};

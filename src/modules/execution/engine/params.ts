@@ -56,7 +56,12 @@ export function compileValue(value: unknown): Compiled {
  * sandbox call per value; expressions the host can decide (host-expression.ts) never reach it; secret references go to the resolver.
  * Results are fresh values, never parsed again.
  */
-export async function renderValue(value: unknown, scope: SandboxScope, env: RenderEnv, at = 'params'): Promise<unknown> {
+export async function renderValue(
+  value: unknown,
+  scope: SandboxScope,
+  env: RenderEnv,
+  at = 'params',
+): Promise<unknown> {
   const compiled = compileValue(value);
   if (compiled.t === 'const') return compiled.v;
   const wanted: string[] = [];
@@ -67,7 +72,8 @@ export async function renderValue(value: unknown, scope: SandboxScope, env: Rend
     try {
       values = await env.sandbox.evaluateAll(env.orgId, wanted, scope, env.limits);
     } catch (e) {
-      if (e instanceof StepFailure && e.type === 'user_error') throw new StepFailure('user_error', `Expression in ${at} failed: ${e.message}`);
+      if (e instanceof StepFailure && e.type === 'user_error')
+        throw new StepFailure('user_error', `Expression in ${at} failed: ${e.message}`);
       throw e;
     }
   }
@@ -108,7 +114,8 @@ async function assemble(c: Compiled, env: RenderEnv, cur: Cursor): Promise<unkno
       if (c.tpl.kind === 'literal') return c.tpl.value;
       if (c.tpl.kind === 'single') return piece(c.tpl.piece, env, cur);
       let out = '';
-      for (const part of c.tpl.parts) out += typeof part === 'string' ? part : stringifyPart(await piece(part, env, cur));
+      for (const part of c.tpl.parts)
+        out += typeof part === 'string' ? part : stringifyPart(await piece(part, env, cur));
       return out;
     }
     case 'arr': {
@@ -119,7 +126,12 @@ async function assemble(c: Compiled, env: RenderEnv, cur: Cursor): Promise<unkno
     case 'obj': {
       const out: Record<string, unknown> = {};
       for (const [k, v] of c.entries) {
-        Object.defineProperty(out, k, { value: await assemble(v, env, cur), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k, {
+          value: await assemble(v, env, cur),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }
@@ -128,7 +140,11 @@ async function assemble(c: Compiled, env: RenderEnv, cur: Cursor): Promise<unkno
 
 async function piece(p: Piece, env: RenderEnv, cur: Cursor): Promise<unknown> {
   if (p.secret) return env.secrets.resolve(p.secret);
-  if (p.malformedSecret) throw new StepFailure('node_error', `Malformed secret reference {{ ${p.expr.slice(0, 200)} }}; the form is {{ secrets.<name>.<path>#<key> }}`);
+  if (p.malformedSecret)
+    throw new StepFailure(
+      'node_error',
+      `Malformed secret reference {{ ${p.expr.slice(0, 200)} }}; the form is {{ secrets.<name>.<path>#<key> }}`,
+    );
   if (cur.decided.has(p)) {
     const v = cur.decided.get(p);
     return v === undefined ? undefined : structuredClone(v);

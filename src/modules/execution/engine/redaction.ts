@@ -14,7 +14,13 @@ export class Redactor {
     // The secret as is, base64 (standard and URL-safe, unpadded too) and URL-encoded: the forms a called server
     // or a flow most often echoes it in.
     const b64 = Buffer.from(secret, 'utf8').toString('base64');
-    for (const form of [secret, b64, b64.replace(/=+$/, ''), Buffer.from(secret, 'utf8').toString('base64url'), encodeURIComponent(secret)]) {
+    for (const form of [
+      secret,
+      b64,
+      b64.replace(/=+$/, ''),
+      Buffer.from(secret, 'utf8').toString('base64url'),
+      encodeURIComponent(secret),
+    ]) {
       this.values.add(form);
       // The same text as it appears inside JSON (quotes, backslashes, control characters escaped).
       const escaped = JSON.stringify(form).slice(1, -1);

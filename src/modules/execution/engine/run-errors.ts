@@ -1,5 +1,6 @@
 /** The error taxonomy of runs and steps (API.md): what a step failed of, as callers and run records show it. */
-export type RunErrorType = 'timeout' | 'memory' | 'user_error' | 'node_error' | 'limit' | 'plugin_error' | 'plugin_timeout';
+export type RunErrorType =
+  'timeout' | 'memory' | 'user_error' | 'node_error' | 'limit' | 'plugin_error' | 'plugin_timeout';
 
 export interface RunError {
   type: RunErrorType;
@@ -22,7 +23,8 @@ export class StepFailure extends Error {
 }
 
 // What a message must not carry to a run record or a webhook caller: stack frames, paths, file URLs, internals.
-const UNSAFE_MESSAGE = /\n|(^|[\s(])\/[\w.-]+\/|[A-Za-z]:\\|file:\/\/|node:internal|node_modules|\.(?:[cm]?js|ts):\d|\bat .*:\d+:\d+/;
+const UNSAFE_MESSAGE =
+  /\n|(^|[\s(])\/[\w.-]+\/|[A-Za-z]:\\|file:\/\/|node:internal|node_modules|\.(?:[cm]?js|ts):\d|\bat .*:\d+:\d+/;
 export const INTERNAL_ERROR_MESSAGE = 'The node failed with an internal error';
 
 /**

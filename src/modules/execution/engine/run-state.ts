@@ -24,7 +24,13 @@ export type HttpClient = (options: SafeHttpRequestOptions) => Promise<SafeHttpRe
 
 /** What a connection adds to a request (the connections module's `ConnectionsRuntime` fits it). */
 export interface ConnectionAuthPort {
-  authFor(orgId: string, projectId: string, connectionId: string, resolve: (ref: SecretRef) => Promise<string>, http: HttpClient): Promise<{
+  authFor(
+    orgId: string,
+    projectId: string,
+    connectionId: string,
+    resolve: (ref: SecretRef) => Promise<string>,
+    http: HttpClient,
+  ): Promise<{
     headers: Record<string, string>;
     query: Record<string, string>;
     secrets: string[];
@@ -80,7 +86,9 @@ export class RunState implements RunSecrets {
   takeStep(nodeId: string): void {
     this.stepCount += 1;
     if (this.stepCount > this.run.limits.maxSteps) {
-      throw Object.assign(new StepFailure('limit', `The run exceeded its limit of ${this.run.limits.maxSteps} steps`), { nodeId });
+      throw Object.assign(new StepFailure('limit', `The run exceeded its limit of ${this.run.limits.maxSteps} steps`), {
+        nodeId,
+      });
     }
   }
 
@@ -99,16 +107,30 @@ export class RunState implements RunSecrets {
    * The auth a connection adds to a request: secret references resolve through this run's resolver, and every
    * secret involved joins the redaction set before anything can record it. Failures never carry a secret.
    */
-  async connectionAuth(connectionId: string, http: HttpClient): Promise<{ headers: Record<string, string>; query: Record<string, string> }> {
-    if (!this.connections || !this.run.projectId) throw new StepFailure('node_error', 'connection_not_found: connections are not available to this run');
+  async connectionAuth(
+    connectionId: string,
+    http: HttpClient,
+  ): Promise<{ headers: Record<string, string>; query: Record<string, string> }> {
+    if (!this.connections || !this.run.projectId)
+      throw new StepFailure('node_error', 'connection_not_found: connections are not available to this run');
     try {
-      const auth = await this.connections.authFor(this.run.orgId, this.run.projectId, connectionId, (ref) => this.resolve(ref), http);
+      const auth = await this.connections.authFor(
+        this.run.orgId,
+        this.run.projectId,
+        connectionId,
+        (ref) => this.resolve(ref),
+        http,
+      );
       for (const s of auth.secrets) this.redactor.add(s);
       return { headers: auth.headers, query: auth.query };
     } catch (e) {
       if (e instanceof StepFailure) throw e;
       const err = e as { code?: string; retryable?: boolean; message?: string };
-      throw new StepFailure('node_error', this.redactor.text(err.code ? (err.message ?? err.code) : 'the connection could not be applied'), err.retryable === true);
+      throw new StepFailure(
+        'node_error',
+        this.redactor.text(err.code ? (err.message ?? err.code) : 'the connection could not be applied'),
+        err.retryable === true,
+      );
     }
   }
 

@@ -1,4 +1,10 @@
-import { type SandboxData, type SandboxPool, type SandboxResult, type SandboxRun, SandboxUnavailableError } from '../../sandbox/index.js';
+import {
+  type SandboxData,
+  type SandboxPool,
+  type SandboxResult,
+  type SandboxRun,
+  SandboxUnavailableError,
+} from '../../sandbox/index.js';
 import { StepFailure } from './run-errors.js';
 import type { RunSandbox, SandboxScope, ScriptSandbox } from './sandbox.port.js';
 

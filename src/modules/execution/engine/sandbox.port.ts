@@ -19,7 +19,12 @@ export interface ScriptSandbox {
   /** Evaluates JavaScript expressions (the inside of `{{ }}`) in one sandbox call; values in order. */
   evaluateAll(orgId: string, expressions: string[], scope: SandboxScope, limits: SandboxLimits): Promise<unknown[]>;
   /** Runs the body of an async function that sees `input`, `trigger`, `nodes` and returns a JSON value. */
-  runCode(orgId: string, code: string, scope: SandboxScope, limits: SandboxLimits & { signal?: AbortSignal }): Promise<unknown>;
+  runCode(
+    orgId: string,
+    code: string,
+    scope: SandboxScope,
+    limits: SandboxLimits & { signal?: AbortSignal },
+  ): Promise<unknown>;
   /**
    * Optional: a sandbox for the calls of ONE run, which may share one context (never with another run). The
    * engine opens one per run and releases it when the run ends.

@@ -4,7 +4,14 @@ import { DomainEventBus } from '../../../core/events/domain-events.js';
 import { FLOWS_CHANNEL, ORGS_CHANNEL } from './run-channels.js';
 
 /** Domain events after which cached flow definitions are stale (webhook flow cache, scheduler). */
-const FLOW_CHANGES = new Set(['flow.published', 'flow.rolled_back', 'flow.enabled', 'flow.disabled', 'flow.deleted', 'flow.updated']);
+const FLOW_CHANGES = new Set([
+  'flow.published',
+  'flow.rolled_back',
+  'flow.enabled',
+  'flow.disabled',
+  'flow.deleted',
+  'flow.updated',
+]);
 
 /**
  * Tells every instance about flow and org changes that execution caches, from the domain events, in the

@@ -60,19 +60,37 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
   async launch(req: LaunchRequest): Promise<{ runId: string }> {
     const org = await this.orgs.get(req.flow.orgId);
     if (!org?.active) throw new ExecutionException('flow_not_runnable', 'The organization cannot run flows');
-    const release = await this.slots.tryAcquire(req.flow.orgId, org.limits.maxConcurrent ?? this.config.get('TENANTFLOW_RUN_MAX_CONCURRENT'));
-    if (!release) throw new ExecutionException('run_limit_reached', 'Too many runs in progress for this organization; retry later', { headers: { 'Retry-After': '1' } });
+    const release = await this.slots.tryAcquire(
+      req.flow.orgId,
+      org.limits.maxConcurrent ?? this.config.get('TENANTFLOW_RUN_MAX_CONCURRENT'),
+    );
+    if (!release)
+      throw new ExecutionException(
+        'run_limit_reached',
+        'Too many runs in progress for this organization; retry later',
+        { headers: { 'Retry-After': '1' } },
+      );
     try {
       const limits = this.limitsFor(org);
       const now = new Date();
       const redactor = new Redactor();
       for (const s of req.knownSecrets ?? []) redactor.add(s);
       const run: NewRun = {
-        id: uuidv7(), orgId: req.flow.orgId, projectId: req.flow.projectId, flowId: req.flow.flowId,
-        flowVersion: req.flow.version === 'draft' ? null : req.flow.version, triggerType: req.triggerType, status: 'running',
-        input: storedValue(req.storedInput, redactor, limits.stepOutputMaxBytes), idempotencyKey: req.idempotencyKey ?? null,
-        requestHash: req.requestHash ?? null, instanceId: this.instanceId, createdByType: req.createdBy?.type ?? null,
-        createdById: req.createdBy?.id ?? null, createdAt: now, startedAt: now,
+        id: uuidv7(),
+        orgId: req.flow.orgId,
+        projectId: req.flow.projectId,
+        flowId: req.flow.flowId,
+        flowVersion: req.flow.version === 'draft' ? null : req.flow.version,
+        triggerType: req.triggerType,
+        status: 'running',
+        input: storedValue(req.storedInput, redactor, limits.stepOutputMaxBytes),
+        idempotencyKey: req.idempotencyKey ?? null,
+        requestHash: req.requestHash ?? null,
+        instanceId: this.instanceId,
+        createdByType: req.createdBy?.type ?? null,
+        createdById: req.createdBy?.id ?? null,
+        createdAt: now,
+        startedAt: now,
       };
       if (req.durable) await this.insertRunning(run, req);
       if (req.awaited) this.waiters.expect(run.id);
@@ -83,11 +101,21 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
       });
       // The waiting caller hears of the end once the slot is free again (it may launch the next run at once).
       if (req.awaited) {
-        done.then((outcome) => this.waiters.finished(run.id, outcome), (e: Error) => this.log.error({ err: e.message, runId: run.id }, 'run failed unexpectedly'));
+        done.then(
+          (outcome) => this.waiters.finished(run.id, outcome),
+          (e: Error) => this.log.error({ err: e.message, runId: run.id }, 'run failed unexpectedly'),
+        );
       }
       this.active.set(run.id, {
-        orgId: run.orgId, projectId: run.projectId, flowId: run.flowId, version: req.flow.version, triggerType: req.triggerType,
-        startedAt: now, recorded: req.durable, controller, done,
+        orgId: run.orgId,
+        projectId: run.projectId,
+        flowId: run.flowId,
+        version: req.flow.version,
+        triggerType: req.triggerType,
+        startedAt: now,
+        recorded: req.durable,
+        controller,
+        done,
       });
       return { runId: run.id };
     } catch (e) {
@@ -103,7 +131,9 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
     const run = this.active.get(runId);
     if (!run) return Promise.resolve({ kind: 'timeout' });
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<AwaitedRun>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), opts.timeoutMs)));
+    const timeout = new Promise<AwaitedRun>(
+      (resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), opts.timeoutMs)),
+    );
     const finished = run.done.then((outcome): AwaitedRun => ({ kind: 'finished', outcome }));
     return Promise.race([finished, timeout]).finally(() => clearTimeout(timer));
   }
@@ -144,26 +174,54 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
       // Runs a principal started are audited; webhook and schedule runs are data-plane traffic kept in run history.
       if (req.createdBy && req.triggerType === 'manual') {
         await this.events.publish(em, {
-          action: 'run.started', orgId: run.orgId, resourceType: 'run', resourceId: run.id,
+          action: 'run.started',
+          orgId: run.orgId,
+          resourceType: 'run',
+          resourceId: run.id,
           metadata: { flowId: run.flowId, version: run.flowVersion ?? 'draft', trigger: req.triggerType },
         });
       }
     });
   }
 
-  private async execute(run: NewRun, req: LaunchRequest, limits: RunLimits, allowlist: string[], controller: AbortController): Promise<RunOutcome> {
+  private async execute(
+    run: NewRun,
+    req: LaunchRequest,
+    limits: RunLimits,
+    allowlist: string[],
+    controller: AbortController,
+  ): Promise<RunOutcome> {
     const engineOutcome = await this.engine.execute({
-      runId: run.id, orgId: run.orgId, projectId: run.projectId, flowId: run.flowId, version: req.flow.version, definition: req.flow.definition,
-      trigger: req.trigger, limits, signal: controller.signal, egressAllowlist: allowlist, knownSecrets: req.knownSecrets,
+      runId: run.id,
+      orgId: run.orgId,
+      projectId: run.projectId,
+      flowId: run.flowId,
+      version: req.flow.version,
+      definition: req.flow.definition,
+      trigger: req.trigger,
+      limits,
+      signal: controller.signal,
+      egressAllowlist: allowlist,
+      knownSecrets: req.knownSecrets,
       onRespond: req.awaited ? (r) => this.waiters.responded(run.id, r) : undefined,
     });
     // The run's output obeys the step output limit wherever it goes (record, API answer): a truncated preview past it.
-    const outcome = { ...engineOutcome, output: storedValue(engineOutcome.output, new Redactor(), limits.stepOutputMaxBytes) };
-    const end: RunEnd = { status: outcome.status, output: outcome.output, error: outcome.error, steps: outcome.steps, startedAt: outcome.startedAt, finishedAt: outcome.finishedAt };
+    const outcome = {
+      ...engineOutcome,
+      output: storedValue(engineOutcome.output, new Redactor(), limits.stepOutputMaxBytes),
+    };
+    const end: RunEnd = {
+      status: outcome.status,
+      output: outcome.output,
+      error: outcome.error,
+      steps: outcome.steps,
+      startedAt: outcome.startedAt,
+      finishedAt: outcome.finishedAt,
+    };
     if (req.durable) {
-      await this.db.withOrg(run.orgId, (em) => runStore.finish(em, run.orgId, run.id, end)).catch((e: Error) =>
-        this.log.error({ err: e.message, runId: run.id }, 'could not record the end of a run'),
-      );
+      await this.db
+        .withOrg(run.orgId, (em) => runStore.finish(em, run.orgId, run.id, end))
+        .catch((e: Error) => this.log.error({ err: e.message, runId: run.id }, 'could not record the end of a run'));
     } else {
       this.writer.enqueue(run, end);
     }

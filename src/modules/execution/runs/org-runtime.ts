@@ -40,10 +40,22 @@ export class OrgRuntimeCache {
     if (hit && Date.now() - hit.at < TTL_MS) return hit.info;
     const r = await executionSystemQueries(this.db).orgRuntime(orgId);
     const settings = r?.settings ?? {};
-    const allow = Array.isArray(settings.egressAllowlist) ? settings.egressAllowlist.filter((x): x is string => typeof x === 'string') : [];
+    const allow = Array.isArray(settings.egressAllowlist)
+      ? settings.egressAllowlist.filter((x): x is string => typeof x === 'string')
+      : [];
     // `limits` is what the platform route writes; `runLimits` is the older hand-set name.
     const rl = (settings.limits ?? settings.runLimits ?? {}) as Record<string, unknown>;
-    const info = r ? { active: r.status === 'active', egressAllowlist: allow, limits: { maxConcurrent: num(rl.maxConcurrent), maxSteps: num(rl.maxSteps), maxDurationMs: num(rl.maxDurationMs) } } : null;
+    const info = r
+      ? {
+          active: r.status === 'active',
+          egressAllowlist: allow,
+          limits: {
+            maxConcurrent: num(rl.maxConcurrent),
+            maxSteps: num(rl.maxSteps),
+            maxDurationMs: num(rl.maxDurationMs),
+          },
+        }
+      : null;
     if (this.cache.size > 100_000) this.cache.clear();
     this.cache.set(orgId, { info, at: Date.now() });
     return info;

@@ -26,7 +26,13 @@ export type RunEvent =
 
 const isRunEvent = (v: unknown): v is RunEvent => {
   const e = v as RunEvent | null;
-  return typeof e === 'object' && e !== null && typeof e.runId === 'string' && isUuid(e.runId) && (e.kind === 'responded' || e.kind === 'finished');
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.runId === 'string' &&
+    isUuid(e.runId) &&
+    (e.kind === 'responded' || e.kind === 'finished')
+  );
 };
 
 export const RUN_EVENTS_CHANNEL = jsonChannel<RunEvent>('tenantflow_run_events', isRunEvent);

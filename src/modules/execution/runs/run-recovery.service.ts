@@ -59,7 +59,9 @@ export class RunRecoveryService implements OnApplicationBootstrap, OnModuleDestr
       let ended = 0;
       for (const owner of await q.otherInstancesWithUnfinishedRuns(this.instanceId)) {
         const key = `tf-instance:${owner}`;
-        const free = (await this.client.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS free`, [key])).rows[0]?.free === true;
+        const free =
+          (await this.client.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS free`, [key])).rows[0]
+            ?.free === true;
         if (!free) continue;
         await this.client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]);
         ended += await q.failRunsOfInstance(owner, 'node_error', LOST);

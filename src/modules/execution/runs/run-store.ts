@@ -41,19 +41,44 @@ const STEP_COLUMNS = `id uuid, org_id uuid, run_id uuid, seq integer, node_id te
 
 function stepRows(orgId: string, runId: string, steps: StepRecord[]): Record<string, unknown>[] {
   return steps.map((s, seq) => ({
-    id: uuidv7(), org_id: orgId, run_id: runId, seq, node_id: s.nodeId, node_type: s.nodeType, attempt: s.attempt,
-    iteration: s.iteration ?? null, status: s.status, started_at: s.startedAt.toISOString(), duration_ms: s.durationMs,
-    output: s.output === undefined ? null : s.output, error_type: s.error?.type ?? null, error_message: s.error?.message ?? null,
+    id: uuidv7(),
+    org_id: orgId,
+    run_id: runId,
+    seq,
+    node_id: s.nodeId,
+    node_type: s.nodeType,
+    attempt: s.attempt,
+    iteration: s.iteration ?? null,
+    status: s.status,
+    started_at: s.startedAt.toISOString(),
+    duration_ms: s.durationMs,
+    output: s.output === undefined ? null : s.output,
+    error_type: s.error?.type ?? null,
+    error_message: s.error?.message ?? null,
   }));
 }
 
 function runRow(r: NewRun, end?: RunEnd): Record<string, unknown> {
   return {
-    id: r.id, org_id: r.orgId, project_id: r.projectId, flow_id: r.flowId, flow_version: r.flowVersion, trigger_type: r.triggerType,
-    status: end?.status ?? r.status, input: r.input ?? null, output: end?.output ?? null, error_type: end?.error?.type ?? null,
-    error_message: end?.error?.message ?? null, error_node_id: end?.error?.nodeId ?? null, idempotency_key: r.idempotencyKey ?? null,
-    request_hash: r.requestHash ?? null, instance_id: end ? null : r.instanceId, created_by_type: r.createdByType ?? null,
-    created_by_id: r.createdById ?? null, created_at: r.createdAt.toISOString(), started_at: (end?.startedAt ?? r.startedAt)?.toISOString() ?? null,
+    id: r.id,
+    org_id: r.orgId,
+    project_id: r.projectId,
+    flow_id: r.flowId,
+    flow_version: r.flowVersion,
+    trigger_type: r.triggerType,
+    status: end?.status ?? r.status,
+    input: r.input ?? null,
+    output: end?.output ?? null,
+    error_type: end?.error?.type ?? null,
+    error_message: end?.error?.message ?? null,
+    error_node_id: end?.error?.nodeId ?? null,
+    idempotency_key: r.idempotencyKey ?? null,
+    request_hash: r.requestHash ?? null,
+    instance_id: end ? null : r.instanceId,
+    created_by_type: r.createdByType ?? null,
+    created_by_id: r.createdById ?? null,
+    created_at: r.createdAt.toISOString(),
+    started_at: (end?.startedAt ?? r.startedAt)?.toISOString() ?? null,
     finished_at: end?.finishedAt.toISOString() ?? null,
   };
 }
@@ -64,15 +89,22 @@ function runRow(r: NewRun, end?: RunEnd): Record<string, unknown> {
  */
 export const runStore = {
   async insert(em: EntityManager, r: NewRun): Promise<void> {
-    await em.query(`INSERT INTO run SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${RUN_COLUMNS})`, [JSON.stringify([runRow(r)])]);
+    await em.query(`INSERT INTO run SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${RUN_COLUMNS})`, [
+      JSON.stringify([runRow(r)]),
+    ]);
   },
 
   /** Inserts finished runs with their steps: two statements for the whole batch. */
   async insertFinished(em: EntityManager, items: { run: NewRun; end: RunEnd }[]): Promise<void> {
     if (!items.length) return;
-    await em.query(`INSERT INTO run SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${RUN_COLUMNS})`, [JSON.stringify(items.map((i) => runRow(i.run, i.end)))]);
+    await em.query(`INSERT INTO run SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${RUN_COLUMNS})`, [
+      JSON.stringify(items.map((i) => runRow(i.run, i.end))),
+    ]);
     const steps = items.flatMap((i) => stepRows(i.run.orgId, i.run.id, i.end.steps));
-    if (steps.length) await em.query(`INSERT INTO step_run SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${STEP_COLUMNS})`, [JSON.stringify(steps)]);
+    if (steps.length)
+      await em.query(`INSERT INTO step_run SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${STEP_COLUMNS})`, [
+        JSON.stringify(steps),
+      ]);
   },
 
   /** Finishes a run that was written as running (one statement); a run already cancelled elsewhere keeps that status. */
@@ -83,8 +115,18 @@ export const runStore = {
                 error_message = $6, error_node_id = $7, started_at = $8, finished_at = $9, instance_id = NULL
           WHERE org_id = $1 AND id = $2 RETURNING id)
        INSERT INTO step_run SELECT x.* FROM jsonb_to_recordset($10::jsonb) AS x(${STEP_COLUMNS}), u`,
-      [orgId, runId, end.status, end.output === undefined ? null : JSON.stringify(end.output), end.error?.type ?? null, end.error?.message ?? null,
-        end.error?.nodeId ?? null, end.startedAt.toISOString(), end.finishedAt.toISOString(), JSON.stringify(stepRows(orgId, runId, end.steps))],
+      [
+        orgId,
+        runId,
+        end.status,
+        end.output === undefined ? null : JSON.stringify(end.output),
+        end.error?.type ?? null,
+        end.error?.message ?? null,
+        end.error?.nodeId ?? null,
+        end.startedAt.toISOString(),
+        end.finishedAt.toISOString(),
+        JSON.stringify(stepRows(orgId, runId, end.steps)),
+      ],
     );
   },
 

@@ -56,11 +56,16 @@ export class RunWriter {
         await this.db.withOrg(orgId, (em) => runStore.insertFinished(em, items));
       } catch (e) {
         // One bad row must not lose the batch: retry row by row, then give up on the rows that still fail.
-        this.log.warn({ err: (e as Error).message, runs: items.length }, 'batched run write failed; retrying one by one');
+        this.log.warn(
+          { err: (e as Error).message, runs: items.length },
+          'batched run write failed; retrying one by one',
+        );
         for (const item of items) {
-          await this.db.withOrg(orgId, (em) => runStore.insertFinished(em, [item])).catch((err: Error) =>
-            this.log.error({ err: err.message, runId: item.run.id }, 'could not record a finished run'),
-          );
+          await this.db
+            .withOrg(orgId, (em) => runStore.insertFinished(em, [item]))
+            .catch((err: Error) =>
+              this.log.error({ err: err.message, runId: item.run.id }, 'could not record a finished run'),
+            );
         }
       }
       for (const item of items) this.pending.delete(item.run.id);

@@ -15,7 +15,9 @@ const RELOAD_MS = 15_000;
 /** The next fire time strictly after `after` of a cron expression in a time zone (UTC by default); null if invalid. */
 export function nextFireTime(settings: ScheduleTriggerSettings, after: Date): Date | null {
   try {
-    return CronExpressionParser.parse(settings.cron, { currentDate: after, tz: settings.timezone || 'UTC' }).next().toDate();
+    return CronExpressionParser.parse(settings.cron, { currentDate: after, tz: settings.timezone || 'UTC' })
+      .next()
+      .toDate();
   } catch {
     return null;
   }
@@ -91,12 +93,16 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
       await this.launcher.launch({
         flow: { ...flow, enabled: true },
         trigger: { type: 'schedule', firedAt, cron: settings.cron, timezone: settings.timezone || 'UTC' },
-        triggerType: 'schedule', storedInput: { firedAt }, durable: true, idempotencyKey: `schedule:${firedAt}`,
+        triggerType: 'schedule',
+        storedInput: { firedAt },
+        durable: true,
+        idempotencyKey: `schedule:${firedAt}`,
       });
       return true;
     } catch (e) {
       // Another instance fired it (unique idempotency key), or the org is at its run limit: skip this time.
-      if ((e as { code?: string }).code !== '23505') this.log.warn({ err: (e as Error).message, flowId: flow.flowId }, 'scheduled run not started');
+      if ((e as { code?: string }).code !== '23505')
+        this.log.warn({ err: (e as Error).message, flowId: flow.flowId }, 'scheduled run not started');
       return false;
     }
   }

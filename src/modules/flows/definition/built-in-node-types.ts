@@ -10,7 +10,12 @@ const transform: NodeTypeSpec = {
     kind: 'object',
     required: ['fields'],
     properties: {
-      fields: { kind: 'object', additional: { kind: 'json' }, maxProperties: 500, description: 'Output field name → value or expression' },
+      fields: {
+        kind: 'object',
+        additional: { kind: 'json' },
+        maxProperties: 500,
+        description: 'Output field name → value or expression',
+      },
     },
   },
 };
@@ -18,7 +23,8 @@ const transform: NodeTypeSpec = {
 const code: NodeTypeSpec = {
   type: 'code',
   title: 'Code',
-  description: 'Runs the body of an async JavaScript function in the sandbox; it sees input, trigger and nodes and returns a JSON value.',
+  description:
+    'Runs the body of an async JavaScript function in the sandbox; it sees input, trigger and nodes and returns a JSON value.',
   params: {
     kind: 'object',
     required: ['code'],
@@ -42,9 +48,17 @@ const httpRequest: NodeTypeSpec = {
       headers: headersSchema,
       query: { kind: 'object', additional: { kind: 'string', maxLength: 8192 }, maxProperties: 100, expression: true },
       body: { kind: 'json', description: 'JSON value, string or expression' },
-      connectionId: { kind: 'string', format: 'connection-id', description: 'Connection whose credentials authenticate the request' },
+      connectionId: {
+        kind: 'string',
+        format: 'connection-id',
+        description: 'Connection whose credentials authenticate the request',
+      },
       timeoutMs: int(1, 300_000, 'Request timeout'),
-      responseFormat: { kind: 'string', enum: ['auto', 'json', 'text'], description: 'How to read the response body (default auto)' },
+      responseFormat: {
+        kind: 'string',
+        enum: ['auto', 'json', 'text'],
+        description: 'How to read the response body (default auto)',
+      },
       failOnHttpError: { kind: 'boolean', description: 'Fail the node on a 4xx/5xx status (default true)' },
     },
   },
@@ -60,7 +74,8 @@ const branchHandles = (params: JsonObject): string[] => {
 const branch: NodeTypeSpec = {
   type: 'branch',
   title: 'Branch',
-  description: 'Follows the edge of the first condition that holds (or the default handle); outgoing edges carry a handle.',
+  description:
+    'Follows the edge of the first condition that holds (or the default handle); outgoing edges carry a handle.',
   params: {
     kind: 'object',
     required: ['conditions'],
@@ -78,7 +93,13 @@ const branch: NodeTypeSpec = {
           },
         },
       },
-      default: { kind: 'string', minLength: 1, maxLength: 64, pattern: HANDLE_PATTERN, description: 'Handle taken when no condition holds' },
+      default: {
+        kind: 'string',
+        minLength: 1,
+        maxLength: 64,
+        pattern: HANDLE_PATTERN,
+        description: 'Handle taken when no condition holds',
+      },
     },
   },
   outputs: branchHandles,

@@ -3,7 +3,10 @@ import type { TriggerTypeSpec } from './node-type.registry.js';
 import type { StringSchema, UnionSchema } from './param-schema.js';
 
 const secret = (description: string): StringSchema => ({
-  kind: 'string', minLength: 1, maxLength: 4096, sensitive: true,
+  kind: 'string',
+  minLength: 1,
+  maxLength: 4096,
+  sensitive: true,
   description: `${description}; a secret reference {{ secrets.<name>.<path>#<key> }} is recommended`,
 });
 const headerName: StringSchema = { kind: 'string', minLength: 1, maxLength: 256, pattern: HEADER_NAME_PATTERN };
@@ -15,22 +18,35 @@ const authSchema: UnionSchema = {
   variants: {
     none: { kind: 'object', properties: {} },
     header: {
-      kind: 'object', required: ['name', 'value'],
-      properties: { name: { ...headerName, description: 'Header carrying the shared secret' }, value: secret('Expected header value') },
+      kind: 'object',
+      required: ['name', 'value'],
+      properties: {
+        name: { ...headerName, description: 'Header carrying the shared secret' },
+        value: secret('Expected header value'),
+      },
     },
     basic: {
-      kind: 'object', required: ['username', 'password'],
+      kind: 'object',
+      required: ['username', 'password'],
       properties: { username: { kind: 'string', minLength: 1, maxLength: 256 }, password: secret('Expected password') },
     },
     hmac: {
-      kind: 'object', required: ['secret'],
+      kind: 'object',
+      required: ['secret'],
       properties: {
         secret: secret('Signing secret'),
         signatureHeader: { ...headerName, description: 'Header carrying the signature (default x-signature)' },
-        timestampHeader: { ...headerName, description: 'Header carrying the signed Unix timestamp (default x-timestamp)' },
+        timestampHeader: {
+          ...headerName,
+          description: 'Header carrying the signed Unix timestamp (default x-timestamp)',
+        },
         algorithm: { kind: 'string', enum: ['sha256', 'sha512'], description: 'HMAC hash (default sha256)' },
         encoding: { kind: 'string', enum: ['hex', 'base64'], description: 'Signature encoding (default hex)' },
-        signaturePrefix: { kind: 'string', maxLength: 32, description: 'Literal prefix before the signature, e.g. "sha256="' },
+        signaturePrefix: {
+          kind: 'string',
+          maxLength: 32,
+          description: 'Literal prefix before the signature, e.g. "sha256="',
+        },
         toleranceSeconds: int(1, 3600, 'Accepted clock skew (default 300)'),
       },
     },
@@ -46,8 +62,18 @@ const webhook: TriggerTypeSpec = {
     required: ['auth', 'respond'],
     properties: {
       auth: authSchema,
-      respond: { kind: 'string', enum: ['wait', 'accepted'], description: 'wait: answer with the flow response; accepted: 202 {runId}' },
-      methods: { kind: 'array', minItems: 1, maxItems: 3, items: { kind: 'string', enum: ['GET', 'POST', 'PUT'] }, description: 'Accepted methods (default POST)' },
+      respond: {
+        kind: 'string',
+        enum: ['wait', 'accepted'],
+        description: 'wait: answer with the flow response; accepted: 202 {runId}',
+      },
+      methods: {
+        kind: 'array',
+        minItems: 1,
+        maxItems: 3,
+        items: { kind: 'string', enum: ['GET', 'POST', 'PUT'] },
+        description: 'Accepted methods (default POST)',
+      },
       waitTimeoutMs: int(100, 300_000, 'How long respond=wait waits for the run'),
       handshake: {
         kind: 'object',
@@ -70,7 +96,12 @@ const webhook: TriggerTypeSpec = {
   },
   validate: (settings, path) => {
     const hs = settings.handshake;
-    if (hs && typeof hs === 'object' && !Array.isArray(hs) && (hs.verifyToken === undefined) !== (hs.verifyTokenField === undefined)) {
+    if (
+      hs &&
+      typeof hs === 'object' &&
+      !Array.isArray(hs) &&
+      (hs.verifyToken === undefined) !== (hs.verifyTokenField === undefined)
+    ) {
       return [{ path: `${path}.handshake`, message: 'verifyTokenField and verifyToken go together' }];
     }
     return [];
@@ -85,7 +116,13 @@ const schedule: TriggerTypeSpec = {
     kind: 'object',
     required: ['cron'],
     properties: {
-      cron: { kind: 'string', minLength: 1, maxLength: 256, format: 'cron', description: 'Cron expression (5 fields, or 6 with seconds)' },
+      cron: {
+        kind: 'string',
+        minLength: 1,
+        maxLength: 256,
+        format: 'cron',
+        description: 'Cron expression (5 fields, or 6 with seconds)',
+      },
       timezone: { kind: 'string', maxLength: 64, format: 'timezone', description: 'IANA time zone (default UTC)' },
     },
   },

@@ -6,7 +6,12 @@ export const HANDLE_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 /** RFC 9110 token, the syntax of an HTTP header name. */
 export const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$";
 
-export const int = (minimum: number, maximum: number, description?: string): NumberSchema => ({ kind: 'integer', minimum, maximum, description });
+export const int = (minimum: number, maximum: number, description?: string): NumberSchema => ({
+  kind: 'integer',
+  minimum,
+  maximum,
+  description,
+});
 
 /** Header name → value (or expression); the whole map may also be one expression. */
 export const headersSchema: ObjectSchema = {

@@ -25,7 +25,11 @@ export const DEFINITION_SCHEMA: ObjectSchema = {
           type: { kind: 'string', minLength: 1, maxLength: 128 },
           name: { kind: 'string', maxLength: 200 },
           params: { kind: 'json' },
-          position: { kind: 'object', required: ['x', 'y'], properties: { x: { kind: 'number' }, y: { kind: 'number' } } },
+          position: {
+            kind: 'object',
+            required: ['x', 'y'],
+            properties: { x: { kind: 'number' }, y: { kind: 'number' } },
+          },
           disabled: { kind: 'boolean' },
           onError: { kind: 'string', enum: ['fail', 'continue'] },
           retry: {

@@ -33,18 +33,28 @@ function checkEdges(def: FlowDefinition, registry: NodeTypeRegistry): Definition
     if (!source) return;
     const handles = registry.outputHandles(source.type, source.params ?? {});
     if (handles === null) {
-      if (e.handle !== undefined) issues.push({ path: `${path}.handle`, message: `a ${source.type} node has no output handles` });
+      if (e.handle !== undefined)
+        issues.push({ path: `${path}.handle`, message: `a ${source.type} node has no output handles` });
     } else if (e.handle === undefined) {
-      issues.push({ path: `${path}.handle`, message: `an edge from a ${source.type} node needs a handle (${handles.join(', ') || 'none defined'})` });
+      issues.push({
+        path: `${path}.handle`,
+        message: `an edge from a ${source.type} node needs a handle (${handles.join(', ') || 'none defined'})`,
+      });
     } else if (!handles.includes(e.handle)) {
-      issues.push({ path: `${path}.handle`, message: `"${e.handle}" is not an output of node "${e.from}" (${handles.join(', ') || 'none defined'})` });
+      issues.push({
+        path: `${path}.handle`,
+        message: `"${e.handle}" is not an output of node "${e.from}" (${handles.join(', ') || 'none defined'})`,
+      });
     }
   });
   return issues;
 }
 
 function adjacency(def: FlowDefinition, keep: (to: string) => boolean = () => true): Map<string, string[]> {
-  const adj = new Map<string, string[]>([[TRIGGER_NODE_ID, []], ...def.nodes.map((n) => [n.id, []] as [string, string[]])]);
+  const adj = new Map<string, string[]>([
+    [TRIGGER_NODE_ID, []],
+    ...def.nodes.map((n) => [n.id, []] as [string, string[]]),
+  ]);
   for (const e of def.edges) if (keep(e.to)) adj.get(e.from)?.push(e.to);
   return adj;
 }
@@ -63,7 +73,8 @@ function checkReachable(def: FlowDefinition): DefinitionIssue[] {
   }
   const issues: DefinitionIssue[] = [];
   def.nodes.forEach((n, i) => {
-    if (!reached.has(n.id)) issues.push({ path: `$.nodes[${i}]`, message: `node "${n.id}" is not reachable from the trigger` });
+    if (!reached.has(n.id))
+      issues.push({ path: `$.nodes[${i}]`, message: `node "${n.id}" is not reachable from the trigger` });
   });
   return issues;
 }
@@ -98,7 +109,10 @@ function checkCycles(def: FlowDefinition, registry: NodeTypeRegistry): Definitio
   const issues: DefinitionIssue[] = [];
   def.edges.forEach((e, i) => {
     if (e.from !== e.to && backEdges.has(`${e.from}\u0000${e.to}`)) {
-      issues.push({ path: `$.edges[${i}]`, message: `closes a cycle (${e.from} → ${e.to}); only edges back into a loop node may form cycles` });
+      issues.push({
+        path: `$.edges[${i}]`,
+        message: `closes a cycle (${e.from} → ${e.to}); only edges back into a loop node may form cycles`,
+      });
     }
   });
   return issues;

@@ -60,7 +60,8 @@ export class NodeTypeRegistry {
       throw new Error(`Node type "${spec.type}": bodyOutput must be one of its static outputs`);
     }
     // The engine runs a cycle only as a body returning to its node, so a type closing cycles needs a body.
-    if (spec.closesCycles && spec.bodyOutput === undefined) throw new Error(`Node type "${spec.type}": closesCycles needs a bodyOutput`);
+    if (spec.closesCycles && spec.bodyOutput === undefined)
+      throw new Error(`Node type "${spec.type}": closesCycles needs a bodyOutput`);
     this.nodeTypes.set(spec.type, Object.freeze({ source: 'core', ...spec }));
   }
 

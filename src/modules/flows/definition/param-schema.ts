@@ -75,7 +75,8 @@ export interface UnionSchema extends SchemaBase {
   variants: Readonly<Record<string, ObjectSchema>>;
 }
 
-export type ParamSchema = StringSchema | NumberSchema | BooleanSchema | ObjectSchema | ArraySchema | JsonSchema | UnionSchema;
+export type ParamSchema =
+  StringSchema | NumberSchema | BooleanSchema | ObjectSchema | ArraySchema | JsonSchema | UnionSchema;
 
 export type ValidationLevel = 'draft' | 'publish';
 
@@ -96,7 +97,8 @@ export type FormatChecker = (value: string) => string | null;
 /** A string holding a `{{ }}` (per template-grammar.ts): checked as an expression, not as a literal of its kind. */
 export const isExpression = (v: unknown): v is string => typeof v === 'string' && hasExpression(v);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** JSONPath member access: `$.a.b`, or `$.a["x-y"]` for keys that are not identifiers. */
 export const childPath = (path: string, key: string): string =>
@@ -113,7 +115,12 @@ export function checkValue(
   issues: SchemaIssue[],
   opts: CheckOptions = {},
 ): void {
-  const ctx: Ctx = { level, issues, formats: opts.formats ?? {}, unknownKey: opts.unknownKeyMessage ?? 'unknown parameter' };
+  const ctx: Ctx = {
+    level,
+    issues,
+    formats: opts.formats ?? {},
+    unknownKey: opts.unknownKeyMessage ?? 'unknown parameter',
+  };
   check(schema, value, path, ctx);
 }
 
@@ -133,7 +140,8 @@ function check(schema: ParamSchema, value: unknown, path: string, ctx: Ctx): voi
     case 'number':
       return checkNumber(schema, value, path, ctx);
     case 'boolean':
-      if (typeof value !== 'boolean') fail(ctx, path, `must be a boolean${schema.expression ? ' or an expression' : ''}, not ${typeName(value)}`);
+      if (typeof value !== 'boolean')
+        fail(ctx, path, `must be a boolean${schema.expression ? ' or an expression' : ''}, not ${typeName(value)}`);
       return;
     case 'object':
       return checkObject(schema, value, path, ctx);
@@ -150,11 +158,14 @@ const fail = (ctx: Ctx, path: string, message: string): void => void ctx.issues.
 
 function checkString(s: StringSchema, v: unknown, path: string, ctx: Ctx): void {
   if (typeof v !== 'string') return fail(ctx, path, `must be a string, not ${typeName(v)}`);
-  if (s.maxLength !== undefined && v.length > s.maxLength) return fail(ctx, path, `must be at most ${s.maxLength} characters`);
+  if (s.maxLength !== undefined && v.length > s.maxLength)
+    return fail(ctx, path, `must be at most ${s.maxLength} characters`);
   if (s.enum && !s.enum.includes(v)) return fail(ctx, path, `must be one of ${s.enum.join(', ')}`);
-  if (s.pattern && !isExpression(v) && !new RegExp(s.pattern).test(v)) return fail(ctx, path, `does not match ${s.pattern}`);
+  if (s.pattern && !isExpression(v) && !new RegExp(s.pattern).test(v))
+    return fail(ctx, path, `does not match ${s.pattern}`);
   if (ctx.level !== 'publish') return;
-  if (v.length < (s.minLength ?? 0)) return fail(ctx, path, s.minLength === 1 ? 'must not be empty' : `must be at least ${s.minLength} characters`);
+  if (v.length < (s.minLength ?? 0))
+    return fail(ctx, path, s.minLength === 1 ? 'must not be empty' : `must be at least ${s.minLength} characters`);
   const checker = s.format ? ctx.formats[s.format] : undefined;
   const problem = checker && !isExpression(v) ? checker(v) : null;
   if (problem) fail(ctx, path, problem);
@@ -173,16 +184,19 @@ function checkNumber(s: NumberSchema, v: unknown, path: string, ctx: Ctx): void 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function checkObject(s: ObjectSchema, v: unknown, path: string, ctx: Ctx): void {
-  if (!isPlainObject(v)) return fail(ctx, path, `must be an object${s.expression ? ' or an expression' : ''}, not ${typeName(v)}`);
+  if (!isPlainObject(v))
+    return fail(ctx, path, `must be an object${s.expression ? ' or an expression' : ''}, not ${typeName(v)}`);
   const keys = Object.keys(v);
-  if (s.maxProperties !== undefined && keys.length > s.maxProperties) fail(ctx, path, `must have at most ${s.maxProperties} entries`);
+  if (s.maxProperties !== undefined && keys.length > s.maxProperties)
+    fail(ctx, path, `must have at most ${s.maxProperties} entries`);
   for (const key of keys) {
     // Own properties only: `properties['__proto__']` or `['constructor']` would otherwise find Object's members.
     const known = s.properties !== undefined && Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
     const sub = known ?? s.additional;
     if (FORBIDDEN_KEYS.has(key)) fail(ctx, childPath(path, key), 'forbidden key');
     else if (!sub) fail(ctx, childPath(path, key), ctx.unknownKey);
-    else if (!known && s.keyPattern && !new RegExp(s.keyPattern).test(key)) fail(ctx, childPath(path, key), `key does not match ${s.keyPattern}`);
+    else if (!known && s.keyPattern && !new RegExp(s.keyPattern).test(key))
+      fail(ctx, childPath(path, key), `key does not match ${s.keyPattern}`);
     else if (v[key] !== undefined) check(sub, v[key], childPath(path, key), ctx);
   }
   if (ctx.level !== 'publish') return;
@@ -192,9 +206,12 @@ function checkObject(s: ObjectSchema, v: unknown, path: string, ctx: Ctx): void 
 }
 
 function checkArray(s: ArraySchema, v: unknown, path: string, ctx: Ctx): void {
-  if (!Array.isArray(v)) return fail(ctx, path, `must be an array${s.expression ? ' or an expression' : ''}, not ${typeName(v)}`);
-  if (s.maxItems !== undefined && v.length > s.maxItems) return fail(ctx, path, `must have at most ${s.maxItems} items`);
-  if (ctx.level === 'publish' && v.length < (s.minItems ?? 0)) fail(ctx, path, `must have at least ${s.minItems} item(s)`);
+  if (!Array.isArray(v))
+    return fail(ctx, path, `must be an array${s.expression ? ' or an expression' : ''}, not ${typeName(v)}`);
+  if (s.maxItems !== undefined && v.length > s.maxItems)
+    return fail(ctx, path, `must have at most ${s.maxItems} items`);
+  if (ctx.level === 'publish' && v.length < (s.minItems ?? 0))
+    fail(ctx, path, `must have at least ${s.minItems} item(s)`);
   v.forEach((item, i) => check(s.items, item, `${path}[${i}]`, ctx));
 }
 
@@ -208,7 +225,10 @@ function checkUnion(s: UnionSchema, v: unknown, path: string, ctx: Ctx): void {
   }
   const variant = unionVariant(s, v);
   if (!variant) return fail(ctx, tagPath, `must be one of ${Object.keys(s.variants).join(', ')}`);
-  const withTag: ObjectSchema = { ...variant, properties: { ...variant.properties, [s.discriminator]: { kind: 'string' } } };
+  const withTag: ObjectSchema = {
+    ...variant,
+    properties: { ...variant.properties, [s.discriminator]: { kind: 'string' } },
+  };
   checkObject(withTag, v, path, ctx);
 }
 
@@ -216,7 +236,12 @@ function checkUnion(s: UnionSchema, v: unknown, path: string, ctx: Ctx): void {
  * A copy of `value` where every value marked `sensitive` by `schema` is replaced by `fn(value, path)`.
  * Used to mask secrets in responses and to restore masked values on save.
  */
-export function mapSensitive(schema: ParamSchema, value: unknown, path: string, fn: (v: unknown, path: string) => unknown): unknown {
+export function mapSensitive(
+  schema: ParamSchema,
+  value: unknown,
+  path: string,
+  fn: (v: unknown, path: string) => unknown,
+): unknown {
   if (value === undefined) return value;
   if (schema.sensitive) return fn(value, path);
   if ((schema.kind === 'object' || schema.kind === 'union') && isPlainObject(value)) {
@@ -229,7 +254,8 @@ export function mapSensitive(schema: ParamSchema, value: unknown, path: string, 
     }
     return out;
   }
-  if (schema.kind === 'array' && Array.isArray(value)) return value.map((item, i) => mapSensitive(schema.items, item, `${path}[${i}]`, fn));
+  if (schema.kind === 'array' && Array.isArray(value))
+    return value.map((item, i) => mapSensitive(schema.items, item, `${path}[${i}]`, fn));
   return value;
 }
 
@@ -239,7 +265,12 @@ function unionVariant(s: UnionSchema, v: Record<string, unknown>): ObjectSchema 
 }
 
 /** Visits every value present in `value` together with the schema that describes it (depth first). */
-export function walkSchema(schema: ParamSchema, value: unknown, path: string, visit: (s: ParamSchema, v: unknown, path: string) => void): void {
+export function walkSchema(
+  schema: ParamSchema,
+  value: unknown,
+  path: string,
+  visit: (s: ParamSchema, v: unknown, path: string) => void,
+): void {
   if (value === undefined) return;
   visit(schema, value, path);
   if ((schema.kind === 'object' || schema.kind === 'union') && isPlainObject(value)) {

@@ -10,7 +10,10 @@ export function checkTemplateString(value: string, path: string): DefinitionIssu
   if (unclosedAt >= 0) issues.push({ path, message: 'has an unclosed {{ expression' });
   for (const part of parts) {
     if (part.kind === 'malformed-secret') {
-      issues.push({ path, message: 'has a malformed secret reference; the form is {{ secrets.<name>.<path>#<key> }} (#<key> optional)' });
+      issues.push({
+        path,
+        message: 'has a malformed secret reference; the form is {{ secrets.<name>.<path>#<key> }} (#<key> optional)',
+      });
     }
   }
   return issues;
@@ -25,11 +28,17 @@ export function secretReferencesIn(value: string): SecretRef[] {
 function deepStrings(value: unknown, path: string, visit: (s: string, path: string) => void): void {
   if (typeof value === 'string') visit(value, path);
   else if (Array.isArray(value)) value.forEach((v, i) => deepStrings(v, `${path}[${i}]`, visit));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) deepStrings(v, childPath(path, k), visit);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) deepStrings(v, childPath(path, k), visit);
 }
 
 /** Visits every template string under `value` (skipping `literal` fields such as code). */
-export function forEachTemplateString(schema: ParamSchema, value: unknown, path: string, visit: (s: string, path: string) => void): void {
+export function forEachTemplateString(
+  schema: ParamSchema,
+  value: unknown,
+  path: string,
+  visit: (s: string, path: string) => void,
+): void {
   walkSchema(schema, value, path, (s, v, p) => {
     if (s.kind === 'json') deepStrings(v, p, visit);
     else if (typeof v === 'string' && !(s.kind === 'string' && s.literal)) visit(v, p);
@@ -44,10 +53,16 @@ export interface ConnectionReference {
 }
 
 /** Values of `format: 'connection-id'` fields (expressions excluded: those resolve at run time). */
-export function collectConnectionReferences(schema: ParamSchema, value: unknown, path: string, nodeId: string | null): ConnectionReference[] {
+export function collectConnectionReferences(
+  schema: ParamSchema,
+  value: unknown,
+  path: string,
+  nodeId: string | null,
+): ConnectionReference[] {
   const out: ConnectionReference[] = [];
   walkSchema(schema, value, path, (s, v, p) => {
-    if (s.kind === 'string' && s.format === 'connection-id' && typeof v === 'string' && !hasExpression(v)) out.push({ connectionId: v, path: p, nodeId });
+    if (s.kind === 'string' && s.format === 'connection-id' && typeof v === 'string' && !hasExpression(v))
+      out.push({ connectionId: v, path: p, nodeId });
   });
   return out;
 }

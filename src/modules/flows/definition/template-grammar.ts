@@ -38,7 +38,9 @@ const SECRET_NAME = '[A-Za-z0-9][A-Za-z0-9_-]{0,63}';
 // A segment cannot start with a dot, so `.`, `..` (and hidden names) are refused by the pattern itself.
 const SECRET_SEGMENT = '[A-Za-z0-9_-][A-Za-z0-9_.-]*';
 const SECRET_KEY = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
-const SECRET_RE = new RegExp(`^secrets\\.(${SECRET_NAME})\\.(${SECRET_SEGMENT}(?:/${SECRET_SEGMENT})*)(?:#(${SECRET_KEY}))?$`);
+const SECRET_RE = new RegExp(
+  `^secrets\\.(${SECRET_NAME})\\.(${SECRET_SEGMENT}(?:/${SECRET_SEGMENT})*)(?:#(${SECRET_KEY}))?$`,
+);
 /** `secrets.`, `secrets[` or `secrets?.` not preceded by a name character or a dot (`a.secrets.x` is not one). */
 const MENTIONS_SECRETS_RE = /(^|[^A-Za-z0-9_$.])secrets\s*[.[?]/;
 
@@ -81,7 +83,11 @@ function expressionPart(raw: string): TemplatePart {
   const source = raw.trim();
   const m = SECRET_RE.exec(source);
   if (m) {
-    return { kind: 'secret', source, ref: m[3] === undefined ? { provider: m[1], path: m[2] } : { provider: m[1], path: m[2], key: m[3] } };
+    return {
+      kind: 'secret',
+      source,
+      ref: m[3] === undefined ? { provider: m[1], path: m[2] } : { provider: m[1], path: m[2], key: m[3] },
+    };
   }
   if (MENTIONS_SECRETS_RE.test(source)) return { kind: 'malformed-secret', source };
   return { kind: 'expression', source };

@@ -20,10 +20,13 @@ export function upgradeDefinition(
   migrations: Readonly<Record<number, (def: JsonObject) => JsonObject>> = DEFINITION_MIGRATIONS,
   target = CURRENT_SCHEMA_VERSION,
 ): UpgradeResult {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DefinitionUpgradeError('A definition must be a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new DefinitionUpgradeError('A definition must be a JSON object');
   const from = (raw as JsonObject).schemaVersion;
-  if (typeof from !== 'number' || !Number.isInteger(from) || from < 1) throw new DefinitionUpgradeError('schemaVersion must be a positive integer');
-  if (from > target) throw new DefinitionUpgradeError(`schemaVersion ${from} is newer than this server supports (${target})`);
+  if (typeof from !== 'number' || !Number.isInteger(from) || from < 1)
+    throw new DefinitionUpgradeError('schemaVersion must be a positive integer');
+  if (from > target)
+    throw new DefinitionUpgradeError(`schemaVersion ${from} is newer than this server supports (${target})`);
   let def = raw as JsonObject;
   for (let v = from; v < target; v++) {
     const step = migrations[v];

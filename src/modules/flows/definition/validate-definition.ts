@@ -1,9 +1,20 @@
-import { CURRENT_SCHEMA_VERSION, TRIGGER_NODE_ID, type DefinitionIssue, type FlowDefinition, type JsonObject } from './definition.types.js';
+import {
+  CURRENT_SCHEMA_VERSION,
+  TRIGGER_NODE_ID,
+  type DefinitionIssue,
+  type FlowDefinition,
+  type JsonObject,
+} from './definition.types.js';
 import { DEFINITION_SCHEMA } from './envelope.schema.js';
 import { checkGraph } from './graph.js';
 import type { NodeTypeRegistry } from './node-type.registry.js';
 import { checkValue, typeName, type ValidationLevel } from './param-schema.js';
-import { collectConnectionReferences, checkTemplateString, forEachTemplateString, type ConnectionReference } from './references.js';
+import {
+  collectConnectionReferences,
+  checkTemplateString,
+  forEachTemplateString,
+  type ConnectionReference,
+} from './references.js';
 
 export interface DefinitionCheck {
   /** Problems found, each with a JSON path rooted at the definition (`$`). Empty = valid at this level. */
@@ -36,10 +47,18 @@ export function validateDefinition(raw: unknown, registry: NodeTypeRegistry, lev
   return { issues, connections: level === 'publish' ? connections : [] };
 }
 
-function checkTrigger(def: FlowDefinition, registry: NodeTypeRegistry, level: ValidationLevel, issues: DefinitionIssue[]): void {
+function checkTrigger(
+  def: FlowDefinition,
+  registry: NodeTypeRegistry,
+  level: ValidationLevel,
+  issues: DefinitionIssue[],
+): void {
   const spec = registry.getTriggerType(def.trigger.type);
   if (!spec) {
-    const known = registry.listTriggerTypes().map((t) => t.type).join(', ');
+    const known = registry
+      .listTriggerTypes()
+      .map((t) => t.type)
+      .join(', ');
     issues.push({ path: '$.trigger.type', message: `unknown trigger type "${def.trigger.type}" (known: ${known})` });
     return;
   }
@@ -52,12 +71,18 @@ function checkTrigger(def: FlowDefinition, registry: NodeTypeRegistry, level: Va
   forEachTemplateString(spec.settings, settings, path, (s, p) => issues.push(...checkTemplateString(s, p)));
 }
 
-function checkNodes(def: FlowDefinition, registry: NodeTypeRegistry, level: ValidationLevel, issues: DefinitionIssue[]): ConnectionReference[] {
+function checkNodes(
+  def: FlowDefinition,
+  registry: NodeTypeRegistry,
+  level: ValidationLevel,
+  issues: DefinitionIssue[],
+): ConnectionReference[] {
   const ids = new Set<string>();
   const connections: ConnectionReference[] = [];
   def.nodes.forEach((node, i) => {
     const path = `$.nodes[${i}]`;
-    if (node.id === TRIGGER_NODE_ID) issues.push({ path: `${path}.id`, message: `"${TRIGGER_NODE_ID}" is reserved for the trigger` });
+    if (node.id === TRIGGER_NODE_ID)
+      issues.push({ path: `${path}.id`, message: `"${TRIGGER_NODE_ID}" is reserved for the trigger` });
     else if (ids.has(node.id)) issues.push({ path: `${path}.id`, message: `duplicate node id "${node.id}"` });
     ids.add(node.id);
     const spec = registry.getNodeType(node.type);
@@ -85,7 +110,12 @@ function checkNodes(def: FlowDefinition, registry: NodeTypeRegistry, level: Vali
 function checkEdgeEnds(def: FlowDefinition, issues: DefinitionIssue[]): void {
   const ids = new Set(def.nodes.map((n) => n.id));
   def.edges.forEach((e, i) => {
-    if (e.from !== TRIGGER_NODE_ID && !ids.has(e.from)) issues.push({ path: `$.edges[${i}].from`, message: `no node "${e.from}"` });
-    if (!ids.has(e.to)) issues.push({ path: `$.edges[${i}].to`, message: e.to === TRIGGER_NODE_ID ? 'an edge cannot lead to the trigger' : `no node "${e.to}"` });
+    if (e.from !== TRIGGER_NODE_ID && !ids.has(e.from))
+      issues.push({ path: `$.edges[${i}].from`, message: `no node "${e.from}"` });
+    if (!ids.has(e.to))
+      issues.push({
+        path: `$.edges[${i}].to`,
+        message: e.to === TRIGGER_NODE_ID ? 'an edge cannot lead to the trigger' : `no node "${e.to}"`,
+      });
   });
 }

@@ -29,13 +29,19 @@ export interface DefinitionDiff {
   edges: { added: EdgeRef[]; removed: EdgeRef[] };
 }
 
-const isObject = (v: unknown): v is Record<string, JsonValue> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, JsonValue> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Structural JSON diff: objects by key, arrays by index. */
-export function diffValues(a: JsonValue | undefined, b: JsonValue | undefined, path: string, out: ValueChange[] = []): ValueChange[] {
+export function diffValues(
+  a: JsonValue | undefined,
+  b: JsonValue | undefined,
+  path: string,
+  out: ValueChange[] = [],
+): ValueChange[] {
   if (a === undefined && b === undefined) return out;
-  if (a === undefined) return out.push({ path, op: 'added', after: b }), out;
-  if (b === undefined) return out.push({ path, op: 'removed', before: a }), out;
+  if (a === undefined) return (out.push({ path, op: 'added', after: b }), out);
+  if (b === undefined) return (out.push({ path, op: 'removed', before: a }), out);
   if (isObject(a) && isObject(b)) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) diffValues(a[k], b[k], childPath(path, k), out);
   } else if (Array.isArray(a) && Array.isArray(b)) {
@@ -79,6 +85,12 @@ export function diffDefinitions(from: FlowDefinition, to: FlowDefinition): Defin
     removed: ea.flatMap((e, i) => (keysB.has(edgeKey(e)) ? [] : [{ ...e, path: `$.edges[${i}]` }])),
   };
   const identical =
-    !changes.length && !trigger.length && !nodes.added.length && !nodes.removed.length && !nodes.changed.length && !edges.added.length && !edges.removed.length;
+    !changes.length &&
+    !trigger.length &&
+    !nodes.added.length &&
+    !nodes.removed.length &&
+    !nodes.changed.length &&
+    !edges.added.length &&
+    !edges.removed.length;
   return { identical, changes, trigger, nodes, edges };
 }

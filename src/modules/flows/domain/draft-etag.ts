@@ -9,7 +9,10 @@ export const draftEtag = (flowId: string, revision: number): string => `"${flowI
  */
 export function expectedRevision(ifMatch: string | undefined, flowId: string, currentRevision: number): number | 'any' {
   if (ifMatch === undefined || ifMatch.trim() === '') {
-    throw new FlowsException('precondition_required', 'Saving a draft needs an If-Match header with the ETag from GET /draft');
+    throw new FlowsException(
+      'precondition_required',
+      'Saving a draft needs an If-Match header with the ETag from GET /draft',
+    );
   }
   if (ifMatch.trim() === '*') return 'any';
   const current = draftEtag(flowId, currentRevision);

@@ -16,20 +16,27 @@ type Mapper = (schema: ParamSchema, value: unknown, root: string) => unknown;
 /** Applies `map` to the trigger settings and every node's params, each with its own schema and a stable root. */
 function mapDefinition(def: FlowDefinition, registry: NodeTypeRegistry, map: Mapper): FlowDefinition {
   const trigger = registry.getTriggerType(def.trigger.type);
-  const settings = trigger && def.trigger.settings !== undefined ? map(trigger.settings, def.trigger.settings, `trigger:${def.trigger.type.replace(/\./g, '%2E')}`) : def.trigger.settings;
+  const settings =
+    trigger && def.trigger.settings !== undefined
+      ? map(trigger.settings, def.trigger.settings, `trigger:${def.trigger.type.replace(/\./g, '%2E')}`)
+      : def.trigger.settings;
   return {
     ...def,
     trigger: settings === undefined ? { ...def.trigger } : { ...def.trigger, settings: settings as JsonObject },
     nodes: def.nodes.map((n) => {
       const spec = registry.getNodeType(n.type);
-      return spec && n.params !== undefined ? { ...n, params: map(spec.params, n.params, `node:${n.id}:${n.type.replace(/\./g, '%2E')}`) as JsonObject } : n;
+      return spec && n.params !== undefined
+        ? { ...n, params: map(spec.params, n.params, `node:${n.id}:${n.type.replace(/\./g, '%2E')}`) as JsonObject }
+        : n;
     }),
   };
 }
 
 /** A copy for responses: literal sensitive values replaced by `MASK`. */
 export function maskDefinition(def: FlowDefinition, registry: NodeTypeRegistry): FlowDefinition {
-  return mapDefinition(def, registry, (schema, value, root) => mapSensitive(schema, value, root, (v) => (isLiteralSecret(v) ? MASK : v)));
+  return mapDefinition(def, registry, (schema, value, root) =>
+    mapSensitive(schema, value, root, (v) => (isLiteralSecret(v) ? MASK : v)),
+  );
 }
 
 /**
@@ -38,8 +45,13 @@ export function maskDefinition(def: FlowDefinition, registry: NodeTypeRegistry):
  */
 export function maskForDiff(defs: FlowDefinition[], registry: NodeTypeRegistry): FlowDefinition[] {
   const key = randomBytes(32);
-  const tag = (v: unknown) => `${MASK}#${createHmac('sha256', key).update(JSON.stringify(v)).digest('hex').slice(0, 16)}`;
-  return defs.map((d) => mapDefinition(d, registry, (s, value, root) => mapSensitive(s, value, root, (v) => (isLiteralSecret(v) ? tag(v) : v))));
+  const tag = (v: unknown) =>
+    `${MASK}#${createHmac('sha256', key).update(JSON.stringify(v)).digest('hex').slice(0, 16)}`;
+  return defs.map((d) =>
+    mapDefinition(d, registry, (s, value, root) =>
+      mapSensitive(s, value, root, (v) => (isLiteralSecret(v) ? tag(v) : v)),
+    ),
+  );
 }
 
 export function unmaskDiffValue(v: unknown): unknown {
@@ -53,9 +65,16 @@ export function unmaskDiffValue(v: unknown): unknown {
  * Puts back stored secrets where a client sent `MASK` (it read a masked draft and saved it again). A mask with no
  * stored value at the same place (same node id and type, same parameter path) is an error: the value is unknown.
  */
-export function restoreMasked(next: FlowDefinition, previous: FlowDefinition | null, registry: NodeTypeRegistry): { definition: FlowDefinition; issues: DefinitionIssue[] } {
+export function restoreMasked(
+  next: FlowDefinition,
+  previous: FlowDefinition | null,
+  registry: NodeTypeRegistry,
+): { definition: FlowDefinition; issues: DefinitionIssue[] } {
   const stored = new Map<string, unknown>();
-  if (previous) mapDefinition(previous, registry, (s, value, root) => mapSensitive(s, value, root, (v, p) => (stored.set(p, v), v)));
+  if (previous)
+    mapDefinition(previous, registry, (s, value, root) =>
+      mapSensitive(s, value, root, (v, p) => (stored.set(p, v), v)),
+    );
   const issues: DefinitionIssue[] = [];
   const definition = mapDefinition(next, registry, (s, value, root) =>
     mapSensitive(s, value, root, (v, p) => {

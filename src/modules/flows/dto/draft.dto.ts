@@ -7,11 +7,16 @@ import { CommonException, type FieldError } from '../../../core/errors/app.excep
  * document would exhaust the stack there (a 500) before the definition's own depth limit could answer 400.
  */
 export class SaveDraftDto {
-  @ApiProperty({ type: Object, additionalProperties: true, description: 'Flow definition (schemaVersion 1); see docs/flows.md' })
+  @ApiProperty({
+    type: Object,
+    additionalProperties: true,
+    description: 'Flow definition (schemaVersion 1); see docs/flows.md',
+  })
   definition: Record<string, unknown>;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The same rules the global validation pipe applies: an object body, `definition` an object, no other fields. */
 export function parseSaveDraftBody(body: unknown): SaveDraftDto {
@@ -26,7 +31,11 @@ export function parseSaveDraftBody(body: unknown): SaveDraftDto {
 }
 
 export class DraftResponseDto {
-  @ApiProperty({ type: Object, additionalProperties: true, description: 'Literal secret values are shown as "********"; sending them back keeps the stored value' })
+  @ApiProperty({
+    type: Object,
+    additionalProperties: true,
+    description: 'Literal secret values are shown as "********"; sending them back keeps the stored value',
+  })
   definition: Record<string, unknown>;
   @ApiProperty() revision: number;
   @ApiProperty() updatedAt: string;

@@ -22,7 +22,11 @@ export class FlowResponseDto {
   @ApiProperty() name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ description: 'Webhooks and schedules start runs only while enabled' }) enabled: boolean;
-  @ApiProperty({ nullable: true, type: Number, description: 'The newest published version (the live one); null before the first publish' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'The newest published version (the live one); null before the first publish',
+  })
   publishedVersion: number | null;
   @ApiProperty({ description: 'Revision of the draft (its ETag is derived from it)' }) draftRevision: number;
   @ApiProperty() draftUpdatedAt: string;

@@ -24,7 +24,10 @@ export class RollbackFlowDto {
 /** A version number (a positive int4) or "draft". */
 const isVersionRef = (v: unknown): boolean => v === 'draft' || isIntText(v, 1);
 const VersionRef = (name: string): PropertyDecorator =>
-  ValidateBy({ name: 'versionRef', validator: { validate: isVersionRef, defaultMessage: () => `${name} must be a version number or "draft"` } });
+  ValidateBy({
+    name: 'versionRef',
+    validator: { validate: isVersionRef, defaultMessage: () => `${name} must be a version number or "draft"` },
+  });
 
 export class DiffQueryDto {
   @ApiProperty({ description: 'A version number or "draft"' })
@@ -60,7 +63,11 @@ export class FlowVersionSummaryDto {
 
 export class FlowVersionDto extends FlowVersionSummaryDto {
   @ApiProperty({ format: 'uuid' }) flowId: string;
-  @ApiProperty({ type: Object, additionalProperties: true, description: 'Upgraded to the current schema version on read' })
+  @ApiProperty({
+    type: Object,
+    additionalProperties: true,
+    description: 'Upgraded to the current schema version on read',
+  })
   definition: Record<string, unknown>;
 }
 
@@ -70,7 +77,14 @@ export class FlowDiffDto {
   @ApiProperty() identical: boolean;
   @ApiProperty({ type: [Object] }) changes: unknown[];
   @ApiProperty({ type: [Object] }) trigger: unknown[];
-  @ApiProperty({ type: Object, additionalProperties: true, description: '{added, removed, changed}: nodes matched by id, with JSON paths' })
+  @ApiProperty({
+    type: Object,
+    additionalProperties: true,
+    description: '{added, removed, changed}: nodes matched by id, with JSON paths',
+  })
   nodes: Record<string, unknown>;
-  @ApiProperty({ type: Object, additionalProperties: true, description: '{added, removed}' }) edges: Record<string, unknown>;
+  @ApiProperty({ type: Object, additionalProperties: true, description: '{added, removed}' }) edges: Record<
+    string,
+    unknown
+  >;
 }

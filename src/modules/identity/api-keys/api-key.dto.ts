@@ -12,7 +12,11 @@ export class CreateApiKeyDto {
   @RoleField() role: string;
   @OptionalUUID() projectId?: string | null;
 
-  @ApiPropertyOptional({ type: [String], example: ['flow:read', 'flow:run'], description: 'Narrow the role to these resource:action pairs' })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['flow:read', 'flow:run'],
+    description: 'Narrow the role to these resource:action pairs',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
@@ -53,11 +57,17 @@ export class ApiKeyResponseDto {
   @ApiProperty({ nullable: true, type: [String] }) scopes: string[] | null;
   @ApiProperty({ nullable: true, type: String }) expiresAt: string | null;
   @ApiProperty({ type: ApiKeyCreatorDto }) createdBy: ApiKeyCreatorDto;
-  @ApiProperty({ nullable: true, type: String, description: 'The user whose rights bound the key' }) ownerUserId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The user whose rights bound the key' }) ownerUserId:
+    string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty({ nullable: true, type: String }) lastUsedAt: string | null;
   @ApiProperty({ nullable: true, type: String }) revokedAt: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Until when the secret before the last rotation still works' }) previousSecretValidUntil: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Until when the secret before the last rotation still works',
+  })
+  previousSecretValidUntil: string | null;
   @ApiProperty({ enum: ['active', 'revoked', 'expired'] }) status: string;
 }
 

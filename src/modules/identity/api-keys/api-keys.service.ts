@@ -51,20 +51,44 @@ export class ApiKeysService {
   /** Inserts a key inside the caller's transaction and returns the full credential (shown once). */
   async insert(em: EntityManager, input: NewApiKey): Promise<{ entity: ApiKeyEntity; key: string }> {
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-      throw new IdentityException('invalid_expiry', 'expiresAt must be in the future', { errors: [{ path: 'expiresAt', message: 'must be in the future' }] });
+      throw new IdentityException('invalid_expiry', 'expiresAt must be in the future', {
+        errors: [{ path: 'expiresAt', message: 'must be in the future' }],
+      });
     }
     await this.assertBelowCap(em, input.orgId);
     const minted = mintKey('tfk');
     const entity = Object.assign(new ApiKeyEntity(), {
-      id: uuidv7(), orgId: input.orgId, publicId: minted.publicId, secretHash: minted.secretHash, previousSecretHash: null,
-      previousValidUntil: null, name: input.name, role: input.role, projectId: input.projectId ?? null, scopes: input.scopes ?? null,
-      expiresAt: input.expiresAt ?? null, revokedAt: null, createdByType: input.createdByType, createdById: input.createdById ?? null,
-      ownerUserId: input.ownerUserId ?? null, lastUsedAt: null,
+      id: uuidv7(),
+      orgId: input.orgId,
+      publicId: minted.publicId,
+      secretHash: minted.secretHash,
+      previousSecretHash: null,
+      previousValidUntil: null,
+      name: input.name,
+      role: input.role,
+      projectId: input.projectId ?? null,
+      scopes: input.scopes ?? null,
+      expiresAt: input.expiresAt ?? null,
+      revokedAt: null,
+      createdByType: input.createdByType,
+      createdById: input.createdById ?? null,
+      ownerUserId: input.ownerUserId ?? null,
+      lastUsedAt: null,
     });
     await em.getRepository(ApiKeyEntity).insert(entity);
     await this.events.publish(em, {
-      action: 'api_key.created', orgId: input.orgId, resourceType: 'api_key', resourceId: entity.id,
-      metadata: { name: input.name, role: input.role, projectId: entity.projectId, scopes: entity.scopes, prefix: displayPrefix('tfk', minted.publicId), expiresAt: entity.expiresAt?.toISOString() ?? null },
+      action: 'api_key.created',
+      orgId: input.orgId,
+      resourceType: 'api_key',
+      resourceId: entity.id,
+      metadata: {
+        name: input.name,
+        role: input.role,
+        projectId: entity.projectId,
+        scopes: entity.scopes,
+        prefix: displayPrefix('tfk', minted.publicId),
+        expiresAt: entity.expiresAt?.toISOString() ?? null,
+      },
     });
     const saved = (await keys.findOne(em, { orgId: input.orgId, id: entity.id }))!;
     return { entity: saved, key: minted.key };
@@ -82,7 +106,10 @@ export class ApiKeysService {
       [orgId],
     )) as { n: number }[];
     if (n >= cap) {
-      throw new IdentityException('api_key_limit_reached', `This organization has ${cap} active API keys, the most allowed; revoke one first`);
+      throw new IdentityException(
+        'api_key_limit_reached',
+        `This organization has ${cap} active API keys, the most allowed; revoke one first`,
+      );
     }
   }
 
@@ -101,7 +128,11 @@ export class ApiKeysService {
       await guard(before);
       const after = (await keys.update(em, { orgId, id }, { name }))!;
       await this.events.publish(em, {
-        action: 'api_key.updated', orgId, resourceType: 'api_key', resourceId: id, metadata: { before: { name: before.name }, after: { name } },
+        action: 'api_key.updated',
+        orgId,
+        resourceType: 'api_key',
+        resourceId: id,
+        metadata: { before: { name: before.name }, after: { name } },
       });
       return after;
     });
@@ -111,21 +142,40 @@ export class ApiKeysService {
    * A new secret for the same key. The old secret keeps working for `graceSeconds` (0: stops now). A second
    * rotation replaces the remembered old secret. Emits `api_key.rotated`.
    */
-  async rotate(orgId: string, id: string, graceSeconds: number, guard: ApiKeyGuard): Promise<{ entity: ApiKeyEntity; key: string }> {
+  async rotate(
+    orgId: string,
+    id: string,
+    graceSeconds: number,
+    guard: ApiKeyGuard,
+  ): Promise<{ entity: ApiKeyEntity; key: string }> {
     const out = await this.db.withOrg(orgId, async (em) => {
       const before = await this.lockedOrFail(em, orgId, id);
       await guard(before);
       if (before.revokedAt) throw new IdentityException('api_key_revoked', 'The key is revoked');
-      if (before.expiresAt && before.expiresAt.getTime() <= Date.now()) throw new IdentityException('api_key_revoked', 'The key has expired');
+      if (before.expiresAt && before.expiresAt.getTime() <= Date.now())
+        throw new IdentityException('api_key_revoked', 'The key has expired');
       const minted = remintSecret('tfk', before.publicId);
       const validUntil = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
-      const entity = (await keys.update(em, { orgId, id }, {
-        secretHash: minted.secretHash, previousSecretHash: validUntil ? before.secretHash : null, previousValidUntil: validUntil,
-      }))!;
+      const entity = (await keys.update(
+        em,
+        { orgId, id },
+        {
+          secretHash: minted.secretHash,
+          previousSecretHash: validUntil ? before.secretHash : null,
+          previousValidUntil: validUntil,
+        },
+      ))!;
       await this.bus.notify(em, { kind: 'credential', publicId: before.publicId });
       await this.events.publish(em, {
-        action: 'api_key.rotated', orgId, resourceType: 'api_key', resourceId: id,
-        metadata: { prefix: displayPrefix('tfk', before.publicId), gracePeriodSeconds: graceSeconds, previousValidUntil: validUntil?.toISOString() ?? null },
+        action: 'api_key.rotated',
+        orgId,
+        resourceType: 'api_key',
+        resourceId: id,
+        metadata: {
+          prefix: displayPrefix('tfk', before.publicId),
+          gracePeriodSeconds: graceSeconds,
+          previousValidUntil: validUntil?.toISOString() ?? null,
+        },
       });
       return { entity, key: minted.key };
     });
@@ -144,24 +194,51 @@ export class ApiKeysService {
   }
 
   /** Revokes every key on a user's authority, and what those keys created (deactivation). */
-  async revokeOwnedByUserInTx(em: EntityManager, orgId: string, userId: string, reason: string): Promise<{ id: string; publicId: string }[]> {
-    const rows = (await em.query(`SELECT id FROM api_key WHERE org_id = $1 AND owner_user_id = $2 AND revoked_at IS NULL`, [orgId, userId])) as { id: string }[];
-    return rows.length ? this.revokeTreeInTx(em, orgId, rows.map((r) => r.id), reason) : [];
+  async revokeOwnedByUserInTx(
+    em: EntityManager,
+    orgId: string,
+    userId: string,
+    reason: string,
+  ): Promise<{ id: string; publicId: string }[]> {
+    const rows = (await em.query(
+      `SELECT id FROM api_key WHERE org_id = $1 AND owner_user_id = $2 AND revoked_at IS NULL`,
+      [orgId, userId],
+    )) as { id: string }[];
+    return rows.length
+      ? this.revokeTreeInTx(
+          em,
+          orgId,
+          rows.map((r) => r.id),
+          reason,
+        )
+      : [];
   }
 
-  private async revokeTreeInTx(em: EntityManager, orgId: string, rootIds: string[], reason: string): Promise<{ id: string; publicId: string }[]> {
+  private async revokeTreeInTx(
+    em: EntityManager,
+    orgId: string,
+    rootIds: string[],
+    reason: string,
+  ): Promise<{ id: string; publicId: string }[]> {
     const [rows] = (await em.query(
       `WITH RECURSIVE tree AS (
          SELECT id FROM api_key WHERE org_id = $1 AND id = ANY($2::uuid[])
          UNION SELECT k.id FROM api_key k JOIN tree t ON k.created_by_type = 'api_key' AND k.created_by_id = t.id WHERE k.org_id = $1)
        UPDATE api_key SET revoked_at = now() WHERE org_id = $1 AND id IN (SELECT id FROM tree) AND revoked_at IS NULL
-       RETURNING id, public_id`, [orgId, rootIds],
+       RETURNING id, public_id`,
+      [orgId, rootIds],
     )) as [{ id: string; public_id: string }[], number];
     for (const r of rows) {
       await this.bus.notify(em, { kind: 'credential', publicId: r.public_id });
       await this.events.publish(em, {
-        action: 'api_key.revoked', orgId, resourceType: 'api_key', resourceId: r.id,
-        metadata: { prefix: displayPrefix('tfk', r.public_id), reason: rootIds.includes(r.id) ? reason : 'created_by_revoked_key' },
+        action: 'api_key.revoked',
+        orgId,
+        resourceType: 'api_key',
+        resourceId: r.id,
+        metadata: {
+          prefix: displayPrefix('tfk', r.public_id),
+          reason: rootIds.includes(r.id) ? reason : 'created_by_revoked_key',
+        },
       });
     }
     return rows.map((r) => ({ id: r.id, publicId: r.public_id }));
@@ -173,9 +250,18 @@ export class ApiKeysService {
     const lastUsed = pending && (!k.lastUsedAt || pending > k.lastUsedAt) ? pending : k.lastUsedAt;
     const graceOpen = k.previousValidUntil && k.previousValidUntil.getTime() > now ? k.previousValidUntil : null;
     return {
-      id: k.id, name: k.name, prefix: displayPrefix('tfk', k.publicId), role: k.role, projectId: k.projectId, scopes: k.scopes,
-      expiresAt: k.expiresAt?.toISOString() ?? null, createdBy: { type: k.createdByType, id: k.createdById }, ownerUserId: k.ownerUserId,
-      createdAt: k.createdAt.toISOString(), lastUsedAt: lastUsed?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null,
+      id: k.id,
+      name: k.name,
+      prefix: displayPrefix('tfk', k.publicId),
+      role: k.role,
+      projectId: k.projectId,
+      scopes: k.scopes,
+      expiresAt: k.expiresAt?.toISOString() ?? null,
+      createdBy: { type: k.createdByType, id: k.createdById },
+      ownerUserId: k.ownerUserId,
+      createdAt: k.createdAt.toISOString(),
+      lastUsedAt: lastUsed?.toISOString() ?? null,
+      revokedAt: k.revokedAt?.toISOString() ?? null,
       previousSecretValidUntil: graceOpen?.toISOString() ?? null,
       status: k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt.getTime() <= now ? 'expired' : 'active',
     };
@@ -183,7 +269,9 @@ export class ApiKeysService {
 
   private async lockedOrFail(em: EntityManager, orgId: string, id: string): Promise<ApiKeyEntity> {
     if (!UUID_RE.test(id)) throw notFound();
-    const row = await em.getRepository(ApiKeyEntity).findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
+    const row = await em
+      .getRepository(ApiKeyEntity)
+      .findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
     if (!row) throw notFound();
     return row;
   }

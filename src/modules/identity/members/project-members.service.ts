@@ -20,7 +20,11 @@ export interface ProjectRole {
 }
 
 /** Runs inside the write transaction before the change; throws to refuse (escalation checks). */
-export type MemberGuard = (target: UserEntity, before: ProjectMemberEntity | null, role: ResolvedRole | null) => void | Promise<void>;
+export type MemberGuard = (
+  target: UserEntity,
+  before: ProjectMemberEntity | null,
+  role: ResolvedRole | null,
+) => void | Promise<void>;
 export type MemberFilter = FindOptionsWhere<ProjectMemberEntity>[] | undefined;
 
 const members = new TenantScopedRepository(ProjectMemberEntity);
@@ -47,28 +51,46 @@ export class ProjectMembersService {
   forUser(orgId: string, userId: string): Promise<ProjectRole[]> {
     return this.cache.get(`${orgId}:${userId}`, async () => {
       const rows = await this.db.readOrg<{ project_id: string; role: string }>(
-        orgId, 'SELECT project_id, role FROM project_member WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+        orgId,
+        'SELECT project_id, role FROM project_member WHERE org_id = $1 AND user_id = $2',
+        [orgId, userId],
+      );
       return rows.map((r) => ({ projectId: r.project_id, role: r.role }));
     });
   }
 
-  list(orgId: string, projectId: string, q: PageQueryDto, filter: MemberFilter): Promise<Page<ProjectMemberResponseDto>> {
+  list(
+    orgId: string,
+    projectId: string,
+    q: PageQueryDto,
+    filter: MemberFilter,
+  ): Promise<Page<ProjectMemberResponseDto>> {
     return this.db.withOrg(orgId, async (em) => {
       await this.projectOrFail(em, orgId, projectId);
       const page = await members.pageFiltered(em, { orgId, projectId }, filter, q, (m) => m);
-      const users = page.items.length ? await em.getRepository(UserEntity).findBy({ orgId, id: In(page.items.map((r) => r.userId)) }) : [];
+      const users = page.items.length
+        ? await em.getRepository(UserEntity).findBy({ orgId, id: In(page.items.map((r) => r.userId)) })
+        : [];
       const byId = new Map(users.map((u) => [u.id, u]));
       return { ...page, items: page.items.map((m) => this.map(m, byId.get(m.userId)!)) };
     });
   }
 
   /** Creates or changes a user's role in a project. Emits `project_member.set`. */
-  async set(orgId: string, projectId: string, userId: string, role: string, guard: MemberGuard): Promise<ProjectMemberResponseDto> {
+  async set(
+    orgId: string,
+    projectId: string,
+    userId: string,
+    role: string,
+    guard: MemberGuard,
+  ): Promise<ProjectMemberResponseDto> {
     const out = await this.db.withOrg(orgId, async (em) => {
       await this.projectOrFail(em, orgId, projectId);
       const user = await this.userOrFail(em, orgId, userId);
       const resolved = await this.roles.assertAssignable(em, orgId, role, { project: true });
-      const before = await em.getRepository(ProjectMemberEntity).findOne({ where: { orgId, projectId, userId }, lock: { mode: 'pessimistic_write' } });
+      const before = await em
+        .getRepository(ProjectMemberEntity)
+        .findOne({ where: { orgId, projectId, userId }, lock: { mode: 'pessimistic_write' } });
       await guard(user, before, resolved);
       if (user.status !== 'active') throw new IdentityException('user_deactivated', 'The user is deactivated');
       let row: ProjectMemberEntity;
@@ -76,7 +98,10 @@ export class ProjectMembersService {
       else row = await this.insert(em, orgId, projectId, userId, role);
       await this.bus.notify(em, { kind: 'user', id: userId });
       await this.events.publish(em, {
-        action: 'project_member.set', orgId, resourceType: 'project_member', resourceId: row.id,
+        action: 'project_member.set',
+        orgId,
+        resourceType: 'project_member',
+        resourceId: row.id,
         metadata: { projectId, userId, before: before ? { role: before.role } : null, after: { role } },
       });
       return this.map(row, user);
@@ -90,26 +115,39 @@ export class ProjectMembersService {
     await this.db.withOrg(orgId, async (em) => {
       await this.projectOrFail(em, orgId, projectId);
       const user = await this.userOrFail(em, orgId, userId);
-      const before = await em.getRepository(ProjectMemberEntity).findOne({ where: { orgId, projectId, userId }, lock: { mode: 'pessimistic_write' } });
+      const before = await em
+        .getRepository(ProjectMemberEntity)
+        .findOne({ where: { orgId, projectId, userId }, lock: { mode: 'pessimistic_write' } });
       if (!before) throw new IdentityException('member_not_found', 'The user has no role in this project');
       await guard(user, before, null);
       await members.delete(em, { orgId, id: before.id });
       await this.bus.notify(em, { kind: 'user', id: userId });
       await this.events.publish(em, {
-        action: 'project_member.removed', orgId, resourceType: 'project_member', resourceId: before.id, metadata: { projectId, userId, role: before.role },
+        action: 'project_member.removed',
+        orgId,
+        resourceType: 'project_member',
+        resourceId: before.id,
+        metadata: { projectId, userId, role: before.role },
       });
     });
     this.bus.local({ kind: 'user', id: userId });
   }
 
-  private async insert(em: EntityManager, orgId: string, projectId: string, userId: string, role: string): Promise<ProjectMemberEntity> {
+  private async insert(
+    em: EntityManager,
+    orgId: string,
+    projectId: string,
+    userId: string,
+    role: string,
+  ): Promise<ProjectMemberEntity> {
     const row = Object.assign(new ProjectMemberEntity(), { id: uuidv7(), orgId, projectId, userId, role });
     await members.insert(em, row);
     return (await members.findOne(em, { orgId, id: row.id }))!;
   }
 
   private async projectOrFail(em: EntityManager, orgId: string, projectId: string): Promise<void> {
-    if (!UUID_RE.test(projectId) || !(await em.getRepository(ProjectEntity).existsBy({ orgId, id: projectId }))) throw projectNotFound();
+    if (!UUID_RE.test(projectId) || !(await em.getRepository(ProjectEntity).existsBy({ orgId, id: projectId })))
+      throw projectNotFound();
   }
 
   private async userOrFail(em: EntityManager, orgId: string, userId: string): Promise<UserEntity> {
@@ -120,8 +158,13 @@ export class ProjectMembersService {
 
   private map(m: ProjectMemberEntity, u: UserEntity): ProjectMemberResponseDto {
     return {
-      projectId: m.projectId, userId: m.userId, role: m.role, email: u.email, displayName: u.displayName,
-      createdAt: m.createdAt.toISOString(), updatedAt: m.updatedAt.toISOString(),
+      projectId: m.projectId,
+      userId: m.userId,
+      role: m.role,
+      email: u.email,
+      displayName: u.displayName,
+      createdAt: m.createdAt.toISOString(),
+      updatedAt: m.updatedAt.toISOString(),
     };
   }
 }

@@ -5,4 +5,5 @@ export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
 /** Roles a project-level assignment may carry: ownership is org-wide only. */
 export const PROJECT_BUILT_IN_ROLES = ['admin', 'editor', 'viewer'] as const;
 
-export const isBuiltInRole = (role: string): role is BuiltInRole => (BUILT_IN_ROLES as readonly string[]).includes(role);
+export const isBuiltInRole = (role: string): role is BuiltInRole =>
+  (BUILT_IN_ROLES as readonly string[]).includes(role);

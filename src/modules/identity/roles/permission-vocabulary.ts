@@ -7,7 +7,11 @@ import type { PermissionSpec } from './custom-role.entity.js';
  * role and a project-limited key all pin these subjects through this field.
  */
 export const PROJECT_SUBJECT_FIELDS: Partial<Record<SubjectName, string>> = {
-  Project: 'id', Flow: 'projectId', Run: 'projectId', Connection: 'projectId', ProjectMember: 'projectId',
+  Project: 'id',
+  Flow: 'projectId',
+  Run: 'projectId',
+  Connection: 'projectId',
+  ProjectMember: 'projectId',
 };
 
 /** Subjects with an owning user: `ownerUserId: "$self"` means "owned by the holder of the role". */
@@ -37,13 +41,15 @@ export function checkPermissions(perms: PermissionSpec[]): FieldError[] {
     if (keys.length === 0) at('conditions', 'must not be empty (omit it instead)');
     for (const key of keys) {
       if (key === 'projectId') {
-        if (!PROJECT_SUBJECT_FIELDS[p.subject as SubjectName]) at('conditions.projectId', `not available on ${p.subject}`);
+        if (!PROJECT_SUBJECT_FIELDS[p.subject as SubjectName])
+          at('conditions.projectId', `not available on ${p.subject}`);
         const ids = Array.isArray(conds.projectId) ? conds.projectId : [conds.projectId];
         if (ids.length === 0 || ids.length > 50 || !ids.every((v) => typeof v === 'string' && UUID.test(v))) {
           at('conditions.projectId', 'must be a project id or a list of 1 to 50 project ids');
         }
       } else if (key === 'ownerUserId') {
-        if (!OWNED_SUBJECT_FIELDS[p.subject as SubjectName]) at('conditions.ownerUserId', `not available on ${p.subject}`);
+        if (!OWNED_SUBJECT_FIELDS[p.subject as SubjectName])
+          at('conditions.ownerUserId', `not available on ${p.subject}`);
         if (conds.ownerUserId !== SELF) at('conditions.ownerUserId', `must be "${SELF}"`);
       } else {
         at(`conditions.${key}`, 'unknown condition (allowed: projectId, ownerUserId)');

@@ -1,14 +1,30 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { ACTIONS, SUBJECTS } from '../../../core/authz/ability.js';
 import { OptionalText } from '../../../core/http/validation.js';
 
 const ROLE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
 
 export class PermissionConditionsDto {
-  @ApiPropertyOptional({ description: 'A project id or a list of project ids (project subjects only)', oneOf: [{ type: 'string', format: 'uuid' }, { type: 'array', items: { type: 'string', format: 'uuid' } }] })
+  @ApiPropertyOptional({
+    description: 'A project id or a list of project ids (project subjects only)',
+    oneOf: [
+      { type: 'string', format: 'uuid' },
+      { type: 'array', items: { type: 'string', format: 'uuid' } },
+    ],
+  })
   @IsOptional()
   projectId?: string | string[];
 
@@ -29,10 +45,13 @@ export class PermissionDto {
   conditions?: PermissionConditionsDto;
 }
 
-const RoleName = (optional = false): PropertyDecorator => applyDecorators(
-  (optional ? ApiPropertyOptional : ApiProperty)({ maxLength: 64, pattern: ROLE_NAME_RE.source }), IsString(), Length(1, 64),
-  Matches(ROLE_NAME_RE, { message: 'name must start with a letter or digit and use letters, digits, spaces, _ . -' }),
-);
+const RoleName = (optional = false): PropertyDecorator =>
+  applyDecorators(
+    (optional ? ApiPropertyOptional : ApiProperty)({ maxLength: 64, pattern: ROLE_NAME_RE.source }),
+    IsString(),
+    Length(1, 64),
+    Matches(ROLE_NAME_RE, { message: 'name must start with a letter or digit and use letters, digits, spaces, _ . -' }),
+  );
 
 export class CreateRoleDto {
   @RoleName() name: string;

@@ -13,7 +13,8 @@ import { BUILT_IN_ROLES, PROJECT_BUILT_IN_ROLES, isBuiltInRole, type BuiltInRole
 import { CustomRoleEntity, type PermissionSpec } from './custom-role.entity.js';
 import { checkPermissions, referencedProjects } from './permission-vocabulary.js';
 
-export type ResolvedRole = { kind: 'built_in'; name: BuiltInRole } | { kind: 'custom'; id: string; name: string; permissions: PermissionSpec[] };
+export type ResolvedRole =
+  { kind: 'built_in'; name: BuiltInRole } | { kind: 'custom'; id: string; name: string; permissions: PermissionSpec[] };
 
 export interface RoleInput {
   name?: string;
@@ -49,7 +50,10 @@ export class RolesService {
     if (!UUID_RE.test(role)) return null;
     const row = await this.cache.get(`${orgId}:${role}`, async () => {
       const [r] = await this.db.readOrg<{ id: string; name: string; permissions: PermissionSpec[] }>(
-        orgId, 'SELECT id, name, permissions FROM custom_role WHERE org_id = $1 AND id = $2', [orgId, role]);
+        orgId,
+        'SELECT id, name, permissions FROM custom_role WHERE org_id = $1 AND id = $2',
+        [orgId, role],
+      );
       return r ? Object.assign(new CustomRoleEntity(), { ...r, orgId }) : null;
     });
     return row ? { kind: 'custom', id: row.id, name: row.name, permissions: row.permissions } : null;
@@ -64,11 +68,18 @@ export class RolesService {
   }
 
   /** The role a user, key or project assignment may carry; project assignments cannot be `owner`. */
-  async assertAssignable(em: EntityManager, orgId: string, role: string, opts: { project?: boolean } = {}): Promise<ResolvedRole> {
+  async assertAssignable(
+    em: EntityManager,
+    orgId: string,
+    role: string,
+    opts: { project?: boolean } = {},
+  ): Promise<ResolvedRole> {
     const resolved = await this.resolveInTx(em, orgId, role);
     const allowed = opts.project ? PROJECT_BUILT_IN_ROLES.join(', ') : BUILT_IN_ROLES.join(', ');
     if (!resolved || (opts.project && resolved.kind === 'built_in' && resolved.name === 'owner')) {
-      throw new IdentityException('unknown_role', `Unknown role "${role}": use ${allowed} or a custom role id`, { errors: [{ path: 'role', message: 'unknown role' }] });
+      throw new IdentityException('unknown_role', `Unknown role "${role}": use ${allowed} or a custom role id`, {
+        errors: [{ path: 'role', message: 'unknown role' }],
+      });
     }
     return resolved;
   }
@@ -82,15 +93,29 @@ export class RolesService {
     return this.db.withOrg(orgId, async (em) => (await roles.findOne(em, { orgId, id })) ?? Promise.reject(notFound()));
   }
 
-  create(orgId: string, input: Required<Pick<RoleInput, 'name' | 'permissions'>> & RoleInput, guard: RoleGuard): Promise<CustomRoleEntity> {
+  create(
+    orgId: string,
+    input: Required<Pick<RoleInput, 'name' | 'permissions'>> & RoleInput,
+    guard: RoleGuard,
+  ): Promise<CustomRoleEntity> {
     return this.db.withOrg(orgId, async (em) => {
       await this.validate(em, orgId, input.name, input.permissions);
       await guard(null, input.permissions);
       const row = Object.assign(new CustomRoleEntity(), {
-        id: uuidv7(), orgId, name: input.name, description: input.description ?? null, permissions: normalize(input.permissions),
+        id: uuidv7(),
+        orgId,
+        name: input.name,
+        description: input.description ?? null,
+        permissions: normalize(input.permissions),
       });
       await this.insertOrConflict(em, row);
-      await this.events.publish(em, { action: 'role.created', orgId, resourceType: 'role', resourceId: row.id, metadata: { name: row.name, permissions: row.permissions } });
+      await this.events.publish(em, {
+        action: 'role.created',
+        orgId,
+        resourceType: 'role',
+        resourceId: row.id,
+        metadata: { name: row.name, permissions: row.permissions },
+      });
       return (await roles.findOne(em, { orgId, id: row.id }))!;
     });
   }
@@ -98,7 +123,9 @@ export class RolesService {
   async update(orgId: string, id: string, input: RoleInput, guard: RoleGuard): Promise<CustomRoleEntity> {
     if (!UUID_RE.test(id)) throw isBuiltInRole(id) ? immutable() : notFound();
     const after = await this.db.withOrg(orgId, async (em) => {
-      const before = await em.getRepository(CustomRoleEntity).findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
+      const before = await em
+        .getRepository(CustomRoleEntity)
+        .findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
       if (!before) throw notFound();
       const permissions = input.permissions ? normalize(input.permissions) : before.permissions;
       await this.validate(em, orgId, input.name, input.permissions);
@@ -109,7 +136,10 @@ export class RolesService {
       const saved = await this.updateOrConflict(em, orgId, id, patch);
       await this.bus.notify(em, { kind: 'role', id });
       await this.events.publish(em, {
-        action: 'role.updated', orgId, resourceType: 'role', resourceId: id,
+        action: 'role.updated',
+        orgId,
+        resourceType: 'role',
+        resourceId: id,
         metadata: { before: summary(before), after: summary(saved) },
       });
       return saved;
@@ -121,22 +151,41 @@ export class RolesService {
   async remove(orgId: string, id: string, guard: RoleGuard): Promise<void> {
     if (!UUID_RE.test(id)) throw isBuiltInRole(id) ? immutable() : notFound();
     await this.db.withOrg(orgId, async (em) => {
-      const before = await em.getRepository(CustomRoleEntity).findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
+      const before = await em
+        .getRepository(CustomRoleEntity)
+        .findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
       if (!before) throw notFound();
       await guard(before, []);
       const [{ n }] = (await em.query(
         `SELECT (SELECT count(*) FROM app_user WHERE org_id = $1 AND role = $2 AND status = 'active')
               + (SELECT count(*) FROM api_key WHERE org_id = $1 AND role = $2 AND revoked_at IS NULL)
-              + (SELECT count(*) FROM project_member WHERE org_id = $1 AND role = $2) AS n`, [orgId, id])) as { n: string }[];
-      if (Number(n) > 0) throw new IdentityException('role_in_use', 'The role is held by users, API keys or project members; reassign them first');
+              + (SELECT count(*) FROM project_member WHERE org_id = $1 AND role = $2) AS n`,
+        [orgId, id],
+      )) as { n: string }[];
+      if (Number(n) > 0)
+        throw new IdentityException(
+          'role_in_use',
+          'The role is held by users, API keys or project members; reassign them first',
+        );
       await roles.delete(em, { orgId, id });
       await this.bus.notify(em, { kind: 'role', id });
-      await this.events.publish(em, { action: 'role.deleted', orgId, resourceType: 'role', resourceId: id, metadata: { name: before.name } });
+      await this.events.publish(em, {
+        action: 'role.deleted',
+        orgId,
+        resourceType: 'role',
+        resourceId: id,
+        metadata: { name: before.name },
+      });
     });
     this.bus.local({ kind: 'role', id });
   }
 
-  private async validate(em: EntityManager, orgId: string, name: string | undefined, perms: PermissionSpec[] | undefined): Promise<void> {
+  private async validate(
+    em: EntityManager,
+    orgId: string,
+    name: string | undefined,
+    perms: PermissionSpec[] | undefined,
+  ): Promise<void> {
     if (name !== undefined && isBuiltInRole(name.toLowerCase())) {
       throw new IdentityException('role_name_taken', `"${name}" is a built-in role name`);
     }
@@ -145,7 +194,8 @@ export class RolesService {
     const projectIds = errors.length ? [] : referencedProjects(perms);
     if (projectIds.length) {
       const found = await em.getRepository(ProjectEntity).countBy({ orgId, id: In(projectIds) });
-      if (found !== projectIds.length) errors.push({ path: 'permissions', message: 'conditions name a project that does not exist' });
+      if (found !== projectIds.length)
+        errors.push({ path: 'permissions', message: 'conditions name a project that does not exist' });
     }
     if (errors.length) throw new IdentityException('invalid_permission', 'The permissions are not valid', { errors });
   }
@@ -159,7 +209,12 @@ export class RolesService {
     }
   }
 
-  private async updateOrConflict(em: EntityManager, orgId: string, id: string, patch: Partial<CustomRoleEntity>): Promise<CustomRoleEntity> {
+  private async updateOrConflict(
+    em: EntityManager,
+    orgId: string,
+    id: string,
+    patch: Partial<CustomRoleEntity>,
+  ): Promise<CustomRoleEntity> {
     try {
       return (await roles.update(em, { orgId, id }, patch))!;
     } catch (e) {
@@ -178,7 +233,9 @@ function normalize(perms: PermissionSpec[]): PermissionSpec[] {
     if (p.conditions && Object.keys(p.conditions).length) {
       const c: PermissionSpec['conditions'] = {};
       if (p.conditions.projectId !== undefined) {
-        c.projectId = Array.isArray(p.conditions.projectId) ? p.conditions.projectId.map((s) => s.toLowerCase()) : p.conditions.projectId.toLowerCase();
+        c.projectId = Array.isArray(p.conditions.projectId)
+          ? p.conditions.projectId.map((s) => s.toLowerCase())
+          : p.conditions.projectId.toLowerCase();
       }
       if (p.conditions.ownerUserId !== undefined) c.ownerUserId = p.conditions.ownerUserId;
       out.conditions = c;

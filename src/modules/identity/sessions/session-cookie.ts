@@ -32,7 +32,9 @@ export function readCookie(req: Pick<Request, 'headers'>, name: string): string 
     if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     const value = part.slice(eq + 1).trim();
     try {
-      return decodeURIComponent(value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
+      return decodeURIComponent(
+        value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value,
+      );
     } catch {
       return undefined;
     }

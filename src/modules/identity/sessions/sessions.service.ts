@@ -58,9 +58,17 @@ export class SessionsService {
       const now = new Date();
       const expiresAt = new Date(now.getTime() + this.ttlMs);
       await em.getRepository(SessionEntity).insert({
-        id: uuidv7(), orgId: input.orgId, userId: input.userId, publicId: minted.publicId, secretHash: minted.secretHash,
-        method: input.method, ip: input.ip?.slice(0, 100) ?? null, userAgent: input.userAgent?.slice(0, 500) ?? null,
-        lastSeenAt: now, expiresAt, revokedAt: null,
+        id: uuidv7(),
+        orgId: input.orgId,
+        userId: input.userId,
+        publicId: minted.publicId,
+        secretHash: minted.secretHash,
+        method: input.method,
+        ip: input.ip?.slice(0, 100) ?? null,
+        userAgent: input.userAgent?.slice(0, 500) ?? null,
+        lastSeenAt: now,
+        expiresAt,
+        revokedAt: null,
       });
       return { token: minted.key, csrfToken: csrfTokenFor(minted.key), expiresAt };
     });
@@ -70,7 +78,10 @@ export class SessionsService {
    * Opens an embedded session (`tfe_`, a bearer token) for an external user inside one project, in the caller's
    * transaction. The token is shown once; only its hash is stored.
    */
-  async openEmbedded(em: EntityManager, input: { orgId: string; userId: string; projectId: string; role: 'editor' | 'viewer'; ttlMs: number; ip?: string }): Promise<{ token: string; expiresAt: Date; sessionId: string }> {
+  async openEmbedded(
+    em: EntityManager,
+    input: { orgId: string; userId: string; projectId: string; role: 'editor' | 'viewer'; ttlMs: number; ip?: string },
+  ): Promise<{ token: string; expiresAt: Date; sessionId: string }> {
     const minted = mintKey('tfe');
     const now = new Date();
     const expiresAt = new Date(now.getTime() + input.ttlMs);
@@ -78,7 +89,18 @@ export class SessionsService {
     await em.query(
       `INSERT INTO app_session (id, org_id, user_id, public_id, secret_hash, method, ip, last_seen_at, expires_at, project_id, embed_role)
        VALUES ($1, $2, $3, $4, $5, 'embed', $6, $7, $8, $9, $10)`,
-      [id, input.orgId, input.userId, minted.publicId, minted.secretHash, input.ip?.slice(0, 100) ?? null, now, expiresAt, input.projectId, input.role],
+      [
+        id,
+        input.orgId,
+        input.userId,
+        minted.publicId,
+        minted.secretHash,
+        input.ip?.slice(0, 100) ?? null,
+        now,
+        expiresAt,
+        input.projectId,
+        input.role,
+      ],
     );
     return { token: minted.key, expiresAt, sessionId: id };
   }
@@ -92,7 +114,8 @@ export class SessionsService {
 
   async revokeForUserInTx(em: EntityManager, orgId: string, userId: string): Promise<number> {
     const rows = (await em.query(
-      `UPDATE app_session SET revoked_at = now() WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING public_id`, [orgId, userId],
+      `UPDATE app_session SET revoked_at = now() WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING public_id`,
+      [orgId, userId],
     )) as [{ public_id: string }[], number];
     await this.bus.notify(em, { kind: 'user', id: userId });
     return rows[1];
@@ -110,7 +133,13 @@ export class SessionsService {
       const row = rows[0][0];
       if (!row) return false;
       await this.bus.notify(em, { kind: 'credential', publicId: parsed.publicId });
-      await this.events.publish(em, { action: 'auth.logout', orgId, resourceType: 'session', resourceId: row.id, metadata: { userId: row.user_id } });
+      await this.events.publish(em, {
+        action: 'auth.logout',
+        orgId,
+        resourceType: 'session',
+        resourceId: row.id,
+        metadata: { userId: row.user_id },
+      });
       return true;
     });
     this.bus.local({ kind: 'credential', publicId: parsed.publicId });

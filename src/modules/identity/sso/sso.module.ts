@@ -34,11 +34,22 @@ registerEncryptedColumn(SSO_SECRET_COLUMN);
     {
       provide: SsoStateStore,
       // Redis when instances share one (scale-out), otherwise PostgreSQL, which every instance shares anyway.
-      useFactory: (db: Database, redis: RedisHolder) => (redis.client ? new RedisSsoStateStore(redis.client) : new PgSsoStateStore(db)),
+      useFactory: (db: Database, redis: RedisHolder) =>
+        redis.client ? new RedisSsoStateStore(redis.client) : new PgSsoStateStore(db),
       inject: [Database, RedisHolder],
     },
-    SsoUrls, SsoConfigService, SsoEgress, OidcClients, OidcLoginService, OidcFlowService, SamlStrategyRunner, SamlLoginService,
-    SamlFlowService, SsoAccountsService, SsoSignInService, SsoGate,
+    SsoUrls,
+    SsoConfigService,
+    SsoEgress,
+    OidcClients,
+    OidcLoginService,
+    OidcFlowService,
+    SamlStrategyRunner,
+    SamlLoginService,
+    SamlFlowService,
+    SsoAccountsService,
+    SsoSignInService,
+    SsoGate,
   ],
   exports: [SsoConfigService],
 })

@@ -8,7 +8,11 @@ export const normalizeEmail = (email: string): string => email.trim().toLowerCas
 
 /** A role reference: a built-in name or a custom role's id. */
 export const RoleField = (): PropertyDecorator =>
-  applyDecorators(ApiProperty({ description: 'Built-in role (owner, admin, editor, viewer) or a custom role id', example: 'editor' }), IsString(), Length(1, 64));
+  applyDecorators(
+    ApiProperty({ description: 'Built-in role (owner, admin, editor, viewer) or a custom role id', example: 'editor' }),
+    IsString(),
+    Length(1, 64),
+  );
 
 export class CreateUserDto {
   @ApiProperty({ format: 'email', maxLength: 254 })

@@ -47,8 +47,12 @@ export class UsersService {
   async createInTx(em: EntityManager, input: NewUser): Promise<UserEntity> {
     await this.roles.assertAssignable(em, input.orgId, input.role);
     const row = Object.assign(new UserEntity(), {
-      id: uuidv7(), orgId: input.orgId, email: normalizeEmail(input.email), displayName: input.displayName ?? null,
-      role: input.role, status: 'active' as const,
+      id: uuidv7(),
+      orgId: input.orgId,
+      email: normalizeEmail(input.email),
+      displayName: input.displayName ?? null,
+      role: input.role,
+      status: 'active' as const,
     });
     try {
       await em.query('SAVEPOINT user_insert');
@@ -56,11 +60,15 @@ export class UsersService {
       await em.query('RELEASE SAVEPOINT user_insert');
     } catch (e) {
       await em.query('ROLLBACK TO SAVEPOINT user_insert');
-      if (isUniqueViolation(e)) throw new IdentityException('user_exists', 'A user with this email exists in the organization');
+      if (isUniqueViolation(e))
+        throw new IdentityException('user_exists', 'A user with this email exists in the organization');
       throw e;
     }
     await this.events.publish(em, {
-      action: 'user.created', orgId: input.orgId, resourceType: 'user', resourceId: row.id,
+      action: 'user.created',
+      orgId: input.orgId,
+      resourceType: 'user',
+      resourceId: row.id,
       metadata: { email: row.email, role: row.role, displayName: row.displayName },
     });
     return (await users.findOne(em, { orgId: input.orgId, id: row.id }))!;
@@ -74,7 +82,11 @@ export class UsersService {
     const after = (await users.update(em, { orgId, id: userId }, { role }))!;
     await this.bus.notify(em, { kind: 'user', id: userId });
     await this.events.publish(em, {
-      action: 'user.updated', orgId, resourceType: 'user', resourceId: userId, metadata: { before: { role: before.role }, after: { role: after.role } },
+      action: 'user.updated',
+      orgId,
+      resourceType: 'user',
+      resourceId: userId,
+      metadata: { before: { role: before.role }, after: { role: after.role } },
     });
     return after;
   }
@@ -103,17 +115,26 @@ export class UsersService {
     });
   }
 
-  async update(orgId: string, id: string, patch: { role?: string; displayName?: string | null }, guard: UserGuard): Promise<UserEntity> {
+  async update(
+    orgId: string,
+    id: string,
+    patch: { role?: string; displayName?: string | null },
+    guard: UserGuard,
+  ): Promise<UserEntity> {
     const after = await this.db.withOrg(orgId, async (em) => {
       const before = await this.lockedOrFail(em, orgId, id);
       await guard(before);
       if (patch.role !== undefined && patch.role !== before.role) await this.assertNotLastOwner(em, before);
       let current = before;
-      if (patch.role !== undefined && patch.role !== before.role) current = await this.setRoleInTx(em, orgId, id, patch.role);
+      if (patch.role !== undefined && patch.role !== before.role)
+        current = await this.setRoleInTx(em, orgId, id, patch.role);
       if (patch.displayName !== undefined && patch.displayName !== current.displayName) {
         current = (await users.update(em, { orgId, id }, { displayName: patch.displayName }))!;
         await this.events.publish(em, {
-          action: 'user.updated', orgId, resourceType: 'user', resourceId: id,
+          action: 'user.updated',
+          orgId,
+          resourceType: 'user',
+          resourceId: id,
           metadata: { before: { displayName: before.displayName }, after: { displayName: current.displayName } },
         });
       }
@@ -138,7 +159,10 @@ export class UsersService {
       const keys = await this.apiKeys.revokeOwnedByUserInTx(em, orgId, id, 'user_deactivated');
       await this.bus.notify(em, { kind: 'user', id });
       await this.events.publish(em, {
-        action: 'user.deactivated', orgId, resourceType: 'user', resourceId: id,
+        action: 'user.deactivated',
+        orgId,
+        resourceType: 'user',
+        resourceId: id,
         metadata: { email: before.email, sessionsRevoked: sessions, apiKeysRevoked: keys.length },
       });
       return true;
@@ -148,14 +172,21 @@ export class UsersService {
 
   map(u: UserEntity): UserResponseDto {
     return {
-      id: u.id, email: u.email, displayName: u.displayName, role: u.role, status: u.status,
-      createdAt: u.createdAt.toISOString(), updatedAt: u.updatedAt.toISOString(),
+      id: u.id,
+      email: u.email,
+      displayName: u.displayName,
+      role: u.role,
+      status: u.status,
+      createdAt: u.createdAt.toISOString(),
+      updatedAt: u.updatedAt.toISOString(),
     };
   }
 
   private async lockedOrFail(em: EntityManager, orgId: string, id: string): Promise<UserEntity> {
     if (!UUID_RE.test(id)) throw notFound();
-    const row = await em.getRepository(UserEntity).findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
+    const row = await em
+      .getRepository(UserEntity)
+      .findOne({ where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
     if (!row) throw notFound();
     return row;
   }
@@ -166,7 +197,9 @@ export class UsersService {
     // Serializes owner changes per org, so two concurrent demotions cannot both see "another owner remains".
     await em.query(`SELECT pg_advisory_xact_lock(hashtext('tenantflow:owners:' || $1))`, [user.orgId]);
     const [{ n }] = (await em.query(
-      `SELECT count(*)::int AS n FROM app_user WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2`, [user.orgId, user.id])) as { n: number }[];
+      `SELECT count(*)::int AS n FROM app_user WHERE org_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2`,
+      [user.orgId, user.id],
+    )) as { n: number }[];
     if (n === 0) throw new IdentityException('last_owner', 'This is the last active owner of the organization');
   }
 
@@ -176,7 +209,13 @@ export class UsersService {
    * by e-mail) can ever reach it. Org role `viewer`: its embedded sessions carry their own project role.
    */
   async provisionExternal(em: EntityManager, orgId: string, subject: string): Promise<{ id: string; status: string }> {
-    const find = async () => ((await em.query(`SELECT id, status FROM app_user WHERE org_id = $1 AND external_subject = $2`, [orgId, subject])) as { id: string; status: string }[])[0];
+    const find = async () =>
+      (
+        (await em.query(`SELECT id, status FROM app_user WHERE org_id = $1 AND external_subject = $2`, [
+          orgId,
+          subject,
+        ])) as { id: string; status: string }[]
+      )[0];
     const found = await find();
     if (found) return found;
     const id = uuidv7();
@@ -187,8 +226,13 @@ export class UsersService {
       [id, orgId, email, subject.slice(0, 200), subject],
     )) as { id: string }[];
     if (!rows.length) return (await find())!;
-    await this.events.publish(em, { action: 'user.created', orgId, resourceType: 'user', resourceId: id, metadata: { role: 'viewer', external: true } });
+    await this.events.publish(em, {
+      action: 'user.created',
+      orgId,
+      resourceType: 'user',
+      resourceId: id,
+      metadata: { role: 'viewer', external: true },
+    });
     return { id, status: 'active' };
   }
-
 }

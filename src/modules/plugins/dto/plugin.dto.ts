@@ -6,7 +6,11 @@ export class PluginConfigDto {
   @IsBoolean()
   enabled: boolean;
 
-  @ApiPropertyOptional({ type: Object, additionalProperties: true, description: "Settings, checked against the plugin's configSchema." })
+  @ApiPropertyOptional({
+    type: Object,
+    additionalProperties: true,
+    description: "Settings, checked against the plugin's configSchema.",
+  })
   @IsOptional()
   @IsObject()
   settings?: Record<string, unknown>;
@@ -25,8 +29,9 @@ export class PluginResponseDto {
   @ApiProperty({ type: [String] }) hooks: string[];
   @ApiProperty({ type: [RequiredTableDto] }) requiredTables: RequiredTableDto[];
   @ApiProperty({ enum: ['ready', 'missing_tables'] }) status: string;
-  @ApiProperty({ type: [String], description: 'What keeps the plugin off (missing tables or columns).' }) problems: string[];
-  @ApiProperty({ description: 'Enabled for the caller\'s org.' }) enabled: boolean;
+  @ApiProperty({ type: [String], description: 'What keeps the plugin off (missing tables or columns).' })
+  problems: string[];
+  @ApiProperty({ description: "Enabled for the caller's org." }) enabled: boolean;
   @ApiProperty({ type: Object, additionalProperties: true }) settings: Record<string, unknown>;
 }
 

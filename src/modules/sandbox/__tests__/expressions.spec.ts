@@ -21,7 +21,8 @@ let bombPool: SandboxPool;
  * Expressions as the engine sends them (template parsing and rendering are the engine's, tested in
  * execution/engine/__tests__/render-value.spec.ts): the sources of `{{ }}` parts, many in one call.
  */
-const evaluate = (expressions: string[], p = pool): Promise<SandboxResult<JsonValue[]>> => p.evaluateAll({ orgId: ORG, expressions, context });
+const evaluate = (expressions: string[], p = pool): Promise<SandboxResult<JsonValue[]>> =>
+  p.evaluateAll({ orgId: ORG, expressions, context });
 const evaluateOne = async (expression: string, p = pool): Promise<SandboxResult> => {
   const r = await evaluate([expression], p);
   return r.ok ? { ...r, value: r.value[0] ?? null } : r;
@@ -44,13 +45,24 @@ afterAll(async () => {
 describe('values and batching', () => {
   it('evaluates many expressions in one sandbox call, values in order and JSON-typed', async () => {
     const before = log.runs.length;
-    const result = await evaluate(['input.total', 'input.flag', 'input.missing', 'input.nothing', 'nodes.fetch.output.items', '{ sum: trigger.body.a + trigger.body.b }']);
+    const result = await evaluate([
+      'input.total',
+      'input.flag',
+      'input.missing',
+      'input.nothing',
+      'nodes.fetch.output.items',
+      '{ sum: trigger.body.a + trigger.body.b }',
+    ]);
     expect(result).toEqual({ ok: true, value: [42, true, null, null, [1, 2, 3], { sum: 5 }], console: [] });
     expect(log.runs.length - before).toBe(1);
   });
 
   it('returns data as data: a {{ }} in a value is a plain string', async () => {
-    expect(await evaluate(['input.text', 'nodes.fetch.output.label'])).toEqual({ ok: true, value: ['{{ process.exit() }}', '{{ trigger.body.a }}'], console: [] });
+    expect(await evaluate(['input.text', 'nodes.fetch.output.label'])).toEqual({
+      ok: true,
+      value: ['{{ process.exit() }}', '{{ trigger.body.a }}'],
+      console: [],
+    });
   });
 
   it('makes no sandbox call for no expressions', async () => {

@@ -148,7 +148,11 @@ describe('escape attempts and crashes', () => {
     ['process', 'return process.pid;', "Cannot read properties of undefined (reading 'pid')"],
     ['require', "return require('node:fs');", 'require is not a function'],
     ['the Function constructor', "return this.constructor.constructor('return process')();", "reading 'constructor'"],
-    ['a prototype of the input', "return input.constructor.constructor('return process')();", 'not a valid constructor'],
+    [
+      'a prototype of the input',
+      "return input.constructor.constructor('return process')();",
+      'not a valid constructor',
+    ],
     ['direct eval', "return eval('require')('fs');", 'SES_EVAL_REJECTED'],
     ['indirect eval', "return (0, eval)('require')('fs');", 'is not a function'],
     ['dynamic import', "return await import('node:fs');", 'Error'],
@@ -188,7 +192,11 @@ describe('escape attempts and crashes', () => {
       const ownGlobal = Function('return globalThis')() === globalThis && (0, eval)('globalThis') === globalThis;
       return { viaPrototype, ownGlobal, present: names.filter((n) => n in globalThis || typeof globalThis[n] !== 'undefined') };`;
     const result = await timePool.runCode({ orgId: ORG, code, input: { a: 1 } });
-    expect(result).toEqual({ ok: true, value: { viaPrototype: 'TypeError', ownGlobal: true, present: [] }, console: [] });
+    expect(result).toEqual({
+      ok: true,
+      value: { viaPrototype: 'TypeError', ownGlobal: true, present: [] },
+      console: [],
+    });
   });
 
   it.skipIf(process.platform !== 'linux')('keeps the API process environment out of the host process', async () => {

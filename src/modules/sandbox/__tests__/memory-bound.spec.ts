@@ -56,17 +56,27 @@ const BOMBS: Array<[string, string, SandboxErrorType]> = [
   ['very large strings kept', "const a = []; for (let i = 0; ; i++) a.push('y'.repeat(1e6) + i);", 'memory'],
   // The output limit stops these before JSON.stringify flattens them (bootstrap-source.ts).
   ['a very large string returned', "let s = 'x'; while (s.length < 2 ** 28) s += s; return s;", 'user_error'],
-  ['many large strings returned', "const a = []; for (let i = 0; i < 12; i++) a.push('z'.repeat(2 ** 20) + i); return a;", 'user_error'],
+  [
+    'many large strings returned',
+    "const a = []; for (let i = 0; i < 12; i++) a.push('z'.repeat(2 ** 20) + i); return a;",
+    'user_error',
+  ],
   ['deeply nested JSON.parse', "const n = 2e6; return JSON.parse('['.repeat(n) + ']'.repeat(n)).length;", 'memory'],
   ['typed arrays', 'const a = []; for (;;) a.push(new Uint8Array(2 ** 22).fill(1));', 'memory'],
-  ['Intl objects (outside the heap)', "const a = []; for (;;) a.push(new Intl.DateTimeFormat('en', { timeZone: 'UTC' }), new Intl.Collator('de'));", 'memory'],
+  [
+    'Intl objects (outside the heap)',
+    "const a = []; for (;;) a.push(new Intl.DateTimeFormat('en', { timeZone: 'UTC' }), new Intl.Collator('de'));",
+    'memory',
+  ],
 ];
 
 let pool: SandboxPool;
 
 beforeAll(async () => {
   pool = new SandboxPool({ memoryLimitMb: LIMIT_MB, timeoutMs: TIMEOUT_MS });
-  await Promise.all(['org-bomb-a', 'org-bomb-b', 'org-neighbour'].map((orgId) => pool.runCode({ orgId, code: 'return 1;' })));
+  await Promise.all(
+    ['org-bomb-a', 'org-bomb-b', 'org-neighbour'].map((orgId) => pool.runCode({ orgId, code: 'return 1;' })),
+  );
 });
 
 afterAll(async () => {

@@ -91,8 +91,19 @@ describe('per-run compartments', () => {
     // Everything but the run's own global (written before the attempts) is refused; SES accepts and ignores
     // Error.prepareStackTrace (the probe checks that it has no effect).
     expect(refused).toEqual([
-      'objectPrototype', 'arrayPush', 'jsonParse', 'mathRandom', 'dateNow', 'functionPrototype', 'promiseThen',
-      'setPrototypeOf', 'intlFormat', 'regexpExec', 'stringMethod', 'consoleLog', 'mathCache',
+      'objectPrototype',
+      'arrayPush',
+      'jsonParse',
+      'mathRandom',
+      'dateNow',
+      'functionPrototype',
+      'promiseThen',
+      'setPrototypeOf',
+      'intlFormat',
+      'regexpExec',
+      'stringMethod',
+      'consoleLog',
+      'mathCache',
       'symbolRegistryHolder',
     ]);
     // The late console line never shows up, here or anywhere else.
@@ -130,6 +141,9 @@ describe('per-run compartments', () => {
 
   it('names the refusal when code changes a built-in prototype', async () => {
     const result = await pool.runCode({ orgId: ORG, code: 'Array.prototype.sum = function () { return 0; };' });
-    expect(result).toMatchObject({ ok: false, error: { type: 'user_error', message: expect.stringMatching(/^TypeError: .*sum/) } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { type: 'user_error', message: expect.stringMatching(/^TypeError: .*sum/) },
+    });
   });
 });

@@ -27,11 +27,18 @@ describe('run sessions', () => {
   it('runs expressions and code of one run with their own data, in one context', async () => {
     const run = pool.openRun(ORG);
     try {
-      const values = await run.evaluateAll(['trigger.body.a + trigger.body.b', 'input * 2'], { trigger: { body: { a: 2, b: 3 } }, input: 4 });
+      const values = await run.evaluateAll(['trigger.body.a + trigger.body.b', 'input * 2'], {
+        trigger: { body: { a: 2, b: 3 } },
+        input: 4,
+      });
       expect(values).toEqual({ ok: true, value: [5, 8], console: [] });
       expect(await run.runCode({ code: leak })).toMatchObject({ ok: true, value: 1 });
       expect(await run.runCode({ code: leak })).toMatchObject({ ok: true, value: 2 });
-      expect(await run.runCode({ code: 'return input.total * 2;', input: { total: 5 } })).toEqual({ ok: true, value: 10, console: [] });
+      expect(await run.runCode({ code: 'return input.total * 2;', input: { total: 5 } })).toEqual({
+        ok: true,
+        value: 10,
+        console: [],
+      });
     } finally {
       run.close();
     }
@@ -52,7 +59,11 @@ describe('run sessions', () => {
     const third = pool.openRun(ORG);
     try {
       expect(await third.runCode({ code: probe })).toEqual({ ok: true, value: ['undefined', null], console: [] });
-      expect(await pool.runCode({ orgId: ORG, code: probe })).toEqual({ ok: true, value: ['undefined', null], console: [] });
+      expect(await pool.runCode({ orgId: ORG, code: probe })).toEqual({
+        ok: true,
+        value: ['undefined', null],
+        console: [],
+      });
     } finally {
       third.close();
     }
@@ -73,8 +84,16 @@ describe('run sessions', () => {
   it('reports each call\u2019s own console lines', async () => {
     const run = pool.openRun(ORG);
     try {
-      expect(await run.runCode({ code: "console.log('one'); return 1;" })).toEqual({ ok: true, value: 1, console: ['one'] });
-      expect(await run.runCode({ code: "console.log('two'); return 2;" })).toEqual({ ok: true, value: 2, console: ['two'] });
+      expect(await run.runCode({ code: "console.log('one'); return 1;" })).toEqual({
+        ok: true,
+        value: 1,
+        console: ['one'],
+      });
+      expect(await run.runCode({ code: "console.log('two'); return 2;" })).toEqual({
+        ok: true,
+        value: 2,
+        console: ['two'],
+      });
     } finally {
       run.close();
     }

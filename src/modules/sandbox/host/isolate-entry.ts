@@ -155,7 +155,10 @@ export class IsolateEntry {
   dispose(): void {
     const pending = this.next;
     this.next = undefined;
-    pending?.then((p) => p.runner.release(), () => undefined);
+    pending?.then(
+      (p) => p.runner.release(),
+      () => undefined,
+    );
     if (!this.isolate.isDisposed) {
       this.isolate.dispose();
     }

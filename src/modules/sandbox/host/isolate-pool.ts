@@ -158,7 +158,9 @@ export class IsolatePool {
   private newEntry(orgId: string): IsolateEntry {
     const spare = this.spare;
     this.spare = undefined;
-    const entry = spare?.alive ? spare.adopt(orgId) : new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
+    const entry = spare?.alive
+      ? spare.adopt(orgId)
+      : new IsolateEntry(orgId, this.config.memoryLimitMb, this.onCatastrophe);
     setTimeout(() => this.refillSpare(), SPARE_REFILL_DELAY_MS).unref();
     return entry;
   }

@@ -14,7 +14,10 @@ const ORG_B = '00000000-0000-7000-8000-00000000000b';
 
 class FakeProvider extends SecretsProvider {
   calls = 0;
-  constructor(private readonly data: Record<string, SecretValue>, private readonly delayMs = 0) {
+  constructor(
+    private readonly data: Record<string, SecretValue>,
+    private readonly delayMs = 0,
+  ) {
     super(1000);
   }
   protected async doConnect(): Promise<void> {}
@@ -42,14 +45,20 @@ function setup(opts: { ttl?: string; timeout?: string; delayMs?: number } = {}) 
     },
   } as unknown as SecretProvidersStore;
   const factory = { create: () => provider } as unknown as ProviderFactory;
-  const config = AppConfig.fromEnv({}, { TENANTFLOW_SECRETS_CACHE_TTL: opts.ttl ?? '60000', TENANTFLOW_SECRETS_TIMEOUT: opts.timeout ?? '5000' });
+  const config = AppConfig.fromEnv(
+    {},
+    { TENANTFLOW_SECRETS_CACHE_TTL: opts.ttl ?? '60000', TENANTFLOW_SECRETS_TIMEOUT: opts.timeout ?? '5000' },
+  );
   const metrics = new Metrics();
   const resolver = new SecretResolverService(config, store, factory, metrics);
   return { resolver, provider, metrics, loads: () => loads };
 }
 
 const failure = async (p: Promise<unknown>) => {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(SecretUnavailableError);
   return e as SecretUnavailableError;
 };
@@ -84,21 +93,29 @@ describe('SecretResolverService', () => {
     expect(provider.calls).toBe(2);
   });
 
-  it('never serves one org\'s cached value to another org: B has no such provider', async () => {
+  it("never serves one org's cached value to another org: B has no such provider", async () => {
     const { resolver } = setup();
     await resolver.resolve(ORG_A, { provider: 'vault', path: 'stripe', key: 'api_key' });
     const e = await failure(resolver.resolve(ORG_B, { provider: 'vault', path: 'stripe', key: 'api_key' }));
-    expect(e.message).toBe('secret_unavailable: provider "vault" could not provide "stripe#api_key" (not_configured: no such provider in this organization)');
+    expect(e.message).toBe(
+      'secret_unavailable: provider "vault" could not provide "stripe#api_key" (not_configured: no such provider in this organization)',
+    );
   });
 
   it('fails with secret_unavailable naming provider and path, never a value', async () => {
     const { resolver } = setup();
-    expect((await failure(resolver.resolve(ORG_A, { provider: 'vault', path: 'nope', key: 'k' }))).reason).toBe('not_found');
+    expect((await failure(resolver.resolve(ORG_A, { provider: 'vault', path: 'nope', key: 'k' }))).reason).toBe(
+      'not_found',
+    );
     const noKey = await failure(resolver.resolve(ORG_A, { provider: 'vault', path: 'stripe', key: 'missing' }));
     expect(noKey.reason).toBe('no_such_key');
     expect(noKey.message).not.toContain('sk_test_1');
-    expect((await failure(resolver.resolve(ORG_A, { provider: 'vault', path: '../sys/health' }))).reason).toBe('invalid_reference');
-    expect((await failure(resolver.resolve(ORG_A, { provider: 'vault', path: 'a/./b' }))).reason).toBe('invalid_reference');
+    expect((await failure(resolver.resolve(ORG_A, { provider: 'vault', path: '../sys/health' }))).reason).toBe(
+      'invalid_reference',
+    );
+    expect((await failure(resolver.resolve(ORG_A, { provider: 'vault', path: 'a/./b' }))).reason).toBe(
+      'invalid_reference',
+    );
   });
 
   it('bounds the whole resolution by the timeout', async () => {
@@ -111,7 +128,12 @@ describe('SecretResolverService', () => {
 
 describe('env provider and its operator prefix', () => {
   it('reads only variables under the prefix, named without it', async () => {
-    const config = AppConfig.fromEnv({ TENANTFLOW_SECRETS_ENV_PREFIX: 'TF_ORG_SECRET_', TF_ORG_SECRET_STRIPE: 'v1', DATABASE_URL: 'postgres://x', OTHER: 'y' });
+    const config = AppConfig.fromEnv({
+      TENANTFLOW_SECRETS_ENV_PREFIX: 'TF_ORG_SECRET_',
+      TF_ORG_SECRET_STRIPE: 'v1',
+      DATABASE_URL: 'postgres://x',
+      OTHER: 'y',
+    });
     expect([...config.secretEnv.entries()]).toEqual([['STRIPE', 'v1']]);
     const p = new EnvProvider(true, config.secretEnv, 1000);
     expect(await p.getSecret('STRIPE')).toBe('v1');
@@ -121,10 +143,12 @@ describe('env provider and its operator prefix', () => {
   it('without a prefix, refuses every read', async () => {
     const config = AppConfig.fromEnv({ DATABASE_URL: 'postgres://x' });
     expect(config.secretEnv.size).toBe(0);
-    await expect(new EnvProvider(false, config.secretEnv, 1000).getSecret('DATABASE_URL')).rejects.toMatchObject({ reason: 'misconfigured' });
+    await expect(new EnvProvider(false, config.secretEnv, 1000).getSecret('DATABASE_URL')).rejects.toMatchObject({
+      reason: 'misconfigured',
+    });
   });
 
-  it('refuses a prefix that would reach the server\'s own settings', () => {
+  it("refuses a prefix that would reach the server's own settings", () => {
     for (const prefix of ['TENANTFLOW_', 'DATABASE_', 'D', 'REDIS_', 'lower_', 'NOUNDERSCORE']) {
       expect(() => AppConfig.fromEnv({ TENANTFLOW_SECRETS_ENV_PREFIX: prefix }), prefix).toThrow(ConfigError);
     }

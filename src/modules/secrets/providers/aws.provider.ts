@@ -58,10 +58,12 @@ export class AwsProvider extends SecretsProvider {
   }
 
   protected async doGetSecret(path: string): Promise<SecretValue> {
-    const out = await this.client!.send(new this.sdk!.GetSecretValueCommand({
-      SecretId: path,
-      ...(this.config.versionStage ? { VersionStage: this.config.versionStage } : {}),
-    }));
+    const out = await this.client!.send(
+      new this.sdk!.GetSecretValueCommand({
+        SecretId: path,
+        ...(this.config.versionStage ? { VersionStage: this.config.versionStage } : {}),
+      }),
+    );
     if (typeof out.SecretString === 'string') return out.SecretString;
     if (out.SecretBinary) return Buffer.from(out.SecretBinary).toString('base64');
     throw Object.assign(new Error('empty secret'), { name: 'ResourceNotFoundException' });

@@ -24,7 +24,10 @@ export interface GuardOptions {
 }
 
 function refused(host: string): EgressDeniedError {
-  return new EgressDeniedError('address_forbidden', `Requests to ${host} are not allowed by the organization's egress policy.`);
+  return new EgressDeniedError(
+    'address_forbidden',
+    `Requests to ${host} are not allowed by the organization's egress policy.`,
+  );
 }
 
 function guardedLookup(policy: EgressPolicy, resolver: EgressResolver): LookupFunction {
@@ -36,8 +39,13 @@ function guardedLookup(policy: EgressPolicy, resolver: EgressResolver): LookupFu
         }
         const family = options.family === 4 || options.family === 6 ? options.family : 0;
         const usable = addresses.filter((a) => family === 0 || a.family === family);
-        if (usable.length === 0) return callback(Object.assign(new Error('no checked address'), { code: 'ENOTFOUND' }), '', 0);
-        if (options.all) return callback(null, usable.map((a) => ({ address: a.address, family: a.family })));
+        if (usable.length === 0)
+          return callback(Object.assign(new Error('no checked address'), { code: 'ENOTFOUND' }), '', 0);
+        if (options.all)
+          return callback(
+            null,
+            usable.map((a) => ({ address: a.address, family: a.family })),
+          );
         return callback(null, usable[0].address, usable[0].family);
       },
       (error: unknown) => callback(error as NodeJS.ErrnoException, '', 0),
@@ -45,7 +53,10 @@ function guardedLookup(policy: EgressPolicy, resolver: EgressResolver): LookupFu
   };
 }
 
-type Create = (options: http.ClientRequestArgs, cb: (err: Error | null, socket?: Duplex) => void) => Duplex | null | undefined;
+type Create = (
+  options: http.ClientRequestArgs,
+  cb: (err: Error | null, socket?: Duplex) => void,
+) => Duplex | null | undefined;
 
 /** Wraps an agent's createConnection: literal addresses checked, names resolved through the guarded lookup. */
 function guard(agent: http.Agent, policy: EgressPolicy, lookup: LookupFunction): void {

@@ -80,12 +80,22 @@ export abstract class SecretsProvider {
     if (e instanceof ProviderFailure) return e.reason;
     if (e instanceof TimeoutFailure) return 'timeout';
     const egress = findCause(e, (c): c is EgressError => c instanceof EgressError);
-    if (egress) return egress.reason === 'timeout' ? 'timeout' : egress.reason === 'dns_failed' ? 'unreachable' : 'egress_refused';
+    if (egress)
+      return egress.reason === 'timeout'
+        ? 'timeout'
+        : egress.reason === 'dns_failed'
+          ? 'unreachable'
+          : 'egress_refused';
     const own = this.reasonOf(e);
     if (own) return own;
-    const code = (findCause(e, (c): c is NodeJS.ErrnoException => typeof (c as { code?: unknown })?.code === 'string') as NodeJS.ErrnoException | undefined)?.code ?? '';
+    const code =
+      (
+        findCause(e, (c): c is NodeJS.ErrnoException => typeof (c as { code?: unknown })?.code === 'string') as
+          NodeJS.ErrnoException | undefined
+      )?.code ?? '';
     if (/TIMEDOUT|ECONNABORTED|TimeoutError/i.test(code) || (e as Error)?.name === 'TimeoutError') return 'timeout';
-    if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code)) return 'unreachable';
+    if (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code))
+      return 'unreachable';
     if (/CERT|SELF_SIGNED|TLS|SSL/i.test(code)) return 'misconfigured';
     return 'unavailable';
   }

@@ -6,7 +6,13 @@ import { SecretsProvider, type SecretValue } from './secrets-provider.base.js';
 
 type VaultClient = NodeVault.client & { namespace?: string; pathPrefix?: string };
 
-const STATUS_REASONS: Record<number, SecretFailureReason> = { 400: 'invalid_reference', 401: 'denied', 403: 'denied', 404: 'not_found', 429: 'unavailable' };
+const STATUS_REASONS: Record<number, SecretFailureReason> = {
+  400: 'invalid_reference',
+  401: 'denied',
+  403: 'denied',
+  404: 'not_found',
+  429: 'unavailable',
+};
 
 /**
  * HashiCorp Vault through the real `node-vault` client: KV v2 (`<mount>/data/<path>`) or v1 (`<mount>/<path>`),
@@ -44,10 +50,12 @@ export class VaultProvider extends SecretsProvider {
     client.pathPrefix = '';
     this.client = client;
     if (this.auth.method === 'approle') {
-      const login = await client.approleLogin({ role_id: this.auth.roleId, secret_id: this.auth.secretId, mount_point: this.auth.mount }).catch((e: unknown) => {
-        // Vault answers a wrong role or secret id with 400: for us that is a refused login.
-        throw this.reasonOf(e) === 'invalid_reference' ? new ProviderFailure('denied', { cause: e }) : e;
-      });
+      const login = await client
+        .approleLogin({ role_id: this.auth.roleId, secret_id: this.auth.secretId, mount_point: this.auth.mount })
+        .catch((e: unknown) => {
+          // Vault answers a wrong role or secret id with 400: for us that is a refused login.
+          throw this.reasonOf(e) === 'invalid_reference' ? new ProviderFailure('denied', { cause: e }) : e;
+        });
       this.renewFrom(login?.auth?.lease_duration, login?.auth?.renewable);
     } else {
       const self = await client.tokenLookupSelf();
@@ -85,7 +93,8 @@ export class VaultProvider extends SecretsProvider {
     const res = await this.client!.read(kvVersion === 2 ? `${mount}/data/${path}` : `${mount}/${path}`);
     const data: unknown = kvVersion === 2 ? res?.data?.data : res?.data;
     // KV v2 answers 200 with data null for a deleted or destroyed version.
-    if (typeof data !== 'object' || data === null) throw Object.assign(new Error('no data'), { response: { statusCode: 404 } });
+    if (typeof data !== 'object' || data === null)
+      throw Object.assign(new Error('no data'), { response: { statusCode: 404 } });
     return data as Record<string, unknown>;
   }
 

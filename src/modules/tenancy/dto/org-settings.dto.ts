@@ -1,7 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
 export const LIMIT_RANGES = {
   maxConcurrent: [1, 10_000],
@@ -14,7 +26,11 @@ export const MAX_ALLOWLIST_ENTRIES = 256;
 const LimitField = ([min, max]: readonly [number, number]): PropertyDecorator =>
   applyDecorators(
     ApiPropertyOptional({ type: 'integer', minimum: min, maximum: max, nullable: true }),
-    ValidateIf((_o, v) => v !== null), IsOptional(), IsInt(), Min(min), Max(max),
+    ValidateIf((_o, v) => v !== null),
+    IsOptional(),
+    IsInt(),
+    Min(min),
+    Max(max),
   );
 
 export class OrgLimitsDto {
@@ -26,8 +42,11 @@ export class OrgLimitsDto {
 /** What the platform operator may set on an org (never the org's own keys). */
 export class OrgPlatformSettingsPatchDto {
   @ApiPropertyOptional({
-    type: [String], maxItems: MAX_ALLOWLIST_ENTRIES, example: ['10.20.0.0/16', 'crm.internal'],
-    description: 'CIDRs or host names the org\'s outbound calls may reach besides public addresses; replaces the list. Cloud metadata addresses and ranges are refused.',
+    type: [String],
+    maxItems: MAX_ALLOWLIST_ENTRIES,
+    example: ['10.20.0.0/16', 'crm.internal'],
+    description:
+      "CIDRs or host names the org's outbound calls may reach besides public addresses; replaces the list. Cloud metadata addresses and ranges are refused.",
   })
   @IsOptional()
   @IsArray()
@@ -36,7 +55,10 @@ export class OrgPlatformSettingsPatchDto {
   @MaxLength(253, { each: true })
   egressAllowlist?: string[];
 
-  @ApiPropertyOptional({ type: OrgLimitsDto, description: 'Run limit overrides; given fields are set, null removes one.' })
+  @ApiPropertyOptional({
+    type: OrgLimitsDto,
+    description: 'Run limit overrides; given fields are set, null removes one.',
+  })
   @IsOptional()
   @IsObject()
   @ValidateNested()

@@ -1,15 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { problem, problemFromMiddlewareError, sendProblem as writeProblem, type Problem } from '../../../core/errors/problem.js';
+import {
+  problem,
+  problemFromMiddlewareError,
+  sendProblem as writeProblem,
+  type Problem,
+} from '../../../core/errors/problem.js';
 import { assertSingleHeader } from '../../../core/http/headers.js';
 import type { WebhookAuth } from '../../flows/index.js';
-import { assertBodyEncoding, assertJsonShape, isJsonType, parseJsonBody, readRawBody } from '../../../core/http/body.js';
+import {
+  assertBodyEncoding,
+  assertJsonShape,
+  isJsonType,
+  parseJsonBody,
+  readRawBody,
+} from '../../../core/http/body.js';
 
 /**
  * The body as flows see it, read through the API's body rules (`core/http/body.ts`: coding and charset, size, JSON
  * depth and shape bounds, forbidden keys): JSON parsed, forms as objects, text as a string, other bytes as `{base64}`.
  * Refusals are body errors that `problemFromMiddlewareError` turns into the API's problem.
  */
-export async function readWebhookBody(req: IncomingMessage, limit: number): Promise<{ rawBody: Buffer; body: unknown }> {
+export async function readWebhookBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ rawBody: Buffer; body: unknown }> {
   assertBodyEncoding(req.headers);
   const rawBody = await readRawBody(req, limit);
   return { rawBody, body: parseBody(rawBody, req.headers['content-type']) };
@@ -40,7 +54,9 @@ export function assertSingleAuthHeaders(req: IncomingMessage, auth: WebhookAuth)
 /** A refusal from reading the body, as the problem the API would answer. */
 export function bodyProblem(e: unknown): Problem | null {
   const err = e as { expose?: unknown; type?: unknown } | null;
-  return err && typeof err === 'object' && err.expose === true && typeof err.type === 'string' ? problemFromMiddlewareError(err as never) : null;
+  return err && typeof err === 'object' && err.expose === true && typeof err.type === 'string'
+    ? problemFromMiddlewareError(err as never)
+    : null;
 }
 
 /** Query parameters; a repeated name keeps its last value. */
@@ -50,19 +66,38 @@ export function parseQuery(search: string): Record<string, string> {
   return { ...out };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body) ?? 'null';
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 /** The API's problem writer (`core/errors/problem.ts`), called with the parts. */
-export function sendProblem(res: ServerResponse, status: number, code: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+export function sendProblem(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   writeProblem(res, problem(status, code, detail, extra), headers);
 }
 
 /** A `respond` node's answer: strings as text/plain unless its headers say otherwise; other values as JSON. */
-export function sendResponded(res: ServerResponse, r: { status: number; headers: Record<string, string>; body: unknown }): void {
+export function sendResponded(
+  res: ServerResponse,
+  r: { status: number; headers: Record<string, string>; body: unknown },
+): void {
   const headers = { ...r.headers };
   let payload: string | undefined;
   if (typeof r.body === 'string') {

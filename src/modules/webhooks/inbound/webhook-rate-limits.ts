@@ -9,7 +9,11 @@ export class RateLimited extends Error {}
 export class WebhookRateLimits {
   private readonly limiters = new Map<string, { spec: string; limiter: Limiter }>();
 
-  async consume(res: ServerResponse, flowId: string, limit: { requests: number; perSeconds: number } | undefined): Promise<void> {
+  async consume(
+    res: ServerResponse,
+    flowId: string,
+    limit: { requests: number; perSeconds: number } | undefined,
+  ): Promise<void> {
     if (!limit) return;
     const spec = `${limit.requests}/${limit.perSeconds}`;
     let entry = this.limiters.get(flowId);
@@ -22,7 +26,14 @@ export class WebhookRateLimits {
       await entry.limiter.consume(flowId);
     } catch (e) {
       if (!(e instanceof AppException)) throw e;
-      sendProblem(res, 429, 'rate_limited', 'Too many requests for this webhook; retry later', {}, e.extra.headers ?? {});
+      sendProblem(
+        res,
+        429,
+        'rate_limited',
+        'Too many requests for this webhook; retry later',
+        {},
+        e.extra.headers ?? {},
+      );
       throw new RateLimited();
     }
   }

@@ -5,12 +5,26 @@ import { RequestContextStore } from '../../../core/context/request-context.js';
 import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
 import { beginRequest } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
-import { ExecutionException, type OrgRuntimeCache, type RunLauncher, type RunOutcome, type WebhookFlowInfo } from '../../execution/index.js';
+import {
+  ExecutionException,
+  type OrgRuntimeCache,
+  type RunLauncher,
+  type RunOutcome,
+  type WebhookFlowInfo,
+} from '../../execution/index.js';
 import type { WebhookSettings } from '../../flows/index.js';
 import { checkHandshake, verifyWebhookAuth, type WebhookRequestView } from './auth/verify-webhook-auth.js';
 import type { ReplayCache } from './auth/replay-cache.js';
 import type { WebhookFlowCache } from './webhook-flow-cache.js';
-import { assertSingleAuthHeaders, bodyProblem, parseQuery, readWebhookBody, sendJson, sendProblem, sendResponded } from './webhook-http.js';
+import {
+  assertSingleAuthHeaders,
+  bodyProblem,
+  parseQuery,
+  readWebhookBody,
+  sendJson,
+  sendProblem,
+  sendResponded,
+} from './webhook-http.js';
 import { RateLimited, WebhookRateLimits } from './webhook-rate-limits.js';
 import { secretValueReader } from './webhook-secrets.js';
 
@@ -51,7 +65,8 @@ export class WebhookHandler {
   private fail(res: ServerResponse, e: unknown): void {
     if (res.headersSent) return void res.end();
     if (e instanceof Answered || e instanceof RateLimited) return;
-    if (e instanceof ExecutionException) return sendProblem(res, e.status, e.code, e.message, {}, e.extra.headers ?? {});
+    if (e instanceof ExecutionException)
+      return sendProblem(res, e.status, e.code, e.message, {}, e.extra.headers ?? {});
     const refused = bodyProblem(e);
     // An unread remainder of an oversized body is not worth keeping the connection for.
     if (refused) return writeProblem(res, refused, refused.status === 413 ? { connection: 'close' } : {});
@@ -89,14 +104,23 @@ export class WebhookHandler {
     return { method, headers: req.headers, rawBody, query: parseQuery(search), body };
   }
 
-  private async authenticate(res: ServerResponse, flowId: string, s: WebhookSettings, view: WebhookRequestView, secretValue: (v: string) => Promise<string>): Promise<void> {
+  private async authenticate(
+    res: ServerResponse,
+    flowId: string,
+    s: WebhookSettings,
+    view: WebhookRequestView,
+    secretValue: (v: string) => Promise<string>,
+  ): Promise<void> {
     const unauthenticated = (): never => {
       sendProblem(res, 401, 'unauthenticated', 'The webhook request is not authenticated');
       throw new Answered();
     };
     const hs = await checkHandshake(s.handshake, view, { secretValue });
     if (hs.kind === 'refused') unauthenticated();
-    const verdict = hs.kind === 'answer' && hs.authenticated ? { ok: true as const } : await verifyWebhookAuth(s.auth, view, { secretValue, replay: this.d.replay, scope: flowId });
+    const verdict =
+      hs.kind === 'answer' && hs.authenticated
+        ? { ok: true as const }
+        : await verifyWebhookAuth(s.auth, view, { secretValue, replay: this.d.replay, scope: flowId });
     if (!verdict.ok) {
       this.d.log.info({ flowId, reason: verdict.reason }, 'webhook request refused');
       unauthenticated();
@@ -108,11 +132,24 @@ export class WebhookHandler {
     }
   }
 
-  private async run(res: ServerResponse, flow: WebhookFlowInfo, s: WebhookSettings, view: WebhookRequestView, wait: boolean, knownSecrets: string[]): Promise<void> {
+  private async run(
+    res: ServerResponse,
+    flow: WebhookFlowInfo,
+    s: WebhookSettings,
+    view: WebhookRequestView,
+    wait: boolean,
+    knownSecrets: string[],
+  ): Promise<void> {
     const headers = visibleHeaders(view.headers, s);
     const trigger = { type: 'webhook' as const, body: view.body, headers, query: view.query, method: view.method };
     const runnable = { ...flow, version: flow.version!, definition: flow.definition! };
-    const base = { flow: runnable, trigger, triggerType: 'webhook' as const, storedInput: { method: view.method, query: view.query, headers, body: view.body }, knownSecrets };
+    const base = {
+      flow: runnable,
+      trigger,
+      triggerType: 'webhook' as const,
+      storedInput: { method: view.method, query: view.query, headers, body: view.body },
+      knownSecrets,
+    };
     if (!wait) {
       const started = await this.d.runs.launch({ ...base, durable: true });
       return sendJson(res, 202, { runId: started.runId });
@@ -120,7 +157,8 @@ export class WebhookHandler {
     const { runId } = await this.d.runs.launch({ ...base, durable: false, awaited: true });
     const timeoutMs = s.waitTimeoutMs ?? this.d.config.get('TENANTFLOW_WEBHOOK_WAIT_TIMEOUT');
     const first = await this.d.runs.awaitOutcome(runId, { timeoutMs, untilRespond: true });
-    if (first.kind === 'timeout') return sendProblem(res, 504, 'run_still_running', 'The run has not finished yet', { runId });
+    if (first.kind === 'timeout')
+      return sendProblem(res, 504, 'run_still_running', 'The run has not finished yet', { runId });
     if (first.kind === 'responded') return sendResponded(res, first.response);
     answerOutcome(res, runId, first.outcome);
   }
@@ -129,9 +167,16 @@ export class WebhookHandler {
 function answerOutcome(res: ServerResponse, runId: string, o: RunOutcome): void {
   if (o.response) return sendResponded(res, o.response);
   if (o.status === 'succeeded') return sendJson(res, 200, { runId, status: o.status, output: o.output ?? null });
-  const error = o.error ?? { type: 'node_error', message: o.status === 'cancelled' ? 'The run was cancelled' : 'The run failed' };
+  const error = o.error ?? {
+    type: 'node_error',
+    message: o.status === 'cancelled' ? 'The run was cancelled' : 'The run failed',
+  };
   // `status` is the HTTP status in problem+json (RFC 9457); the run's own status travels as `runStatus`.
-  sendProblem(res, 502, 'run_failed', 'The run failed', { runId, runStatus: o.status, error: { type: error.type, message: error.message } });
+  sendProblem(res, 502, 'run_failed', 'The run failed', {
+    runId,
+    runStatus: o.status,
+    error: { type: error.type, message: error.message },
+  });
 }
 
 function webhookSettings(flow: WebhookFlowInfo | null): WebhookSettings | null {

@@ -4,10 +4,11 @@ import { Public } from '../../../core/http/decorators.js';
 import { CommonException } from '../../../core/errors/app.exception.js';
 
 const OPERATION = {
-  description: 'Runs the published version of an enabled flow if its webhook trigger allows this method (`methods`, default POST). '
-    + 'Authenticated by the trigger settings (none, header, basic, hmac). `?wait=true` answers with the flow response; '
-    + 'otherwise 202 {runId}. A failed waiting run answers 502 run_failed {runId, runStatus, error}; one still running at the wait limit 504 run_still_running. '
-    + 'Bodies follow the API rules (415 for a content coding or a non-UTF-8 JSON charset, 413 over the size limit, 400 for deep or oversized JSON structures).',
+  description:
+    'Runs the published version of an enabled flow if its webhook trigger allows this method (`methods`, default POST). ' +
+    'Authenticated by the trigger settings (none, header, basic, hmac). `?wait=true` answers with the flow response; ' +
+    'otherwise 202 {runId}. A failed waiting run answers 502 run_failed {runId, runStatus, error}; one still running at the wait limit 504 run_still_running. ' +
+    'Bodies follow the API rules (415 for a content coding or a non-UTF-8 JSON charset, 413 over the size limit, 400 for deep or oversized JSON structures).',
 };
 
 /**

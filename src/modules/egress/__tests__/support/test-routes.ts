@@ -13,7 +13,8 @@ const routes: Record<string, Route> = {
   '/latin1': (_req, res) =>
     res.writeHead(200, { 'content-type': 'text/plain; charset=iso-8859-1' }).end(Buffer.from([0x63, 0x61, 0x66, 0xe9])),
   '/bad-json': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{not json'),
-  '/bin': (_req, res) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from([0, 1, 255])),
+  '/bin': (_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from([0, 1, 255])),
   '/empty': (_req, res) => res.writeHead(204).end(),
   '/status': (_req, res, _body, q) => json(res, Number(q.get('code')), { error: 'nope' }),
   '/echo': (req, res, body) => json(res, 200, { method: req.method, url: req.url, headers: req.headers, body }),

@@ -21,7 +21,10 @@ const resolved: SecretRef[] = [];
 const env: RenderEnv = {
   orgId: '00000000-0000-7000-8000-0000000000e1',
   sandbox: {
-    evaluateAll: (orgId, expressions, s, _limits) => (sandboxCalls.push(expressions), adapter.evaluateAll(orgId, expressions, s)),
+    evaluateAll: (orgId, expressions, s, _limits) => (
+      sandboxCalls.push(expressions),
+      adapter.evaluateAll(orgId, expressions, s)
+    ),
     runCode: (orgId, code, s, _limits) => adapter.runCode(orgId, code, s),
   },
   limits: { timeoutMs: 500, memoryMb: 32 },
@@ -49,7 +52,7 @@ describe('renderValue: typing rules', () => {
     [' {{ input.total }}', ' 42'],
     ['items={{ nodes.fetch.output.items }}', 'items=[1,2,3]'],
     ['obj={{ ({ a: 1 }) }}', 'obj={"a":1}'],
-    ["q={{ '}}' + \"}}\" }}!", 'q=}}}}!'],
+    ['q={{ \'}}\' + "}}" }}!', 'q=}}}}!'],
     ['[{{ input.missing }}|{{ input.nothing }}]', '[|]'],
     ['no expressions at all', 'no expressions at all'],
     ['unterminated {{ input.total', 'unterminated {{ input.total'],
@@ -72,9 +75,17 @@ describe('renderValue: typing rules', () => {
   });
 
   it('never evaluates {{ }} that comes from data', async () => {
-    const tree = { whole: '{{ input.text }}', mixed: 'say {{ input.text }}', label: '{{ nodes.fetch.output.label }}', viaSandbox: '{{ String(input.text) }}' };
+    const tree = {
+      whole: '{{ input.text }}',
+      mixed: 'say {{ input.text }}',
+      label: '{{ nodes.fetch.output.label }}',
+      viaSandbox: '{{ String(input.text) }}',
+    };
     expect(await render(tree)).toEqual({
-      whole: '{{ process.exit() }}', mixed: 'say {{ process.exit() }}', label: '{{ trigger.body.a }}', viaSandbox: '{{ process.exit() }}',
+      whole: '{{ process.exit() }}',
+      mixed: 'say {{ process.exit() }}',
+      label: '{{ trigger.body.a }}',
+      viaSandbox: '{{ process.exit() }}',
     });
   });
 });
@@ -82,7 +93,11 @@ describe('renderValue: typing rules', () => {
 describe('renderValue: batching, secrets and failures', () => {
   it('sends all sandbox expressions of a parameter tree in one call, and none for a tree the host decides', async () => {
     sandboxCalls.length = 0;
-    const tree = { a: '{{ Math.abs(-1) }}', b: ['{{ 2 }}', 'x{{ String(3) }}y{{ [4].at(0) }}'], c: { d: '{{ input.total }}' } };
+    const tree = {
+      a: '{{ Math.abs(-1) }}',
+      b: ['{{ 2 }}', 'x{{ String(3) }}y{{ [4].at(0) }}'],
+      c: { d: '{{ input.total }}' },
+    };
     expect(await render(tree)).toEqual({ a: 1, b: [2, 'x3y4'], c: { d: 42 } });
     expect(sandboxCalls).toEqual([['Math.abs(-1)', 'String(3)', '[4].at(0)']]);
     expect(await render({ a: 'plain', b: [1, '{{ input.total + 1 }}'] })).toEqual({ a: 'plain', b: [1, 43] });
@@ -94,23 +109,32 @@ describe('renderValue: batching, secrets and failures', () => {
     resolved.length = 0;
     const out = await render({ k: '{{ secrets.vault.kv/stripe#api_key }}', whole: 'Bearer {{secrets.aws.prod.db}}' });
     expect(out).toEqual({ k: 'value-of-kv/stripe#api_key', whole: 'Bearer value-of-prod.db' });
-    expect(resolved).toEqual([{ provider: 'vault', path: 'kv/stripe', key: 'api_key' }, { provider: 'aws', path: 'prod.db' }]);
+    expect(resolved).toEqual([
+      { provider: 'vault', path: 'kv/stripe', key: 'api_key' },
+      { provider: 'aws', path: 'prod.db' },
+    ]);
     expect(sandboxCalls).toEqual([]);
   });
 
-  it.each(['{{ secrets.vault }}', '{{ secrets.vault.kv/../x#k }}', '{{ secrets["vault"] }}', 'x {{ secrets.vault.a# }}'])(
-    'fails the node on a malformed secret reference, without a sandbox call: %s',
-    async (template) => {
-      sandboxCalls.length = 0;
-      const err = await render(template).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(StepFailure);
-      expect((err as StepFailure).message).toMatch(/Malformed secret reference/);
-      expect(sandboxCalls).toEqual([]);
-    },
-  );
+  it.each([
+    '{{ secrets.vault }}',
+    '{{ secrets.vault.kv/../x#k }}',
+    '{{ secrets["vault"] }}',
+    'x {{ secrets.vault.a# }}',
+  ])('fails the node on a malformed secret reference, without a sandbox call: %s', async (template) => {
+    sandboxCalls.length = 0;
+    const err = await render(template).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailure);
+    expect((err as StepFailure).message).toMatch(/Malformed secret reference/);
+    expect(sandboxCalls).toEqual([]);
+  });
 
   it('names the expression that threw', async () => {
     const err = await render({ ok: '{{ Math.abs(1) }}', bad: 'x {{ input.nope.deeper }}' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ type: 'user_error', message: "Expression in params failed: In {{ input.nope.deeper }}: TypeError: Cannot read properties of undefined (reading 'deeper')" });
+    expect(err).toMatchObject({
+      type: 'user_error',
+      message:
+        "Expression in params failed: In {{ input.nope.deeper }}: TypeError: Cannot read properties of undefined (reading 'deeper')",
+    });
   });
 });

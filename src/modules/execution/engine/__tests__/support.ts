@@ -9,8 +9,17 @@ export function flow(nodes: NodeDefinition[], edges?: EdgeDefinition[]): FlowDef
   return { schemaVersion: 1, trigger: { type: 'manual' }, nodes, edges: edges ?? linear };
 }
 
-export function engineRun(definition: FlowDefinition, over: Partial<Omit<EngineRun, 'limits'>> & { limits?: Partial<RunLimits> } = {}): EngineRun {
-  const trigger: TriggerPayload = over.trigger ?? { type: 'webhook', body: { a: 2, b: 3 }, headers: {}, query: {}, method: 'POST' };
+export function engineRun(
+  definition: FlowDefinition,
+  over: Partial<Omit<EngineRun, 'limits'>> & { limits?: Partial<RunLimits> } = {},
+): EngineRun {
+  const trigger: TriggerPayload = over.trigger ?? {
+    type: 'webhook',
+    body: { a: 2, b: 3 },
+    headers: {},
+    query: {},
+    method: 'POST',
+  };
   return {
     runId: `run-${++seq}`,
     orgId: '00000000-0000-7000-8000-000000000001',
@@ -19,6 +28,10 @@ export function engineRun(definition: FlowDefinition, over: Partial<Omit<EngineR
     ...over,
     definition,
     trigger,
-    limits: { ...DEFAULT_RUN_LIMITS, ...over.limits, sandbox: { timeoutMs: 1000, memoryMb: 32, ...over.limits?.sandbox } },
+    limits: {
+      ...DEFAULT_RUN_LIMITS,
+      ...over.limits,
+      sandbox: { timeoutMs: 1000, memoryMb: 32, ...over.limits?.sandbox },
+    },
   };
 }

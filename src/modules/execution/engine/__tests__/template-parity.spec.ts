@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkTemplateString, createNodeTypeRegistry, parseTemplate, secretReferencesIn, validateDefinition, type SecretRef } from '../../../flows/index.js';
+import {
+  checkTemplateString,
+  createNodeTypeRegistry,
+  parseTemplate,
+  secretReferencesIn,
+  validateDefinition,
+  type SecretRef,
+} from '../../../flows/index.js';
 import { compileTemplate, type Piece } from '../template.js';
 
 /**
@@ -18,7 +25,12 @@ const registry = createNodeTypeRegistry();
 
 /** The validator: the real publish check on a transform field, plus the dependency listing of secret references. */
 function validatorParse(template: string): Parse {
-  const def = { schemaVersion: 1, trigger: { type: 'manual' }, nodes: [{ id: 't', type: 'transform', params: { fields: { f: template } } }], edges: [{ from: 'trigger', to: 't' }] };
+  const def = {
+    schemaVersion: 1,
+    trigger: { type: 'manual' },
+    nodes: [{ id: 't', type: 'transform', params: { fields: { f: template } } }],
+    edges: [{ from: 'trigger', to: 't' }],
+  };
   const { issues } = validateDefinition(def, registry, 'publish');
   expect(issues.every((i) => i.path === '$.nodes[0].params.fields.f')).toBe(true);
   expect(checkTemplateString(template, 'p').map((i) => i.message)).toEqual(issues.map((i) => i.message));
@@ -34,7 +46,8 @@ function validatorParse(template: string): Parse {
 /** The engine: the compiled template a run renders. */
 function engineParse(template: string): Parse {
   const tpl = compileTemplate(template);
-  const parts: (string | Piece)[] = tpl.kind === 'literal' ? [tpl.value] : tpl.kind === 'single' ? [tpl.piece] : tpl.parts;
+  const parts: (string | Piece)[] =
+    tpl.kind === 'literal' ? [tpl.value] : tpl.kind === 'single' ? [tpl.piece] : tpl.parts;
   const pieces = parts.filter((p): p is Piece => typeof p !== 'string');
   return {
     expressions: pieces.filter((p) => !p.secret && !p.malformedSecret).map((p) => p.expr),
@@ -45,7 +58,13 @@ function engineParse(template: string): Parse {
   };
 }
 
-const parse = (over: Partial<Parse>): Parse => ({ expressions: [], secrets: [], malformed: 0, unclosed: false, ...over });
+const parse = (over: Partial<Parse>): Parse => ({
+  expressions: [],
+  secrets: [],
+  malformed: 0,
+  unclosed: false,
+  ...over,
+});
 
 const CASES: [string, Parse][] = [
   ['plain text', parse({})],
@@ -54,10 +73,16 @@ const CASES: [string, Parse][] = [
   ['{{ {a: {b: 1}} }}', parse({ expressions: ['{a: {b: 1}}'] })],
   ['x{{ ({ k: { v: input.a } }) }}y', parse({ expressions: ['({ k: { v: input.a } })'] })],
   ['{{ "}}" }}', parse({ expressions: ['"}}"'] })],
-  ["{{ '}}' + `}}` + \"a\\\"}}\" }} tail", parse({ expressions: ["'}}' + `}}` + \"a\\\"}}\""] })],
-  ['{{ secrets.vault.kv/stripe#api_key }}', parse({ secrets: [{ provider: 'vault', path: 'kv/stripe', key: 'api_key' }] })],
+  ['{{ \'}}\' + `}}` + "a\\"}}" }} tail', parse({ expressions: ['\'}}\' + `}}` + "a\\"}}"'] })],
+  [
+    '{{ secrets.vault.kv/stripe#api_key }}',
+    parse({ secrets: [{ provider: 'vault', path: 'kv/stripe', key: 'api_key' }] }),
+  ],
   ['Bearer {{ secrets.vault.kv/stripe }}', parse({ secrets: [{ provider: 'vault', path: 'kv/stripe' }] })],
-  ['{{secrets.aws.prod.db}}:{{ input.a }}', parse({ secrets: [{ provider: 'aws', path: 'prod.db' }], expressions: ['input.a'] })],
+  [
+    '{{secrets.aws.prod.db}}:{{ input.a }}',
+    parse({ secrets: [{ provider: 'aws', path: 'prod.db' }], expressions: ['input.a'] }),
+  ],
   ['{{ secrets.vault }}', parse({ malformed: 1 })],
   ['{{ secrets.vault.kv/../x#k }}', parse({ malformed: 1 })],
   ['{{ secrets.vault.x# }}', parse({ malformed: 1 })],

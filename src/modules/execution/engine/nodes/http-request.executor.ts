@@ -23,7 +23,8 @@ function headersParam(node: string, raw: unknown): Record<string, string> {
 
 function positiveInt(node: string, name: string, raw: unknown, fallback: number, ceiling: number): number {
   if (raw === undefined || raw === null) return fallback;
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw <= 0) throw bad(node, `${name} must be a positive integer`);
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw <= 0)
+    throw bad(node, `${name} must be a positive integer`);
   return Math.min(raw, ceiling);
 }
 
@@ -45,7 +46,8 @@ function withQuery(node: string, url: string, raw: unknown): string {
   } catch {
     throw bad(node, 'url is not a valid absolute URL');
   }
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (v !== undefined && v !== null) u.searchParams.append(k, String(v));
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>))
+    if (v !== undefined && v !== null) u.searchParams.append(k, String(v));
   return u.href;
 }
 
@@ -63,7 +65,11 @@ function formatBody(node: string, body: unknown, format: unknown): unknown {
 }
 
 /** The connection's auth (it wins over the node's own headers of the same name), or none. */
-async function connectionAuth(node: string, raw: unknown, ctx: NodeExecutionContext): Promise<{ headers: Record<string, string>; query: Record<string, string> } | undefined> {
+async function connectionAuth(
+  node: string,
+  raw: unknown,
+  ctx: NodeExecutionContext,
+): Promise<{ headers: Record<string, string>; query: Record<string, string> } | undefined> {
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw !== 'string') throw bad(node, 'connectionId must be a string');
   try {
@@ -86,7 +92,13 @@ export const httpRequestExecutor: NodeExecutor = {
     if (!METHODS.has(method)) throw bad(id, `method ${method.slice(0, 16)} is not supported`);
     if (typeof params.url !== 'string' || !params.url) throw bad(id, 'url must be a non-empty string');
     const timeoutMs = positiveInt(id, 'timeoutMs', params.timeoutMs, HTTP_DEFAULT_TIMEOUT_MS, 5 * 60_000);
-    const maxResponseBytes = positiveInt(id, 'maxResponseBytes', params.maxResponseBytes, HTTP_MAX_RESPONSE_BYTES, HTTP_MAX_RESPONSE_BYTES);
+    const maxResponseBytes = positiveInt(
+      id,
+      'maxResponseBytes',
+      params.maxResponseBytes,
+      HTTP_MAX_RESPONSE_BYTES,
+      HTTP_MAX_RESPONSE_BYTES,
+    );
     const auth = await connectionAuth(id, params.connectionId, ctx);
     let res;
     try {

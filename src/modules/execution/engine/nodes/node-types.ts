@@ -37,7 +37,10 @@ export class NodeTypes {
   constructor(readonly schemas: NodeTypeRegistry = createNodeTypeRegistry()) {
     for (const spec of schemas.listNodeTypes()) {
       const executor = BUILT_IN_EXECUTORS[spec.type];
-      if (!executor) throw new Error(`Node type "${spec.type}" has a schema but no executor; register it through NodeTypes.register`);
+      if (!executor)
+        throw new Error(
+          `Node type "${spec.type}" has a schema but no executor; register it through NodeTypes.register`,
+        );
       this.executors.set(spec.type, executor);
     }
   }
@@ -45,7 +48,8 @@ export class NodeTypes {
   /** Adds a node type: refused (nothing registered) for a malformed or taken name or inconsistent graph behaviour. */
   register(definition: NodeTypeDefinition): void {
     const { executor, ...spec } = definition;
-    if (typeof executor?.execute !== 'function') throw new Error(`Node type "${spec.type}" needs an executor with execute()`);
+    if (typeof executor?.execute !== 'function')
+      throw new Error(`Node type "${spec.type}" needs an executor with execute()`);
     this.schemas.registerNodeType(spec);
     this.executors.set(spec.type, executor);
   }

@@ -17,7 +17,10 @@ export const codeExecutor: NodeExecutor = {
   rawParams: ['code'],
   async execute(params, ctx): Promise<NodeResult> {
     if (typeof params.code !== 'string') throw paramError(ctx.node.id, 'code must be a string');
-    const output = await ctx.sandbox.runCode(ctx.orgId, params.code, ctx.scope, { ...ctx.sandboxLimits(), signal: ctx.signal });
+    const output = await ctx.sandbox.runCode(ctx.orgId, params.code, ctx.scope, {
+      ...ctx.sandboxLimits(),
+      signal: ctx.signal,
+    });
     return { output };
   },
 };
@@ -31,7 +34,8 @@ export const branchExecutor: NodeExecutor = {
     for (let i = 0; i < conditions.length; i++) {
       const c = conditions[i] as { when?: unknown; handle?: unknown };
       if (!c || typeof c.handle !== 'string') throw paramError(ctx.node.id, `conditions[${i}].handle must be a string`);
-      if (await ctx.render(c.when, `params.conditions[${i}].when`)) return { output: ctx.scope.input, handle: c.handle };
+      if (await ctx.render(c.when, `params.conditions[${i}].when`))
+        return { output: ctx.scope.input, handle: c.handle };
     }
     const fallback = typeof params.default === 'string' ? params.default : 'default';
     return { output: ctx.scope.input, handle: fallback };
@@ -44,10 +48,14 @@ export const DEFAULT_LOOP_MAX = 1000;
 export const loopExecutor: NodeExecutor = {
   async execute(params, ctx): Promise<NodeResult> {
     const max = params.max === undefined ? DEFAULT_LOOP_MAX : params.max;
-    if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) throw paramError(ctx.node.id, 'max must be a non-negative integer');
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 0)
+      throw paramError(ctx.node.id, 'max must be a non-negative integer');
     if (!Array.isArray(params.items)) throw paramError(ctx.node.id, 'items must evaluate to an array');
     if (params.items.length > max) {
-      throw new StepFailure('limit', `Node "${ctx.node.id}": ${params.items.length} items exceed the loop's max of ${max}`);
+      throw new StepFailure(
+        'limit',
+        `Node "${ctx.node.id}": ${params.items.length} items exceed the loop's max of ${max}`,
+      );
     }
     return { output: params.items };
   },
@@ -55,7 +63,16 @@ export const loopExecutor: NodeExecutor = {
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Framing headers belong to the server; cookies on the product's own origin could fix a session.
-const RESERVED_HEADERS = new Set(['set-cookie', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer', 'te']);
+const RESERVED_HEADERS = new Set([
+  'set-cookie',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'trailer',
+  'te',
+]);
 
 /** `respond`: the webhook's answer (`status`, `headers`, `body`); the first respond of a run wins. */
 export const respondExecutor: NodeExecutor = {
@@ -70,7 +87,8 @@ export const respondExecutor: NodeExecutor = {
     for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
       const value = String(v ?? '');
       const reserved = RESERVED_HEADERS.has(k.toLowerCase());
-      if (reserved || !HEADER_NAME.test(k) || /[\r\n\0]/.test(value)) throw paramError(ctx.node.id, `header "${k.slice(0, 64)}" is not valid or not allowed`);
+      if (reserved || !HEADER_NAME.test(k) || /[\r\n\0]/.test(value))
+        throw paramError(ctx.node.id, `header "${k.slice(0, 64)}" is not valid or not allowed`);
       headers[k.toLowerCase()] = value;
     }
     const out = { status, headers, body: params.body };

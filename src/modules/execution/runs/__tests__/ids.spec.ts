@@ -15,7 +15,9 @@ describe('fastUuidv7', () => {
     expect(fastUuidv7().slice(0, 8)).toBe(core.slice(0, 8));
     const a = fastUuidv7();
     const later = Date.now() + 5;
-    while (Date.now() < later) { /* wait for the clock */ }
+    while (Date.now() < later) {
+      /* wait for the clock */
+    }
     expect(fastUuidv7() > a).toBe(true);
   });
 });

@@ -14,7 +14,14 @@ import { InProcessRunSlots } from '../run-slots.js';
 import type { RunWriter } from '../run-writer.js';
 
 const ORG = '00000000-0000-7000-8000-000000000001';
-const settings: Record<string, number> = { TENANTFLOW_RUN_MAX_CONCURRENT: 5, TENANTFLOW_RUN_MAX_STEPS: 100, TENANTFLOW_RUN_MAX_DURATION: 60_000, TENANTFLOW_STEP_OUTPUT_LIMIT: 1024, TENANTFLOW_SANDBOX_TIMEOUT: 1000, TENANTFLOW_SANDBOX_MEMORY_MB: 32 };
+const settings: Record<string, number> = {
+  TENANTFLOW_RUN_MAX_CONCURRENT: 5,
+  TENANTFLOW_RUN_MAX_STEPS: 100,
+  TENANTFLOW_RUN_MAX_DURATION: 60_000,
+  TENANTFLOW_STEP_OUTPUT_LIMIT: 1024,
+  TENANTFLOW_SANDBOX_TIMEOUT: 1000,
+  TENANTFLOW_SANDBOX_MEMORY_MB: 32,
+};
 
 /** An engine whose runs respond, then wait to be released or aborted. */
 function fakeEngine(output: unknown = { ok: true }) {
@@ -35,7 +42,11 @@ function fakeEngine(output: unknown = { ok: true }) {
 
 function launcherWith(engine: FlowEngine) {
   const written: string[] = [];
-  const writer = { enqueue: (run: { id: string }) => written.push(run.id), has: (id: string) => written.includes(id), flush: async () => undefined };
+  const writer = {
+    enqueue: (run: { id: string }) => written.push(run.id),
+    has: (id: string) => written.includes(id),
+    flush: async () => undefined,
+  };
   const published: { channel: string; message: unknown }[] = [];
   const handlers = new Map<string, (m: unknown) => void>();
   const bus = {
@@ -44,16 +55,36 @@ function launcherWith(engine: FlowEngine) {
   };
   const orgs = { get: async () => ({ active: true, egressAllowlist: [], limits: {} }) };
   const launcher = new InProcessRunLauncher(
-    {} as Database, { get: (k: string) => settings[k] } as unknown as AppConfig, {} as DomainEventBus, writer as unknown as RunWriter,
-    orgs as unknown as OrgRuntimeCache, new InProcessRunSlots(), engine, 'instance-1', pino({ level: 'silent' }), bus as unknown as ClusterBus,
+    {} as Database,
+    { get: (k: string) => settings[k] } as unknown as AppConfig,
+    {} as DomainEventBus,
+    writer as unknown as RunWriter,
+    orgs as unknown as OrgRuntimeCache,
+    new InProcessRunSlots(),
+    engine,
+    'instance-1',
+    pino({ level: 'silent' }),
+    bus as unknown as ClusterBus,
   );
   return { launcher, written, published, handlers };
 }
 
-const request = (over: Partial<LaunchRequest> = {}): LaunchRequest => ({
-  flow: { orgId: ORG, projectId: ORG, flowId: ORG, enabled: true, version: 1, definition: { schemaVersion: 1, trigger: { type: 'webhook' }, nodes: [], edges: [] } },
-  trigger: { type: 'webhook', body: {}, headers: {}, query: {}, method: 'POST' }, triggerType: 'webhook', storedInput: {}, durable: false, ...over,
-} as LaunchRequest);
+const request = (over: Partial<LaunchRequest> = {}): LaunchRequest =>
+  ({
+    flow: {
+      orgId: ORG,
+      projectId: ORG,
+      flowId: ORG,
+      enabled: true,
+      version: 1,
+      definition: { schemaVersion: 1, trigger: { type: 'webhook' }, nodes: [], edges: [] },
+    },
+    trigger: { type: 'webhook', body: {}, headers: {}, query: {}, method: 'POST' },
+    triggerType: 'webhook',
+    storedInput: {},
+    durable: false,
+    ...over,
+  }) as LaunchRequest;
 
 describe('InProcessRunLauncher behind the RunLauncher port', () => {
   it('answers an awaited run with its respond answer, then with its outcome, and tracks it while active', async () => {
@@ -61,7 +92,10 @@ describe('InProcessRunLauncher behind the RunLauncher port', () => {
     const { launcher, written } = launcherWith(engine);
     const { runId } = await launcher.launch(request({ awaited: true }));
     expect(await launcher.isActive(runId)).toMatchObject({ orgId: ORG, recorded: false, triggerType: 'webhook' });
-    expect(await launcher.awaitOutcome(runId, { timeoutMs: 1000, untilRespond: true })).toEqual({ kind: 'responded', response: { status: 201, headers: {}, body: 'early' } });
+    expect(await launcher.awaitOutcome(runId, { timeoutMs: 1000, untilRespond: true })).toEqual({
+      kind: 'responded',
+      response: { status: 201, headers: {}, body: 'early' },
+    });
     const second = await launcher.launch(request({ awaited: true }));
     const waiting = launcher.awaitOutcome(second.runId, { timeoutMs: 1000 });
     finish();
@@ -75,13 +109,19 @@ describe('InProcessRunLauncher behind the RunLauncher port', () => {
     const { launcher, published, handlers } = launcherWith(engine);
     const { runId } = await launcher.launch(request({ awaited: true }));
     expect(await launcher.cancel(ORG, runId)).toBe('stopped');
-    expect(await launcher.awaitOutcome(runId, { timeoutMs: 1000 })).toMatchObject({ kind: 'finished', outcome: { status: 'cancelled' } });
+    expect(await launcher.awaitOutcome(runId, { timeoutMs: 1000 })).toMatchObject({
+      kind: 'finished',
+      outcome: { status: 'cancelled' },
+    });
     const elsewhere = '01900000-0000-7000-8000-000000000009';
     expect(await launcher.cancel(ORG, elsewhere)).toBe('signalled');
     expect(published).toEqual([{ channel: RUN_CANCEL_CHANNEL.name, message: elsewhere }]);
     const fromBus = await launcher.launch(request({ awaited: true }));
     handlers.get(RUN_CANCEL_CHANNEL.name)!(fromBus.runId);
-    expect(await launcher.awaitOutcome(fromBus.runId, { timeoutMs: 1000 })).toMatchObject({ kind: 'finished', outcome: { status: 'cancelled' } });
+    expect(await launcher.awaitOutcome(fromBus.runId, { timeoutMs: 1000 })).toMatchObject({
+      kind: 'finished',
+      outcome: { status: 'cancelled' },
+    });
   });
 
   it('keeps a run output within the step output limit (a truncated preview past it)', async () => {

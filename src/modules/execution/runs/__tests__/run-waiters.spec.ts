@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { RunOutcome } from '../../engine/run-types.js';
 import { RunWaiters } from '../run-waiters.js';
 
-const outcome = (): RunOutcome => ({ status: 'succeeded', output: 1, steps: [], startedAt: new Date(), finishedAt: new Date() });
+const outcome = (): RunOutcome => ({
+  status: 'succeeded',
+  output: 1,
+  steps: [],
+  startedAt: new Date(),
+  finishedAt: new Date(),
+});
 const response = { status: 201, headers: {}, body: 'hi' };
 
 describe('RunWaiters (awaitOutcome of the run launcher)', () => {

@@ -10,7 +10,7 @@ describe('parseTemplate', () => {
     ['{{ a }}', [expr('a')]],
     ['x{{a}}y{{ b }}', [text('x'), expr('a'), text('y'), expr('b')]],
     ['{{ {a: {b: 1}} }}', [expr('{a: {b: 1}}')]],
-    ["{{ '}}' + \"}}\" + `}}` }}", [expr("'}}' + \"}}\" + `}}`")]],
+    ['{{ \'}}\' + "}}" + `}}` }}', [expr('\'}}\' + "}}" + `}}`')]],
     ["{{ 'it\\'s }}' }}", [expr("'it\\'s }}'")]],
     ['{{ a }}}', [expr('a'), text('}')]],
     ['a }} b', [text('a }} b')]],
@@ -41,28 +41,51 @@ describe('secret references', () => {
     ['  {{ secrets.env.STRIPE_KEY }} ', { provider: 'env', path: 'STRIPE_KEY' }],
   ])('reads %s', (value, ref) => {
     expect(parseSecretReference(value)).toEqual(ref);
-    expect(parseTemplate(value.trim()).parts).toEqual([{ kind: 'secret', source: value.trim().slice(2, -2).trim(), ref }]);
+    expect(parseTemplate(value.trim()).parts).toEqual([
+      { kind: 'secret', source: value.trim().slice(2, -2).trim(), ref },
+    ]);
   });
 
   it.each([
-    '{{ secrets.vault }}', '{{ secrets.vault. }}', '{{ secrets.vault.kv//x }}', '{{ secrets.vault.kv/../x#k }}', '{{ secrets.vault../x }}',
-    '{{ secrets.vault./x }}', '{{ secrets.vault.kv/x/ }}', '{{ secrets.vault.x# }}', '{{ secrets.vault.x#a#b }}', '{{ secrets.vault.x#k/y }}',
-    '{{ secrets["vault"] }}', '{{ secrets?.vault.x }}', '{{ secrets.vault.x + 1 }}', '{{ "}}" + secrets.vault.x }}', '{{ secrets.-x.y }}',
+    '{{ secrets.vault }}',
+    '{{ secrets.vault. }}',
+    '{{ secrets.vault.kv//x }}',
+    '{{ secrets.vault.kv/../x#k }}',
+    '{{ secrets.vault../x }}',
+    '{{ secrets.vault./x }}',
+    '{{ secrets.vault.kv/x/ }}',
+    '{{ secrets.vault.x# }}',
+    '{{ secrets.vault.x#a#b }}',
+    '{{ secrets.vault.x#k/y }}',
+    '{{ secrets["vault"] }}',
+    '{{ secrets?.vault.x }}',
+    '{{ secrets.vault.x + 1 }}',
+    '{{ "}}" + secrets.vault.x }}',
+    '{{ secrets.-x.y }}',
   ])('calls %s malformed', (value) => {
     expect(parseSecretReference(value)).toBeNull();
     expect(parseTemplate(value).parts.map((p) => p.kind)).toEqual(['malformed-secret']);
   });
 
   it('leaves names that merely contain "secrets" alone, and needs the whole value to be one reference', () => {
-    expect(parseTemplate('{{ mysecrets.x }}{{ a.secrets.x }}').parts.map((p) => p.kind)).toEqual(['expression', 'expression']);
+    expect(parseTemplate('{{ mysecrets.x }}{{ a.secrets.x }}').parts.map((p) => p.kind)).toEqual([
+      'expression',
+      'expression',
+    ]);
     expect(parseSecretReference('Bearer {{ secrets.vault.x#k }}')).toBeNull();
   });
 });
 
 describe('hasExpression', () => {
   it.each<[string, boolean]>([
-    ['plain', false], ['ab{{cd', false], ['{{ "}} x', false], ['x }} {{', false],
-    ['{{ a }}', true], ['x {{ secrets.vault.k }}', true], ['{{ secrets.vault }}', true], ['{{ a }} and {{ b', true],
+    ['plain', false],
+    ['ab{{cd', false],
+    ['{{ "}} x', false],
+    ['x }} {{', false],
+    ['{{ a }}', true],
+    ['x {{ secrets.vault.k }}', true],
+    ['{{ secrets.vault }}', true],
+    ['{{ a }} and {{ b', true],
   ])('%j → %s', (text, expected) => {
     expect(hasExpression(text)).toBe(expected);
   });

@@ -28,7 +28,11 @@ describe('definition validation', () => {
   it('refuses wrong types, enums and ranges at draft level', () => {
     const d = example();
     d.nodes.push({ id: 'get', type: 'http.request', params: { method: 'FETCH', url: 5, timeoutMs: 0 } });
-    expect(draft(d).map((i) => i.path)).toEqual(['$.nodes[3].params.method', '$.nodes[3].params.url', '$.nodes[3].params.timeoutMs']);
+    expect(draft(d).map((i) => i.path)).toEqual([
+      '$.nodes[3].params.method',
+      '$.nodes[3].params.url',
+      '$.nodes[3].params.timeoutMs',
+    ]);
   });
 
   it('lets an incomplete draft save and refuses it at publish', () => {
@@ -57,7 +61,9 @@ describe('definition validation', () => {
     expect(publish(d)).toEqual([{ path: '$.nodes[3]', message: 'node "lonely" is not reachable from the trigger' }]);
     const c = example();
     c.edges.push({ from: 'double', to: 'sum' });
-    expect(publish(c)).toEqual([{ path: '$.edges[3]', message: expect.stringContaining('closes a cycle (double → sum)') }]);
+    expect(publish(c)).toEqual([
+      { path: '$.edges[3]', message: expect.stringContaining('closes a cycle (double → sum)') },
+    ]);
     const l = example();
     l.nodes.push({ id: 'each', type: 'loop', params: { items: '{{ trigger.body.list }}' } });
     l.edges = [
@@ -72,7 +78,11 @@ describe('definition validation', () => {
 
   it('checks branch handles on edges', () => {
     const d = example();
-    d.nodes.splice(1, 0, { id: 'pick', type: 'branch', params: { conditions: [{ when: '{{ input.total > 1 }}', handle: 'big' }], default: 'small' } });
+    d.nodes.splice(1, 0, {
+      id: 'pick',
+      type: 'branch',
+      params: { conditions: [{ when: '{{ input.total > 1 }}', handle: 'big' }], default: 'small' },
+    });
     d.edges = [
       { from: 'trigger', to: 'sum' },
       { from: 'sum', to: 'pick' },
@@ -80,7 +90,9 @@ describe('definition validation', () => {
       { from: 'pick', to: 'reply', handle: 'tiny' },
       { from: 'double', to: 'reply' },
     ];
-    expect(publish(d)).toEqual([{ path: '$.edges[3].handle', message: '"tiny" is not an output of node "pick" (big, small)' }]);
+    expect(publish(d)).toEqual([
+      { path: '$.edges[3].handle', message: '"tiny" is not an output of node "pick" (big, small)' },
+    ]);
   });
 
   it('checks webhook auth modes and their fields', () => {
@@ -89,7 +101,9 @@ describe('definition validation', () => {
     expect(draft(d)).toEqual([]);
     expect(publish(d)).toEqual([{ path: '$.trigger.settings.auth.secret', message: 'is required' }]);
     d.trigger.settings = { auth: { mode: 'token' }, respond: 'wait' };
-    expect(draft(d)).toEqual([{ path: '$.trigger.settings.auth.mode', message: 'must be one of none, header, basic, hmac' }]);
+    expect(draft(d)).toEqual([
+      { path: '$.trigger.settings.auth.mode', message: 'must be one of none, header, basic, hmac' },
+    ]);
     d.trigger.settings = { auth: { mode: 'basic', username: 'u', password: 'p', realm: 'x' }, respond: 'wait' };
     expect(draft(d)).toEqual([{ path: '$.trigger.settings.auth.realm', message: 'unknown parameter' }]);
   });
@@ -105,26 +119,52 @@ describe('definition validation', () => {
 
   it('requires well-formed secret references at publish', () => {
     const d = example();
-    d.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://example.com', headers: { Authorization: 'Bearer {{ secrets.vault.kv/stripe#api_key }}' } } });
+    d.nodes.push({
+      id: 'call',
+      type: 'http.request',
+      params: {
+        method: 'GET',
+        url: 'https://example.com',
+        headers: { Authorization: 'Bearer {{ secrets.vault.kv/stripe#api_key }}' },
+      },
+    });
     d.edges.push({ from: 'reply', to: 'call' });
     expect(publish(d)).toEqual([]);
     // API.md: `#<key>` is optional (without it the whole value is used).
     (d.nodes[3].params!.headers as Record<string, string>).Authorization = 'Bearer {{ secrets.vault.kv/stripe }}';
     expect(publish(d)).toEqual([]);
-    for (const bad of ['{{ secrets.vault }}', '{{ secrets.vault.kv/stripe# }}', '{{ secrets.vault.kv//x }}', '{{ secrets.vault.kv/../x#k }}', '{{ secrets["vault"] }}', '{{ secrets.vault.kv#k']) {
+    for (const bad of [
+      '{{ secrets.vault }}',
+      '{{ secrets.vault.kv/stripe# }}',
+      '{{ secrets.vault.kv//x }}',
+      '{{ secrets.vault.kv/../x#k }}',
+      '{{ secrets["vault"] }}',
+      '{{ secrets.vault.kv#k',
+    ]) {
       (d.nodes[3].params!.headers as Record<string, string>).Authorization = bad;
-      expect(publish(d), bad).toEqual([{ path: '$.nodes[3].params.headers.Authorization', message: expect.stringMatching(/secret reference|unclosed/) }]);
+      expect(publish(d), bad).toEqual([
+        {
+          path: '$.nodes[3].params.headers.Authorization',
+          message: expect.stringMatching(/secret reference|unclosed/),
+        },
+      ]);
     }
   });
 
   it('validates connection references as well-formed ids and reports them', () => {
     const d = example();
-    d.nodes.push({ id: 'call', type: 'http.request', params: { method: 'GET', url: 'https://x.test', connectionId: 'not-an-id' } });
+    d.nodes.push({
+      id: 'call',
+      type: 'http.request',
+      params: { method: 'GET', url: 'https://x.test', connectionId: 'not-an-id' },
+    });
     d.edges.push({ from: 'reply', to: 'call' });
     expect(publish(d)).toEqual([{ path: '$.nodes[3].params.connectionId', message: 'must be a connection id (UUID)' }]);
     d.nodes[3].params!.connectionId = '0190c1c5-8f5e-7000-8000-000000000001';
     const res = validateDefinition(d, registry, 'publish');
-    expect(res.connections).toEqual([{ connectionId: '0190c1c5-8f5e-7000-8000-000000000001', path: '$.nodes[3].params.connectionId', nodeId: 'call' }]);
+    expect(res.connections).toEqual([
+      { connectionId: '0190c1c5-8f5e-7000-8000-000000000001', path: '$.nodes[3].params.connectionId', nodeId: 'call' },
+    ]);
   });
 
   it('refuses unknown top-level fields and a reserved node id', () => {
@@ -138,9 +178,16 @@ describe('definition validation', () => {
 describe('definition upgrades', () => {
   it('returns a current definition unchanged and applies migrations in order', () => {
     expect(upgradeDefinition(example())).toMatchObject({ upgraded: false, fromVersion: 1 });
-    const migrations = { 1: (d: Record<string, unknown>) => ({ ...d, nodes: [] }), 2: (d: Record<string, unknown>) => ({ ...d, edges: [] }) };
+    const migrations = {
+      1: (d: Record<string, unknown>) => ({ ...d, nodes: [] }),
+      2: (d: Record<string, unknown>) => ({ ...d, edges: [] }),
+    };
     const res = upgradeDefinition(example(), migrations as never, 3);
-    expect(res).toMatchObject({ upgraded: true, fromVersion: 1, definition: { schemaVersion: 3, nodes: [], edges: [] } });
+    expect(res).toMatchObject({
+      upgraded: true,
+      fromVersion: 1,
+      definition: { schemaVersion: 3, nodes: [], edges: [] },
+    });
   });
 
   it('refuses a definition newer than the server', () => {

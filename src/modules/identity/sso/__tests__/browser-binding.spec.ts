@@ -5,7 +5,9 @@ import { bindBrowser, bindingHash, bindingMatches } from '../login/browser-bindi
 
 function fakeResponse() {
   const set: { name: string; value: string; options: Record<string, unknown> }[] = [];
-  const res = { cookie: (name: string, value: string, options: Record<string, unknown>) => set.push({ name, value, options }) } as unknown as Response;
+  const res = {
+    cookie: (name: string, value: string, options: Record<string, unknown>) => set.push({ name, value, options }),
+  } as unknown as Response;
   return { res, set };
 }
 const request = (cookie?: string) => ({ headers: cookie ? { cookie } : {} }) as Request;
@@ -17,7 +19,13 @@ describe('browser binding cookie', () => {
     const http = AppConfig.fromEnv({ TENANTFLOW_PUBLIC_URL: 'http://localhost:3000' });
     const a = fakeResponse();
     bindBrowser(request(), a.res, https, cookie(true));
-    expect(a.set[0].options).toMatchObject({ httpOnly: true, secure: true, sameSite: 'none', path: '/auth/acme/saml', maxAge: 600_000 });
+    expect(a.set[0].options).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'none',
+      path: '/auth/acme/saml',
+      maxAge: 600_000,
+    });
     const b = fakeResponse();
     bindBrowser(request(), b.res, https, cookie(false));
     expect(b.set[0].options).toMatchObject({ secure: true, sameSite: 'lax' });

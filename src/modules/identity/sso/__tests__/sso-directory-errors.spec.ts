@@ -8,8 +8,18 @@ import { SsoAccountRefusal, SsoAccountsService } from '../accounts/sso-accounts.
 import { SsoLoginFailure } from '../sso.exception.js';
 import type { VerifiedIdentity } from '../sso.types.js';
 
-const em = { getRepository: () => ({ findOne: async () => null, findOneBy: async () => null, insert: async () => undefined }) } as unknown as EntityManager;
-const identity: VerifiedIdentity = { provider: 'oidc', issuer: 'https://idp', subject: 's', email: 'a@b.test', emailVerified: true, displayName: null, groups: [] };
+const em = {
+  getRepository: () => ({ findOne: async () => null, findOneBy: async () => null, insert: async () => undefined }),
+} as unknown as EntityManager;
+const identity: VerifiedIdentity = {
+  provider: 'oidc',
+  issuer: 'https://idp',
+  subject: 's',
+  email: 'a@b.test',
+  emailVerified: true,
+  displayName: null,
+  groups: [],
+};
 const rules = { defaultRole: 'viewer', roleMappings: [], linkByEmail: false };
 
 /** A directory whose `create` throws what it is given (as identity's UsersService would, through the adapter). */
@@ -17,12 +27,19 @@ function failingDirectory(error: unknown): SsoUserDirectory {
   const fail = async () => {
     throw error;
   };
-  const users = { findByEmail: async () => null, findByIdInTx: async () => null, createInTx: fail, setRoleInTx: fail } as unknown as UsersService;
+  const users = {
+    findByEmail: async () => null,
+    findByIdInTx: async () => null,
+    createInTx: fail,
+    setRoleInTx: fail,
+  } as unknown as UsersService;
   return new IdentityUserDirectory(users);
 }
 
 const outcome = async (error: unknown): Promise<unknown> =>
-  new SsoAccountsService(failingDirectory(error)).resolve(em, '01a00000-0000-7000-8000-000000000000', identity, rules).catch((e: unknown) => e);
+  new SsoAccountsService(failingDirectory(error))
+    .resolve(em, '01a00000-0000-7000-8000-000000000000', identity, rules)
+    .catch((e: unknown) => e);
 
 describe('SSO maps identity refusals by error code', () => {
   it.each<[IdentityErrorCode, string]>([
@@ -37,16 +54,26 @@ describe('SSO maps identity refusals by error code', () => {
   });
 
   it('lets every other error through unchanged, whatever its code looks like', async () => {
-    for (const error of [new CommonException('conflict', 'serialization'), new IdentityException('role_name_taken', 'x'), new Error('db down')]) {
+    for (const error of [
+      new CommonException('conflict', 'serialization'),
+      new IdentityException('role_name_taken', 'x'),
+      new Error('db down'),
+    ]) {
       expect(await outcome(error)).toBe(error);
     }
   });
 
   it('the adapter turns only mapped identity codes into directory refusals; a known user losing its role is an account refusal', async () => {
-    await expect(failingDirectory(new IdentityException('last_owner', 'x')).setRole(em, 'o', 'u', 'viewer')).rejects.toBeInstanceOf(SsoDirectoryRefusal);
+    await expect(
+      failingDirectory(new IdentityException('last_owner', 'x')).setRole(em, 'o', 'u', 'viewer'),
+    ).rejects.toBeInstanceOf(SsoDirectoryRefusal);
     const user: SsoUser = { id: 'u1', email: 'a@b.test', role: 'editor', status: 'active' };
-    const directory = Object.assign(failingDirectory(new IdentityException('unknown_role', 'x')), { findByEmail: async () => user });
-    const e = await new SsoAccountsService(directory).resolve(em, 'o', identity, { ...rules, linkByEmail: true }).catch((x: unknown) => x);
+    const directory = Object.assign(failingDirectory(new IdentityException('unknown_role', 'x')), {
+      findByEmail: async () => user,
+    });
+    const e = await new SsoAccountsService(directory)
+      .resolve(em, 'o', identity, { ...rules, linkByEmail: true })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SsoAccountRefusal);
     expect(e).toMatchObject({ reason: 'no_role', userId: 'u1' });
   });

@@ -8,7 +8,18 @@ import { samlFailure } from '../saml/saml-errors.js';
 describe('returnTo', () => {
   it('accepts same-origin relative paths only', () => {
     for (const ok of ['/', '/flows/1?tab=runs#x', '/a/b%2Fc']) expect(isSafeReturnTo(ok), ok).toBe(true);
-    for (const bad of ['', 'flows', 'https://evil.example/', '//evil.example', '/\\evil.example', '/\tx', '/x\\y', 'javascript:alert(1)', '/'.padEnd(3000, 'a'), 42]) {
+    for (const bad of [
+      '',
+      'flows',
+      'https://evil.example/',
+      '//evil.example',
+      '/\\evil.example',
+      '/\tx',
+      '/x\\y',
+      'javascript:alert(1)',
+      '/'.padEnd(3000, 'a'),
+      42,
+    ]) {
       expect(isSafeReturnTo(bad), String(bad)).toBe(false);
     }
   });
@@ -42,7 +53,13 @@ describe('returnTo', () => {
 });
 
 describe('role mapping', () => {
-  const rules = { roleMappings: [{ group: 'Admins', role: 'admin' }, { group: 'Dev', role: 'editor' }], defaultRole: null };
+  const rules = {
+    roleMappings: [
+      { group: 'Admins', role: 'admin' },
+      { group: 'Dev', role: 'editor' },
+    ],
+    defaultRole: null,
+  };
 
   it('takes the first mapping in configured order, compares groups exactly, and has no role without a default', () => {
     expect(resolveRole(rules, ['Dev', 'Admins'])).toBe('admin');
@@ -68,7 +85,9 @@ describe('library errors become reason codes without their text', () => {
   it('maps node-saml messages', () => {
     expect(samlFailure(new Error('SAML assertion expired: clocks skewed too much')).reason).toBe('assertion_expired');
     expect(samlFailure(new Error('SAML assertion not yet valid')).reason).toBe('assertion_not_yet_valid');
-    expect(samlFailure(new Error('SAML assertion audience mismatch. Expected: a Received: b')).reason).toBe('audience_mismatch');
+    expect(samlFailure(new Error('SAML assertion audience mismatch. Expected: a Received: b')).reason).toBe(
+      'audience_mismatch',
+    );
     expect(samlFailure(new Error('InResponseTo is missing from response')).reason).toBe('unsolicited_response');
     expect(samlFailure(new Error('InResponseTo is not valid')).reason).toBe('unknown_request');
     expect(samlFailure(new Error('Invalid signature')).reason).toBe('invalid_signature');
@@ -77,11 +96,18 @@ describe('library errors become reason codes without their text', () => {
 
   it('maps openid-client errors, including wrapped claim comparisons', () => {
     const wrapped = Object.assign(new Error('unexpected JWT claim value encountered'), {
-      code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED', cause: { cause: { claim: 'nonce' } },
+      code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+      cause: { cause: { claim: 'nonce' } },
     });
     expect(oidcFailure(wrapped).reason).toBe('nonce_mismatch');
-    expect(oidcFailure(Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_BODY_ERROR', status: 400, error: 'invalid_grant' })).reason).toBe('code_rejected');
-    expect(oidcFailure(Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_BODY_ERROR', status: 503 })).reason).toBe('idp_unavailable');
+    expect(
+      oidcFailure(
+        Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_BODY_ERROR', status: 400, error: 'invalid_grant' }),
+      ).reason,
+    ).toBe('code_rejected');
+    expect(oidcFailure(Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_BODY_ERROR', status: 503 })).reason).toBe(
+      'idp_unavailable',
+    );
     expect(oidcFailure(new TypeError('fetch failed')).reason).toBe('idp_unavailable');
     const failure = oidcFailure(Object.assign(new Error('expected nonce abc'), { code: 'OAUTH_INVALID_RESPONSE' }));
     expect(failure.reason).toBe('token_invalid');

@@ -3,10 +3,21 @@ import type { CookieOptions } from 'express';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../../../core/config/app-config.js';
 import {
-  IdentityException, IdentityModule, SESSION_COOKIE, SessionsService, UsersService, sessionCookieOptions, type IdentityErrorCode,
+  IdentityException,
+  IdentityModule,
+  SESSION_COOKIE,
+  SessionsService,
+  UsersService,
+  sessionCookieOptions,
+  type IdentityErrorCode,
 } from '../../index.js';
 import {
-  SsoDirectoryRefusal, SsoSessionIssuer, SsoUserDirectory, type OpenedSsoSession, type SsoDirectoryRefusalReason, type SsoUser,
+  SsoDirectoryRefusal,
+  SsoSessionIssuer,
+  SsoUserDirectory,
+  type OpenedSsoSession,
+  type SsoDirectoryRefusalReason,
+  type SsoUser,
 } from './identity-ports.js';
 
 /** Identity's error codes that refuse a sign-in, by code (a new code is a decision here, not a regex accident). */
@@ -42,7 +53,10 @@ export class IdentityUserDirectory extends SsoUserDirectory {
     return this.users.findByEmail(em, orgId, email);
   }
 
-  create(em: EntityManager, input: { orgId: string; email: string; displayName: string | null; role: string }): Promise<SsoUser> {
+  create(
+    em: EntityManager,
+    input: { orgId: string; email: string; displayName: string | null; role: string },
+  ): Promise<SsoUser> {
     return refusalsByCode(() => this.users.createInTx(em, input));
   }
 
@@ -63,7 +77,13 @@ class IdentitySessionIssuer extends SsoSessionIssuer {
     super();
   }
 
-  open(input: { orgId: string; userId: string; method: 'saml' | 'oidc'; ip?: string; userAgent?: string }): Promise<OpenedSsoSession> {
+  open(input: {
+    orgId: string;
+    userId: string;
+    method: 'saml' | 'oidc';
+    ip?: string;
+    userAgent?: string;
+  }): Promise<OpenedSsoSession> {
     return this.sessions.open(input);
   }
 

@@ -35,7 +35,10 @@ export class SsoDirectoryRefusal extends Error {
 export abstract class SsoUserDirectory {
   abstract findById(em: EntityManager, orgId: string, id: string): Promise<SsoUser | null>;
   abstract findByEmail(em: EntityManager, orgId: string, email: string): Promise<SsoUser | null>;
-  abstract create(em: EntityManager, input: { orgId: string; email: string; displayName: string | null; role: string }): Promise<SsoUser>;
+  abstract create(
+    em: EntityManager,
+    input: { orgId: string; email: string; displayName: string | null; role: string },
+  ): Promise<SsoUser>;
   abstract setRole(em: EntityManager, orgId: string, userId: string, role: string): Promise<SsoUser>;
 }
 
@@ -43,7 +46,13 @@ export abstract class SsoUserDirectory {
 export abstract class SsoSessionIssuer {
   abstract readonly cookieName: string;
   /** Opens a session (joins the caller's transaction for the same org). */
-  abstract open(input: { orgId: string; userId: string; method: 'saml' | 'oidc'; ip?: string; userAgent?: string }): Promise<OpenedSsoSession>;
+  abstract open(input: {
+    orgId: string;
+    userId: string;
+    method: 'saml' | 'oidc';
+    ip?: string;
+    userAgent?: string;
+  }): Promise<OpenedSsoSession>;
   abstract revokeForUser(orgId: string, userId: string): Promise<void>;
   abstract cookieOptions(expiresAt: Date): CookieOptions;
 }

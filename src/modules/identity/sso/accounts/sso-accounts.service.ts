@@ -12,7 +12,10 @@ const links = new TenantScopedRepository(SsoIdentityEntity);
 
 /** A refusal that concerns a known user (the caller ends that user's sessions after the transaction). */
 export class SsoAccountRefusal extends SsoLoginFailure {
-  constructor(reason: 'no_role' | 'user_deactivated', readonly userId: string) {
+  constructor(
+    reason: 'no_role' | 'user_deactivated',
+    readonly userId: string,
+  ) {
     super(reason);
   }
 }
@@ -45,8 +48,14 @@ export class SsoAccountsService {
     const existing = await this.directory.findByEmail(em, orgId, identity.email);
     if (existing) {
       // Exact match only: no case folding or normalisation decides that two addresses are one person.
-      if (existing.email !== identity.email || !rules.linkByEmail) throw new SsoLoginFailure('email_conflict', 'user exists, linking not allowed');
-      const other = await links.findOne(em, { orgId, provider: identity.provider, issuer: identity.issuer, userId: existing.id });
+      if (existing.email !== identity.email || !rules.linkByEmail)
+        throw new SsoLoginFailure('email_conflict', 'user exists, linking not allowed');
+      const other = await links.findOne(em, {
+        orgId,
+        provider: identity.provider,
+        issuer: identity.issuer,
+        userId: existing.id,
+      });
       if (other) throw new SsoLoginFailure('email_conflict', 'user already linked to another subject of this IdP');
       const user = await this.applyRole(em, orgId, existing, role);
       await this.link(em, key, user.id, identity.email);
@@ -67,8 +76,16 @@ export class SsoAccountsService {
     return this.mapDirectoryErrors(() => this.directory.setRole(em, orgId, user.id, role), user.id);
   }
 
-  private async link(em: EntityManager, key: { orgId: string; provider: SsoIdentityEntity['provider']; issuer: string; subject: string }, userId: string, email: string | null): Promise<void> {
-    await links.insert(em, Object.assign(new SsoIdentityEntity(), { id: uuidv7(), ...key, userId, email, lastLoginAt: new Date() }));
+  private async link(
+    em: EntityManager,
+    key: { orgId: string; provider: SsoIdentityEntity['provider']; issuer: string; subject: string },
+    userId: string,
+    email: string | null,
+  ): Promise<void> {
+    await links.insert(
+      em,
+      Object.assign(new SsoIdentityEntity(), { id: uuidv7(), ...key, userId, email, lastLoginAt: new Date() }),
+    );
   }
 
   /** The directory's refusals (taken email, last owner, unassignable role) become reasons; anything else propagates. */

@@ -23,7 +23,8 @@ export function checkIdpCert(input: string, now = new Date()): CertCheck {
   const key = cert.publicKey;
   // XML signatures are verified with RSA (xml-crypto has no ECDSA): anything else could never sign in.
   if (key.asymmetricKeyType !== 'rsa') return { ok: false, message: 'key must be RSA' };
-  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return { ok: false, message: 'RSA key must be at least 2048 bits' };
+  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+    return { ok: false, message: 'RSA key must be at least 2048 bits' };
   return { ok: true, pem: cert.toString().trim(), notAfter };
 }
 

@@ -7,7 +7,10 @@ import { OidcConfigResponseDto, PutOidcConfigDto, PutSamlConfigDto, SamlConfigRe
 import { SsoConfigService } from './sso-config.service.js';
 
 export class PutOidcQueryDto {
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Fetch the issuer discovery document before saving (422 if unreachable).' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'Fetch the issuer discovery document before saving (422 if unreachable).',
+  })
   @IsOptional()
   @IsIn(['true', 'false'])
   verifyDiscovery?: 'true' | 'false';

@@ -1,8 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min,
-  ValidateIf, ValidateNested,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
 } from 'class-validator';
 
 const ROLE_RE = /^(owner|admin|editor|viewer|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -25,14 +38,21 @@ export class RoleMappingDto {
 class AccountRulesDto {
   @ApiProperty() @IsBoolean() enabled: boolean;
 
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Role of users no mapping matches; without it they are refused (no_role).' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Role of users no mapping matches; without it they are refused (no_role).',
+  })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @IsString()
   @Matches(ROLE_RE, { message: ROLE_MESSAGE })
   defaultRole?: string | null;
 
-  @ApiPropertyOptional({ type: [RoleMappingDto], description: 'Evaluated in order at every sign-in; the first mapping whose group the user has decides the role.' })
+  @ApiPropertyOptional({
+    type: [RoleMappingDto],
+    description: 'Evaluated in order at every sign-in; the first mapping whose group the user has decides the role.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
@@ -40,7 +60,10 @@ class AccountRulesDto {
   @Type(() => RoleMappingDto)
   roleMappings?: RoleMappingDto[];
 
-  @ApiPropertyOptional({ description: 'Link an existing user with the same email (exact match) when the IdP marks it verified. Default false.' })
+  @ApiPropertyOptional({
+    description:
+      'Link an existing user with the same email (exact match) when the IdP marks it verified. Default false.',
+  })
   @IsOptional()
   @IsBoolean()
   linkByEmail?: boolean;
@@ -72,7 +95,10 @@ export class PutSamlConfigDto extends AccountRulesDto {
   @Matches(ATTRIBUTE_RE)
   groupsAttribute?: string;
 
-  @ApiPropertyOptional({ description: 'Attribute holding the email; default: email, mail or the eduPerson mail OID, else an emailAddress NameID.' })
+  @ApiPropertyOptional({
+    description:
+      'Attribute holding the email; default: email, mail or the eduPerson mail OID, else an emailAddress NameID.',
+  })
   @IsOptional()
   @Matches(ATTRIBUTE_RE)
   emailAttribute?: string;
@@ -82,7 +108,12 @@ export class PutSamlConfigDto extends AccountRulesDto {
   @Matches(ATTRIBUTE_RE)
   displayNameAttribute?: string;
 
-  @ApiPropertyOptional({ default: 300, minimum: 30, maximum: 3600, description: 'Oldest accepted assertion (from IssueInstant).' })
+  @ApiPropertyOptional({
+    default: 300,
+    minimum: 30,
+    maximum: 3600,
+    description: 'Oldest accepted assertion (from IssueInstant).',
+  })
   @IsOptional()
   @IsInt()
   @Min(30)
@@ -98,9 +129,12 @@ export class PutSamlConfigDto extends AccountRulesDto {
 }
 
 export class PutOidcConfigDto extends AccountRulesDto {
-  @ApiProperty({ enum: ['oidc', 'google', 'github'] }) @IsIn(['oidc', 'google', 'github']) provider: 'oidc' | 'google' | 'github';
+  @ApiProperty({ enum: ['oidc', 'google', 'github'] }) @IsIn(['oidc', 'google', 'github']) provider:
+    'oidc' | 'google' | 'github';
 
-  @ApiPropertyOptional({ description: 'Issuer for generic OIDC (required); GitHub Enterprise base URL for github; fixed for google.' })
+  @ApiPropertyOptional({
+    description: 'Issuer for generic OIDC (required); GitHub Enterprise base URL for github; fixed for google.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
@@ -108,13 +142,19 @@ export class PutOidcConfigDto extends AccountRulesDto {
 
   @ApiProperty({ maxLength: 512 }) @IsString() @Length(1, 512) clientId: string;
 
-  @ApiPropertyOptional({ writeOnly: true, description: 'Write-only. Required when none is stored; omit to keep the stored one.' })
+  @ApiPropertyOptional({
+    writeOnly: true,
+    description: 'Write-only. Required when none is stored; omit to keep the stored one.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 4096)
   clientSecret?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Default "openid email profile" (GitHub: read:user user:email).' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Default "openid email profile" (GitHub: read:user user:email).',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(30)
@@ -135,7 +175,8 @@ export class SpInfoDto {
 }
 
 export class SamlConfigResponseDto {
-  @ApiProperty({ description: 'False until a configuration is saved; the SP fields are always present.' }) configured: boolean;
+  @ApiProperty({ description: 'False until a configuration is saved; the SP fields are always present.' })
+  configured: boolean;
   @ApiProperty() enabled: boolean;
   @ApiPropertyOptional() idpEntityId?: string;
   @ApiPropertyOptional() ssoUrl?: string;
@@ -164,7 +205,8 @@ export class OidcConfigResponseDto {
   @ApiPropertyOptional({ enum: ['oidc', 'google', 'github'] }) provider?: string;
   @ApiPropertyOptional({ nullable: true, type: String }) issuer?: string | null;
   @ApiPropertyOptional() clientId?: string;
-  @ApiProperty({ description: 'Whether a client secret is stored (its value is never returned).' }) hasClientSecret: boolean;
+  @ApiProperty({ description: 'Whether a client secret is stored (its value is never returned).' })
+  hasClientSecret: boolean;
   @ApiPropertyOptional({ type: [String] }) scopes?: string[];
   @ApiPropertyOptional({ nullable: true, type: String }) defaultRole?: string | null;
   @ApiPropertyOptional() groupsClaim?: string;

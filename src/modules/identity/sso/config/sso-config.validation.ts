@@ -4,7 +4,11 @@ import { checkIdpCert, checkIdpUrl } from './idp-cert.js';
 import type { PutOidcConfigDto, PutSamlConfigDto } from './sso-config.dto.js';
 
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
-const DEFAULT_SCOPES = { oidc: ['openid', 'email', 'profile'], google: ['openid', 'email', 'profile'], github: ['read:user', 'user:email'] };
+const DEFAULT_SCOPES = {
+  oidc: ['openid', 'email', 'profile'],
+  google: ['openid', 'email', 'profile'],
+  github: ['read:user', 'user:email'],
+};
 
 function fail(errors: FieldError[]): never {
   throw new CommonException('validation_failed', 'The SSO configuration is invalid', { errors });
@@ -14,11 +18,17 @@ function fail(errors: FieldError[]): never {
  * Only an owner may make the IdP hand out the owner role (an admin configuring SSO must not be able to promote
  * themselves through a group they control).
  */
-function checkRoleGrants(dto: { defaultRole?: string | null; roleMappings?: { role: string }[] }, callerRole: string | undefined, errors: FieldError[]): void {
+function checkRoleGrants(
+  dto: { defaultRole?: string | null; roleMappings?: { role: string }[] },
+  callerRole: string | undefined,
+  errors: FieldError[],
+): void {
   if (callerRole === 'owner') return;
-  if (dto.defaultRole === 'owner') errors.push({ path: 'defaultRole', message: 'only an owner may grant the owner role' });
+  if (dto.defaultRole === 'owner')
+    errors.push({ path: 'defaultRole', message: 'only an owner may grant the owner role' });
   dto.roleMappings?.forEach((m, i) => {
-    if (m.role === 'owner') errors.push({ path: `roleMappings.${i}.role`, message: 'only an owner may grant the owner role' });
+    if (m.role === 'owner')
+      errors.push({ path: `roleMappings.${i}.role`, message: 'only an owner may grant the owner role' });
   });
 }
 
@@ -52,22 +62,30 @@ export function toSamlSettings(dto: PutSamlConfigDto, opts: { allowHttp: boolean
   };
 }
 
-export function toOidcSettings(dto: PutOidcConfigDto, opts: { allowHttp: boolean; callerRole?: string; hasStoredSecret: boolean }): OidcSettings {
+export function toOidcSettings(
+  dto: PutOidcConfigDto,
+  opts: { allowHttp: boolean; callerRole?: string; hasStoredSecret: boolean },
+): OidcSettings {
   const errors: FieldError[] = [];
   let issuer: string | null = dto.issuer ?? null;
-  if (dto.provider === 'oidc' && !issuer) errors.push({ path: 'issuer', message: 'issuer is required for generic OIDC' });
+  if (dto.provider === 'oidc' && !issuer)
+    errors.push({ path: 'issuer', message: 'issuer is required for generic OIDC' });
   if (dto.provider === 'google') {
-    if (issuer && issuer !== GOOGLE_ISSUER) errors.push({ path: 'issuer', message: `google's issuer is ${GOOGLE_ISSUER}` });
+    if (issuer && issuer !== GOOGLE_ISSUER)
+      errors.push({ path: 'issuer', message: `google's issuer is ${GOOGLE_ISSUER}` });
     issuer = GOOGLE_ISSUER;
   }
   if (issuer) {
     const urlError = checkIdpUrl(issuer, opts.allowHttp);
     if (urlError) errors.push({ path: 'issuer', message: `issuer ${urlError}` });
-    if (dto.provider === 'github' && /\?/.test(issuer)) errors.push({ path: 'issuer', message: 'issuer must be a base URL' });
+    if (dto.provider === 'github' && /\?/.test(issuer))
+      errors.push({ path: 'issuer', message: 'issuer must be a base URL' });
   }
-  if (!dto.clientSecret && !opts.hasStoredSecret) errors.push({ path: 'clientSecret', message: 'clientSecret is required' });
+  if (!dto.clientSecret && !opts.hasStoredSecret)
+    errors.push({ path: 'clientSecret', message: 'clientSecret is required' });
   const scopes = dto.scopes ?? DEFAULT_SCOPES[dto.provider];
-  if (dto.provider !== 'github' && !scopes.includes('openid')) errors.push({ path: 'scopes', message: 'scopes must include openid' });
+  if (dto.provider !== 'github' && !scopes.includes('openid'))
+    errors.push({ path: 'scopes', message: 'scopes must include openid' });
   checkRoleGrants(dto, opts.callerRole, errors);
   if (errors.length) fail(errors);
   return {

@@ -1,11 +1,24 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiSeeOtherResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConsumes,
+  ApiFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiSeeOtherResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../../../../core/http/decorators.js';
 import { OidcFlowService } from '../oidc/oidc-flow.service.js';
 import { SamlFlowService } from '../saml/saml-flow.service.js';
 
-const RETURN_TO = { name: 'returnTo', required: false, description: 'Relative path to open after sign-in (default /).' };
+const RETURN_TO = {
+  name: 'returnTo',
+  required: false,
+  description: 'Relative path to open after sign-in (default /).',
+};
 
 /** Public browser sign-in routes; the org is the URL's slug. Failures: HTML for browsers, problem+json otherwise. */
 @ApiTags('sign-in')

@@ -46,7 +46,14 @@ export class SsoGate {
   }
 
   /** `limited: false` for routes that are not sign-in attempts (SP metadata). */
-  async run(req: Request, res: Response, slug: string, provider: SsoProvider, flow: (ctx: FlowContext) => Promise<void>, limited = true): Promise<void> {
+  async run(
+    req: Request,
+    res: Response,
+    slug: string,
+    provider: SsoProvider,
+    flow: (ctx: FlowContext) => Promise<void>,
+    limited = true,
+  ): Promise<void> {
     const client: ClientInfo = { ip: req.ip, userAgent: req.headers['user-agent']?.slice(0, 500) };
     let ctx: FlowContext | undefined;
     try {

@@ -7,7 +7,12 @@ const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Browsers (Accept: text/html) get a small page; everything else problem+json. Same status, same reason code. */
-export function sendLoginFailure(req: Request, res: Response, failure: SsoLoginFailure, headers: Record<string, string> = {}): void {
+export function sendLoginFailure(
+  req: Request,
+  res: Response,
+  failure: SsoLoginFailure,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -19,8 +24,9 @@ export function sendLoginFailure(req: Request, res: Response, failure: SsoLoginF
     return;
   }
   const requestId = RequestContextStore.get()?.requestId ?? '';
-  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in failed</title></head>`
-    + `<body><h1>Sign-in failed</h1><p>Reason: <code>${escapeHtml(failure.reason)}</code></p>`
-    + `<p>Request id: <code>${escapeHtml(requestId)}</code></p></body></html>`;
+  const body =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in failed</title></head>` +
+    `<body><h1>Sign-in failed</h1><p>Reason: <code>${escapeHtml(failure.reason)}</code></p>` +
+    `<p>Request id: <code>${escapeHtml(requestId)}</code></p></body></html>`;
   res.status(failure.status).set(headers).type('text/html; charset=utf-8').send(body);
 }

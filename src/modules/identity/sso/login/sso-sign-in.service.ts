@@ -27,15 +27,30 @@ export class SsoSignInService {
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
-  async complete(orgId: string, identity: VerifiedIdentity, rules: AccountRules, client: ClientInfo): Promise<OpenedSsoSession> {
+  async complete(
+    orgId: string,
+    identity: VerifiedIdentity,
+    rules: AccountRules,
+    client: ClientInfo,
+  ): Promise<OpenedSsoSession> {
     const method = identity.provider === 'saml' ? 'saml' : 'oidc';
     try {
       return await this.db.withOrg(orgId, async (em) => {
         const user = await this.accounts.resolve(em, orgId, identity, rules);
-        const session = await this.sessions.open({ orgId, userId: user.id, method, ip: client.ip, userAgent: client.userAgent });
+        const session = await this.sessions.open({
+          orgId,
+          userId: user.id,
+          method,
+          ip: client.ip,
+          userAgent: client.userAgent,
+        });
         // The user is not the request's principal yet: name them as the actor (not `system`).
         await this.events.publish(em, {
-          action: 'auth.login', orgId, resourceType: 'user', resourceId: user.id, outcome: 'success',
+          action: 'auth.login',
+          orgId,
+          resourceType: 'user',
+          resourceId: user.id,
+          outcome: 'success',
           actor: { type: 'user', id: user.id, displayName: user.email },
           metadata: { provider: identity.provider, method, ip: client.ip ?? null, userAgent: client.userAgent ?? null },
         });
@@ -44,19 +59,31 @@ export class SsoSignInService {
     } catch (err) {
       // A user the IdP no longer grants access loses the sessions it still has.
       if (err instanceof SsoAccountRefusal) {
-        await this.sessions.revokeForUser(orgId, err.userId).catch((e: Error) => this.log.warn({ err: e.message }, 'could not revoke sessions'));
+        await this.sessions
+          .revokeForUser(orgId, err.userId)
+          .catch((e: Error) => this.log.warn({ err: e.message }, 'could not revoke sessions'));
       }
       throw err;
     }
   }
 
   /** Records a refused sign-in for a known org (`auth.login`, outcome failure, with the reason code). */
-  async recordFailure(orgId: string, provider: SsoProvider, failure: SsoLoginFailure, client: ClientInfo): Promise<void> {
+  async recordFailure(
+    orgId: string,
+    provider: SsoProvider,
+    failure: SsoLoginFailure,
+    client: ClientInfo,
+  ): Promise<void> {
     this.log.info({ orgId, provider, reason: failure.reason, detail: failure.internal }, 'sso sign-in refused');
     await this.db
       .withOrg(orgId, (em) =>
         this.events.publish(em, {
-          action: 'auth.login', orgId, resourceType: 'sso', resourceId: null, outcome: 'failure', reason: failure.reason,
+          action: 'auth.login',
+          orgId,
+          resourceType: 'sso',
+          resourceId: null,
+          outcome: 'failure',
+          reason: failure.reason,
           metadata: { provider, ip: client.ip ?? null, userAgent: client.userAgent ?? null },
         }),
       )

@@ -57,7 +57,10 @@ export class OidcClients {
       await this.build(orgId, settings, clientSecret);
     } catch (err) {
       if (egressRefusalOf(err)) throw issuerForbidden(err);
-      throw new SsoException('oidc_discovery_failed', 'The issuer discovery document could not be fetched or did not match the issuer');
+      throw new SsoException(
+        'oidc_discovery_failed',
+        'The issuer discovery document could not be fetched or did not match the issuer',
+      );
     }
   }
 
@@ -71,12 +74,17 @@ export class OidcClients {
     const issuer = new URL(s.issuer!);
     const execute = this.insecureAllowed(issuer.href) ? [client.allowInsecureRequests] : [];
     const discovered = await client.discovery(issuer, s.clientId, undefined, undefined, {
-      execute, timeout: HTTP_TIMEOUT_SECONDS, [client.customFetch]: fetch as client.CustomFetch,
+      execute,
+      timeout: HTTP_TIMEOUT_SECONDS,
+      [client.customFetch]: fetch as client.CustomFetch,
     });
     const server = discovered.serverMetadata();
     // Prefer HTTP Basic (the registration default), fall back to the body when the provider does not list it.
     const methods = server.token_endpoint_auth_methods_supported;
-    const auth = !methods || methods.includes('client_secret_basic') ? client.ClientSecretBasic(secret) : client.ClientSecretPost(secret);
+    const auth =
+      !methods || methods.includes('client_secret_basic')
+        ? client.ClientSecretBasic(secret)
+        : client.ClientSecretPost(secret);
     const config = new client.Configuration(server, s.clientId, { client_secret: secret }, auth);
     config.timeout = HTTP_TIMEOUT_SECONDS;
     config[client.customFetch] = fetch as client.CustomFetch;
@@ -121,5 +129,8 @@ function githubTokenErrors(tokenEndpoint: string, fetch: EgressFetch): client.Cu
 
 function issuerForbidden(err: unknown): SsoException {
   const detail = err instanceof Error ? err.message : '';
-  return new SsoException('oidc_issuer_forbidden', `The issuer is not reachable under this organization's egress policy. ${detail}`.trim());
+  return new SsoException(
+    'oidc_issuer_forbidden',
+    `The issuer is not reachable under this organization's egress policy. ${detail}`.trim(),
+  );
 }

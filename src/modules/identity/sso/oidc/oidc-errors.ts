@@ -8,7 +8,8 @@ import { SsoLoginFailure, type SsoLoginReason } from '../sso.exception.js';
 export function oidcFailure(err: unknown): SsoLoginFailure {
   if (err instanceof SsoLoginFailure) return err;
   // The egress guard refused a token, JWKS or userinfo call (audited where it was refused).
-  if (egressRefusalOf(err)) return new SsoLoginFailure('idp_address_forbidden', `egress refused: ${(err as Error).message?.slice(0, 300)}`);
+  if (egressRefusalOf(err))
+    return new SsoLoginFailure('idp_address_forbidden', `egress refused: ${(err as Error).message?.slice(0, 300)}`);
   type Detail = { claim?: string; attribute?: string; cause?: Detail };
   const e = err as { code?: string; name?: string; status?: number; error?: string; message?: string; cause?: Detail };
   // openid-client wraps oauth4webapi's error (whose `cause` names the claim) in a ClientError with the same code.
@@ -29,7 +30,11 @@ export function oidcFailure(err: unknown): SsoLoginFailure {
       reason = detail?.attribute === 'state' ? 'state_mismatch' : 'token_invalid';
       break;
     default:
-      if (!e.code?.startsWith('OAUTH_') && (e.name === 'TypeError' || e.name === 'AbortError' || e.name === 'TimeoutError')) reason = 'idp_unavailable';
+      if (
+        !e.code?.startsWith('OAUTH_') &&
+        (e.name === 'TypeError' || e.name === 'AbortError' || e.name === 'TimeoutError')
+      )
+        reason = 'idp_unavailable';
   }
   return new SsoLoginFailure(reason, internal);
 }

@@ -31,7 +31,8 @@ export class OidcFlowService {
   private async enabledConfig(ctx: FlowContext) {
     const cfg = await this.configs.loadOidc(ctx.org.id).catch((e: unknown) => {
       // A client secret sealed under a key no longer in the ring: an operator problem, not the browser's.
-      if (e instanceof SecretBoxError) throw new SsoLoginFailure('sso_not_available', 'client secret cannot be opened (encryption key changed?)');
+      if (e instanceof SecretBoxError)
+        throw new SsoLoginFailure('sso_not_available', 'client secret cannot be opened (encryption key changed?)');
       throw e;
     });
     if (!cfg?.enabled) throw new SsoLoginFailure('sso_not_available', 'oidc not enabled');
@@ -45,7 +46,10 @@ export class OidcFlowService {
       if (!isSafeReturnTo(returnTo)) throw new SsoLoginFailure('invalid_return_to');
       const cfg = await this.enabledConfig(ctx);
       const binding = bindBrowser(req, res, this.config, {
-        name: OIDC_BINDING_COOKIE, path: `/auth/${ctx.org.slug}/oidc`, maxAgeMs: OIDC_FLOW_TTL_MS, crossSitePost: false,
+        name: OIDC_BINDING_COOKIE,
+        path: `/auth/${ctx.org.slug}/oidc`,
+        maxAgeMs: OIDC_FLOW_TTL_MS,
+        crossSitePost: false,
       });
       const url = await this.oidc.start(cfg, ctx.urls.oidcRedirectUri, returnTo, binding);
       res.setHeader('Cache-Control', 'no-store');
@@ -57,7 +61,12 @@ export class OidcFlowService {
     return this.gate.run(req, res, slug, 'oidc', async (ctx) => {
       const cfg = await this.enabledConfig(ctx);
       const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-      const { identity, returnTo } = await this.oidc.finish(cfg, ctx.urls.oidcRedirectUri, rawQuery, readCookie(req, OIDC_BINDING_COOKIE));
+      const { identity, returnTo } = await this.oidc.finish(
+        cfg,
+        ctx.urls.oidcRedirectUri,
+        rawQuery,
+        readCookie(req, OIDC_BINDING_COOKIE),
+      );
       const session = await this.signIn.complete(ctx.org.id, identity, cfg.settings, ctx.client);
       finishSignIn(res, this.sessions, session, returnTo);
     });

@@ -27,7 +27,13 @@ export class OidcLoginService {
   async start(cfg: OidcConfig, redirectUri: string, returnTo: string, binding: string): Promise<string> {
     const oc = await this.connect(cfg);
     const codeVerifier = client.randomPKCECodeVerifier();
-    const flow = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, bindingHash: bindingHash(binding), returnTo };
+    const flow = {
+      state: client.randomState(),
+      nonce: client.randomNonce(),
+      codeVerifier,
+      bindingHash: bindingHash(binding),
+      returnTo,
+    };
     await this.state.saveOidcFlow(cfg.orgId, flow, OIDC_FLOW_TTL_MS);
     const params: Record<string, string> = {
       redirect_uri: redirectUri,
@@ -41,30 +47,47 @@ export class OidcLoginService {
   }
 
   /** Validates the callback and returns the identity and where to go next; throws {@link SsoLoginFailure}. */
-  async finish(cfg: OidcConfig, redirectUri: string, rawQuery: string, binding: string | undefined): Promise<{ identity: VerifiedIdentity; returnTo: string }> {
+  async finish(
+    cfg: OidcConfig,
+    redirectUri: string,
+    rawQuery: string,
+    binding: string | undefined,
+  ): Promise<{ identity: VerifiedIdentity; returnTo: string }> {
     const query = new URLSearchParams(rawQuery);
     const stateParam = query.get('state');
-    if (!stateParam || query.getAll('state').length !== 1 || stateParam.length > 256) throw new SsoLoginFailure('state_mismatch', 'no single state parameter');
+    if (!stateParam || query.getAll('state').length !== 1 || stateParam.length > 256)
+      throw new SsoLoginFailure('state_mismatch', 'no single state parameter');
     const flow = await this.state.takeOidcFlow(cfg.orgId, stateParam);
     if (!flow) throw new SsoLoginFailure('state_mismatch', 'unknown, used or expired state');
-    if (!bindingMatches(binding, flow.bindingHash)) throw new SsoLoginFailure('state_mismatch', 'flow started in another browser');
-    if (query.has('error')) throw new SsoLoginFailure('idp_error', `authorization error ${query.get('error')?.slice(0, 100)}`);
+    if (!bindingMatches(binding, flow.bindingHash))
+      throw new SsoLoginFailure('state_mismatch', 'flow started in another browser');
+    if (query.has('error'))
+      throw new SsoLoginFailure('idp_error', `authorization error ${query.get('error')?.slice(0, 100)}`);
     const oc = await this.connect(cfg);
     const currentUrl = new URL(redirectUri);
     currentUrl.search = rawQuery;
     try {
       if (oc.githubApi) {
-        const tokens = await client.authorizationCodeGrant(oc.config, currentUrl, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state });
+        const tokens = await client.authorizationCodeGrant(oc.config, currentUrl, {
+          pkceCodeVerifier: flow.codeVerifier,
+          expectedState: flow.state,
+        });
         return { identity: await fetchGithubIdentity(oc, tokens.access_token), returnTo: flow.returnTo };
       }
       const tokens = await client.authorizationCodeGrant(oc.config, currentUrl, {
-        pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true,
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
       });
       const claims = tokens.claims()!;
       const userinfo = oc.config.serverMetadata().userinfo_endpoint
         ? await client.fetchUserInfo(oc.config, tokens.access_token, claims.sub)
         : {};
-      return { identity: this.toIdentity(cfg.settings, oc, { ...claims, ...userinfo, sub: claims.sub }), returnTo: flow.returnTo };
+      return {
+        identity: this.toIdentity(cfg.settings, oc, { ...claims, ...userinfo, sub: claims.sub }),
+        returnTo: flow.returnTo,
+      };
     } catch (err) {
       throw oidcFailure(err);
     }
@@ -82,7 +105,11 @@ export class OidcLoginService {
   private toIdentity(s: OidcSettings, oc: OidcClient, claims: Record<string, unknown>): VerifiedIdentity {
     const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 1024 ? v : null);
     const rawGroups = claims[s.groupsClaim];
-    const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : typeof rawGroups === 'string' ? [rawGroups] : [];
+    const groups = Array.isArray(rawGroups)
+      ? rawGroups.filter((g): g is string => typeof g === 'string')
+      : typeof rawGroups === 'string'
+        ? [rawGroups]
+        : [];
     const verified = claims.email_verified;
     return {
       provider: s.provider,

@@ -3,7 +3,13 @@ import type { Logger } from 'pino';
 import { Database } from '../../../../core/database/database.js';
 import { DomainEventBus } from '../../../../core/events/domain-events.js';
 import { LOGGER } from '../../../../core/logging/logger.js';
-import { assertEgressAllowed, createEgressFetch, type EgressFetch, egressRefusalOf, egressRefusedEvent } from '../../../egress/index.js';
+import {
+  assertEgressAllowed,
+  createEgressFetch,
+  type EgressFetch,
+  egressRefusalOf,
+  egressRefusedEvent,
+} from '../../../egress/index.js';
 import { OrgsService } from '../../../tenancy/index.js';
 
 const TIMEOUT_MS = 10_000;
@@ -49,7 +55,9 @@ export class SsoEgress {
     const refusal = egressRefusalOf(error);
     if (!refusal) return;
     try {
-      await this.db.withOrg(orgId, (em) => this.events.publish(em, egressRefusedEvent(orgId, refusal, { source: 'oidc' })));
+      await this.db.withOrg(orgId, (em) =>
+        this.events.publish(em, egressRefusedEvent(orgId, refusal, { source: 'oidc' })),
+      );
     } catch (e) {
       this.log.error({ err: (e as Error).message, orgId }, 'could not record an egress refusal');
     }

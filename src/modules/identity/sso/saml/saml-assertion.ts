@@ -38,17 +38,21 @@ function instant(value: string | null, what: string): number {
 export function checkAssertion(verifiedXml: string, e: AssertionExpectations): CheckedAssertion {
   if (hasDoctype(verifiedXml)) throw new SsoLoginFailure('doctype_forbidden');
   const a = parseXml(verifiedXml).documentElement;
-  if (!a || a.namespaceURI !== NS.saml || a.localName !== 'Assertion') throw new SsoLoginFailure('malformed_response', 'verified node is not an Assertion');
-  if (text(firstChild(a, NS.saml, 'Issuer')) !== e.idpEntityId) throw new SsoLoginFailure('issuer_mismatch', 'assertion issuer');
+  if (!a || a.namespaceURI !== NS.saml || a.localName !== 'Assertion')
+    throw new SsoLoginFailure('malformed_response', 'verified node is not an Assertion');
+  if (text(firstChild(a, NS.saml, 'Issuer')) !== e.idpEntityId)
+    throw new SsoLoginFailure('issuer_mismatch', 'assertion issuer');
 
   const issued = instant(a.getAttribute('IssueInstant'), 'IssueInstant');
   if (issued > e.nowMs + e.skewMs) throw new SsoLoginFailure('assertion_not_yet_valid', 'issued in the future');
-  if (issued + e.maxAgeMs < e.nowMs - e.skewMs) throw new SsoLoginFailure('assertion_expired', 'older than the maximum age');
+  if (issued + e.maxAgeMs < e.nowMs - e.skewMs)
+    throw new SsoLoginFailure('assertion_expired', 'older than the maximum age');
 
   const conditions = childElements(a, NS.saml, 'Conditions');
   if (conditions.length !== 1) throw new SsoLoginFailure('malformed_response', 'not exactly one Conditions');
   const notBefore = conditions[0].getAttribute('NotBefore');
-  if (notBefore && instant(notBefore, 'NotBefore') > e.nowMs + e.skewMs) throw new SsoLoginFailure('assertion_not_yet_valid');
+  if (notBefore && instant(notBefore, 'NotBefore') > e.nowMs + e.skewMs)
+    throw new SsoLoginFailure('assertion_not_yet_valid');
   const notOnOrAfter = instant(conditions[0].getAttribute('NotOnOrAfter'), 'Conditions NotOnOrAfter');
   if (notOnOrAfter <= e.nowMs - e.skewMs) throw new SsoLoginFailure('assertion_expired');
   checkAudience(conditions[0], e.spEntityId);
@@ -75,13 +79,16 @@ function checkAudience(conditions: Element, spEntityId: string): void {
   const restrictions = childElements(conditions, NS.saml, 'AudienceRestriction');
   if (restrictions.length === 0) throw new SsoLoginFailure('audience_mismatch', 'no AudienceRestriction');
   for (const r of restrictions) {
-    if (!childElements(r, NS.saml, 'Audience').some((aud) => text(aud) === spEntityId)) throw new SsoLoginFailure('audience_mismatch');
+    if (!childElements(r, NS.saml, 'Audience').some((aud) => text(aud) === spEntityId))
+      throw new SsoLoginFailure('audience_mismatch');
   }
 }
 
 /** A bearer confirmation for our ACS, still valid, answering our request (or none, for IdP-initiated). */
 function checkSubjectConfirmation(subject: Element, e: AssertionExpectations): number {
-  const bearer = childElements(subject, NS.saml, 'SubjectConfirmation').filter((c) => c.getAttribute('Method') === BEARER);
+  const bearer = childElements(subject, NS.saml, 'SubjectConfirmation').filter(
+    (c) => c.getAttribute('Method') === BEARER,
+  );
   if (bearer.length === 0) throw new SsoLoginFailure('recipient_mismatch', 'no bearer confirmation');
   const data = bearer.map((c) => firstChild(c, NS.saml, 'SubjectConfirmationData')).filter((d): d is Element => !!d);
   const forUs = data.filter((d) => d.getAttribute('Recipient') === e.acsUrl);
@@ -90,9 +97,14 @@ function checkSubjectConfirmation(subject: Element, e: AssertionExpectations): n
   const until = instant(d.getAttribute('NotOnOrAfter'), 'SubjectConfirmationData NotOnOrAfter');
   if (until <= e.nowMs - e.skewMs) throw new SsoLoginFailure('assertion_expired', 'confirmation expired');
   const nb = d.getAttribute('NotBefore');
-  if (nb && instant(nb, 'SubjectConfirmationData NotBefore') > e.nowMs + e.skewMs) throw new SsoLoginFailure('assertion_not_yet_valid');
+  if (nb && instant(nb, 'SubjectConfirmationData NotBefore') > e.nowMs + e.skewMs)
+    throw new SsoLoginFailure('assertion_not_yet_valid');
   const irt = d.getAttribute('InResponseTo') || null;
-  if (irt !== e.inResponseTo) throw new SsoLoginFailure(e.inResponseTo ? 'unknown_request' : 'unsolicited_response', 'confirmation InResponseTo differs');
+  if (irt !== e.inResponseTo)
+    throw new SsoLoginFailure(
+      e.inResponseTo ? 'unknown_request' : 'unsolicited_response',
+      'confirmation InResponseTo differs',
+    );
   return until;
 }
 

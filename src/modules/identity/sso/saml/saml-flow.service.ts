@@ -58,7 +58,10 @@ export class SamlFlowService {
       const cfg = await this.enabledConfig(ctx);
       // The IdP's answer is a cross-site form POST: SameSite=None (and Secure) on https deployments.
       const binding = bindBrowser(req, res, this.config, {
-        name: SAML_BINDING_COOKIE, path: `/auth/${ctx.org.slug}/saml`, maxAgeMs: SAML_REQUEST_TTL_MS, crossSitePost: true,
+        name: SAML_BINDING_COOKIE,
+        path: `/auth/${ctx.org.slug}/saml`,
+        maxAgeMs: SAML_REQUEST_TTL_MS,
+        crossSitePost: true,
       });
       res.setHeader('Cache-Control', 'no-store');
       res.redirect(302, await this.saml.loginUrl(cfg, ctx.urls, returnTo, binding));
@@ -69,15 +72,29 @@ export class SamlFlowService {
     return this.gate.run(req, res, slug, 'saml', async (ctx) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const { SAMLResponse: samlResponse, RelayState: relayState } = body;
-      if (Number(req.headers['content-length'] ?? 0) > ACS_MAX_BYTES || (typeof samlResponse === 'string' && samlResponse.length > ACS_MAX_BYTES)) {
+      if (
+        Number(req.headers['content-length'] ?? 0) > ACS_MAX_BYTES ||
+        (typeof samlResponse === 'string' && samlResponse.length > ACS_MAX_BYTES)
+      ) {
         throw new SsoLoginFailure('payload_too_large');
       }
       // The HTTP-POST binding is a form post; anything else (JSON, multipart) is not a SAML message.
-      if (!req.is('application/x-www-form-urlencoded') || typeof samlResponse !== 'string' || !samlResponse || (relayState !== undefined && typeof relayState !== 'string')) {
+      if (
+        !req.is('application/x-www-form-urlencoded') ||
+        typeof samlResponse !== 'string' ||
+        !samlResponse ||
+        (relayState !== undefined && typeof relayState !== 'string')
+      ) {
         throw new SsoLoginFailure('invalid_request', 'no SAMLResponse form field');
       }
       const cfg = await this.enabledConfig(ctx);
-      const { identity, returnTo } = await this.saml.acs(cfg, ctx.urls, samlResponse, relayState as string | undefined, readCookie(req, SAML_BINDING_COOKIE));
+      const { identity, returnTo } = await this.saml.acs(
+        cfg,
+        ctx.urls,
+        samlResponse,
+        relayState as string | undefined,
+        readCookie(req, SAML_BINDING_COOKIE),
+      );
       const session = await this.signIn.complete(ctx.org.id, identity, cfg.settings, ctx.client);
       finishSignIn(res, this.sessions, session, returnTo);
     });

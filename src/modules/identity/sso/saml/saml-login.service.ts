@@ -12,8 +12,18 @@ import { precheckResponse } from './saml-precheck.js';
 import { responseSignatureValid } from './saml-response-signature.js';
 import { OrgRequestCache, SamlStrategyRunner, type SamlOrgContext } from './saml-strategy.js';
 
-const EMAIL_ATTRIBUTES = ['email', 'mail', 'urn:oid:0.9.2342.19200300.100.1.3', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
-const NAME_ATTRIBUTES = ['displayName', 'name', 'urn:oid:2.16.840.1.113730.3.1.241', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name'];
+const EMAIL_ATTRIBUTES = [
+  'email',
+  'mail',
+  'urn:oid:0.9.2342.19200300.100.1.3',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+];
+const NAME_ATTRIBUTES = [
+  'displayName',
+  'name',
+  'urn:oid:2.16.840.1.113730.3.1.241',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+];
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 type SamlConfig = SsoConfigRecord<SamlSettings>;
@@ -32,16 +42,28 @@ export class SamlLoginService {
   ) {}
 
   /** `request`: at login, the returnTo and browser binding stored with the request id (never sent to the IdP). */
-  private context(cfg: SamlConfig, urls: OrgSsoUrls, request?: { returnTo: string; bindingHash: Buffer }): SamlOrgContext {
+  private context(
+    cfg: SamlConfig,
+    urls: OrgSsoUrls,
+    request?: { returnTo: string; bindingHash: Buffer },
+  ): SamlOrgContext {
     return {
-      orgId: cfg.orgId, settings: cfg.settings, spEntityId: urls.samlEntityId, acsUrl: urls.samlAcsUrl,
+      orgId: cfg.orgId,
+      settings: cfg.settings,
+      spEntityId: urls.samlEntityId,
+      acsUrl: urls.samlAcsUrl,
       cache: new OrgRequestCache(this.state, cfg.orgId, request),
     };
   }
 
   /** SP metadata: entity ID and ACS (HTTP-POST); nothing org-secret, so it is served before SAML is configured. */
   metadata(urls: OrgSsoUrls): string {
-    return generateServiceProviderMetadata({ issuer: urls.samlEntityId, callbackUrl: urls.samlAcsUrl, identifierFormat: null, wantAssertionsSigned: true });
+    return generateServiceProviderMetadata({
+      issuer: urls.samlEntityId,
+      callbackUrl: urls.samlAcsUrl,
+      identifierFormat: null,
+      wantAssertionsSigned: true,
+    });
   }
 
   /** `binding`: the value of the browser's binding cookie; the ACS accepts the answer only from that browser. */
@@ -49,7 +71,13 @@ export class SamlLoginService {
     return this.runner.authorizeUrl(this.context(cfg, urls, { returnTo, bindingHash: bindingHash(binding) }));
   }
 
-  async acs(cfg: SamlConfig, urls: OrgSsoUrls, samlResponse: string, relayState: string | undefined, binding: string | undefined): Promise<{ identity: VerifiedIdentity; returnTo: string }> {
+  async acs(
+    cfg: SamlConfig,
+    urls: OrgSsoUrls,
+    samlResponse: string,
+    relayState: string | undefined,
+    binding: string | undefined,
+  ): Promise<{ identity: VerifiedIdentity; returnTo: string }> {
     const s = cfg.settings;
     const pre = precheckResponse(samlResponse, { acsUrl: urls.samlAcsUrl, idpEntityId: s.idpEntityId });
     try {
@@ -58,15 +86,22 @@ export class SamlLoginService {
       const ctx = this.context(cfg, urls);
       const result = await this.runner.validate(ctx, samlResponse);
       if ('error' in result) throw samlFailure(result.error);
-      if (pre.responseSigned && !responseSignatureValid(pre.xml, s.idpCerts)) throw new SsoLoginFailure('invalid_signature', 'response signature');
+      if (pre.responseSigned && !responseSignatureValid(pre.xml, s.idpCerts))
+        throw new SsoLoginFailure('invalid_signature', 'response signature');
       const verifiedXml = result.profile.getAssertionXml?.();
       if (!verifiedXml) throw new SsoLoginFailure('invalid_signature', 'no verified assertion');
       const checked = checkAssertion(verifiedXml, {
-        spEntityId: urls.samlEntityId, acsUrl: urls.samlAcsUrl, idpEntityId: s.idpEntityId, inResponseTo: pre.inResponseTo,
-        nowMs: Date.now(), skewMs: s.clockSkewSeconds * 1000, maxAgeMs: s.maxAssertionAgeSeconds * 1000,
+        spEntityId: urls.samlEntityId,
+        acsUrl: urls.samlAcsUrl,
+        idpEntityId: s.idpEntityId,
+        inResponseTo: pre.inResponseTo,
+        nowMs: Date.now(),
+        skewMs: s.clockSkewSeconds * 1000,
+        maxAgeMs: s.maxAssertionAgeSeconds * 1000,
       });
       const returnTo = await this.consumeRequest(ctx, pre.inResponseTo, relayState, binding);
-      if (!(await this.state.markAssertionSeen(cfg.orgId, checked.id, checked.replayUntil))) throw new SsoLoginFailure('replayed_assertion');
+      if (!(await this.state.markAssertionSeen(cfg.orgId, checked.id, checked.replayUntil)))
+        throw new SsoLoginFailure('replayed_assertion');
       return { identity: this.toIdentity(s, checked), returnTo };
     } catch (err) {
       // A refused response burns the request it answered: the id cannot be retried with another message.
@@ -80,11 +115,20 @@ export class SamlLoginService {
    * started the login (login CSRF: someone else's valid response posted from the victim's browser). IdP-initiated
    * sign-ins have neither.
    */
-  private async consumeRequest(ctx: SamlOrgContext, inResponseTo: string | null, relayState: string | undefined, binding: string | undefined): Promise<string> {
+  private async consumeRequest(
+    ctx: SamlOrgContext,
+    inResponseTo: string | null,
+    relayState: string | undefined,
+    binding: string | undefined,
+  ): Promise<string> {
     if (!inResponseTo) return relayState && isSafeReturnTo(relayState) ? relayState : '/';
-    const taken = ctx.cache.taken?.id === inResponseTo ? ctx.cache.taken.record : await this.state.takeSamlRequest(ctx.orgId, inResponseTo);
+    const taken =
+      ctx.cache.taken?.id === inResponseTo
+        ? ctx.cache.taken.record
+        : await this.state.takeSamlRequest(ctx.orgId, inResponseTo);
     if (!taken) throw new SsoLoginFailure('unknown_request', 'request id already used');
-    if (!bindingMatches(binding, taken.bindingHash)) throw new SsoLoginFailure('browser_mismatch', 'login started in another browser');
+    if (!bindingMatches(binding, taken.bindingHash))
+      throw new SsoLoginFailure('browser_mismatch', 'login started in another browser');
     return taken.returnTo;
   }
 
@@ -96,7 +140,9 @@ export class SamlLoginService {
       }
       return null;
     };
-    const email = first(s.emailAttribute ? [s.emailAttribute] : EMAIL_ATTRIBUTES) ?? (a.nameIdFormat === EMAIL_FORMAT ? a.nameId.trim() : null);
+    const email =
+      first(s.emailAttribute ? [s.emailAttribute] : EMAIL_ATTRIBUTES) ??
+      (a.nameIdFormat === EMAIL_FORMAT ? a.nameId.trim() : null);
     return {
       provider: 'saml',
       issuer: s.idpEntityId,

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import {
-  MultiSamlStrategy, ValidateInResponseTo, type CacheItem, type CacheProvider, type PassportSamlConfig, type Profile, type VerifiedCallback,
+  MultiSamlStrategy,
+  ValidateInResponseTo,
+  type CacheItem,
+  type CacheProvider,
+  type PassportSamlConfig,
+  type Profile,
+  type VerifiedCallback,
   type VerifyWithoutRequest,
 } from '@node-saml/passport-saml';
 import type { SamlSettings } from '../sso.types.js';
@@ -28,7 +34,11 @@ export class OrgRequestCache implements CacheProvider {
   taken?: { id: string; record: SamlRequestRecord };
 
   /** `request`: what a login saves with its request id; absent at the ACS, which never saves one. */
-  constructor(private readonly store: SsoStateStore, private readonly orgId: string, private readonly request?: { returnTo: string; bindingHash: Buffer }) {}
+  constructor(
+    private readonly store: SsoStateStore,
+    private readonly orgId: string,
+    private readonly request?: { returnTo: string; bindingHash: Buffer },
+  ) {}
 
   async saveAsync(key: string, value: string): Promise<CacheItem | null> {
     if (!this.request) throw new Error('a SAML request is saved only by a login');
@@ -98,8 +108,10 @@ export class SamlStrategyRunner {
         done(null, optionsFor(ctx));
       },
     },
-    ((profile: Profile | null, done: VerifiedCallback) => done(null, profile ? { profile } : undefined)) as VerifyWithoutRequest,
-    ((_profile: Profile | null, done: VerifiedCallback) => done(new Error('SAML logout is not supported'))) as VerifyWithoutRequest,
+    ((profile: Profile | null, done: VerifiedCallback) =>
+      done(null, profile ? { profile } : undefined)) as VerifyWithoutRequest,
+    ((_profile: Profile | null, done: VerifiedCallback) =>
+      done(new Error('SAML logout is not supported'))) as VerifyWithoutRequest,
   );
 
   private fakeRequest(ctx: SamlOrgContext, body?: Record<string, string>): Request {

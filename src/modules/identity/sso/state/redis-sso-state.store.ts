@@ -9,8 +9,17 @@ export class RedisSsoStateStore extends SsoStateStore {
     super();
   }
 
-  async saveSamlRequest(orgId: string, requestId: string, request: { returnTo: string; bindingHash: Buffer }, ttlMs: number): Promise<void> {
-    const value = JSON.stringify({ createdAt: new Date().toISOString(), returnTo: request.returnTo, bindingHash: request.bindingHash.toString('base64') });
+  async saveSamlRequest(
+    orgId: string,
+    requestId: string,
+    request: { returnTo: string; bindingHash: Buffer },
+    ttlMs: number,
+  ): Promise<void> {
+    const value = JSON.stringify({
+      createdAt: new Date().toISOString(),
+      returnTo: request.returnTo,
+      bindingHash: request.bindingHash.toString('base64'),
+    });
     await this.redis.set(key(orgId, 'samlreq', requestId), value, 'PX', Math.ceil(ttlMs), 'NX');
   }
 
@@ -47,5 +56,9 @@ export class RedisSsoStateStore extends SsoStateStore {
 function parseRequest(raw: string | null): SamlRequestRecord | null {
   if (!raw) return null;
   const v = JSON.parse(raw) as { createdAt: string; returnTo: string; bindingHash?: string };
-  return { createdAt: new Date(v.createdAt), returnTo: v.returnTo, bindingHash: v.bindingHash ? Buffer.from(v.bindingHash, 'base64') : null };
+  return {
+    createdAt: new Date(v.createdAt),
+    returnTo: v.returnTo,
+    bindingHash: v.bindingHash ? Buffer.from(v.bindingHash, 'base64') : null,
+  };
 }

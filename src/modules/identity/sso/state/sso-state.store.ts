@@ -21,7 +21,12 @@ export interface SamlRequestRecord {
  * `take*` and `markAssertionSeen` are atomic: of two concurrent callers exactly one wins.
  */
 export abstract class SsoStateStore {
-  abstract saveSamlRequest(orgId: string, requestId: string, request: { returnTo: string; bindingHash: Buffer }, ttlMs: number): Promise<void>;
+  abstract saveSamlRequest(
+    orgId: string,
+    requestId: string,
+    request: { returnTo: string; bindingHash: Buffer },
+    ttlMs: number,
+  ): Promise<void>;
   abstract getSamlRequest(orgId: string, requestId: string): Promise<SamlRequestRecord | null>;
   /** Removes the request and returns it if it was still pending (single use). */
   abstract takeSamlRequest(orgId: string, requestId: string): Promise<SamlRequestRecord | null>;

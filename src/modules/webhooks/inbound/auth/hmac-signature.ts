@@ -48,7 +48,8 @@ const LOWER_HEX_256 = /^[0-9a-f]{64}$/;
 
 /** Decodes a signature of exactly `bytes` bytes; hex in either case, base64 or base64url in canonical form only. */
 function decode(text: string, encoding: 'hex' | 'base64', bytes: number): Buffer | null {
-  if (encoding === 'hex') return text.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(text) ? Buffer.from(text, 'hex') : null;
+  if (encoding === 'hex')
+    return text.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(text) ? Buffer.from(text, 'hex') : null;
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return null;
   const buf = Buffer.from(text, 'base64');
   // Buffer decoding skips stray characters and padding bits: only the canonical text of these bytes is accepted.
@@ -60,7 +61,12 @@ const parseTimestamp = (raw: string): number | null => (/^\d{1,12}$/.test(raw) ?
 
 const signed = (timestamp: number | null, signatures: Buffer[], rawBody: Buffer): SignedParts => {
   const payload = timestamp === null ? rawBody : Buffer.concat([Buffer.from(`${timestamp}.`), rawBody]);
-  return { signatures, timestamp, payload, replayKey: `${timestamp ?? '-'}:${createHash('sha256').update(payload).digest('base64url')}` };
+  return {
+    signatures,
+    timestamp,
+    payload,
+    replayKey: `${timestamp ?? '-'}:${createHash('sha256').update(payload).digest('base64url')}`,
+  };
 };
 
 /**
@@ -89,7 +95,11 @@ function stripeParts(raw: string, rawBody: Buffer): SignedParts | SignedPartsFai
 }
 
 /** Extracts signatures, timestamp and signed payload per preset; says why when the request lacks them. */
-export function signedParts(s: HmacSettings, headers: Record<string, string | string[] | undefined>, rawBody: Buffer): SignedParts | SignedPartsFailure {
+export function signedParts(
+  s: HmacSettings,
+  headers: Record<string, string | string[] | undefined>,
+  rawBody: Buffer,
+): SignedParts | SignedPartsFailure {
   const preset = hmacPreset(s);
   if (preset === 'stripe') {
     const raw = header(headers, s.signatureHeader ?? 'stripe-signature');
@@ -104,7 +114,9 @@ export function signedParts(s: HmacSettings, headers: Record<string, string | st
     sig = raw.startsWith('sha256=') && LOWER_HEX_256.test(raw.slice(7)) ? Buffer.from(raw.slice(7), 'hex') : null;
   } else {
     const prefix = s.signaturePrefix ?? '';
-    sig = raw.startsWith(prefix) ? decode(raw.slice(prefix.length), s.encoding ?? 'hex', DIGEST_BYTES[s.algorithm ?? 'sha256']) : null;
+    sig = raw.startsWith(prefix)
+      ? decode(raw.slice(prefix.length), s.encoding ?? 'hex', DIGEST_BYTES[s.algorithm ?? 'sha256'])
+      : null;
   }
   if (!sig) return 'malformed';
   // GitHub signs the body only; a timestamp applies when a timestamp header is configured (or always, generic).
@@ -126,10 +138,19 @@ export function signatureMatches(s: HmacSettings, secret: string, parts: SignedP
 }
 
 /** Helper for senders and tests: the headers a valid request of this preset carries. */
-export function signRequest(preset: HmacPreset, secret: string, rawBody: string | Buffer, timestamp = Math.floor(Date.now() / 1000), algorithm: 'sha256' | 'sha512' = 'sha256'): Record<string, string> {
+export function signRequest(
+  preset: HmacPreset,
+  secret: string,
+  rawBody: string | Buffer,
+  timestamp = Math.floor(Date.now() / 1000),
+  algorithm: 'sha256' | 'sha512' = 'sha256',
+): Record<string, string> {
   const body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody);
-  if (preset === 'github') return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
-  const mac = createHmac(preset === 'stripe' ? 'sha256' : algorithm, secret).update(Buffer.concat([Buffer.from(`${timestamp}.`), body])).digest('hex');
+  if (preset === 'github')
+    return { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
+  const mac = createHmac(preset === 'stripe' ? 'sha256' : algorithm, secret)
+    .update(Buffer.concat([Buffer.from(`${timestamp}.`), body]))
+    .digest('hex');
   if (preset === 'stripe') return { 'stripe-signature': `t=${timestamp},v1=${mac}` };
   return { 'x-timestamp': String(timestamp), 'x-signature': mac };
 }

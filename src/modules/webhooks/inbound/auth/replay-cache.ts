@@ -39,7 +39,9 @@ export class RedisReplayCache implements ReplayCache {
 
   async firstSeen(key: string, ttlMs: number): Promise<boolean> {
     try {
-      return (await this.redis.set(`tf:replay:${digest(key)}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+      return (
+        (await this.redis.set(`tf:replay:${digest(key)}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK'
+      );
     } catch {
       return false;
     }

@@ -13,7 +13,8 @@ export interface WebhookRequestView {
   body?: unknown;
 }
 
-export type AuthFailureReason = 'missing_credentials' | 'bad_credentials' | 'bad_signature' | 'stale_timestamp' | 'replayed' | 'misconfigured';
+export type AuthFailureReason =
+  'missing_credentials' | 'bad_credentials' | 'bad_signature' | 'stale_timestamp' | 'replayed' | 'misconfigured';
 export type AuthVerdict = { ok: true } | { ok: false; reason: AuthFailureReason };
 
 export interface VerifyDeps {
@@ -38,7 +39,11 @@ function header(req: WebhookRequestView, name: string): string | undefined {
  * cannot be read (e.g. an unresolvable secret) refuses (fail closed). For `hmac`, the order is signature, then
  * freshness, then replay, so unsigned traffic cannot fill the replay cache.
  */
-export async function verifyWebhookAuth(auth: WebhookAuth, req: WebhookRequestView, deps: VerifyDeps): Promise<AuthVerdict> {
+export async function verifyWebhookAuth(
+  auth: WebhookAuth,
+  req: WebhookRequestView,
+  deps: VerifyDeps,
+): Promise<AuthVerdict> {
   switch (auth.mode) {
     case 'none':
       return OK;
@@ -68,7 +73,11 @@ async function readSecret(deps: Pick<VerifyDeps, 'secretValue'>, value: string |
   }
 }
 
-async function verifyBasic(auth: Extract<WebhookAuth, { mode: 'basic' }>, req: WebhookRequestView, deps: VerifyDeps): Promise<AuthVerdict> {
+async function verifyBasic(
+  auth: Extract<WebhookAuth, { mode: 'basic' }>,
+  req: WebhookRequestView,
+  deps: VerifyDeps,
+): Promise<AuthVerdict> {
   const password = await readSecret(deps, auth.password);
   if (password === null) return fail('misconfigured');
   const h = header(req, 'authorization');
@@ -83,7 +92,11 @@ async function verifyBasic(auth: Extract<WebhookAuth, { mode: 'basic' }>, req: W
   return userOk && passOk ? OK : fail('bad_credentials');
 }
 
-async function verifyHmac(auth: Extract<WebhookAuth, { mode: 'hmac' }>, req: WebhookRequestView, deps: VerifyDeps): Promise<AuthVerdict> {
+async function verifyHmac(
+  auth: Extract<WebhookAuth, { mode: 'hmac' }>,
+  req: WebhookRequestView,
+  deps: VerifyDeps,
+): Promise<AuthVerdict> {
   const secret = await readSecret(deps, auth.secret);
   if (secret === null) return fail('misconfigured');
   const parts = signedParts(auth, req.headers, req.rawBody);
@@ -98,17 +111,25 @@ async function verifyHmac(auth: Extract<WebhookAuth, { mode: 'hmac' }>, req: Web
   return fresh ? OK : fail('replayed');
 }
 
-export type HandshakeVerdict = { kind: 'none' } | { kind: 'answer'; challenge: string; authenticated: boolean } | { kind: 'refused' };
+export type HandshakeVerdict =
+  { kind: 'none' } | { kind: 'answer'; challenge: string; authenticated: boolean } | { kind: 'refused' };
 
 /**
  * A provider's verification challenge (e.g. `hub.challenge`, Slack's `challenge`): answered without a run.
  * With a verify token configured, the token authenticates the handshake; without one, the caller must still pass
  * the trigger's normal auth (`authenticated: false`).
  */
-export async function checkHandshake(hs: WebhookHandshake | undefined, req: WebhookRequestView, deps: Pick<VerifyDeps, 'secretValue'>): Promise<HandshakeVerdict> {
+export async function checkHandshake(
+  hs: WebhookHandshake | undefined,
+  req: WebhookRequestView,
+  deps: Pick<VerifyDeps, 'secretValue'>,
+): Promise<HandshakeVerdict> {
   if (!hs) return { kind: 'none' };
   const source = hs.source === 'query' ? req.query : req.body;
-  const field = (name: string): unknown => (source && typeof source === 'object' && !Array.isArray(source) && Object.prototype.hasOwnProperty.call(source, name) ? (source as Record<string, unknown>)[name] : undefined);
+  const field = (name: string): unknown =>
+    source && typeof source === 'object' && !Array.isArray(source) && Object.prototype.hasOwnProperty.call(source, name)
+      ? (source as Record<string, unknown>)[name]
+      : undefined;
   const challenge = field(hs.challengeField);
   if (typeof challenge !== 'string' || challenge === '' || challenge.length > 1024) return { kind: 'none' };
   if (!hs.verifyTokenField || hs.verifyToken === undefined) return { kind: 'answer', challenge, authenticated: false };
