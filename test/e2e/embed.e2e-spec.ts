@@ -3,6 +3,8 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 
 import pg from 'pg';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import request from 'supertest';
+import { startChildServer, type ChildServer } from '../utils/child-server.js';
 import { createKey } from '../utils/flow-helpers.js';
 import { concretePath, registeredRoutes } from '../utils/routes.js';
 import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
@@ -11,7 +13,8 @@ type Keys = { privateKey: CryptoKey; publicKey: CryptoKey };
 
 describe('embedding', () => {
   let t: TestApp;
-  let t2: TestApp;
+  // A second server process on the same database: token ids and key removals must hold across processes.
+  let peer: ChildServer;
   let a: TestOrg;
   let b: TestOrg;
   let sql: pg.Client;
@@ -27,7 +30,8 @@ describe('embedding', () => {
       .setJti(randomUUID())
       .setExpirationTime('4m')
       .sign(keys.privateKey);
-  const open = (app: TestApp, tok: string) => app.http().post('/api/v1/embed/sessions').send({ token: tok });
+  const open = (app: TestApp | ChildServer, tok: string) =>
+    ('http' in app ? app.http() : request(app.url)).post('/api/v1/embed/sessions').send({ token: tok });
   const counts = async () =>
     (
       await sql.query(
@@ -46,7 +50,7 @@ describe('embedding', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    t2 = await createTestApp();
+    peer = await startChildServer();
     [a, b] = [await t.createOrg(), await t.createOrg()];
     sql = new pg.Client({ connectionString: inject('databaseUrl') });
     await sql.connect();
@@ -83,7 +87,7 @@ describe('embedding', () => {
 
   afterAll(async () => {
     await sql?.end();
-    await t2?.close();
+    await peer?.stop();
     await t?.close();
   });
 
@@ -242,10 +246,10 @@ describe('embedding', () => {
       expect(res.body.code).toBe('embed_token_refused');
       expect((await refusals()).slice(before), reason).toEqual([reason]);
     }
-    // A replay through a second server instance is refused too (the token ids are shared, not per process).
+    // A replay through a second server process is refused too (the token ids are shared, not per process).
     const once = await token(rsa, fresh);
     await open(t, once).expect(201);
-    await open(t2, once).expect(401);
+    await open(peer, once).expect(401);
     // A token naming org B as issuer, signed by org A's key: B's key with that kid does not verify it.
     await open(
       t,
@@ -276,9 +280,9 @@ describe('embedding', () => {
         .expect(201)
     ).body;
     const sign = () => token(extra, {}, { alg: 'ES256', kid: 'temp' });
-    await open(t2, await sign()).expect(201);
+    await open(peer, await sign()).expect(201);
     await t.http().delete(`/api/v1/embed/keys/${key.id}`).set(bearer(a.ownerKey)).expect(204);
-    await open(t2, await sign()).expect(401);
+    await open(peer, await sign()).expect(401);
     await open(t, await sign()).expect(401);
   });
 

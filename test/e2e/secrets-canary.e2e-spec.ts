@@ -9,7 +9,7 @@ import { allowLoopback, secretsTestApp } from '../utils/secrets-app.js';
 import { bearer, type TestApp, type TestOrg } from '../utils/test-app.js';
 
 /**
- * Must show 2 (node-parameter variant): a flow whose `http.request` sends `Authorization: Bearer
+ * Must show 2 (node parameter and connection): a flow whose `http.request` sends `Authorization: Bearer
  * {{ secrets.vault.stripe#api_key }}` reaches a loopback server with the right header, resolved from a Vault double at
  * execution time. The called server echoes the token back (raw, base64 and URL-encoded) and the flow answers the
  * webhook with that echo; the canary is then searched in the webhook answer, the run record and its steps, every log
@@ -150,6 +150,49 @@ describe('a resolved secret reaches the called server and nothing else', () => {
     const logs = t.logs();
     expect(logs).toContain('"msg":"request"');
     for (const f of [...forms, vaultToken]) expect(logs.includes(f), 'log lines').toBe(false);
+  });
+
+  it('a connection whose token is a secret reference: the engine applies it with the resolved value, redacted everywhere', async () => {
+    const conn = await t
+      .http()
+      .post('/api/v1/connections')
+      .set(bearer(org.ownerKey))
+      .send({ name: `stripe-${Date.now()}`, type: 'bearer', data: { token: '{{ secrets.vault.stripe#api_key }}' } })
+      .expect(201);
+    expect(JSON.stringify(conn.body)).not.toContain('secrets.vault');
+    const flowId = await publishedFlow(
+      t,
+      org.ownerKey,
+      hookFlow([
+        { id: 'call', type: 'http.request', params: { method: 'GET', url: echoUrl, connectionId: conn.body.id } },
+        { id: 'reply', type: 'respond', params: { status: 200, body: '{{ nodes.call.output }}' } },
+      ]),
+    );
+    const answer = await t.http().post(`/hooks/${flowId}`).send({}).expect(200);
+    expect(seen.at(-1)).toBe(`Bearer ${canary}`);
+    expect(answer.body.body.youSent).toBe('Bearer [redacted]');
+    for (const f of forms) expect(answer.text.includes(f), 'webhook answer').toBe(false);
+    const [run] = await listRuns(t, org.ownerKey, flowId);
+    const recordText = JSON.stringify(await finishedRun(t, org.ownerKey, run.id));
+    for (const f of forms) expect(recordText.includes(f), 'run record').toBe(false);
+    const { owner, close } = await auditClients();
+    try {
+      const { rows } = await owner.query<{ t: string }>(
+        `SELECT e::text AS t FROM audit_event e UNION ALL SELECT c::text FROM connection c WHERE org_id = $1`,
+        [org.id],
+      );
+      for (const f of forms)
+        expect(
+          rows
+            .map((r) => r.t)
+            .join('\n')
+            .includes(f),
+          'audit and connection rows',
+        ).toBe(false);
+    } finally {
+      await close();
+    }
+    for (const f of forms) expect(t.logs().includes(f), 'log lines').toBe(false);
   });
 
   it('fails the node with secret_unavailable, naming provider and path, when Vault is down; the retry policy applies', async () => {
