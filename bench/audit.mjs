@@ -1,7 +1,7 @@
 // Audit bench: seeds 1,000,000 entries across 100 orgs (valid hash chains, computed in bulk), then measures a
 // filtered page (action + time range) through the real HTTP API, export throughput, and chain verification.
 // `benchAudit({ databaseUrl })` is called by bench/run.mjs; `node --no-node-snapshot bench/audit.mjs` runs it alone.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,7 +209,7 @@ export async function benchAudit({ databaseUrl } = {}) {
   const { startServer } = await import(dist('app.factory.js'));
   const { verifyAuditChain } = await import(dist('modules/audit/index.js'));
   const server = await startServer({
-    env: { NODE_ENV: 'production', ...database.env },
+    env: { NODE_ENV: 'production', TENANTFLOW_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...database.env },
     overrides: {
       PORT: '0',
       HOST: '127.0.0.1',

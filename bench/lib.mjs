@@ -1,5 +1,6 @@
 // Shared bench helpers: child servers, load runs, printing.
 import { fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,8 @@ export function startTenantflow(extraEnv = {}) {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     TENANTFLOW_DATA_DIR: dataDir,
+    // Production refuses to start without a master key for credentials at rest.
+    TENANTFLOW_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     TENANTFLOW_API_RATE_LIMIT: '1000000000',
     NODE_ENV: 'production',
     ...extraEnv,
