@@ -42,19 +42,20 @@ export function pluginNodeHook(host: PluginHost, registry: NodeTypeRegistry): Be
     for (const plugin of await host.active(ev.orgId, 'beforeNodeExecute')) {
       const ctx = {
         run: { id: ev.runId, flowId: ev.flowId, version: ev.version },
-        node: { id: ev.nodeId, type: ev.nodeType, attempt: ev.attempt, params },
+        // A copy: a hook never holds the engine's own parameter objects.
+        node: { id: ev.nodeId, type: ev.nodeType, attempt: ev.attempt, params: structuredClone(params) },
       };
       const outcome = await host.call(plugin, 'beforeNodeExecute', ev.orgId, ctx);
       if (!outcome.ok) throw new StepFailure(outcome.failure, outcome.message);
       const v = outcome.value as NodeResult;
       if (v === undefined || v === null || v.action === 'continue') continue;
-      if (v.action === 'skip') return { skip: { output: v.output ?? null } };
+      if (v.action === 'skip') return { skip: { output: structuredClone(v.output ?? null) } };
       if (v.action !== 'replaceParams')
         throw new StepFailure(
           'plugin_error',
           `Plugin "${plugin.def.name}" answered outside the beforeNodeExecute contract`,
         );
-      params = checkReplaced(registry, ev.nodeType, v.params, plugin.def.name);
+      params = checkReplaced(registry, ev.nodeType, structuredClone(v.params), plugin.def.name);
     }
     return params === ev.params ? {} : { params };
   };

@@ -13,6 +13,14 @@ export interface PluginOrgConfig {
 }
 
 const CACHE_MS = 2000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 const EMPTY_SCHEMA = { type: 'object', additionalProperties: false, maxProperties: 0 };
 
 /**
@@ -86,7 +94,8 @@ export class PluginConfigsService {
     return new Map(
       rows
         .filter((r) => loaded.has(r.plugin_name))
-        .map((r) => [r.plugin_name, { enabled: r.enabled, settings: r.settings }]),
+        // Frozen: the same settings object is handed to every hook call until the cache entry expires.
+        .map((r) => [r.plugin_name, { enabled: r.enabled, settings: deepFreeze(r.settings) }]),
     );
   }
 }

@@ -66,21 +66,26 @@ export class PluginHost implements OnModuleDestroy {
       hook === 'beforeNodeExecute'
         ? (def.budgets?.nodeMs ?? DEFAULT_BUDGETS.nodeMs)
         : (def.budgets?.requestMs ?? DEFAULT_BUDGETS.requestMs);
+    // The context is built fresh for every call and the settings are frozen: a hook cannot reach the host's state.
     const full = { ...ctx, org: { id: orgId }, config: plugin.settings };
+    const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new BudgetExceeded()), budget)));
     try {
       const work =
         def.mode === 'sandboxed'
           ? this.sandbox.call(def, hook, orgId, full as JsonValue)
-          : Promise.resolve(
-              (def.hooks[hook] as (c: unknown, t: unknown) => unknown)(structuredClone(full), {
-                db: this.dbFor(orgId),
-              }),
-            );
+          : (def.hooks[hook] as (c: unknown, t: unknown) => unknown)(full, { db: this.dbFor(orgId) });
+      // A trusted hook that answers synchronously cannot be interrupted: its budget is checked once it returns
+      // (no timer on the hot path); an asynchronous answer races the budget.
+      if (!(work instanceof Promise)) {
+        if (performance.now() - started > budget) throw new BudgetExceeded();
+        return { ok: true, value: work };
+      }
       work.catch(() => undefined);
-      const value = await Promise.race([work, expired]);
-      return { ok: true, value: value === undefined ? undefined : structuredClone(value) };
+      const expired = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new BudgetExceeded()), budget)),
+      );
+      return { ok: true, value: await Promise.race([work, expired]) };
     } catch (e) {
       const timeout = e instanceof BudgetExceeded || (e as { sandboxType?: string }).sandboxType === 'timeout';
       const message = timeout
