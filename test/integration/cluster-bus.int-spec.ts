@@ -106,8 +106,11 @@ describe.each([
       await settle();
       seenBeforeCommit = got.length + here.length;
     });
-    // The sender's own handlers ran at commit, before withSystem returned (no round trip).
-    expect(here).toEqual(['committed-system']);
+    // The sender's own handlers ran at commit, before withSystem returned (no round trip). The same message also
+    // comes back over the wire (handlers are idempotent), and on a busy machine it may already have: so only the
+    // first delivery is asserted here, and that nothing else arrived.
+    expect(here.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(here)).toEqual(new Set(['committed-system']));
     await db.withOrg(uuidv7(), (em) => a.publishOnCommit(em, tx, 'committed-org'));
     await db
       .withSystem(async (em) => {
