@@ -91,7 +91,7 @@ export class PluginHost implements OnModuleDestroy {
       const message = timeout
         ? `did not answer within ${budget} ms`
         : `failed: ${e instanceof Error ? e.message.slice(0, 200) : 'not an Error'}`;
-      await this.recordFailure(def.name, hook, orgId, timeout ? 'plugin_timeout' : 'plugin_error', message);
+      await this.recordFailure(def.name, hook, orgId, timeout ? 'plugin_timeout' : 'plugin_error');
       return {
         ok: false,
         failure: timeout ? 'plugin_timeout' : 'plugin_error',
@@ -114,14 +114,12 @@ export class PluginHost implements OnModuleDestroy {
     };
   }
 
-  private async recordFailure(
-    plugin: string,
-    hook: HookName,
-    orgId: string,
-    reason: string,
-    message: string,
-  ): Promise<void> {
-    this.log.warn({ plugin, hook, orgId, reason }, `plugin hook ${message}`);
+  private async recordFailure(plugin: string, hook: HookName, orgId: string, reason: string): Promise<void> {
+    // Not the thrown text: a hook sees rendered parameters, which may hold resolved secrets, and could echo them.
+    this.log.warn(
+      { plugin, hook, orgId, reason },
+      reason === 'plugin_timeout' ? 'plugin hook timed out' : 'plugin hook failed',
+    );
     await this.db
       .withOrg(orgId, (em) =>
         this.events.publish(em, {
