@@ -5,14 +5,31 @@ import { inject } from 'vitest';
 export interface ChildServer {
   url: string;
   pid: number;
+  /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface ChildServerOptions {
+  timeoutMs?: number;
+  redisUrl?: string;
+  /** More settings for the child (e.g. `{TENANTFLOW_MODE: 'worker'}`). */
+  settings?: Record<string, string>;
 }
 
 /**
  * Starts `server-child.ts` in a separate Node process against the run's database and waits until it listens;
  * `redisUrl` gives it a Redis (shared limits, the Redis cluster bus).
  */
-export async function startChildServer(timeoutMs = 45_000, redisUrl?: string): Promise<ChildServer> {
+export async function startChildServer(
+  timeoutOrOptions: number | ChildServerOptions = 45_000,
+  redisUrlArg?: string,
+): Promise<ChildServer> {
+  const opts: ChildServerOptions =
+    typeof timeoutOrOptions === 'number' ? { timeoutMs: timeoutOrOptions, redisUrl: redisUrlArg } : timeoutOrOptions;
+  const timeoutMs = opts.timeoutMs ?? 45_000;
+  const redisUrl = opts.redisUrl;
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -26,6 +43,7 @@ export async function startChildServer(timeoutMs = 45_000, redisUrl?: string): P
         PATH: process.env.PATH ?? '',
         TF_CHILD_DATABASE_URL: inject('databaseUrl'),
         ...(redisUrl ? { TF_CHILD_REDIS_URL: redisUrl } : {}),
+        ...(opts.settings ? { TF_CHILD_SETTINGS: JSON.stringify(opts.settings) } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -48,13 +66,11 @@ export async function startChildServer(timeoutMs = 45_000, redisUrl?: string): P
       reject(new Error(`child server exited with ${code}: ${stderr}`));
     });
   });
-  return {
-    ...ready,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const signal = (sig: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(sig);
+    });
+  return { ...ready, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }
