@@ -15,6 +15,7 @@ import { Database } from './core/database/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './core/database/embedded-postgres.js';
 import { runMigrations } from './core/database/migrator.js';
 import { GlobalExceptionFilter } from './core/errors/global-exception.filter.js';
+import { problem, sendProblem } from './core/errors/problem.js';
 import { DomainEventBus } from './core/events/domain-events.js';
 import { Readiness } from './core/health/readiness.js';
 import { requestContextMiddleware } from './core/http/middleware.js';
@@ -99,6 +100,8 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.use(app.get(EmbedCors).preflight());
   const httpsPublicUrl = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
   app.use(requestContextMiddleware(log, metrics, config.isProduction, httpsPublicUrl));
+  // A worker serves only its probes and metrics; the API and webhooks are the `api` processes' business.
+  if (config.get('TENANTFLOW_MODE') === 'worker') app.use(workerRoutesOnly());
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
   app.use(bodyEncodingMiddleware());
@@ -116,6 +119,15 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.use(bodyShapeMiddleware());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new GlobalExceptionFilter(log));
+}
+
+const WORKER_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+
+function workerRoutesOnly() {
+  return (req: express.Request, res: express.Response, next: express.NextFunction): void => {
+    if (WORKER_ROUTES.has(req.path)) return next();
+    sendProblem(res, problem(404, 'not_found', 'This process is a worker: it serves /health and /metrics only'));
+  };
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {

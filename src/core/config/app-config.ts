@@ -107,6 +107,11 @@ export class AppConfig {
       const raw = overrides[name] ?? readRaw(env, name) ?? spec.default;
       if (raw !== undefined) values[name] = parseValue(name, spec, raw);
     }
+    if (values.TENANTFLOW_MODE !== 'all' && !values.REDIS_URL) {
+      throw new ConfigError(
+        `TENANTFLOW_MODE=${String(values.TENANTFLOW_MODE)} needs REDIS_URL (runs go through the queue in Redis); set REDIS_URL or use TENANTFLOW_MODE=all`,
+      );
+    }
     if (values.TENANTFLOW_ENCRYPTION_KEY && values.TENANTFLOW_ENCRYPTION_KEYS) {
       throw new ConfigError('TENANTFLOW_ENCRYPTION_KEY and TENANTFLOW_ENCRYPTION_KEYS are exclusive: set one');
     }

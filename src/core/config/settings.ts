@@ -41,11 +41,26 @@ export const SETTINGS = {
   },
   TENANTFLOW_MODE: {
     kind: 'enum',
-    group: 'server',
-    values: ['all'],
+    group: 'scale-out',
+    values: ['all', 'api', 'worker'],
     default: 'all',
     description:
-      'Process role. Only `all` (API, schedules and runs in one process) in this release; separate `api` and `worker` processes arrive with the queue, and are refused until then.',
+      'Process role. `all`: API, schedules and runs in one process. `api`: the API only; runs go to the BullMQ queue in Redis. `worker`: executes queued runs, fires schedules, runs retention (serves only /health and /metrics). `api` and `worker` need REDIS_URL.',
+  },
+  TENANTFLOW_WORKER_CONCURRENCY: {
+    kind: 'int',
+    group: 'scale-out',
+    default: '32',
+    min: 1,
+    max: 1000,
+    description: 'Runs one `worker` process executes at once.',
+  },
+  TENANTFLOW_RECOVERY_INTERVAL: {
+    kind: 'duration_ms',
+    group: 'scale-out',
+    default: '30000',
+    description:
+      'How often a process looks for runs left unfinished by a dead process (a process is judged dead when its lock is free on two consecutive sweeps) and re-queues queued runs whose job was lost.',
   },
   TENANTFLOW_TRUST_PROXY: {
     kind: 'string',
@@ -145,6 +160,24 @@ export const SETTINGS = {
     min: 1,
     max: 100000,
     description: 'Runs one organization may have in progress at once (429 above).',
+  },
+  TENANTFLOW_RUN_MAX_PER_MINUTE: {
+    kind: 'int',
+    group: 'limits',
+    default: '0',
+    min: 0,
+    max: 10000000,
+    description:
+      'Runs one organization may start per minute, across all processes (429 with Retry-After above; 0: no limit). The platform operator may set a per-org value (`limits.maxRunsPerMinute`).',
+  },
+  TENANTFLOW_RUN_MAX_QUEUED: {
+    kind: 'int',
+    group: 'limits',
+    default: '1000',
+    min: 1,
+    max: 1000000,
+    description:
+      'Queued runs one organization may have waiting for a worker (`api` mode; 429 with Retry-After above). Runs are taken fairly: an org with fewer queued runs goes first.',
   },
   TENANTFLOW_RUN_MAX_STEPS: {
     kind: 'int',

@@ -6,6 +6,7 @@ export const EXECUTION_ERROR_HTTP = {
   run_limit_reached: 429,
   idempotency_key_reused: 422,
   flow_not_runnable: 422,
+  queue_unavailable: 503,
 } as const;
 
 export type ExecutionErrorCode = keyof typeof EXECUTION_ERROR_HTTP;

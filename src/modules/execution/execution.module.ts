@@ -1,5 +1,6 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
+import { RedisHolder } from '../../core/redis/redis.js';
 import { ConnectionsModule, ConnectionsRuntime } from '../connections/index.js';
 import { FlowsModule, NodeTypeRegistry } from '../flows/index.js';
 import { PluginHost } from '../plugins/index.js';
@@ -26,6 +27,16 @@ import { RunRecoveryService } from './runs/run-recovery.service.js';
 import { InProcessRunSlots, RUN_SLOTS } from './runs/run-slots.js';
 import { RunWriter } from './runs/run-writer.js';
 import { ScheduleService } from './runs/schedule.service.js';
+import { RunAdmission } from './runs/run-admission.js';
+import { RunExecutor } from './runs/run-executor.js';
+import { LocalRuns } from './runs/queue/local-runs.js';
+import { QueueRunLauncher } from './runs/queue/queue-run-launcher.js';
+import { RedisRunSlots } from './runs/queue/redis-run-slots.js';
+import { RunQueue } from './runs/queue/run-queue.js';
+import { RunWorker } from './runs/queue/run-worker.service.js';
+
+/** Runs execute in this process (`all`) or go through the BullMQ queue to `worker` processes (`api`, `worker`). */
+const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
 
 @Module({
   imports: [FlowsModule, ConnectionsModule, SecretsModule],
@@ -73,9 +84,28 @@ import { ScheduleService } from './runs/schedule.service.js';
       ) => new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets }),
     },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
-    { provide: RUN_SLOTS, useClass: InProcessRunSlots },
-    // The one place that chooses where runs execute (a queue launcher would be bound here instead).
-    { provide: RUN_LAUNCHER, useClass: InProcessRunLauncher },
+    // Org concurrency: counted in this process, or across every worker in Redis.
+    {
+      provide: RUN_SLOTS,
+      inject: [AppConfig, RedisHolder],
+      useFactory: (c: AppConfig, redis: RedisHolder) =>
+        queued(c) && redis.client ? new RedisRunSlots(redis.client) : new InProcessRunSlots(),
+    },
+    // Only the queue's connections are opened lazily: in `all` mode nothing connects to it.
+    { provide: RunQueue, inject: [AppConfig], useFactory: (c: AppConfig) => new RunQueue(c.get('REDIS_URL') ?? '') },
+    // The one place that chooses where runs execute.
+    {
+      provide: RUN_LAUNCHER,
+      inject: [AppConfig, InProcessRunLauncher, QueueRunLauncher],
+      useFactory: (c: AppConfig, inProcess: InProcessRunLauncher, queue: QueueRunLauncher) =>
+        queued(c) ? queue : inProcess,
+    },
+    InProcessRunLauncher,
+    QueueRunLauncher,
+    RunWorker,
+    LocalRuns,
+    RunAdmission,
+    RunExecutor,
     RunWriter,
     OrgRuntimeCache,
     ChangeRelay,

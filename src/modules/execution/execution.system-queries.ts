@@ -6,7 +6,7 @@ const UNFINISHED = `status IN ('queued', 'running')`;
  * Every query of the execution module on the system pool (no row-level security), each named and narrow:
  * - pre-tenant: an org's status and run settings (webhooks must know whether the org is active before anything else);
  * - platform: the scheduler's list of scheduled flows across orgs (TODO(#7): the flows module should own it);
- * - recovery: failing unfinished runs of dead instances and overdue runs, by instance or id.
+ * - recovery: failing unfinished runs of dead instances and overdue runs, by instance or id; queued runs to re-queue.
  */
 export const executionSystemQueries = (db: Database) => ({
   async orgRuntime(orgId: string): Promise<{ status: string; settings: Record<string, unknown> | null } | undefined> {
@@ -48,21 +48,32 @@ export const executionSystemQueries = (db: Database) => ({
     return rows.map((r) => r.id);
   },
 
-  failRunsOfInstance(instanceId: string, type: string, message: string): Promise<number> {
+  /** Queued runs older than `olderThanMs`, oldest first (the queue's re-queue sweep checks their jobs). */
+  queuedRuns(olderThanMs: number, limit: number): Promise<{ id: string; org_id: string }[]> {
+    return db.systemQuery(
+      `SELECT id, org_id FROM run WHERE status = 'queued'
+          AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY created_at LIMIT $2`,
+      [olderThanMs, limit],
+    );
+  },
+
+  /** Fails the unfinished runs of a dead instance; returns the runs ended. */
+  failRunsOfInstance(instanceId: string, type: string, message: string): Promise<string[]> {
     return fail(db, `instance_id = $1`, [instanceId], type, message);
   },
 
-  async failRuns(ids: string[], type: string, message: string): Promise<number> {
-    return ids.length ? fail(db, `id = ANY($1::uuid[])`, [ids], type, message) : 0;
+  async failRuns(ids: string[], type: string, message: string): Promise<string[]> {
+    return ids.length ? fail(db, `id = ANY($1::uuid[])`, [ids], type, message) : [];
   },
 });
 
-async function fail(db: Database, where: string, params: unknown[], type: string, message: string): Promise<number> {
+async function fail(db: Database, where: string, params: unknown[], type: string, message: string): Promise<string[]> {
   const n = params.length;
-  const rows = await db.systemQuery(
-    `WITH u AS (UPDATE run SET status = 'failed', error_type = $${n + 1}, error_message = $${n + 2}, finished_at = now(), instance_id = NULL
+  const rows = await db.systemQuery<{ id: string }>(
+    `WITH u AS (UPDATE run SET status = 'failed', error_type = $${n + 1}, error_message = $${n + 2}, finished_at = now(), instance_id = NULL, launch = NULL
                  WHERE ${UNFINISHED} AND ${where} RETURNING id) SELECT id FROM u`,
     [...params, type, message],
   );
-  return rows.length;
+  return rows.map((r) => r.id);
 }

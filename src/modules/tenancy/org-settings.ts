@@ -1,10 +1,11 @@
 import { CommonException, type FieldError } from '../../core/errors/app.exception.js';
 import { allowlistEntryProblem } from '../egress/index.js';
-import type { OrgPlatformSettingsPatchDto } from './dto/org-settings.dto.js';
+import { LIMIT_KEYS, type OrgPlatformSettingsPatchDto } from './dto/org-settings.dto.js';
 
 /** Per-org run limit overrides, set by the platform operator only. */
 export interface OrgLimits {
   maxConcurrent?: number;
+  maxRunsPerMinute?: number;
   maxSteps?: number;
   maxDurationMs?: number;
 }
@@ -27,7 +28,7 @@ export function readPlatformSettings(settings: Record<string, unknown> | null | 
     : [];
   const raw = (s.limits && typeof s.limits === 'object' ? s.limits : {}) as Record<string, unknown>;
   const limits: OrgLimits = {};
-  for (const k of ['maxConcurrent', 'maxSteps', 'maxDurationMs'] as const) {
+  for (const k of LIMIT_KEYS) {
     const v = positiveInt(raw[k]);
     if (v !== undefined) limits[k] = v;
   }
@@ -55,7 +56,7 @@ export function applyPlatformSettings(
   }
   if (patch.limits !== undefined) {
     const limits: Record<string, number> = { ...readPlatformSettings(current).limits };
-    for (const k of ['maxConcurrent', 'maxSteps', 'maxDurationMs'] as const) {
+    for (const k of LIMIT_KEYS) {
       const v = patch.limits[k];
       if (v === null) delete limits[k];
       else if (v !== undefined) limits[k] = v;

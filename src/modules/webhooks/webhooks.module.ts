@@ -44,6 +44,7 @@ export class WebhooksModule implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (!this.adapterHost.httpAdapter) return; // an application context without HTTP (the CLI)
+    if (this.config.get('TENANTFLOW_MODE') === 'worker') return; // webhooks are taken by `api` processes
     const cache = new WebhookFlowCache((id) => this.flows.findPublishedForWebhook(id));
     this.bus.subscribe(FLOWS_CHANNEL, (flowId) => cache.forget(flowId));
     const replay = this.redis.client ? new RedisReplayCache(this.redis.client) : new MemoryReplayCache();

@@ -8,7 +8,7 @@ export interface OrgRuntimeInfo {
   active: boolean;
   egressAllowlist: string[];
   /** Per-org overrides of the server's run limits (organization.settings.limits, set by the platform operator). */
-  limits: { maxConcurrent?: number; maxSteps?: number; maxDurationMs?: number };
+  limits: { maxConcurrent?: number; maxRunsPerMinute?: number; maxSteps?: number; maxDurationMs?: number };
 }
 
 const TTL_MS = 5000;
@@ -51,6 +51,7 @@ export class OrgRuntimeCache {
           egressAllowlist: allow,
           limits: {
             maxConcurrent: num(rl.maxConcurrent),
+            maxRunsPerMinute: num(rl.maxRunsPerMinute),
             maxSteps: num(rl.maxSteps),
             maxDurationMs: num(rl.maxDurationMs),
           },

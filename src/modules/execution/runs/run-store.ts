@@ -16,7 +16,8 @@ export interface NewRun {
   input: unknown;
   idempotencyKey?: string | null;
   requestHash?: string | null;
-  instanceId: string;
+  /** The process executing it (null while queued: no process owns it yet). */
+  instanceId: string | null;
   createdByType?: string | null;
   createdById?: string | null;
   createdAt: Date;
@@ -94,6 +95,34 @@ export const runStore = {
     ]);
   },
 
+  /** Writes a queued run with what its worker needs (`launch`, sealed); one statement. */
+  async insertQueued(em: EntityManager, r: NewRun, launch: string): Promise<void> {
+    await em.query(`INSERT INTO run SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${RUN_COLUMNS}, launch text)`, [
+      JSON.stringify([{ ...runRow(r), launch }]),
+    ]);
+  },
+
+  /**
+   * A worker takes a queued run: it becomes `running`, owned by `instanceId`, and its sealed launch data is handed
+   * over and cleared. Undefined when the run is no longer queued (taken by another worker, cancelled): exactly one
+   * worker executes a run.
+   */
+  async claim(em: EntityManager, orgId: string, runId: string, instanceId: string): Promise<string | undefined> {
+    const rows: { launch: string | null }[] = await em.query(
+      `WITH old AS (SELECT launch FROM run WHERE org_id = $1 AND id = $2 AND status = 'queued' FOR UPDATE),
+            u AS (UPDATE run SET status = 'running', started_at = now(), instance_id = $3, launch = NULL
+                   WHERE org_id = $1 AND id = $2 AND status = 'queued' RETURNING id)
+       SELECT old.launch FROM old, u`,
+      [orgId, runId, instanceId],
+    );
+    return rows[0]?.launch ?? undefined;
+  },
+
+  /** Removes a queued run that could not be put on the queue (the caller answers 503; nothing ran). */
+  async removeQueued(em: EntityManager, orgId: string, runId: string): Promise<void> {
+    await em.query(`DELETE FROM run WHERE org_id = $1 AND id = $2 AND status = 'queued'`, [orgId, runId]);
+  },
+
   /** Inserts finished runs with their steps: two statements for the whole batch. */
   async insertFinished(em: EntityManager, items: { run: NewRun; end: RunEnd }[]): Promise<void> {
     if (!items.length) return;
@@ -146,7 +175,7 @@ export const runStore = {
   async cancel(em: EntityManager, orgId: string, runId: string): Promise<boolean> {
     const rows: unknown[] = await em.query(
       // A CTE so the driver returns the rows (a bare UPDATE answers [rows, count]).
-      `WITH u AS (UPDATE run SET status = 'cancelled', finished_at = now(), instance_id = NULL
+      `WITH u AS (UPDATE run SET status = 'cancelled', finished_at = now(), instance_id = NULL, launch = NULL
                    WHERE org_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING id) SELECT id FROM u`,
       [orgId, runId],
     );

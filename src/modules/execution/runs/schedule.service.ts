@@ -2,6 +2,7 @@ import { BACKGROUND_WORK } from '../../../core/core.module.js';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from 'pino';
+import { AppConfig } from '../../../core/config/app-config.js';
 import { LOGGER } from '../../../core/logging/logger.js';
 import { FLOW_SOURCE, type FlowSource, type ScheduledFlowInfo } from '../definition/flow-source.port.js';
 import type { ScheduleTriggerSettings } from '../definition/flow-definition.js';
@@ -42,12 +43,14 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(RUN_LAUNCHER) private readonly launcher: RunLauncher,
     bus: ClusterBus,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly config: AppConfig,
   ) {
     bus.subscribe(FLOWS_CHANNEL, () => this.invalidate());
   }
 
   onApplicationBootstrap(): void {
-    if (!this.background) return;
+    // `api` processes take requests only; `worker` and `all` processes fire schedules (exactly once between them).
+    if (!this.background || this.config.get('TENANTFLOW_MODE') === 'api') return;
     this.lastTick = new Date();
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();

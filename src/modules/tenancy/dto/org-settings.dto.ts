@@ -17,9 +17,11 @@ import {
 
 export const LIMIT_RANGES = {
   maxConcurrent: [1, 10_000],
+  maxRunsPerMinute: [1, 10_000_000],
   maxSteps: [1, 1_000_000],
   maxDurationMs: [1_000, 24 * 60 * 60_000],
 } as const;
+export const LIMIT_KEYS = Object.keys(LIMIT_RANGES) as (keyof typeof LIMIT_RANGES)[];
 export const MAX_ALLOWLIST_ENTRIES = 256;
 
 /** An optional integer override in range; `null` removes the override (the server default applies again). */
@@ -35,6 +37,7 @@ const LimitField = ([min, max]: readonly [number, number]): PropertyDecorator =>
 
 export class OrgLimitsDto {
   @LimitField(LIMIT_RANGES.maxConcurrent) maxConcurrent?: number | null;
+  @LimitField(LIMIT_RANGES.maxRunsPerMinute) maxRunsPerMinute?: number | null;
   @LimitField(LIMIT_RANGES.maxSteps) maxSteps?: number | null;
   @LimitField(LIMIT_RANGES.maxDurationMs) maxDurationMs?: number | null;
 }
@@ -68,6 +71,7 @@ export class OrgPlatformSettingsPatchDto {
 
 export class OrgLimitsResponseDto {
   @ApiPropertyOptional({ type: 'integer' }) maxConcurrent?: number;
+  @ApiPropertyOptional({ type: 'integer' }) maxRunsPerMinute?: number;
   @ApiPropertyOptional({ type: 'integer' }) maxSteps?: number;
   @ApiPropertyOptional({ type: 'integer' }) maxDurationMs?: number;
 }

@@ -6,6 +6,8 @@ import type { Database } from '../../../../core/database/database.js';
 import type { DomainEventBus } from '../../../../core/events/domain-events.js';
 import type { FlowEngine } from '../../engine/flow-engine.js';
 import type { EngineRun, RunOutcome } from '../../engine/run-types.js';
+import type { RunAdmission } from '../run-admission.js';
+import { RunExecutor } from '../run-executor.js';
 import { InProcessRunLauncher } from '../in-process-run-launcher.js';
 import type { OrgRuntimeCache } from '../org-runtime.js';
 import { RUN_CANCEL_CHANNEL } from '../run-channels.js';
@@ -54,16 +56,17 @@ function launcherWith(engine: FlowEngine) {
     publish: async (c: ClusterChannel<unknown>, message: unknown) => void published.push({ channel: c.name, message }),
   };
   const orgs = { get: async () => ({ active: true, egressAllowlist: [], limits: {} }) };
+  const config = { get: (k: string) => settings[k] } as unknown as AppConfig;
+  const log = pino({ level: 'silent' });
   const launcher = new InProcessRunLauncher(
-    {} as Database,
-    { get: (k: string) => settings[k] } as unknown as AppConfig,
-    {} as DomainEventBus,
+    config,
     writer as unknown as RunWriter,
     orgs as unknown as OrgRuntimeCache,
+    { admit: async () => undefined } as unknown as RunAdmission,
+    new RunExecutor({} as Database, config, {} as DomainEventBus, engine, log),
     new InProcessRunSlots(),
-    engine,
     'instance-1',
-    pino({ level: 'silent' }),
+    log,
     bus as unknown as ClusterBus,
   );
   return { launcher, written, published, handlers };

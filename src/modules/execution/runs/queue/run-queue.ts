@@ -1,0 +1,117 @@
+import { Queue, Worker, type Job, type Processor } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ExecutionException } from '../../execution.exception.js';
+
+/** What a queued job carries: ids only (the launch data is sealed in the run row) and the trace context. */
+export interface RunJobData {
+  runId: string;
+  orgId: string;
+  trace?: Record<string, string>;
+}
+
+const QUEUE = 'runs';
+const PREFIX = 'tf';
+/** BullMQ's largest priority; lower runs first. */
+const MAX_PRIORITY = 2_097_151;
+/** A backlog counter of an org with no queued run for this long starts again from zero (it can only drift upwards). */
+const BACKLOG_TTL_MS = 10 * 60_000;
+
+const backlogKey = (orgId: string): string => `${PREFIX}:backlog:${orgId}`;
+
+/**
+ * The BullMQ run queue in Redis. Producers (the `api` processes) fail fast while Redis is unreachable (no offline
+ * queue: the caller answers 503); workers block on their own connection and reconnect forever.
+ *
+ * Fairness: each org's queued runs are counted in Redis, and a job's priority is its org's backlog when it was queued
+ * (1 for the first, 2 for the second, ...). A run of an org with nothing queued goes ahead of another org's burst,
+ * and orgs with equal backlogs alternate: one org's flood cannot starve the others. The same counter caps an org's
+ * backlog (TENANTFLOW_RUN_MAX_QUEUED, 429 above).
+ */
+export class RunQueue {
+  private producerClient?: Redis;
+  private queue?: Queue<RunJobData>;
+  private readonly workers: Worker<RunJobData>[] = [];
+
+  constructor(private readonly url: string) {}
+
+  private get redis(): Redis {
+    this.producerClient ??= new Redis(this.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+    });
+    return this.producerClient;
+  }
+
+  private get producer(): Queue<RunJobData> {
+    this.queue ??= new Queue<RunJobData>(QUEUE, { connection: this.redis, prefix: PREFIX });
+    return this.queue;
+  }
+
+  /** Counts a run in its org's backlog; its priority, or 429 when the org has `max` runs queued already. */
+  async reserve(orgId: string, max: number): Promise<number> {
+    const [[, n]] = (await this.redis
+      .multi()
+      .incr(backlogKey(orgId))
+      .pexpire(backlogKey(orgId), BACKLOG_TTL_MS)
+      .exec())!;
+    const count = Number(n);
+    if (count > max) {
+      await this.release(orgId);
+      throw new ExecutionException('run_limit_reached', 'Too many runs queued for this organization; retry later', {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    return Math.min(Math.max(count, 1), MAX_PRIORITY);
+  }
+
+  /** A run left its org's backlog (a worker took it, or it was never queued). */
+  async release(orgId: string): Promise<void> {
+    await this.redis.decr(backlogKey(orgId)).catch(() => undefined);
+  }
+
+  async add(data: RunJobData, priority: number): Promise<void> {
+    await this.producer.add('run', data, {
+      jobId: data.runId,
+      priority,
+      // A job whose run a worker could not take for a passing reason (the database restarting) is retried; after
+      // that it is removed, so the re-queue sweep can add it again while its run is still queued.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+  }
+
+  /** Jobs waiting (prioritized included), delayed (their org at its concurrency limit) and active. */
+  async counts(): Promise<{ waiting: number; delayed: number; active: number }> {
+    const c = await this.producer.getJobCounts('wait', 'prioritized', 'delayed', 'active');
+    return { waiting: (c.wait ?? 0) + (c.prioritized ?? 0), delayed: c.delayed ?? 0, active: c.active ?? 0 };
+  }
+
+  /** Starts consuming; `close()` stops taking jobs and waits for the ones in progress. */
+  startWorker(processor: Processor<RunJobData>, concurrency: number, onError: (e: Error) => void): Worker<RunJobData> {
+    const connection = new Redis(this.url, { maxRetriesPerRequest: null, connectTimeout: 2000 });
+    const worker = new Worker<RunJobData>(QUEUE, processor, {
+      connection,
+      prefix: PREFIX,
+      concurrency,
+      // A worker that dies mid-run loses its lock within 30 s; the job is then handed to another worker, which
+      // finds the run no longer queued and leaves it to run recovery (failed with a reason, never run twice).
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 1,
+    });
+    worker.on('error', onError);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await this.queue?.close().catch(() => undefined);
+    this.producerClient?.disconnect();
+  }
+}
+
+export type RunJob = Job<RunJobData>;

@@ -1,0 +1,172 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { DelayedError } from 'bullmq';
+import type { Logger } from 'pino';
+import { ClusterBus } from '../../../../core/cluster/cluster-bus.js';
+import { AppConfig } from '../../../../core/config/app-config.js';
+import { BACKGROUND_WORK } from '../../../../core/core.module.js';
+import { SecretBox } from '../../../../core/crypto/secret-box.js';
+import { Database } from '../../../../core/database/database.js';
+import { LOGGER } from '../../../../core/logging/logger.js';
+import type { RunOutcome } from '../../engine/run-types.js';
+import { executionSystemQueries } from '../../execution.system-queries.js';
+import { INSTANCE_ID } from '../instance.js';
+import { OrgRuntimeCache } from '../org-runtime.js';
+import { RUN_CANCEL_CHANNEL, RUN_EVENTS_CHANNEL } from '../run-channels.js';
+import { RunExecutor } from '../run-executor.js';
+import type { LaunchRequest } from '../run-launcher.port.js';
+import { RUN_SLOTS, type RunSlots } from '../run-slots.js';
+import { runStore, type RunEnd } from '../run-store.js';
+import { LocalRuns } from './local-runs.js';
+import { launchContext } from './queue-run-launcher.js';
+import { RunQueue, type RunJob } from './run-queue.js';
+import { withTraceContext } from './trace-context.js';
+
+const STOPPED = 'The worker stopped before the run finished';
+/** Queued runs older than this with no job (Redis lost it) are queued again by the sweep. */
+const REQUEUE_AFTER_MS = 5000;
+
+/**
+ * The worker side of the run queue (`TENANTFLOW_MODE=worker`): takes jobs, takes an org slot across all workers (an
+ * org at its limit has its job put back for a moment, so other orgs' runs go on), claims the queued run (exactly one
+ * worker can), executes it, records its end and publishes the answer for a waiting API process. Shutting down stops
+ * taking jobs and lets the runs in progress finish within the shutdown timeout; runs still going then end `failed`
+ * with a reason. Also re-queues queued runs whose job was lost.
+ */
+@Injectable()
+export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private started = false;
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(BACKGROUND_WORK) private readonly background: boolean,
+    private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly orgs: OrgRuntimeCache,
+    private readonly executor: RunExecutor,
+    private readonly queue: RunQueue,
+    private readonly local: LocalRuns,
+    private readonly box: SecretBox,
+    private readonly bus: ClusterBus,
+    @Inject(RUN_SLOTS) private readonly slots: RunSlots,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    bus.subscribe(RUN_CANCEL_CHANNEL, (runId) => this.local.abort(runId));
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.background || this.config.get('TENANTFLOW_MODE') !== 'worker') return;
+    this.started = true;
+    this.queue.startWorker(
+      (job, token) => withTraceContext(job.data.trace, () => this.process(job, token)),
+      this.config.get('TENANTFLOW_WORKER_CONCURRENCY'),
+      (e) => this.log.warn({ err: e.message }, 'run queue worker error'),
+    );
+    this.sweepTimer = setInterval(() => void this.requeueLost(), this.config.get('TENANTFLOW_RECOVERY_INTERVAL'));
+    this.sweepTimer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    if (!this.started) return this.queue.close();
+    // Stop taking jobs; the runs in progress get the shutdown timeout to finish, then are stopped.
+    const timer = setTimeout(() => this.local.abortAll(), this.config.get('TENANTFLOW_SHUTDOWN_TIMEOUT'));
+    await this.queue.close();
+    clearTimeout(timer);
+  }
+
+  private async process(job: RunJob, token?: string): Promise<void> {
+    const { runId, orgId } = job.data;
+    const org = await this.orgs.get(orgId);
+    const limit = org?.limits.maxConcurrent ?? this.config.get('TENANTFLOW_RUN_MAX_CONCURRENT');
+    const release = org?.active ? await this.slots.tryAcquire(orgId, limit) : () => undefined;
+    if (!release) {
+      // The org is at its concurrency limit across all workers: back in the queue shortly; other orgs go first.
+      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+      throw new DelayedError();
+    }
+    try {
+      const sealed = await this.db.withOrg(orgId, (em) => runStore.claim(em, orgId, runId, this.instanceId));
+      await this.queue.release(orgId);
+      if (sealed === undefined) return; // taken by another worker, cancelled, or ended by run recovery
+      const req = JSON.parse(this.box.open(sealed, launchContext(orgId, runId))) as LaunchRequest;
+      if (!org?.active) {
+        const now = new Date();
+        const error = { type: 'node_error' as const, message: 'The organization cannot run flows' };
+        return this.end(orgId, runId, req, { status: 'failed', error, steps: [], startedAt: now, finishedAt: now });
+      }
+      const controller = new AbortController();
+      this.local.add(
+        runId,
+        {
+          orgId,
+          projectId: req.flow.projectId,
+          flowId: req.flow.flowId,
+          version: req.flow.version,
+          triggerType: req.triggerType,
+          startedAt: new Date(),
+          recorded: true,
+        },
+        controller,
+      );
+      try {
+        const onRespond = req.awaited
+          ? (response: NonNullable<RunOutcome['response']>) =>
+              void this.bus.publish(RUN_EVENTS_CHANNEL, { runId, kind: 'responded', response })
+          : undefined;
+        const { outcome, end } = await this.executor.execute(
+          { id: runId, orgId, projectId: req.flow.projectId, flowId: req.flow.flowId },
+          req,
+          this.executor.limitsFor(org),
+          org.egressAllowlist,
+          controller.signal,
+          onRespond,
+        );
+        if (
+          controller.signal.aborted &&
+          outcome.status === 'cancelled' &&
+          !(await this.cancelledByUser(orgId, runId))
+        ) {
+          // Stopped by the shutdown timeout, not by a user.
+          end.status = outcome.status = 'failed';
+          end.error = outcome.error = { type: 'node_error', message: STOPPED };
+        }
+        await this.end(orgId, runId, req, end, outcome);
+      } finally {
+        this.local.delete(runId);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private async end(
+    orgId: string,
+    runId: string,
+    req: LaunchRequest,
+    end: RunEnd,
+    outcome?: RunOutcome,
+  ): Promise<void> {
+    await this.executor.finish(orgId, runId, end);
+    if (!req.awaited) return;
+    const { steps: _steps, ...rest } = outcome ?? { ...end, steps: [] };
+    await this.bus.publish(RUN_EVENTS_CHANNEL, { runId, kind: 'finished', outcome: { ...rest, steps: [] } });
+  }
+
+  private async cancelledByUser(orgId: string, runId: string): Promise<boolean> {
+    const row = await this.db.withOrg(orgId, (em) => runStore.get(em, orgId, runId)).catch(() => null);
+    return row?.status === 'cancelled';
+  }
+
+  /** Queued runs whose job is gone (Redis restarted without persistence) are queued again; a present job is kept. */
+  async requeueLost(): Promise<number> {
+    try {
+      const lost = await executionSystemQueries(this.db).queuedRuns(REQUEUE_AFTER_MS, 1000);
+      for (const r of lost) await this.queue.add({ runId: r.id, orgId: r.org_id }, 1);
+      return lost.length;
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 're-queue sweep failed; will retry');
+      return 0;
+    }
+  }
+}
