@@ -42,6 +42,7 @@ export async function startChildServer(
       env: {
         PATH: process.env.PATH ?? '',
         TF_CHILD_DATABASE_URL: inject('databaseUrl'),
+        ...(process.env.TF_TEST_LOG_LEVEL ? { TF_TEST_LOG_LEVEL: process.env.TF_TEST_LOG_LEVEL } : {}),
         ...(redisUrl ? { TF_CHILD_REDIS_URL: redisUrl } : {}),
         ...(opts.settings ? { TF_CHILD_SETTINGS: JSON.stringify(opts.settings) } : {}),
       },
@@ -57,6 +58,8 @@ export async function startChildServer(
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) {
+        // TF_TEST_LOG_LEVEL (with a level in the child's settings) shows the child's log lines on stderr.
+        if (process.env.TF_TEST_LOG_LEVEL) child.stdout!.on('data', (l: Buffer) => process.stderr.write(l));
         clearTimeout(timer);
         resolve(JSON.parse(line) as { url: string; pid: number });
       }

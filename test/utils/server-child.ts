@@ -13,7 +13,7 @@ const server = await startServer({
     DATABASE_URL: process.env.TF_CHILD_DATABASE_URL,
     PORT: '0',
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TF_TEST_LOG_LEVEL ?? 'silent',
     ...(process.env.TF_CHILD_REDIS_URL ? { REDIS_URL: process.env.TF_CHILD_REDIS_URL } : {}),
     ...extra,
   },

@@ -28,7 +28,13 @@ export const uniqueSlug = (prefix = 'org'): string => `${prefix}-${process.pid}-
 export async function createTestApp(overrides: Partial<Record<SettingName, string>> = {}): Promise<TestApp> {
   const server = await startServer({
     env: { NODE_ENV: 'test' },
-    overrides: { DATABASE_URL: inject('databaseUrl'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TF_TEST_LOG_LEVEL ?? 'silent', ...overrides },
+    overrides: {
+      DATABASE_URL: inject('databaseUrl'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.TF_TEST_LOG_LEVEL ?? 'silent',
+      ...overrides,
+    },
   });
   const platformKey = (await server.app.get(PlatformKeysService).create('test')).key;
   return {

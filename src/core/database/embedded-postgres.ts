@@ -86,10 +86,15 @@ export async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresC
 }
 
 /**
- * Starts the zero-setup PostgreSQL under `<dataDir>/pg` on a free loopback port. The superuser password is
+ * Starts the zero-setup PostgreSQL under `<dataDir>/pg` on a free loopback port (or `opts.port`: tests restart it in
+ * place). The superuser password is
  * random per data directory and kept in a 0600 file beside it; the server listens on 127.0.0.1 only.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+  opts: { port?: number } = {},
+): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = await importEmbeddedPostgres();
 
   const root = resolve(dataDir);
@@ -103,7 +108,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     : (JSON.parse(readFileSync(credFile, 'utf8')) as { password: string; appPassword?: string });
   const password = saved?.password ?? randomToken(24);
   const appPassword = saved?.appPassword ?? randomToken(24);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   // The server connects over a private Unix socket (about a third more round trips a second than TCP loopback);
   // TCP stays on 127.0.0.1 for operator tools. Socket paths are limited to ~107 bytes: fall back to TCP beyond.
   const socketDir = join(root, 'run');

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EarlyAnswer } from '../http/early-answer.js';
 import { LOGGER } from '../logging/logger.js';
 import { AppException } from './app.exception.js';
+import { isUnavailableError, unavailableProblem } from './unavailable.js';
 import { HTTP_CODES, problem, problemFromMiddlewareError, sendProblem, type Problem } from './problem.js';
 
 export { problemFromMiddlewareError };
@@ -26,7 +27,12 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       return;
     }
     const { problem: p, headers } = this.toProblem(exception);
-    if (p.status >= 500)
+    if (p.status === 503 && !(exception instanceof AppException))
+      this.log.warn(
+        { err: exception instanceof Error ? exception.message : String(exception) },
+        'dependency unavailable',
+      );
+    else if (p.status >= 500)
       this.log.error(
         {
           err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception),
@@ -58,6 +64,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     }
     const mw = e && typeof e === 'object' ? problemFromMiddlewareError(e as never) : null;
     if (mw) return { problem: mw };
+    if (isUnavailableError(e)) return unavailableProblem();
     return { problem: problem(500, 'internal_error', 'Internal server error') };
   }
 }

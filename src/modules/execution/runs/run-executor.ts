@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AppConfig } from '../../../core/config/app-config.js';
 import { Database } from '../../../core/database/database.js';
 import { DomainEventBus } from '../../../core/events/domain-events.js';
+import { isUnavailableError } from '../../../core/errors/unavailable.js';
 import { LOGGER } from '../../../core/logging/logger.js';
 import { ENGINE } from '../execution.tokens.js';
 import { FlowEngine } from '../engine/flow-engine.js';
@@ -136,7 +137,7 @@ export class RunExecutor {
         await this.db.withOrg(orgId, (em) => runStore.finish(em, orgId, runId, end));
         return;
       } catch (e) {
-        if (Date.now() + delay > deadline || !isConnectionError(e)) {
+        if (Date.now() + delay > deadline || !isUnavailableError(e)) {
           this.log.error({ err: (e as Error).message, runId }, 'could not record the end of a run');
           return;
         }
@@ -144,15 +145,4 @@ export class RunExecutor {
       }
     }
   }
-}
-
-/** A failure to reach PostgreSQL (refused, reset, shutting down), as opposed to an error of the statement. */
-export function isConnectionError(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
-  const code = err?.code ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(
-      code,
-    ) || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err?.message ?? '')
-  );
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../../../core/config/app-config.js';
 import { RequestContextStore } from '../../../core/context/request-context.js';
 import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
+import { isUnavailableError, unavailableProblem } from '../../../core/errors/unavailable.js';
 import { beginRequest } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
 import {
@@ -70,6 +71,11 @@ export class WebhookHandler {
     const refused = bodyProblem(e);
     // An unread remainder of an oversized body is not worth keeping the connection for.
     if (refused) return writeProblem(res, refused, refused.status === 413 ? { connection: 'close' } : {});
+    if (isUnavailableError(e)) {
+      this.d.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'dependency unavailable');
+      const u = unavailableProblem();
+      return writeProblem(res, u.problem, u.headers);
+    }
     this.d.log.error({ err: e instanceof Error ? e.message : String(e) }, 'webhook request failed');
     sendProblem(res, 500, 'internal_error', 'Internal server error');
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ClusterBus } from '../../../../core/cluster/cluster-bus.js';
 import { AppConfig } from '../../../../core/config/app-config.js';
@@ -29,7 +29,7 @@ export const launchContext = (orgId: string, runId: string): string => `run_laun
  * whichever worker ran it.
  */
 @Injectable()
-export class QueueRunLauncher implements RunLauncher {
+export class QueueRunLauncher implements RunLauncher, OnApplicationBootstrap {
   private readonly waiters = new RunWaiters();
   /** Org of each awaited run, to read its row when the end arrives without the outcome (recovery ended it). */
   private readonly awaitedOrg = new Map<string, string>();
@@ -47,6 +47,10 @@ export class QueueRunLauncher implements RunLauncher {
     @Inject(LOGGER) private readonly log: Logger,
   ) {
     bus.subscribe(RUN_EVENTS_CHANNEL, (e) => void this.onEvent(e));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.get('TENANTFLOW_MODE') !== 'all') await this.queue.connect();
   }
 
   async launch(req: LaunchRequest): Promise<{ runId: string }> {

@@ -40,12 +40,27 @@ export class RunQueue {
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
     });
+    // Errors surface on commands (the caller answers 503); the client reconnects by itself.
+    this.producerClient.on('error', () => undefined);
     return this.producerClient;
   }
 
   private get producer(): Queue<RunJobData> {
     this.queue ??= new Queue<RunJobData>(QUEUE, { connection: this.redis, prefix: PREFIX });
     return this.queue;
+  }
+
+  /** Waits until the producer connection is ready (it refuses commands until then rather than queueing them). */
+  async connect(timeoutMs = 10_000): Promise<void> {
+    const redis = this.redis;
+    if (redis.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('Redis (REDIS_URL) did not answer')), timeoutMs);
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Counts a run in its org's backlog; its priority, or 429 when the org has `max` runs queued already. */
@@ -92,6 +107,7 @@ export class RunQueue {
   /** Starts consuming; `close()` stops taking jobs and waits for the ones in progress. */
   startWorker(processor: Processor<RunJobData>, concurrency: number, onError: (e: Error) => void): Worker<RunJobData> {
     const connection = new Redis(this.url, { maxRetriesPerRequest: null, connectTimeout: 2000 });
+    connection.on('error', () => undefined);
     const worker = new Worker<RunJobData>(QUEUE, processor, {
       connection,
       prefix: PREFIX,

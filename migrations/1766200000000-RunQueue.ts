@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * master key, cleared when a worker claims the run), so PostgreSQL, not Redis, is the durable record of an accepted
  * run; queued runs whose job was lost (a Redis restart) are found by the partial index and queued again.
  */
-export class RunQueue1766100000000 implements MigrationInterface {
-  name = 'RunQueue1766100000000';
+export class RunQueue1766200000000 implements MigrationInterface {
+  name = 'RunQueue1766200000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE run ADD COLUMN launch text`);
