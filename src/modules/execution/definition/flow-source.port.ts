@@ -11,6 +11,8 @@ export interface ScheduledFlowInfo {
   flowId: string;
   version: number;
   definition: FlowDefinition;
+  /** When the flow last changed (enabled, published, renamed): a catch-up never fires times before it. */
+  changedAt: Date;
 }
 
 /**
