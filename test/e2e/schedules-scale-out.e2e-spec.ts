@@ -103,8 +103,12 @@ describe('schedules across processes', () => {
       catchUp: await publishedFlow(t, org.ownerKey, scheduleFlow('0 * * * * *', 'catchUp'), { enable: false }),
       skip: await publishedFlow(t, org.ownerKey, scheduleFlow('0 * * * * *'), { enable: false }),
       hourly: await publishedFlow(t, org.ownerKey, scheduleFlow('0 0 * * * *', 'catchUp'), { enable: false }),
+      // Off since its last fire and enabled just now: the time it was off is not caught up.
+      justEnabled: await publishedFlow(t, org.ownerKey, scheduleFlow('0 * * * * *', 'catchUp'), { enable: false }),
     };
-    const arrange = async (flowId: string, lastFire: number) => {
+    // The org has been active for days (it was created by this test run).
+    await owner.query(`UPDATE organization SET activated_at = now() - interval '2 days' WHERE id = $1`, [org.id]);
+    const arrange = async (flowId: string, lastFire: number, enabledLongAgo = true) => {
       const at = new Date(lastFire).toISOString();
       await owner.query(
         `INSERT INTO run (id, org_id, project_id, flow_id, flow_version, trigger_type, status, input, idempotency_key,
@@ -113,13 +117,14 @@ describe('schedules across processes', () => {
         [uuidv7(), { firedAt: at }, `schedule:${at}`, at, flowId],
       );
       // Enabled two days ago, without telling the running processes (as if every one of them was down).
-      await owner.query(`UPDATE flow SET enabled = true, updated_at = now() - interval '2 days' WHERE id = $1`, [
-        flowId,
-      ]);
+      await owner.query(`UPDATE flow SET enabled = true WHERE id = $1`, [flowId]);
+      if (enabledLongAgo)
+        await owner.query(`UPDATE flow SET enabled_at = now() - interval '2 days' WHERE id = $1`, [flowId]);
     };
     await arrange(flows.catchUp, lastMinute);
     await arrange(flows.skip, lastMinute);
     await arrange(flows.hourly, lastHour);
+    await arrange(flows.justEnabled, lastMinute, false);
 
     const started = Date.now();
     await startChildren();
@@ -155,6 +160,8 @@ describe('schedules across processes', () => {
     // skip: only the arranged fire time and times after the flow was enabled (none of the five missed).
     const skipped = [...countByTime(await fires(flows.skip)).keys()].filter((m) => m !== lastMinute);
     expect(skipped.every((m) => m > now)).toBe(true);
+    const justEnabled = [...countByTime(await fires(flows.justEnabled)).keys()].filter((m) => m !== lastMinute);
+    expect(justEnabled.every((m) => m > now)).toBe(true);
 
     for (const id of Object.values(flows))
       await t.http().post(`/api/v1/flows/${id}/disable`).set(bearer(org.ownerKey)).expect(200);

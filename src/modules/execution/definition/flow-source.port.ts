@@ -11,8 +11,8 @@ export interface ScheduledFlowInfo {
   flowId: string;
   version: number;
   definition: FlowDefinition;
-  /** When the flow last changed (enabled, published, renamed): a catch-up never fires times before it. */
-  changedAt: Date;
+  /** Scheduled without a break since then (the flow last enabled, its org last reactivated): a catch-up starts no earlier. */
+  activeSince: Date;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ScheduleTriggerSettings } from '../definition/flow-definition.js';
 
 /** At most this many fire times of one flow are fired in one tick (a catch-up, a stalled process): the newest. */
 export const MAX_FIRES_PER_TICK = 100;
-/** `missed: catchUp` looks back at most this far (and never before the flow last changed: enabled, published). */
+/** `missed: catchUp` looks back at most this far (and never before the flow was last enabled or its org reactivated). */
 export const CATCH_UP_WINDOW_MS = 24 * 60 * 60_000;
 
 const IDEMPOTENCY_PREFIX = 'schedule:';

@@ -26,7 +26,7 @@ const settingsOf = (flow: ScheduledFlowInfo) => flow.definition.trigger.settings
  * keeps a cursor per flow and every tick fires every time in (cursor, now], oldest first, so a late tick skips
  * nothing. When a process first sees a flow (at start, or when it is published or enabled) the cursor starts at
  * the previous tick (`missed: skip`) or, with `missed: catchUp`, at the flow's last fire time found in its runs,
- * within {@link CATCH_UP_WINDOW_MS} and never before the flow last changed.
+ * within {@link CATCH_UP_WINDOW_MS} and never before the flow was last enabled (or its org reactivated).
  */
 @Injectable()
 export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -98,7 +98,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
     this.loadedAt = Date.now();
   }
 
-  /** Where a catch-up starts: the flow's last fire time, but not before the window or the flow's last change. */
+  /** Where a catch-up starts: the flow's last fire time, but not before the window or the flow was last switched on. */
   private async catchUpFrom(flow: ScheduledFlowInfo, now: Date): Promise<Date> {
     // Schedule runs are created in fire-time order, so the newest few by id hold the last fire time.
     const [row] = await this.db.readOrg<{ key: string | null }>(
@@ -112,7 +112,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
     const last = fireTimeOfKey(row?.key);
     // Never fired: nothing was missed, it starts now like a skipping flow.
     if (!last) return this.lastTick;
-    const floor = Math.max(now.getTime() - CATCH_UP_WINDOW_MS, new Date(flow.changedAt).getTime());
+    const floor = Math.max(now.getTime() - CATCH_UP_WINDOW_MS, new Date(flow.activeSince).getTime());
     return new Date(Math.max(last.getTime(), floor));
   }
 
@@ -132,7 +132,7 @@ export class ScheduleService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async fire(flow: ScheduledFlowInfo, settings: ScheduleTriggerSettings, at: Date): Promise<FireResult> {
     const firedAt = at.toISOString();
-    const { changedAt: _changedAt, ...runnable } = flow;
+    const { activeSince: _activeSince, ...runnable } = flow;
     try {
       await this.launcher.launch({
         flow: { ...runnable, enabled: true },
