@@ -23,6 +23,7 @@ import { InProcessRunLauncher } from './runs/in-process-run-launcher.js';
 import { OrgRuntimeCache } from './runs/org-runtime.js';
 import { RUN_LAUNCHER } from './runs/run-launcher.port.js';
 import { RunRecoveryService } from './runs/run-recovery.service.js';
+import { RunRetentionService } from './runs/run-retention.service.js';
 import { InProcessRunSlots, RUN_SLOTS } from './runs/run-slots.js';
 import { RunWriter } from './runs/run-writer.js';
 import { ScheduleService } from './runs/schedule.service.js';
@@ -81,6 +82,7 @@ import { ScheduleService } from './runs/schedule.service.js';
     ChangeRelay,
     RunsService,
     RunRecoveryService,
+    RunRetentionService,
     ScheduleService,
     EgressRefusalAudit,
   ],
