@@ -11,6 +11,7 @@ import { Connections1765700100000 } from './1765700100000-Connections.js';
 import { SecretProviders1765800000000 } from './1765800000000-SecretProviders.js';
 import { PluginConfig1765900000000 } from './1765900000000-PluginConfig.js';
 import { Embedding1766000000000 } from './1766000000000-Embedding.js';
+import { ScheduleAndRetention1766100000000 } from './1766100000000-ScheduleAndRetention.js';
 import { RunQueue1766200000000 } from './1766200000000-RunQueue.js';
 
 /** Every migration, in order. Passed as classes (not globs) so dist, Vitest and the CLI share one list. */
@@ -27,5 +28,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   SecretProviders1765800000000,
   PluginConfig1765900000000,
   Embedding1766000000000,
+  ScheduleAndRetention1766100000000,
   RunQueue1766200000000,
 ];

@@ -194,6 +194,15 @@ export const SETTINGS = {
     min: 100,
     description: 'Longest a run may take before it ends timed_out (ms).',
   },
+  TENANTFLOW_RUN_RETENTION_DAYS: {
+    kind: 'int',
+    group: 'limits',
+    default: '30',
+    min: 1,
+    max: 3650,
+    description:
+      'Days a finished run (and its steps) is kept; the platform operator may set another value per org. In progress runs are never deleted.',
+  },
   TENANTFLOW_STEP_OUTPUT_LIMIT: {
     kind: 'bytes',
     group: 'limits',

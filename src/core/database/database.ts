@@ -186,7 +186,8 @@ export class Database {
 
   /**
    * A connection of its own outside the pools, as the migration owner, for what holds a session for the
-   * process's life (LISTEN, advisory locks). The caller ends it.
+   * process's life (LISTEN, advisory locks) or a background job's pass (retention). The caller ends it. It bypasses
+   * row-level security like the system pool; its callers are listed in `test/system-pool.spec.ts` too.
    */
   async dedicatedClient(applicationName: string): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: this.opts.url, application_name: applicationName });
@@ -218,7 +219,7 @@ export class Database {
 
   /**
    * One system-pool connection held for `fn` (no transaction), for work serialised by a session-level advisory
-   * lock across statements and transactions: migrations, first-start bootstrap, audit retention.
+   * lock across statements and transactions: migrations, first-start bootstrap.
    */
   async withSystemSession<T>(fn: (session: QueryRunner) => Promise<T>): Promise<T> {
     const runner = this.#system.createQueryRunner();

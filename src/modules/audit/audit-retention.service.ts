@@ -19,8 +19,8 @@ export interface PurgeResult {
 
 /**
  * Applies each chain's retention (`audit_chain.retention_days`, default 365) through `audit_purge`, which removes
- * old entries and appends a checkpoint. Runs in every API process a minute after start and then hourly; a
- * PostgreSQL advisory lock lets one instance at a time do the work.
+ * old entries and appends a checkpoint. Runs in every process with background work a minute after start and then
+ * hourly; a PostgreSQL advisory lock (held on a dedicated connection) lets one instance at a time do the work.
  */
 @Injectable()
 export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -55,27 +55,29 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
 
   /** One pass over every chain; `null` when another instance holds the lock. */
   async runOnce(now = new Date()): Promise<PurgeResult[] | null> {
-    return this.db.withSystemSession(async (runner) => {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK_KEY])) as {
-        locked: boolean;
-      }[];
-      if (!locked) return null;
-      try {
-        const chains = (await runner.query('SELECT org_id, retention_days FROM audit_chain ORDER BY org_id')) as {
-          org_id: string;
-          retention_days: number;
-        }[];
-        const results: PurgeResult[] = [];
-        for (const c of chains) {
-          const removed = await this.purgeChain(c.org_id, new Date(now.getTime() - c.retention_days * DAY_MS));
-          if (removed > 0) results.push({ orgId: c.org_id === PLATFORM_ORG_ID ? null : c.org_id, removed });
-        }
-        if (results.length) this.log.info({ chains: results.length }, 'audit retention purged old entries');
-        return results;
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+    // The lock lives on a connection of its own, outside the pools: the purge slices use the system pool, which
+    // sign-ins share, and a session held from it for the whole pass would leave them one connection fewer.
+    const client = await this.db.dedicatedClient('tenantflow:audit-retention');
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'audit retention connection lost'));
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+        RETENTION_LOCK_KEY,
+      ]);
+      if (!rows[0]?.locked) return null;
+      const chains = await this.db.systemQuery<{ org_id: string; retention_days: number }>(
+        'SELECT org_id, retention_days FROM audit_chain ORDER BY org_id',
+      );
+      const results: PurgeResult[] = [];
+      for (const c of chains) {
+        const removed = await this.purgeChain(c.org_id, new Date(now.getTime() - c.retention_days * DAY_MS));
+        if (removed > 0) results.push({ orgId: c.org_id === PLATFORM_ORG_ID ? null : c.org_id, removed });
       }
-    });
+      if (results.length) this.log.info({ chains: results.length }, 'audit retention purged old entries');
+      return results;
+    } finally {
+      // Ending the session releases the lock.
+      await client.end().catch(() => undefined);
+    }
   }
 
   /**

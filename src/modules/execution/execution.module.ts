@@ -24,6 +24,7 @@ import { InProcessRunLauncher } from './runs/in-process-run-launcher.js';
 import { OrgRuntimeCache } from './runs/org-runtime.js';
 import { RUN_LAUNCHER } from './runs/run-launcher.port.js';
 import { RunRecoveryService } from './runs/run-recovery.service.js';
+import { RunRetentionService } from './runs/run-retention.service.js';
 import { InProcessRunSlots, RUN_SLOTS } from './runs/run-slots.js';
 import { RunWriter } from './runs/run-writer.js';
 import { ScheduleService } from './runs/schedule.service.js';
@@ -111,6 +112,7 @@ const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
     ChangeRelay,
     RunsService,
     RunRecoveryService,
+    RunRetentionService,
     ScheduleService,
     EgressRefusalAudit,
   ],

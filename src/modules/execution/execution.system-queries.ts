@@ -19,10 +19,18 @@ export const executionSystemQueries = (db: Database) => ({
 
   /** Enabled flows of active orgs whose published version has a schedule trigger. */
   scheduledFlows(): Promise<
-    { org_id: string; project_id: string; id: string; published_version: number; definition: unknown }[]
+    {
+      org_id: string;
+      project_id: string;
+      id: string;
+      published_version: number;
+      definition: unknown;
+      active_since: Date;
+    }[]
   > {
     return db.systemQuery(
-      `SELECT f.org_id, f.project_id, f.id, f.published_version, v.definition
+      `SELECT f.org_id, f.project_id, f.id, f.published_version, v.definition,
+              coalesce(greatest(f.enabled_at, o.activated_at), f.created_at) AS active_since
          FROM flow f JOIN flow_version v ON v.flow_id = f.id AND v.version = f.published_version
          JOIN organization o ON o.id = f.org_id AND o.status = 'active'
         WHERE f.enabled AND f.deleted_at IS NULL AND v.definition -> 'trigger' ->> 'type' = 'schedule'`,

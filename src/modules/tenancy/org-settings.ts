@@ -15,6 +15,8 @@ export interface OrgPlatformSettings {
   /** CIDRs and host names the org's outbound calls may reach besides public addresses. */
   egressAllowlist: string[];
   limits: OrgLimits;
+  /** Days finished runs are kept (absent: the server default `TENANTFLOW_RUN_RETENTION_DAYS`). */
+  runRetentionDays?: number;
 }
 
 const positiveInt = (v: unknown): number | undefined =>
@@ -32,12 +34,14 @@ export function readPlatformSettings(settings: Record<string, unknown> | null | 
     const v = positiveInt(raw[k]);
     if (v !== undefined) limits[k] = v;
   }
-  return { egressAllowlist: allow, limits };
+  const retention = positiveInt(s.runRetentionDays);
+  return { egressAllowlist: allow, limits, ...(retention !== undefined ? { runRetentionDays: retention } : {}) };
 }
 
 /**
  * `organization.settings` with the operator's patch applied: the allowlist is replaced (entries trimmed, duplicates
- * dropped, each checked: CIDR or host name, never cloud metadata), limits are merged (null removes one). Throws
+ * dropped, each checked: CIDR or host name, never cloud metadata), limits are merged (null removes one), the run
+ * retention is set (null removes it). Throws
  * 400 `validation_failed` naming every bad entry.
  */
 export function applyPlatformSettings(
@@ -63,5 +67,7 @@ export function applyPlatformSettings(
     }
     next.limits = limits;
   }
+  if (patch.runRetentionDays === null) delete next.runRetentionDays;
+  else if (patch.runRetentionDays !== undefined) next.runRetentionDays = patch.runRetentionDays;
   return next;
 }

@@ -11,6 +11,8 @@ export interface ScheduledFlowInfo {
   flowId: string;
   version: number;
   definition: FlowDefinition;
+  /** Scheduled without a break since then (the flow last enabled, its org last reactivated): a catch-up starts no earlier. */
+  activeSince: Date;
 }
 
 /**

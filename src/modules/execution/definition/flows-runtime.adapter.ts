@@ -42,6 +42,7 @@ export class FlowsRuntimeAdapter implements FlowSource {
       flowId: r.id,
       version: r.published_version,
       definition: this.definitions.read(r.definition),
+      activeSince: r.active_since,
     }));
   }
 }

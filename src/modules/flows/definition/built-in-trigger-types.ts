@@ -124,6 +124,12 @@ const schedule: TriggerTypeSpec = {
         description: 'Cron expression (5 fields, or 6 with seconds)',
       },
       timezone: { kind: 'string', maxLength: 64, format: 'timezone', description: 'IANA time zone (default UTC)' },
+      missed: {
+        kind: 'string',
+        enum: ['skip', 'catchUp'],
+        description:
+          'Fire times missed while no server ran: skip (default) resumes at the next time; catchUp fires the missed ones at start, oldest first (at most 100, within the last 24 hours)',
+      },
     },
   },
 };

@@ -110,6 +110,11 @@ export interface ScheduleSettings {
   cron: string;
   /** IANA time zone (default UTC). */
   timezone?: string;
+  /**
+   * Fire times missed while no scheduler ran: `skip` (default) resumes at the next time; `catchUp` fires the missed
+   * ones at start, oldest first, within a bounded window (docs/execution.md "Schedules").
+   */
+  missed?: 'skip' | 'catchUp';
 }
 
 /** A problem in a definition: a JSON path rooted at the definition (`$.nodes[2].params.url`) and a message. */

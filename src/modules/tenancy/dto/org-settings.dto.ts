@@ -22,6 +22,7 @@ export const LIMIT_RANGES = {
   maxDurationMs: [1_000, 24 * 60 * 60_000],
 } as const;
 export const LIMIT_KEYS = Object.keys(LIMIT_RANGES) as (keyof typeof LIMIT_RANGES)[];
+export const RUN_RETENTION_DAYS_RANGE = [1, 3650] as const;
 export const MAX_ALLOWLIST_ENTRIES = 256;
 
 /** An optional integer override in range; `null` removes the override (the server default applies again). */
@@ -67,6 +68,9 @@ export class OrgPlatformSettingsPatchDto {
   @ValidateNested()
   @Type(() => OrgLimitsDto)
   limits?: OrgLimitsDto;
+
+  /** Run history kept for the org, in days; null removes the override (the server default applies again). */
+  @LimitField(RUN_RETENTION_DAYS_RANGE) runRetentionDays?: number | null;
 }
 
 export class OrgLimitsResponseDto {
@@ -80,4 +84,7 @@ export class OrgLimitsResponseDto {
 export class OrgPlatformSettingsResponseDto {
   @ApiProperty({ type: [String] }) egressAllowlist: string[];
   @ApiProperty({ type: OrgLimitsResponseDto }) limits: OrgLimitsResponseDto;
+  /** Present when the operator set it; otherwise the server default applies. */
+  @ApiPropertyOptional({ type: 'integer', description: 'Days finished runs are kept (absent: the server default)' })
+  runRetentionDays?: number;
 }

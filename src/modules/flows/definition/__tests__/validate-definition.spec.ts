@@ -117,6 +117,16 @@ describe('definition validation', () => {
     expect(publish(d)).toEqual([]);
   });
 
+  it('takes skip or catchUp for missed schedule times, nothing else', () => {
+    const d = example();
+    for (const missed of ['skip', 'catchUp']) {
+      d.trigger = { type: 'schedule', settings: { cron: '* * * * *', missed } };
+      expect(publish(d)).toEqual([]);
+    }
+    d.trigger = { type: 'schedule', settings: { cron: '* * * * *', missed: 'all' } };
+    expect(publish(d).map((i) => i.path)).toEqual(['$.trigger.settings.missed']);
+  });
+
   it('requires well-formed secret references at publish', () => {
     const d = example();
     d.nodes.push({
