@@ -49,6 +49,7 @@ export const COMMON_ERROR_HTTP = {
   org_suspended: 403,
   internal_error: 500,
   not_ready: 503,
+  rate_limit_unavailable: 503,
 } as const;
 
 export type CommonErrorCode = keyof typeof COMMON_ERROR_HTTP;
