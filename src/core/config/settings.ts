@@ -98,9 +98,8 @@ export const SETTINGS = {
   TENANTFLOW_REDIS_KEY_PREFIX: {
     kind: 'string',
     group: 'scale-out',
-    default: '',
     description:
-      'Prefix added to every Redis key Tenantflow writes (rate limits, replay caches, sign-in state), so several installations can share one Redis. The instances of one installation must use the same prefix. Pub/sub channels are not prefixed.',
+      'Prefix added to every Redis key Tenantflow writes (rate limits, replay caches, sign-in state; e.g. "acme:"), so several installations can share one Redis. The instances of one installation must use the same prefix. Pub/sub channels are not prefixed.',
   },
   TENANTFLOW_ENCRYPTION_KEY: {
     kind: 'string',
@@ -243,7 +242,7 @@ export const SETTINGS = {
     default: '1200',
     min: 1,
     description:
-      'Management API requests a minute per API key, browser session user or embedded session (shared by all instances with REDIS_URL).',
+      'Management API requests a minute per credential: API key, platform key, signed-in user (all their browser sessions) or embedded user (shared by all instances with REDIS_URL).',
   },
   TENANTFLOW_PUBLIC_RATE_LIMIT: {
     kind: 'int',
