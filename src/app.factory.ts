@@ -126,7 +126,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // Plugins first: a bad one stops the start before anything runs, and their migrations join the one migration run.
   const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));
   const { db, embedded } = await openDatabase(config, log, plugins);
-  const redis = new RedisHolder(config.optional('REDIS_URL'), config.optional('TENANTFLOW_REDIS_KEY_PREFIX'));
+  const redis = new RedisHolder(config.optional('REDIS_URL'), config.optional('TENANTFLOW_REDIS_KEY_PREFIX'), (err) =>
+    log.warn({ err: err.message }, 'Redis connection error'),
+  );
   const deps: CoreDeps = {
     config,
     db,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
@@ -257,5 +258,70 @@ describe.skipIf(!TEST_REDIS_URL)('two server processes sharing Redis', () => {
     } finally {
       await idp.stop();
     }
+  });
+});
+
+/** A TCP relay to the test Redis that can be cut, so a running server loses its Redis mid-flight. */
+async function cuttableRedis(target: URL): Promise<{ url: string; cut: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  const auth = target.username || target.password ? `${target.username}:${target.password}@` : '';
+  return {
+    url: `redis://${auth}127.0.0.1:${port}${target.pathname}`,
+    cut: async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+/** With Redis gone, a limited request is refused at once with 503, never served unlimited or left hanging. */
+describe.skipIf(!TEST_REDIS_URL)('a server whose Redis goes away', () => {
+  let t: TestApp;
+  let org: TestOrg;
+  let flowId: string;
+  let redis: Awaited<ReturnType<typeof cuttableRedis>>;
+
+  beforeAll(async () => {
+    redis = await cuttableRedis(new URL(TEST_REDIS_URL!));
+    t = await createTestApp({
+      REDIS_URL: redis.url,
+      TENANTFLOW_REDIS_KEY_PREFIX: `tftest:${randomUUID().slice(0, 8)}:`,
+    });
+    org = await t.createOrg();
+    flowId = await publishedFlow(t, org.ownerKey, hookFlow([RESPOND], { respond: 'accepted' }));
+    await t.http().get('/api/v1/org').set(bearer(org.ownerKey)).expect(200);
+    await redis.cut();
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('answers 503 rate_limit_unavailable problems fast on API, public and webhook routes; the probes still answer', async () => {
+    const requests = [
+      () => t.http().get('/api/v1/org').set(bearer(org.ownerKey)),
+      () => t.http().get(`/auth/${org.slug}/oidc/login`),
+      () => t.http().post('/api/v1/embed/sessions').send({ token: 'x' }),
+      () => t.http().post(`/hooks/${flowId}`).send({}),
+    ];
+    for (const send of requests) {
+      const started = Date.now();
+      const res = await send();
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(res.status).toBe(503);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.code).toBe('rate_limit_unavailable');
+      expect(res.headers['retry-after']).toBe('1');
+    }
+    await t.http().get('/health/live').expect(200);
   });
 });

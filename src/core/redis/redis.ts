@@ -15,6 +15,7 @@ export class RedisHolder {
   constructor(
     url?: string,
     readonly keyPrefix = '',
+    onError?: (err: Error) => void,
   ) {
     if (url) {
       this.client = new Redis(url, {
@@ -24,6 +25,7 @@ export class RedisHolder {
         enableOfflineQueue: true,
         commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       });
+      if (onError) this.client.on('error', onError);
     }
   }
 
