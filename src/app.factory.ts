@@ -25,6 +25,7 @@ import { createValidationPipe } from './core/http/validation-pipe.js';
 import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
+import { trustProxyValue } from './core/http/client-address.js';
 import { ENTITIES } from './entities.js';
 import { EmbedCors } from './modules/embed/index.js';
 import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
@@ -91,8 +92,8 @@ export async function openDatabase(
 
 function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   const { config, log, metrics } = deps;
-  const trust = config.get('TENANTFLOW_TRUST_PROXY');
-  app.set('trust proxy', trust === 'false' ? false : trust === 'true' ? true : trust);
+  // X-Forwarded-For is believed only from the trusted proxies named here (default none); `/hooks` reuses the check.
+  app.set('trust proxy', trustProxyValue(config.get('TENANTFLOW_TRUST_PROXY')));
   app.disable('x-powered-by');
   // No automatic body-hash ETags (a hash of every response); routes that mean one (drafts) set it themselves.
   app.set('etag', false);
@@ -137,7 +138,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // Plugins first: a bad one stops the start before anything runs, and their migrations join the one migration run.
   const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));
   const { db, embedded } = await openDatabase(config, log, plugins);
-  const redis = new RedisHolder(config.optional('REDIS_URL'));
+  const redis = new RedisHolder(config.optional('REDIS_URL'), config.optional('TENANTFLOW_REDIS_KEY_PREFIX'), (err) =>
+    log.warn({ err: err.message }, 'Redis connection error'),
+  );
   const deps: CoreDeps = {
     config,
     db,
@@ -169,6 +172,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     // Every module has subscribed by now (constructors, bootstrap hooks): one connection listens for all.
     await app.get(ClusterBus).start();
     await app.get(CredentialsService).start();
+    // Shared rate limits refuse (503) while Redis is not connected: give the first connection a moment.
+    if (!(await redis.connected(5000))) log.warn('Redis is not reachable yet: rate-limited requests answer 503');
     // Bind the port before the first-start bootstrap: a taken port must not create keys that are never shown.
     if (opts.listen !== false) await app.listen(config.get('PORT'), config.get('HOST'));
     firstStart = await app.get(BootstrapService).ensureInitialized();

@@ -34,7 +34,7 @@ async function withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Pro
   const log = createLogger(config.get('LOG_LEVEL') === 'info' ? 'warn' : config.get('LOG_LEVEL'));
   const plugins = await loadPlugins(pluginEntries(config.optional('TENANTFLOW_PLUGINS')));
   const { db, embedded } = await openDatabase(config, log, plugins);
-  const redis = new RedisHolder(config.optional('REDIS_URL'));
+  const redis = new RedisHolder(config.optional('REDIS_URL'), config.optional('TENANTFLOW_REDIS_KEY_PREFIX'));
   const deps = {
     config,
     db,

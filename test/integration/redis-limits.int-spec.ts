@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limiter } from '../../src/core/http/rate-limit.js';
+import { RedisHolder } from '../../src/core/redis/redis.js';
 import { MemoryReplayCache, RedisReplayCache, type ReplayCache } from '../../src/modules/webhooks/index.js';
 import { connectTestRedis, TEST_REDIS_URL, warnIfNoRedis } from '../utils/redis.js';
 
@@ -110,6 +112,52 @@ describe.skipIf(!TEST_REDIS_URL)('on Redis (shared by instances)', () => {
       expect(await new RedisReplayCache(dead).firstSeen(`sig-${randomUUID()}`, 60_000)).toBe(false);
     } finally {
       dead.disconnect();
+    }
+  });
+});
+
+/**
+ * A limited request never waits on a Redis that cannot answer, and is never let through unlimited: the limiter
+ * refuses at once with 503 rate_limit_unavailable. The client is configured as the server configures it
+ * (`RedisHolder`), against a closed port and against a server that accepts connections but never answers.
+ */
+describe('when the shared Redis cannot answer', () => {
+  async function expectUnavailable(holder: RedisHolder): Promise<void> {
+    holder.client!.on('error', () => undefined);
+    // Give the client time to try (and fail) its first connection: the state a running server is in.
+    await new Promise((r) => setTimeout(r, 300));
+    const limiter = new Limiter(`t${randomUUID().slice(0, 8)}`, 5, 60, holder.client);
+    for (const attempt of [() => limiter.consume('k'), () => limiter.assertNotBlocked('k')]) {
+      const started = Date.now();
+      const error = await attempt().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(error).toMatchObject({ code: 'rate_limit_unavailable', status: 503 });
+      expect((error as { extra: { headers: Record<string, string> } }).extra.headers['Retry-After']).toBe('1');
+    }
+  }
+
+  it('a closed port: 503 at once', async () => {
+    const holder = new RedisHolder('redis://127.0.0.1:1');
+    try {
+      await expectUnavailable(holder);
+    } finally {
+      holder.client!.disconnect();
+    }
+  });
+
+  it('a server that accepts connections and never answers: 503 at once', async () => {
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const holder = new RedisHolder(`redis://127.0.0.1:${port}`);
+    try {
+      await expectUnavailable(holder);
+    } finally {
+      holder.client!.disconnect();
+      silent.close();
     }
   });
 });

@@ -31,6 +31,7 @@ export const SECURITY_TEST_FILES: readonly string[] = [
   'test/e2e/log-secrets.e2e-spec.ts',
   'test/e2e/revocation-multi-instance.e2e-spec.ts',
   'test/e2e/role-matrix.e2e-spec.ts',
+  'test/e2e/rate-limits-multi-process.e2e-spec.ts',
   'test/e2e/route-auth-walker.e2e-spec.ts',
   'test/e2e/security-controls.e2e-spec.ts',
   'test/e2e/sessions.e2e-spec.ts',

@@ -65,9 +65,9 @@ export const SETTINGS = {
   TENANTFLOW_TRUST_PROXY: {
     kind: 'string',
     group: 'server',
-    default: 'loopback',
+    default: 'false',
     description:
-      'Express trust-proxy setting used to derive client addresses (e.g. "loopback", "10.0.0.0/8", "false").',
+      'Which immediate peers are trusted proxies whose X-Forwarded-For is believed (Express trust-proxy: "false", "loopback", "10.0.0.0/8,fd00::/8", a hop count). Default false: the client address is the socket peer; set it behind a reverse proxy or load balancer.',
   },
   TENANTFLOW_SHUTDOWN_TIMEOUT: {
     kind: 'duration_ms',
@@ -109,6 +109,12 @@ export const SETTINGS = {
     sensitive: true,
     description:
       'Redis for shared rate limits, replay caches, the cluster bus and queues across instances. Unset: PostgreSQL and memory.',
+  },
+  TENANTFLOW_REDIS_KEY_PREFIX: {
+    kind: 'string',
+    group: 'scale-out',
+    description:
+      'Prefix added to every Redis key Tenantflow writes (rate limits, replay caches, sign-in state; e.g. "acme:"), so several installations can share one Redis. The instances of one installation must use the same prefix. Pub/sub channels are not prefixed.',
   },
   TENANTFLOW_ENCRYPTION_KEY: {
     kind: 'string',
@@ -249,6 +255,14 @@ export const SETTINGS = {
     description:
       'How long a waiting webhook holds the caller before 504 run_still_running (ms), unless the trigger sets one.',
   },
+  TENANTFLOW_WEBHOOK_RATE_LIMIT: {
+    kind: 'int',
+    group: 'limits',
+    default: '6000',
+    min: 1,
+    description:
+      "Requests a minute to one flow's webhook when its trigger sets no `rateLimit` of its own (shared by all instances with REDIS_URL).",
+  },
   TENANTFLOW_FLOW_MAX_DEFINITION_BYTES: {
     kind: 'bytes',
     group: 'limits',
@@ -269,7 +283,16 @@ export const SETTINGS = {
     group: 'limits',
     default: '1200',
     min: 1,
-    description: 'Management API requests a minute per credential.',
+    description:
+      'Management API requests a minute per credential: API key, platform key, signed-in user (all their browser sessions) or embedded user (shared by all instances with REDIS_URL).',
+  },
+  TENANTFLOW_PUBLIC_RATE_LIMIT: {
+    kind: 'int',
+    group: 'limits',
+    default: '300',
+    min: 1,
+    description:
+      'Requests a minute per client address to routes reachable without a credential (SSO starts and callbacks, OAuth2 callbacks, embed session exchange). Webhooks have their own per-flow limits.',
   },
   TENANTFLOW_API_KEYS_PER_ORG: {
     kind: 'int',

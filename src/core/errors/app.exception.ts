@@ -50,6 +50,7 @@ export const COMMON_ERROR_HTTP = {
   internal_error: 500,
   not_ready: 503,
   service_unavailable: 503,
+  rate_limit_unavailable: 503,
 } as const;
 
 export type CommonErrorCode = keyof typeof COMMON_ERROR_HTTP;

@@ -41,6 +41,9 @@ export const DOCS_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** Warned once per process: a misconfigured proxy setup shows in the log without flooding it. */
+let ignoredForwardedFor = false;
+
 /**
  * What every request gets, whether Express serves it or a lean handler (webhooks): a request id (accepted or
  * generated, echoed), security headers, and on finish the duration metric and one access log line. Returns the
@@ -53,6 +56,12 @@ export function beginRequest(
   route: () => string,
   ip: string | undefined,
 ): RequestContext {
+  if (!ignoredForwardedFor && req.headers['x-forwarded-for'] !== undefined && ip === req.socket.remoteAddress) {
+    ignoredForwardedFor = true;
+    o.log.warn(
+      'X-Forwarded-For from a peer that is not a trusted proxy is ignored (the client address is the peer); behind a proxy, set TENANTFLOW_TRUST_PROXY to its addresses',
+    );
+  }
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
   const started = process.hrtime.bigint();

@@ -8,7 +8,12 @@ export interface LimitState {
   resetSeconds: number;
 }
 
-/** A fixed-window limiter, in memory for one instance or in Redis when instances share limits. */
+/**
+ * A fixed-window limiter, in memory for one instance or in Redis when instances share limits. With Redis, a store
+ * that cannot answer refuses the request at once with 503 `rate_limit_unavailable` (fail closed, never unlimited):
+ * a connection that is not ready is refused without a round trip, and a command that does not answer is cut off by
+ * the client's command timeout (see RedisHolder).
+ */
 export class Limiter {
   private readonly impl: RateLimiterAbstract;
 
@@ -25,6 +30,7 @@ export class Limiter {
           points,
           duration: durationSeconds,
           useRedisPackage: false,
+          rejectIfRedisNotReady: true,
         })
       : new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
   }
@@ -37,22 +43,28 @@ export class Limiter {
     };
   }
 
-  /** Takes one point; throws 429 (with headers) when none are left. */
+  /** Takes one point; throws 429 (with headers) when none are left, 503 when the store cannot answer. */
   async consume(key: string): Promise<LimitState> {
     try {
       return this.state(await this.impl.consume(key, 1));
     } catch (e) {
       if (e instanceof RateLimiterRes) throw tooMany(this.state(e));
-      throw e;
+      throw unavailable();
     }
   }
 
-  /** Throws 429 if the key has no points left, without taking one. */
+  /** Throws 429 if the key has no points left, without taking one (503 when the store cannot answer). */
   async assertNotBlocked(key: string): Promise<void> {
-    const res = await this.impl.get(key);
+    let res: RateLimiterRes | null;
+    try {
+      res = await this.impl.get(key);
+    } catch {
+      throw unavailable();
+    }
     if (res && res.remainingPoints <= 0) throw tooMany(this.state(res));
   }
 
+  /** Best effort: a store that cannot count the penalty refuses the next `assertNotBlocked` anyway. */
   async penalize(key: string): Promise<void> {
     await this.impl.penalty(key, 1).catch(() => undefined);
   }
@@ -67,5 +79,11 @@ export const rateLimitHeaders = (s: LimitState): Record<string, string> => ({
 function tooMany(s: LimitState): CommonException {
   return new CommonException('rate_limited', 'Too many requests; retry later', {
     headers: { ...rateLimitHeaders(s), 'Retry-After': String(Math.max(1, s.resetSeconds)) },
+  });
+}
+
+function unavailable(): CommonException {
+  return new CommonException('rate_limit_unavailable', 'The rate limit store is unavailable; retry later', {
+    headers: { 'Retry-After': '1' },
   });
 }

@@ -6,7 +6,7 @@ import { subject as asSubject } from '@casl/ability';
 import { buildAbility } from '../../core/authz/ability.js';
 import { RequestContextStore, type Principal } from '../../core/context/request-context.js';
 import { CommonException } from '../../core/errors/app.exception.js';
-import { IS_PLATFORM, IS_PUBLIC } from '../../core/http/decorators.js';
+import { IS_PLATFORM, IS_PUBLIC, NO_RATE_LIMIT } from '../../core/http/decorators.js';
 import { POLICY, type PolicyMeta } from '../../core/http/policies.js';
 import { rateLimitHeaders } from '../../core/http/rate-limit.js';
 import { LOGGER } from '../../core/logging/logger.js';
@@ -22,7 +22,8 @@ import { RateLimitsService } from './rate-limits.service.js';
 export const SESSION_TOKEN = Symbol('tenantflow:session-token');
 
 /**
- * The one global guard: authenticates (bearer key or session cookie + CSRF), applies rate limits, builds the
+ * The one global guard: limits public routes per client address; authenticates (bearer key or session cookie +
+ * CSRF) and applies the per-credential rate limit (`RateLimit-*` headers on every answer), builds the
  * request's ability, re-checks that an API key still lies within its creator's rights, and checks the route's
  * declared policy. Routes without `@Public()` or `@CheckPolicies()` are refused (fail closed).
  */
@@ -40,9 +41,14 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
+      if (this.reflector.getAllAndOverride<boolean>(NO_RATE_LIMIT, targets)) return true;
+      // No credential to count against: the client address (X-Forwarded-For only from a trusted proxy).
+      res.set(rateLimitHeaders(await this.limits.publicRoutes.consume(`ip:${req.ip ?? 'unknown'}`)));
+      return true;
+    }
     const { principal, authority, sessionToken } = await this.authenticator.authenticate(req);
     const ctx = RequestContextStore.get()!;
     ctx.principal = principal;

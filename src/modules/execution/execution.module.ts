@@ -93,7 +93,11 @@ const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
         queued(c) && redis.client ? new RedisRunSlots(redis.client) : new InProcessRunSlots(),
     },
     // Only the queue's connections are opened lazily: in `all` mode nothing connects to it.
-    { provide: RunQueue, inject: [AppConfig], useFactory: (c: AppConfig) => new RunQueue(c.get('REDIS_URL') ?? '') },
+    {
+      provide: RunQueue,
+      inject: [AppConfig],
+      useFactory: (c: AppConfig) => new RunQueue(c.get('REDIS_URL') ?? '', c.get('TENANTFLOW_REDIS_KEY_PREFIX')),
+    },
     // The one place that chooses where runs execute.
     {
       provide: RUN_LAUNCHER,

@@ -3,11 +3,12 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Database } from '../../core/database/database.js';
 import { Readiness } from '../../core/health/readiness.js';
-import { Public } from '../../core/http/decorators.js';
+import { NoRateLimit, Public } from '../../core/http/decorators.js';
 import { Metrics } from '../../core/metrics/metrics.js';
 
 @ApiExcludeController()
 @Public()
+@NoRateLimit()
 @Controller()
 export class HealthController {
   constructor(

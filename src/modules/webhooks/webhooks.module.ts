@@ -1,8 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Application } from 'express';
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { AppConfig } from '../../core/config/app-config.js';
+import type { TrustProxyFn } from '../../core/http/client-address.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { Metrics } from '../../core/metrics/metrics.js';
 import { RedisHolder } from '../../core/redis/redis.js';
@@ -19,6 +21,7 @@ import {
 import { MemoryReplayCache, RedisReplayCache } from './inbound/auth/replay-cache.js';
 import { WebhookFlowCache } from './inbound/webhook-flow-cache.js';
 import { WebhookHandler } from './inbound/webhook.handler.js';
+import { WebhookRateLimits } from './inbound/webhook-rate-limits.js';
 import { WebhooksController } from './inbound/webhooks.controller.js';
 
 /**
@@ -42,6 +45,13 @@ export class WebhooksModule implements OnApplicationBootstrap {
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
+  /** Express's compiled `trust proxy` (set from TENANTFLOW_TRUST_PROXY before init); none trusted if absent. */
+  private trustProxy(): TrustProxyFn {
+    const app = this.adapterHost.httpAdapter.getInstance() as Application;
+    const fn = app.get('trust proxy fn') as TrustProxyFn | undefined;
+    return fn ?? (() => false);
+  }
+
   onApplicationBootstrap(): void {
     if (!this.adapterHost.httpAdapter) return; // an application context without HTTP (the CLI)
     if (this.config.get('TENANTFLOW_MODE') === 'worker') return; // webhooks are taken by `api` processes
@@ -56,6 +66,11 @@ export class WebhooksModule implements OnApplicationBootstrap {
       orgs: this.orgs,
       flows: cache,
       replay,
+      rateLimits: new WebhookRateLimits(
+        { requests: this.config.get('TENANTFLOW_WEBHOOK_RATE_LIMIT'), perSeconds: 60 },
+        this.redis.client,
+      ),
+      trustProxy: this.trustProxy(),
     });
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     const others = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];

@@ -1,39 +1,47 @@
 import type { ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
 import { AppException } from '../../../core/errors/app.exception.js';
-import { Limiter } from '../../../core/http/rate-limit.js';
+import { Limiter, rateLimitHeaders } from '../../../core/http/rate-limit.js';
 import { sendProblem } from './webhook-http.js';
 
 export class RateLimited extends Error {}
 
-/** Per-flow webhook limits (`settings.rateLimit`), in process. Flows without one are unlimited. */
-export class WebhookRateLimits {
-  private readonly limiters = new Map<string, { spec: string; limiter: Limiter }>();
+export interface WebhookLimit {
+  requests: number;
+  perSeconds: number;
+}
 
-  async consume(
-    res: ServerResponse,
-    flowId: string,
-    limit: { requests: number; perSeconds: number } | undefined,
-  ): Promise<void> {
-    if (!limit) return;
-    const spec = `${limit.requests}/${limit.perSeconds}`;
-    let entry = this.limiters.get(flowId);
-    if (!entry || entry.spec !== spec) {
-      entry = { spec, limiter: new Limiter(`hook:${flowId}`, limit.requests, limit.perSeconds) };
-      if (this.limiters.size > 10_000) this.limiters.clear();
-      this.limiters.set(flowId, entry);
+/**
+ * Per-flow webhook limits: the trigger's `rateLimit`, else `defaultLimit` (TENANTFLOW_WEBHOOK_RATE_LIMIT a minute).
+ * Counted in the shared Redis when there is one (every instance draws on one budget per flow), else in process.
+ * The answer carries `RateLimit-*` headers; a spent budget answers 429 with `Retry-After`, a store that cannot
+ * answer 503 `rate_limit_unavailable` (never unlimited).
+ */
+export class WebhookRateLimits {
+  private readonly limiters = new Map<string, Limiter>();
+
+  constructor(
+    private readonly defaultLimit: WebhookLimit,
+    private readonly redis?: Redis,
+  ) {}
+
+  async consume(res: ServerResponse, flowId: string, own: WebhookLimit | undefined): Promise<void> {
+    const limit = own ?? this.defaultLimit;
+    // The limit is part of the name: a changed `rateLimit` starts a fresh window rather than reusing the old count.
+    const name = `hook:${limit.requests}/${limit.perSeconds}`;
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      if (this.limiters.size > 1000) this.limiters.clear();
+      limiter = new Limiter(name, limit.requests, limit.perSeconds, this.redis);
+      this.limiters.set(name, limiter);
     }
     try {
-      await entry.limiter.consume(flowId);
+      const state = await limiter.consume(flowId);
+      for (const [header, value] of Object.entries(rateLimitHeaders(state))) res.setHeader(header, value);
     } catch (e) {
       if (!(e instanceof AppException)) throw e;
-      sendProblem(
-        res,
-        429,
-        'rate_limited',
-        'Too many requests for this webhook; retry later',
-        {},
-        e.extra.headers ?? {},
-      );
+      const detail = e.status === 429 ? 'Too many requests for this webhook; retry later' : e.message;
+      sendProblem(res, e.status, e.code, detail, {}, e.extra.headers ?? {});
       throw new RateLimited();
     }
   }

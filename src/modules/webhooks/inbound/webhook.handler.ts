@@ -4,6 +4,7 @@ import type { AppConfig } from '../../../core/config/app-config.js';
 import { RequestContextStore } from '../../../core/context/request-context.js';
 import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
 import { isUnavailableError, unavailableProblem } from '../../../core/errors/unavailable.js';
+import { clientAddress, type TrustProxyFn } from '../../../core/http/client-address.js';
 import { beginRequest } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
 import {
@@ -26,7 +27,7 @@ import {
   sendProblem,
   sendResponded,
 } from './webhook-http.js';
-import { RateLimited, WebhookRateLimits } from './webhook-rate-limits.js';
+import { RateLimited, type WebhookRateLimits } from './webhook-rate-limits.js';
 import { secretValueReader } from './webhook-secrets.js';
 
 export const HOOK_PATH = /^\/hooks\/([0-9a-fA-F-]{36})\/?$/;
@@ -40,6 +41,9 @@ export interface WebhookHandlerDeps {
   orgs: Pick<OrgRuntimeCache, 'get'>;
   flows: WebhookFlowCache;
   replay: ReplayCache;
+  rateLimits: WebhookRateLimits;
+  /** Express's compiled `trust proxy` check, so `/hooks` derives client addresses exactly as the API does. */
+  trustProxy: TrustProxyFn;
 }
 
 class Answered extends Error {}
@@ -50,14 +54,12 @@ class Answered extends Error {}
  * non-webhook flows, and suspended orgs, all answer the same 404.
  */
 export class WebhookHandler {
-  private readonly rateLimits = new WebhookRateLimits();
-
   constructor(private readonly d: WebhookHandlerDeps) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const observer = { log: this.d.log, metrics: this.d.metrics, production: this.d.config.isProduction };
-    // The socket address: this path bypasses Express, and so its trust-proxy resolution (only context uses it).
-    const ctx = beginRequest(req, res, observer, () => '/hooks/:flowId', req.socket.remoteAddress);
+    // This path bypasses Express: the client address is derived with Express's own trust-proxy check.
+    const ctx = beginRequest(req, res, observer, () => '/hooks/:flowId', clientAddress(req, this.d.trustProxy));
     RequestContextStore.run(ctx, () => {
       this.serve(req, res).catch((e: unknown) => this.fail(res, e));
     });
@@ -96,7 +98,7 @@ export class WebhookHandler {
     if (!flow || !settings || !(settings.methods ?? ['POST']).includes(method as 'POST')) this.notFound(res);
     const org = await this.d.orgs.get(flow!.orgId);
     if (!org?.active) this.notFound(res);
-    await this.rateLimits.consume(res, flowId, settings!.rateLimit);
+    await this.d.rateLimits.consume(res, flowId, settings!.rateLimit);
     assertSingleAuthHeaders(req, settings!.auth);
     const view = await this.readRequest(req, method, search);
     const secrets = secretValueReader();

@@ -10,13 +10,10 @@ export interface RunJobData {
 }
 
 const QUEUE = 'runs';
-const PREFIX = 'tf';
 /** BullMQ's largest priority; lower runs first. */
 const MAX_PRIORITY = 2_097_151;
 /** A backlog counter of an org with no queued run for this long starts again from zero (it can only drift upwards). */
 const BACKLOG_TTL_MS = 10 * 60_000;
-
-const backlogKey = (orgId: string): string => `${PREFIX}:backlog:${orgId}`;
 
 /**
  * The BullMQ run queue in Redis. Producers (the `api` processes) fail fast while Redis is unreachable (no offline
@@ -32,7 +29,19 @@ export class RunQueue {
   private queue?: Queue<RunJobData>;
   private readonly workers: Worker<RunJobData>[] = [];
 
-  constructor(private readonly url: string) {}
+  /** BullMQ's key prefix and the backlog counters', behind TENANTFLOW_REDIS_KEY_PREFIX like every other key. */
+  private readonly prefix: string;
+
+  constructor(
+    private readonly url: string,
+    keyPrefix = '',
+  ) {
+    this.prefix = `${keyPrefix}tf`;
+  }
+
+  private backlogKey(orgId: string): string {
+    return `${this.prefix}:backlog:${orgId}`;
+  }
 
   private get redis(): Redis {
     this.producerClient ??= new Redis(this.url, {
@@ -46,7 +55,7 @@ export class RunQueue {
   }
 
   private get producer(): Queue<RunJobData> {
-    this.queue ??= new Queue<RunJobData>(QUEUE, { connection: this.redis, prefix: PREFIX });
+    this.queue ??= new Queue<RunJobData>(QUEUE, { connection: this.redis, prefix: this.prefix });
     return this.queue;
   }
 
@@ -67,8 +76,8 @@ export class RunQueue {
   async reserve(orgId: string, max: number): Promise<number> {
     const [[, n]] = (await this.redis
       .multi()
-      .incr(backlogKey(orgId))
-      .pexpire(backlogKey(orgId), BACKLOG_TTL_MS)
+      .incr(this.backlogKey(orgId))
+      .pexpire(this.backlogKey(orgId), BACKLOG_TTL_MS)
       .exec())!;
     const count = Number(n);
     if (count > max) {
@@ -82,7 +91,7 @@ export class RunQueue {
 
   /** A run left its org's backlog (a worker took it, or it was never queued). */
   async release(orgId: string): Promise<void> {
-    await this.redis.decr(backlogKey(orgId)).catch(() => undefined);
+    await this.redis.decr(this.backlogKey(orgId)).catch(() => undefined);
   }
 
   async add(data: RunJobData, priority: number): Promise<void> {
@@ -110,7 +119,7 @@ export class RunQueue {
     connection.on('error', () => undefined);
     const worker = new Worker<RunJobData>(QUEUE, processor, {
       connection,
-      prefix: PREFIX,
+      prefix: this.prefix,
       concurrency,
       // A worker that dies mid-run loses its lock within 30 s; the job is then handed to another worker, which
       // finds the run no longer queued and leaves it to run recovery (failed with a reason, never run twice).

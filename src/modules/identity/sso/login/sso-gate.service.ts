@@ -59,7 +59,10 @@ export class SsoGate {
     try {
       if (limited) {
         await this.failures.assertNotBlocked(req.ip ?? 'unknown').catch((e: unknown) => {
-          throw e instanceof AppException ? new SsoLoginFailure('rate_limited', undefined, e.extra.headers ?? {}) : e;
+          // A spent budget is the sign-in's own 429; a limit store that cannot answer stays a 503 problem.
+          throw e instanceof AppException && e.code === 'rate_limited'
+            ? new SsoLoginFailure('rate_limited', undefined, e.extra.headers ?? {})
+            : e;
         });
       }
       const org = await this.resolveOrg(slug);
