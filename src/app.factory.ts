@@ -24,6 +24,7 @@ import { createValidationPipe } from './core/http/validation-pipe.js';
 import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
+import { Tracing } from './core/tracing/tracing.js';
 import { ENTITIES } from './entities.js';
 import { EmbedCors } from './modules/embed/index.js';
 import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
@@ -89,7 +90,7 @@ export async function openDatabase(
 }
 
 function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
-  const { config, log, metrics } = deps;
+  const { config, log, metrics, tracing } = deps;
   const trust = config.get('TENANTFLOW_TRUST_PROXY');
   app.set('trust proxy', trust === 'false' ? false : trust === 'true' ? true : trust);
   app.disable('x-powered-by');
@@ -98,7 +99,7 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   // Embedded pages' CORS preflights, answered before the router (they carry no credential).
   app.use(app.get(EmbedCors).preflight());
   const httpsPublicUrl = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
-  app.use(requestContextMiddleware(log, metrics, config.isProduction, httpsPublicUrl));
+  app.use(requestContextMiddleware({ log, metrics, tracing, production: config.isProduction, hsts: httpsPublicUrl }));
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
   // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
   app.use(bodyEncodingMiddleware());
@@ -131,18 +132,19 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     db,
     log,
     events: new DomainEventBus(),
-    metrics: new Metrics(),
+    metrics: new Metrics({ role: config.get('TENANTFLOW_MODE'), processMetrics: true }),
+    tracing: Tracing.fromConfig(config, log),
     readiness: new Readiness(),
     redis,
     background: opts.background ?? true,
   };
-  deps.metrics.registerGauge('db_pool_connections', 'Database pool connections by pool and state.', () =>
-    db.poolStats().flatMap((p) => [
-      { labels: { pool: p.name, state: 'total' }, value: p.total },
-      { labels: { pool: p.name, state: 'idle' }, value: p.idle },
-      { labels: { pool: p.name, state: 'waiting' }, value: p.waiting },
-    ]),
-  );
+  deps.metrics.gauge('db_pool_connections', 'Database pool connections by pool and state.', ['pool', 'state'], (g) => {
+    for (const p of db.poolStats()) {
+      g.set({ pool: p.name, state: 'total' }, p.total);
+      g.set({ pool: p.name, state: 'idle' }, p.idle);
+      g.set({ pool: p.name, state: 'waiting' }, p.waiting);
+    }
+  });
   let app: NestExpressApplication | undefined;
   let firstStart: FirstStart | null;
   try {
@@ -163,6 +165,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   } catch (e) {
     // Whatever step failed, nothing is left running: no listener, no pool, no embedded PostgreSQL.
     await app?.close().catch(() => undefined);
+    await deps.tracing?.shutdown();
     await db.close();
     await redis.close();
     await embedded?.stop();
@@ -190,6 +193,8 @@ async function shutdown(
   await drained;
   clearTimeout(timer);
   await app.close();
+  // Spans still buffered (the last requests and runs) go out before the process ends.
+  await deps.tracing?.shutdown();
   await deps.db.close();
   await deps.redis.close();
   await embedded?.stop();

@@ -1,5 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
+import { Metrics } from '../../core/metrics/metrics.js';
+import { Tracing } from '../../core/tracing/tracing.js';
 import { ConnectionsModule, ConnectionsRuntime } from '../connections/index.js';
 import { FlowsModule, NodeTypeRegistry } from '../flows/index.js';
 import { PluginHost } from '../plugins/index.js';
@@ -26,6 +28,7 @@ import { RunRecoveryService } from './runs/run-recovery.service.js';
 import { InProcessRunSlots, RUN_SLOTS } from './runs/run-slots.js';
 import { RunWriter } from './runs/run-writer.js';
 import { ScheduleService } from './runs/schedule.service.js';
+import { countSandboxFailures, RunTelemetry } from './telemetry/run-telemetry.js';
 
 @Module({
   imports: [FlowsModule, ConnectionsModule, SecretsModule],
@@ -34,8 +37,8 @@ import { ScheduleService } from './runs/schedule.service.js';
     { provide: INSTANCE_ID, useFactory: newInstanceId },
     {
       provide: SCRIPT_SANDBOX,
-      inject: [AppConfig],
-      useFactory: (c: AppConfig) =>
+      inject: [AppConfig, Metrics],
+      useFactory: (c: AppConfig, metrics: Metrics) =>
         new SandboxPoolAdapter(
           new SandboxPool({
             timeoutMs: c.get('TENANTFLOW_SANDBOX_TIMEOUT'),
@@ -43,6 +46,7 @@ import { ScheduleService } from './runs/schedule.service.js';
             hostProcesses: c.get('TENANTFLOW_SANDBOX_PROCESSES'),
             maxIsolatesPerOrg: c.get('TENANTFLOW_SANDBOX_ISOLATES_PER_ORG'),
             outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
+            onRun: countSandboxFailures(metrics),
           }),
         ),
     },
@@ -63,19 +67,21 @@ import { ScheduleService } from './runs/schedule.service.js';
     },
     {
       provide: ENGINE,
-      inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime, SecretResolverService],
+      inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime, SecretResolverService, Tracing],
       useFactory: (
         sandbox: ScriptSandbox,
         hooks: ExecutionHooks,
         nodeTypes: NodeTypes,
         connections: ConnectionsRuntime,
         secrets: SecretResolverService,
-      ) => new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets }),
+        tracing: Tracing,
+      ) => new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets, tracing }),
     },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     { provide: RUN_SLOTS, useClass: InProcessRunSlots },
     // The one place that chooses where runs execute (a queue launcher would be bound here instead).
     { provide: RUN_LAUNCHER, useClass: InProcessRunLauncher },
+    RunTelemetry,
     RunWriter,
     OrgRuntimeCache,
     ChangeRelay,

@@ -6,6 +6,7 @@ import { AppConfig } from '../../core/config/app-config.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { Metrics } from '../../core/metrics/metrics.js';
 import { RedisHolder } from '../../core/redis/redis.js';
+import { Tracing } from '../../core/tracing/tracing.js';
 import { ClusterBus } from '../../core/cluster/cluster-bus.js';
 import {
   ExecutionModule,
@@ -34,6 +35,7 @@ export class WebhooksModule implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly tracing: Tracing,
     private readonly redis: RedisHolder,
     @Inject(RUN_LAUNCHER) private readonly launcher: RunLauncher,
     private readonly orgs: OrgRuntimeCache,
@@ -51,6 +53,7 @@ export class WebhooksModule implements OnApplicationBootstrap {
       config: this.config,
       log: this.log,
       metrics: this.metrics,
+      tracing: this.tracing,
       runs: this.launcher,
       orgs: this.orgs,
       flows: cache,

@@ -8,6 +8,7 @@ import { LOGGER } from '../../../core/logging/logger.js';
 import { ExecutionException } from '../execution.exception.js';
 import { ENGINE } from '../execution.tokens.js';
 import { FlowEngine } from '../engine/flow-engine.js';
+import { RunTelemetry } from '../telemetry/run-telemetry.js';
 import { storedValue, Redactor } from '../engine/redaction.js';
 import type { RunLimits, RunOutcome } from '../engine/run-types.js';
 import { fastUuidv7 as uuidv7 } from './ids.js';
@@ -47,6 +48,7 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly bus: ClusterBus,
+    private readonly telemetry: RunTelemetry,
   ) {
     bus.subscribe(RUN_CANCEL_CHANNEL, (runId) => this.active.get(runId)?.controller.abort());
   }
@@ -95,7 +97,8 @@ export class InProcessRunLauncher implements RunLauncher, OnModuleDestroy {
       if (req.durable) await this.insertRunning(run, req);
       if (req.awaited) this.waiters.expect(run.id);
       const controller = new AbortController();
-      const done = this.execute(run, req, limits, org.egressAllowlist, controller).finally(() => {
+      const execute = () => this.execute(run, req, limits, org.egressAllowlist, controller);
+      const done = this.telemetry.track(run, execute).finally(() => {
         release();
         this.active.delete(run.id);
       });

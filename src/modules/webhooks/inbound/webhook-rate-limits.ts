@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { AppException } from '../../../core/errors/app.exception.js';
-import { Limiter } from '../../../core/http/rate-limit.js';
+import { Limiter, type RefusalCounter } from '../../../core/http/rate-limit.js';
 import { sendProblem } from './webhook-http.js';
 
 export class RateLimited extends Error {}
@@ -8,6 +8,9 @@ export class RateLimited extends Error {}
 /** Per-flow webhook limits (`settings.rateLimit`), in process. Flows without one are unlimited. */
 export class WebhookRateLimits {
   private readonly limiters = new Map<string, { spec: string; limiter: Limiter }>();
+
+  /** `refusals`: one series for every flow (`limiter="webhook"`), never a series per flow id. */
+  constructor(private readonly refusals?: RefusalCounter) {}
 
   async consume(
     res: ServerResponse,
@@ -18,7 +21,10 @@ export class WebhookRateLimits {
     const spec = `${limit.requests}/${limit.perSeconds}`;
     let entry = this.limiters.get(flowId);
     if (!entry || entry.spec !== spec) {
-      entry = { spec, limiter: new Limiter(`hook:${flowId}`, limit.requests, limit.perSeconds) };
+      entry = {
+        spec,
+        limiter: new Limiter(`hook:${flowId}`, limit.requests, limit.perSeconds, undefined, this.refusals),
+      };
       if (this.limiters.size > 10_000) this.limiters.clear();
       this.limiters.set(flowId, entry);
     }

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../../core/config/app-config.js';
-import { RequestContextStore } from '../../../core/context/request-context.js';
 import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
-import { beginRequest } from '../../../core/http/middleware.js';
+import { runRequest, type RequestObserver } from '../../../core/http/middleware.js';
+import { refusalCounter } from '../../../core/http/rate-limit.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
+import type { Tracing } from '../../../core/tracing/tracing.js';
 import {
   ExecutionException,
   type OrgRuntimeCache,
@@ -29,12 +30,14 @@ import { RateLimited, WebhookRateLimits } from './webhook-rate-limits.js';
 import { secretValueReader } from './webhook-secrets.js';
 
 export const HOOK_PATH = /^\/hooks\/([0-9a-fA-F-]{36})\/?$/;
+const hookRoute = (): string => '/hooks/:flowId';
 const HIDDEN_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
 export interface WebhookHandlerDeps {
   config: AppConfig;
   log: Logger;
   metrics: Metrics;
+  tracing?: Tracing;
   runs: RunLauncher;
   orgs: Pick<OrgRuntimeCache, 'get'>;
   flows: WebhookFlowCache;
@@ -49,15 +52,17 @@ class Answered extends Error {}
  * non-webhook flows, and suspended orgs, all answer the same 404.
  */
 export class WebhookHandler {
-  private readonly rateLimits = new WebhookRateLimits();
+  private readonly rateLimits: WebhookRateLimits;
+  private readonly observer: RequestObserver;
 
-  constructor(private readonly d: WebhookHandlerDeps) {}
+  constructor(private readonly d: WebhookHandlerDeps) {
+    this.rateLimits = new WebhookRateLimits(refusalCounter(d.metrics, 'webhook'));
+    this.observer = { log: d.log, metrics: d.metrics, production: d.config.isProduction, tracing: d.tracing };
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const observer = { log: this.d.log, metrics: this.d.metrics, production: this.d.config.isProduction };
     // The socket address: this path bypasses Express, and so its trust-proxy resolution (only context uses it).
-    const ctx = beginRequest(req, res, observer, () => '/hooks/:flowId', req.socket.remoteAddress);
-    RequestContextStore.run(ctx, () => {
+    runRequest(req, res, this.observer, hookRoute, req.socket.remoteAddress, () => {
       this.serve(req, res).catch((e: unknown) => this.fail(res, e));
     });
   }
