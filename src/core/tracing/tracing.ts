@@ -140,6 +140,11 @@ export class Tracing {
     return context.with(propagator.extract(ROOT_CONTEXT, carrier, headerGetter), fn);
   }
 
+  /** Sends the spans buffered so far now, rather than at the next batch. */
+  async flush(): Promise<void> {
+    await this.provider?.forceFlush();
+  }
+
   /** Exports what is still buffered (bounded wait: a dead collector must not hold the shutdown). */
   async shutdown(): Promise<void> {
     if (!this.provider) return;
