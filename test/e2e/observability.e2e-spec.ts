@@ -167,9 +167,18 @@ describe('observability: traces over OTLP/HTTP and run metrics', () => {
     const failing = await publishedFlow(
       t,
       a.ownerKey,
-      hookFlow([{ id: 'c', type: 'code', params: { code: 'throw new Error("no");' } }]),
+      hookFlow([{ id: 'c', type: 'code', params: { code: 'throw new Error("thrown-canary-c41d");' } }]),
     );
     await t.http().post(`/hooks/${failing}`).send({});
+    await t.server.deps.tracing!.flush();
+    const spans = receiver.spans() as (OtlpSpan & { status?: { code?: number; message?: string } })[];
+    const failedRun = spans.find((s) => s.name === 'run' && attr(s, 'tenantflow.flow.id') === failing)!;
+    expect(attr(failedRun, 'tenantflow.run.status')).toBe('failed');
+    // The failure's type only, never the message the code threw.
+    expect(failedRun.status).toMatchObject({ code: 2, message: 'user_error' });
+    const failedNode = spans.find((s) => s.parentSpanId === failedRun.spanId)!;
+    expect(failedNode.name).toBe('node code');
+    expect(failedNode.status).toMatchObject({ code: 2, message: 'user_error' });
     const limited = await publishedFlow(
       t,
       a.ownerKey,
@@ -191,6 +200,7 @@ describe('observability: traces over OTLP/HTTP and run metrics', () => {
     expect(value('tenantflow_run_duration_seconds_count{role="all",trigger="webhook",status="failed"}')).toBe(1);
     expect(value('tenantflow_sandbox_failures_total{kind="code",reason="user_error",role="all"}')).toBe(1);
     expect(value('tenantflow_rate_limit_refusals_total{limiter="webhook",role="all"}')).toBe(1);
+    expect(receiver.bodies.join('\n')).not.toContain('thrown-canary-c41d');
     // Ids never become label values.
     for (const id of [a.id, failing, limited]) expect(text.includes(id)).toBe(false);
   });

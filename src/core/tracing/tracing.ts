@@ -30,6 +30,7 @@ const NOOP_SPAN: TraceSpan = trace.wrapSpanContext({ traceId: '0'.repeat(32), sp
 const propagator = new W3CTraceContextPropagator();
 const SHUTDOWN_WAIT_MS = 3000;
 const ERROR_LOG_INTERVAL_MS = 60_000;
+const FAILURE_TYPE_RE = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 
 /** Where spans go: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
 export function tracesEndpoint(config: AppConfig): string | undefined {
@@ -155,9 +156,15 @@ export class Tracing {
   }
 }
 
+/** Marks a span failed with a classification (`user_error`, `timed_out`), never a message. */
+export function markFailed(span: TraceSpan, type: string): void {
+  span.setStatus({ code: SpanStatusCode.ERROR, message: FAILURE_TYPE_RE.test(type) ? type : 'error' });
+}
+
 function failed(span: Span, e: unknown): void {
-  // The error's class only: a message may quote user data or a resolved secret.
-  span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.name : 'error' });
+  // A classification only (a step failure's type, or the class name): a message may quote user data or a secret.
+  const type = (e as { type?: unknown } | undefined)?.type;
+  markFailed(span, typeof type === 'string' ? type : e instanceof Error ? e.name : 'error');
 }
 
 const headerGetter = {

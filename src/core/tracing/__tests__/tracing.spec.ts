@@ -25,6 +25,19 @@ describe('Tracing', () => {
           throw new Error('sk_live_secret in a message');
         }),
       ).rejects.toThrow();
+      // A step failure's type is kept (a classification); anything else gives its class name.
+      const stepFailure = Object.assign(new Error('quotes user data'), { type: 'user_error' });
+      expect(() =>
+        tracing.startActiveSpan('typed', {}, () => {
+          throw stepFailure;
+        }),
+      ).toThrow();
+      const odd = Object.assign(new TypeError('x'), { type: 'not a type: sk_live' });
+      expect(() =>
+        tracing.startActiveSpan('odd', {}, () => {
+          throw odd;
+        }),
+      ).toThrow();
     });
     const spans = await finished();
     const byName = Object.fromEntries(spans.map((s) => [s.name, s]));
@@ -34,6 +47,8 @@ describe('Tracing', () => {
     expect(byName.failing.parentSpanContext?.spanId).toBe(outer.spanId);
     expect(byName.inner.spanContext().traceId).toBe(outer.traceId);
     expect(byName.failing.status).toEqual({ code: 2, message: 'Error' });
+    expect(byName.typed.status).toEqual({ code: 2, message: 'user_error' });
+    expect(byName.odd.status).toEqual({ code: 2, message: 'error' });
     expect(JSON.stringify(spans.map((s) => [s.attributes, s.status, s.events]))).not.toContain('sk_live');
     expect(byName.outer.resource.attributes['service.name']).toBe('tenantflow-test');
   });

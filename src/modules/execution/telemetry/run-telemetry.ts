@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Metrics, type Counter, type Histogram } from '../../../core/metrics/metrics.js';
-import { Tracing } from '../../../core/tracing/tracing.js';
+import { markFailed, Tracing } from '../../../core/tracing/tracing.js';
 import type { SandboxRunInfo } from '../../sandbox/index.js';
 import type { RunOutcome } from '../engine/run-types.js';
 import type { LaunchRequest } from '../runs/run-launcher.port.js';
@@ -52,6 +52,8 @@ export class RunTelemetry {
     return this.tracing.startActiveSpan('run', attrs, async (span) => {
       const outcome = await execute();
       span.setAttribute('tenantflow.run.status', outcome.status);
+      if (outcome.status === 'failed' || outcome.status === 'timed_out')
+        markFailed(span, outcome.error?.type ?? outcome.status);
       const labels = { trigger: run.triggerType, status: outcome.status };
       this.finished.inc(labels);
       this.duration.observe(labels, (outcome.finishedAt.getTime() - outcome.startedAt.getTime()) / 1000);
