@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { RequestDurationHistogram } from './request-histogram.js';
 
 export type { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -28,30 +29,21 @@ export interface MetricsOptions {
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Histogram<'method' | 'route' | 'status'>;
-  // One bound series per method/route/status: the hot path neither hashes a label object nor allocates one.
-  private readonly requestSeries = new Map<string, { observe(value: number): void }>();
+  private readonly requests = new RequestDurationHistogram(
+    'http_request_duration_seconds',
+    'HTTP request duration by route and status.',
+    REQUEST_BUCKETS,
+  );
 
   constructor(opts: MetricsOptions = {}) {
     if (opts.role !== undefined) this.registry.setDefaultLabels({ role: opts.role });
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
-    this.requests = this.histogram(
-      'http_request_duration_seconds',
-      'HTTP request duration by route and status.',
-      ['method', 'route', 'status'],
-      REQUEST_BUCKETS,
-    );
+    this.registry.registerMetric(this.requests as unknown as Metric);
   }
 
   /** Called once per request: `route` is the route template (`/flows/:flowId`), never the path. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let series = this.requestSeries.get(key);
-    if (!series) {
-      series = this.requests.labels(method, route, String(status));
-      this.requestSeries.set(key, series);
-    }
-    series.observe(seconds);
+    this.requests.observe(method, route, status, seconds);
   }
 
   /** A monotonic counter (`<name>_total` by convention). Asking again for the same name returns the same counter. */

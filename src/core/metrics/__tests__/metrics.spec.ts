@@ -22,6 +22,26 @@ describe('Metrics', () => {
     expect(api.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
   });
 
+  it('counts a request duration on a bucket bound in that bucket, cumulatively, like a prom-client histogram', async () => {
+    const m = new Metrics();
+    for (const seconds of [0.005, 0.0051, 11]) m.observeRequest('POST', '/hooks/:flowId', 202, seconds);
+    const text = await m.render();
+    const bucket = (le: string) =>
+      `http_request_duration_seconds_bucket{le="${le}",method="POST",route="/hooks/:flowId",status="202"}`;
+    expect(text).toContain(`${bucket('0.0025')} 0\n`);
+    expect(text).toContain(`${bucket('0.005')} 1\n`);
+    expect(text).toContain(`${bucket('0.01')} 2\n`);
+    expect(text).toContain(`${bucket('10')} 2\n`);
+    expect(text).toContain(`${bucket('+Inf')} 3\n`);
+    expect(text).toContain(
+      'http_request_duration_seconds_sum{method="POST",route="/hooks/:flowId",status="202"} 11.0101',
+    );
+    const json = await m.registry.getMetricsAsJSON();
+    const count = json.find((x) => x.name === 'http_request_duration_seconds')!.values.at(-1)!;
+    expect(count).toMatchObject({ metricName: 'http_request_duration_seconds_count', value: 3 });
+    expect(count.labels).toEqual({ method: 'POST', route: '/hooks/:flowId', status: '202' });
+  });
+
   it('returns the same metric when asked twice for a name', async () => {
     const m = new Metrics();
     m.counter('tenantflow_things_total', 'Things.', ['kind']).inc({ kind: 'a' });
