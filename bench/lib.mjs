@@ -28,8 +28,11 @@ export function forkServer(script, args = [], env = {}) {
   });
 }
 
-/** Starts the real server (`dist/src/main.js`) on a free port; resolves with its URL and first-start keys. */
-export function startTenantflow(extraEnv = {}) {
+/**
+ * Starts the real server (`dist/src/main.js`) on a free port; resolves with its URL and first-start keys (with
+ * `{firstStart: false}`, a server on a database already set up: with its URL only).
+ */
+export function startTenantflow(extraEnv = {}, { firstStart = true } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tenantflow-bench-'));
   chmodSync(dataDir, 0o711);
   const env = {
@@ -57,7 +60,7 @@ export function startTenantflow(extraEnv = {}) {
       const url = /listening on (\S+)/.exec(out)?.[1];
       const owner = /(tfk_[A-Za-z0-9_-]+)/.exec(out)?.[1];
       const platform = /(tfp_[A-Za-z0-9_-]+)/.exec(out)?.[1];
-      if (url && owner && platform) {
+      if (url && (!firstStart || (owner && platform))) {
         resolve({
           url,
           ownerKey: owner,

@@ -67,6 +67,7 @@ for (const [file, fn] of [
   ['audit.mjs', 'benchAudit'],
   ['plugins.mjs', 'benchPlugins'],
   ['secrets.mjs', 'benchSecrets'],
+  ['scale-out.mjs', 'benchScaleOut'],
 ]) {
   if (existsSync(new URL(file, import.meta.url)))
     sections.push([

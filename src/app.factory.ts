@@ -26,6 +26,7 @@ import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
 import { trustProxyValue } from './core/http/client-address.js';
+import { Tracing } from './core/tracing/tracing.js';
 import { ENTITIES } from './entities.js';
 import { EmbedCors } from './modules/embed/index.js';
 import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
@@ -91,7 +92,7 @@ export async function openDatabase(
 }
 
 function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
-  const { config, log, metrics } = deps;
+  const { config, log, metrics, tracing } = deps;
   // X-Forwarded-For is believed only from the trusted proxies named here (default none); `/hooks` reuses the check.
   app.set('trust proxy', trustProxyValue(config.get('TENANTFLOW_TRUST_PROXY')));
   app.disable('x-powered-by');
@@ -100,7 +101,7 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   // Embedded pages' CORS preflights, answered before the router (they carry no credential).
   app.use(app.get(EmbedCors).preflight());
   const httpsPublicUrl = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
-  app.use(requestContextMiddleware(log, metrics, config.isProduction, httpsPublicUrl));
+  app.use(requestContextMiddleware({ log, metrics, tracing, production: config.isProduction, hsts: httpsPublicUrl }));
   // A worker serves only its probes and metrics; the API and webhooks are the `api` processes' business.
   if (config.get('TENANTFLOW_MODE') === 'worker') app.use(workerRoutesOnly());
   const limit = config.get('TENANTFLOW_BODY_LIMIT');
@@ -146,18 +147,19 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     db,
     log,
     events: new DomainEventBus(),
-    metrics: new Metrics(),
+    metrics: new Metrics({ role: config.get('TENANTFLOW_MODE'), processMetrics: true }),
+    tracing: Tracing.fromConfig(config, log),
     readiness: new Readiness(),
     redis,
     background: opts.background ?? true,
   };
-  deps.metrics.registerGauge('db_pool_connections', 'Database pool connections by pool and state.', () =>
-    db.poolStats().flatMap((p) => [
-      { labels: { pool: p.name, state: 'total' }, value: p.total },
-      { labels: { pool: p.name, state: 'idle' }, value: p.idle },
-      { labels: { pool: p.name, state: 'waiting' }, value: p.waiting },
-    ]),
-  );
+  deps.metrics.gauge('db_pool_connections', 'Database pool connections by pool and state.', ['pool', 'state'], (g) => {
+    for (const p of db.poolStats()) {
+      g.set({ pool: p.name, state: 'total' }, p.total);
+      g.set({ pool: p.name, state: 'idle' }, p.idle);
+      g.set({ pool: p.name, state: 'waiting' }, p.waiting);
+    }
+  });
   let app: NestExpressApplication | undefined;
   let firstStart: FirstStart | null;
   try {
@@ -180,6 +182,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   } catch (e) {
     // Whatever step failed, nothing is left running: no listener, no pool, no embedded PostgreSQL.
     await app?.close().catch(() => undefined);
+    await deps.tracing?.shutdown();
     await db.close();
     await redis.close();
     await embedded?.stop();
@@ -207,6 +210,8 @@ async function shutdown(
   await drained;
   clearTimeout(timer);
   await app.close();
+  // Spans still buffered (the last requests and runs) go out before the process ends.
+  await deps.tracing?.shutdown();
   await deps.db.close();
   await deps.redis.close();
   await embedded?.stop();

@@ -11,6 +11,7 @@ import { Readiness } from './health/readiness.js';
 import { LOGGER } from './logging/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { RedisHolder } from './redis/redis.js';
+import { Tracing } from './tracing/tracing.js';
 
 /** DI token: true in the server, false in one-shot processes (CLI, OpenAPI writer) that must start no timers. */
 export const BACKGROUND_WORK = Symbol('BACKGROUND_WORK');
@@ -21,6 +22,8 @@ export interface CoreDeps {
   log: Logger;
   events: DomainEventBus;
   metrics: Metrics;
+  /** OpenTelemetry traces (default: off). */
+  tracing?: Tracing;
   readiness: Readiness;
   redis: RedisHolder;
   /** Start schedules, recovery sweeps, retention and other timers (default true). */
@@ -38,6 +41,7 @@ export class CoreModule {
       { provide: LOGGER, useValue: deps.log },
       { provide: DomainEventBus, useValue: deps.events },
       { provide: Metrics, useValue: deps.metrics },
+      { provide: Tracing, useValue: deps.tracing ?? Tracing.disabled() },
       { provide: Readiness, useValue: deps.readiness },
       { provide: RedisHolder, useValue: deps.redis },
       { provide: BACKGROUND_WORK, useValue: deps.background ?? true },

@@ -17,8 +17,15 @@ describe('foundation HTTP behaviour', () => {
     await t.http().get('/health/live').expect(200);
     expect((await t.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ready' });
     const metrics = await t.http().get('/metrics').expect(200);
-    expect(metrics.text).toContain('http_request_duration_seconds_bucket');
-    expect(metrics.text).toContain('db_pool_connections{pool="app",state="total"}');
+    expect(metrics.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(metrics.text).toMatch(
+      /http_request_duration_seconds_count\{role="all",method="GET",route="\/health\/ready",status="200"\} 1\n/,
+    );
+    expect(metrics.text).toContain('db_pool_connections{pool="app",state="total",role="all"}');
+    // prom-client's process metrics, with the process role on every series.
+    for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'process_resident_memory_bytes'])
+      expect(metrics.text).toMatch(new RegExp(`^${name}\\{role="all"\\} `, 'm'));
+    expect(metrics.text).toContain('tenantflow_rate_limit_refusals_total{limiter="api",role="all"} 0');
     const doc = await t.http().get('/docs/openapi.json').expect(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toContain('/api/v1/projects');

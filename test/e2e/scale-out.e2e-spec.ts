@@ -76,7 +76,10 @@ async function counterServer() {
       const id = (JSON.parse(body || '{}') as { id?: string }).id ?? '?';
       seen.set(id, (seen.get(id) ?? 0) + 1);
       if (holding) return void held.push(res);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      // `/slow`: a node that takes a while, so a flooding org's runs occupy their slots.
+      if (req.url?.startsWith('/slow')) setTimeout(answer, 100);
+      else answer();
     });
   });
   server.listen(0, '127.0.0.1');
@@ -282,6 +285,71 @@ describe.skipIf(!hasRedisServer)('scale-out: api and worker processes on BullMQ'
       expect(byId.get(runId)?.error_message).toContain('server stopped');
     }
   }, 240_000);
+
+  it('one org flooding webhooks does not push another org’s p99 past twice its unloaded value', async () => {
+    const flooder = await t.createOrg();
+    const quiet = await t.createOrg();
+    await t.server.deps.db.systemQuery(
+      `UPDATE organization SET settings = coalesce(settings, '{}'::jsonb) || jsonb_build_object('egressAllowlist', jsonb_build_array('127.0.0.1/32')) WHERE id = $1`,
+      [flooder.id],
+    );
+    // The flooding org may run 8 at once across all workers; the rest of its burst waits in the queue.
+    await t
+      .http()
+      .patch(`/api/v1/platform/orgs/${flooder.id}`)
+      .set({ Authorization: `Bearer ${t.platformKey}` })
+      .send({ settings: { limits: { maxConcurrent: 8 } } })
+      .expect(200);
+    const slow = {
+      id: 'slow',
+      type: 'http.request',
+      params: { method: 'POST', url: counter.url.replace('/count', '/slow'), body: { id: '{{ trigger.body.id }}' } },
+    };
+    const floodFlow = await publishedFlow(t, flooder.ownerKey, hookFlow([slow], { respond: 'accepted' }));
+    const quietFlow = await publishedFlow(
+      t,
+      quiet.ownerKey,
+      hookFlow([{ id: 'answer', type: 'respond', params: { status: 200, body: { ok: true } } }]),
+    );
+    const p99 = async (label: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 120; i++) {
+        const began = performance.now();
+        const res = await hook(apis[i % 2].url, quietFlow, `${label}-${i}`);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        times.push(performance.now() - began);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.ceil(times.length * 0.99) - 1];
+    };
+    await p99('warm');
+    const unloaded = await p99('quiet');
+    let flooding = true;
+    const statuses = new Map<number, number>();
+    let seq = 0;
+    const flood = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (flooding) {
+          const res = await hook(apis[seq % 2].url, floodFlow, `flood-${seq++}`);
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    await sleep(1000);
+    const loaded = await p99('loaded');
+    flooding = false;
+    await flood;
+    console.log(
+      `quiet org p99: unloaded ${unloaded.toFixed(1)} ms, while another org floods ${loaded.toFixed(1)} ms; flood answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
+    // The flood really queued: far more runs accepted than its 8 slots could finish meanwhile.
+    expect(statuses.get(202) ?? 0).toBeGreaterThan(100);
+    expect(loaded).toBeLessThanOrEqual(2 * unloaded);
+    // Its backlog drains afterwards (cleared here so the next tests start from an idle queue).
+    await settled([floodFlow], 180_000);
+  }, 300_000);
 
   /** Sends not-waiting webhooks for `ms`, alternating api processes; every answer is 202 or a fast 503. */
   async function underLoad(label: string, ms: number, fault: () => Promise<void>) {

@@ -119,10 +119,10 @@ describe('a resolved secret reaches the called server and nothing else', () => {
 
     const metrics = (await t.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(
-      /tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="miss"\} [1-9]/,
+      /tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="miss",role="all"\} [1-9]/,
     );
     expect(metrics).toMatch(
-      /tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="hit"\} [1-9]/,
+      /tenantflow_secret_resolutions_total\{provider="vault",outcome="success",cache="hit",role="all"\} [1-9]/,
     );
     for (const f of forms) expect(metrics.includes(f)).toBe(false);
 

@@ -41,7 +41,7 @@ describe('webhook triggers /hooks/:flowId', () => {
     expect(echoed.headers['x-content-type-options']).toBe('nosniff');
     expect(echoed.headers['content-security-policy']).toContain("default-src 'none'");
     expect((await t.http().get('/metrics')).text).toMatch(
-      /http_request_duration_seconds_count\{method="POST",route="\/hooks\/:flowId",status="200"\} [1-9]/,
+      /http_request_duration_seconds_count\{role="all",method="POST",route="\/hooks\/:flowId",status="200"\} [1-9]/,
     );
   });
 

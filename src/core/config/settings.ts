@@ -7,7 +7,7 @@ export type SettingKind = 'string' | 'int' | 'bool' | 'enum' | 'url' | 'duration
 
 export interface SettingSpec {
   kind: SettingKind;
-  group: 'server' | 'database' | 'security' | 'limits' | 'scale-out' | 'logging';
+  group: 'server' | 'database' | 'security' | 'limits' | 'scale-out' | 'logging' | 'observability';
   description: string;
   default?: string;
   sensitive?: boolean;
@@ -357,6 +357,31 @@ export const SETTINGS = {
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     default: 'info',
     description: 'pino log level.',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    kind: 'url',
+    group: 'observability',
+    description:
+      'OpenTelemetry collector base URL (OTLP/HTTP, JSON); traces go to <url>/v1/traces. Unset (and no traces endpoint): tracing is off.',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    kind: 'url',
+    group: 'observability',
+    description:
+      'Full OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); wins over OTEL_EXPORTER_OTLP_ENDPOINT.',
+  },
+  OTEL_EXPORTER_OTLP_HEADERS: {
+    kind: 'string',
+    group: 'observability',
+    sensitive: true,
+    description:
+      'Headers sent with every OTLP export, `key=value` pairs separated by commas (e.g. a collector API key).',
+  },
+  OTEL_SERVICE_NAME: {
+    kind: 'string',
+    group: 'observability',
+    default: 'tenantflow',
+    description: 'The `service.name` resource attribute of exported spans.',
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { RequestContextStore, type RequestContext } from '../context/request-context.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Tracing } from '../tracing/tracing.js';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -21,6 +23,8 @@ export interface RequestObserver {
   production: boolean;
   /** Send HSTS (production, or an https `TENANTFLOW_PUBLIC_URL`: browsers reach the server over https). */
   hsts?: boolean;
+  /** One server span per request when tracing is on. */
+  tracing?: Tracing;
 }
 
 /**
@@ -84,14 +88,43 @@ export function beginRequest(
   return { requestId, ip, userAgent: req.headers['user-agent'] };
 }
 
+/**
+ * {@link beginRequest}, then `handler` inside the request's context and, when tracing is on, inside the request's
+ * server span (named by method and route template; it carries no path, header value or body).
+ */
+export function runRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: RequestObserver,
+  route: () => string,
+  ip: string | undefined,
+  handler: () => void,
+): void {
+  const ctx = beginRequest(req, res, o, route, ip);
+  const method = req.method ?? 'GET';
+  // Off: no attribute object, no closure; the request costs what it did before tracing existed.
+  const traced = o.tracing?.enabled
+    ? o.tracing.startServerSpan(method, { 'http.request.method': method }, req.headers)
+    : undefined;
+  if (!traced) return RequestContextStore.run(ctx, handler);
+  // 'close' follows 'finish', and also comes alone when the client goes away first.
+  res.once('close', () => {
+    const path = route();
+    traced.span.updateName(`${method} ${path}`);
+    traced.span.setAttributes({ 'http.route': path, 'http.response.status_code': res.statusCode });
+    if (res.statusCode >= 500 || !res.writableFinished) traced.span.setStatus({ code: SpanStatusCode.ERROR });
+    traced.span.end();
+  });
+  RequestContextStore.run(ctx, () => traced.run(handler));
+}
+
 const isDocs = (url: string | undefined): boolean =>
   url === '/docs' || !!url?.startsWith('/docs/') || !!url?.startsWith('/docs?');
 
-/** Express middleware: {@link beginRequest}, then the rest of the chain inside the request's context. */
-export function requestContextMiddleware(log: Logger, metrics: Metrics, production: boolean, hsts = false) {
-  const o = { log, metrics, production, hsts };
+/** Express middleware: {@link runRequest} with the rest of the chain as the handler. */
+export function requestContextMiddleware(o: RequestObserver) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const route = () => (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-    RequestContextStore.run(beginRequest(req, res, o, route, req.ip), next);
+    runRequest(req, res, o, route, req.ip, next);
   };
 }

@@ -1,11 +1,29 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { CommonException } from '../errors/app.exception.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface LimitState {
   limit: number;
   remaining: number;
   resetSeconds: number;
+}
+
+/** Counts one limiter's 429 answers. */
+export interface RefusalCounter {
+  inc(): void;
+}
+
+/**
+ * `tenantflow_rate_limit_refusals_total{limiter}`: the series of one limiter, shown at 0 from the start. `limiter` is
+ * a fixed name (api, authfail, ssofail, webhook), never a key or an id.
+ */
+export function refusalCounter(metrics: Metrics, limiter: string): RefusalCounter {
+  const series = metrics
+    .counter('tenantflow_rate_limit_refusals_total', 'Requests refused with 429 by a rate limiter.', ['limiter'])
+    .labels(limiter);
+  series.inc(0);
+  return series;
 }
 
 /**
@@ -22,6 +40,7 @@ export class Limiter {
     readonly points: number,
     durationSeconds: number,
     redis?: Redis,
+    private readonly refusals?: RefusalCounter,
   ) {
     this.impl = redis
       ? new RateLimiterRedis({
@@ -48,8 +67,9 @@ export class Limiter {
     try {
       return this.state(await this.impl.consume(key, 1));
     } catch (e) {
-      if (e instanceof RateLimiterRes) throw tooMany(this.state(e));
-      throw unavailable();
+      if (!(e instanceof RateLimiterRes)) throw unavailable();
+      this.refusals?.inc();
+      throw tooMany(this.state(e));
     }
   }
 
@@ -61,7 +81,10 @@ export class Limiter {
     } catch {
       throw unavailable();
     }
-    if (res && res.remainingPoints <= 0) throw tooMany(this.state(res));
+    if (res && res.remainingPoints <= 0) {
+      this.refusals?.inc();
+      throw tooMany(this.state(res));
+    }
   }
 
   /** Best effort: a store that cannot count the penalty refuses the next `assertNotBlocked` anyway. */

@@ -1,77 +1,103 @@
-/** A small Prometheus text-format registry: request-duration histograms and gauges read at scrape time. */
-const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { RequestDurationHistogram } from './request-histogram.js';
 
-const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-const labelText = (labels: Record<string, string>): string =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}="${esc(v)}"`)
-    .join(',');
+export type { Counter, Gauge, Histogram } from 'prom-client';
 
-interface Series {
-  labels: Record<string, string>;
-  counts: number[];
-  sum: number;
-  count: number;
+/** Request-duration buckets (seconds), unchanged from the hand-written registry this replaced. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface MetricsOptions {
+  /** Added as the `role` label to every series (TENANTFLOW_MODE: all, api, worker). Unset: no role label. */
+  role?: string;
+  /** Also collect prom-client's process metrics (event-loop lag, GC, heap, CPU, RSS). Default false. */
+  processMetrics?: boolean;
 }
 
-export type GaugeReader = () => { labels: Record<string, string>; value: number }[];
-
+/**
+ * The process's metrics: a prom-client registry owned by this instance (never the global default registry, so
+ * tests may create several), rendered at `GET /metrics`. Label values must come from small fixed sets (never org,
+ * run or flow ids, nor routes with ids in them): each distinct value is a series kept for the life of the process.
+ *
+ * ```ts
+ * const depth = metrics.gauge('tenantflow_queue_depth', 'Jobs by queue and state.', ['queue', 'state'], async (g) => {
+ *   for (const [state, n] of Object.entries(await queue.getJobCounts('waiting', 'active', 'delayed')))
+ *     g.set({ queue: 'runs', state }, n);
+ * });
+ * const wait = metrics.histogram('tenantflow_queue_wait_seconds', 'Enqueue to start.', ['queue'], [0.01, 0.1, 1, 10]);
+ * wait.observe({ queue: 'runs' }, seconds);
+ * ```
+ */
 export class Metrics {
-  private readonly durations = new Map<string, Series>();
-  private readonly gauges = new Map<string, { help: string; read: GaugeReader }>();
-  private readonly counters = new Map<
-    string,
-    { help: string; series: Map<string, { labels: Record<string, string>; value: number }> }
-  >();
+  readonly registry = new Registry();
+  private readonly requests = new RequestDurationHistogram(
+    'http_request_duration_seconds',
+    'HTTP request duration by route and status.',
+    REQUEST_BUCKETS,
+  );
 
+  constructor(opts: MetricsOptions = {}) {
+    if (opts.role !== undefined) this.registry.setDefaultLabels({ role: opts.role });
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+    this.registry.registerMetric(this.requests as unknown as Metric);
+  }
+
+  /** Called once per request: `route` is the route template (`/flows/:flowId`), never the path. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    const key = `${method} ${route} ${status}`;
-    let s = this.durations.get(key);
-    if (!s) {
-      s = { labels, counts: new Array<number>(BUCKETS.length).fill(0), sum: 0, count: 0 };
-      this.durations.set(key, s);
-    }
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) s.counts[i]++;
-    s.sum += seconds;
-    s.count++;
+    this.requests.observe(method, route, status, seconds);
   }
 
-  registerGauge(name: string, help: string, read: GaugeReader): void {
-    this.gauges.set(name, { help, read });
+  /** A monotonic counter (`<name>_total` by convention). Asking again for the same name returns the same counter. */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return this.existing<Counter<L>>(name) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** A monotonic counter; returns its increment function (label values must come from a small, fixed set). */
-  counter(name: string, help: string): (labels: Record<string, string>) => void {
-    const c = this.counters.get(name) ?? { help, series: new Map() };
-    this.counters.set(name, c);
-    return (labels) => {
-      const key = labelText(labels);
-      const s = c.series.get(key) ?? { labels, value: 0 };
-      s.value++;
-      c.series.set(key, s);
-    };
+  /** A histogram with explicit buckets (seconds for durations). */
+  histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+    return (
+      this.existing<Histogram<L>>(name) ??
+      new Histogram({ name, help, labelNames, buckets, registers: [this.registry] })
+    );
   }
 
-  render(): string {
-    const out: string[] = [];
-    const h = 'http_request_duration_seconds';
-    out.push(`# HELP ${h} HTTP request duration by route and status.`, `# TYPE ${h} histogram`);
-    for (const s of this.durations.values()) {
-      const l = labelText(s.labels);
-      BUCKETS.forEach((b, i) => out.push(`${h}_bucket{${l},le="${b}"} ${s.counts[i]}`));
-      out.push(`${h}_bucket{${l},le="+Inf"} ${s.count}`, `${h}_sum{${l}} ${s.sum}`, `${h}_count{${l}} ${s.count}`);
-    }
-    for (const [name, g] of this.gauges) {
-      out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`);
-      for (const { labels, value } of g.read()) out.push(`${name}{${labelText(labels)}} ${value}`);
-    }
-    for (const [name, c] of this.counters) {
-      out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
-      for (const s of c.series.values()) out.push(`${name}{${labelText(s.labels)}} ${s.value}`);
-    }
-    out.push(`# HELP process_resident_memory_bytes Resident memory.`, `# TYPE process_resident_memory_bytes gauge`);
-    out.push(`process_resident_memory_bytes ${process.memoryUsage().rss}`);
-    return `${out.join('\n')}\n`;
+  /**
+   * A gauge, optionally set by `collect` at every scrape (e.g. read a queue's depth). A collect that throws or
+   * rejects keeps the last values: one failing source (Redis down) must not take `/metrics` away.
+   */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect?: (gauge: Gauge<L>) => void | Promise<void>,
+  ): Gauge<L> {
+    const found = this.existing<Gauge<L>>(name);
+    if (found) return found;
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect: collect
+        ? async function (this: Gauge<L>) {
+            try {
+              await collect(this);
+            } catch {
+              // Keep the last values (see above).
+            }
+          }
+        : undefined,
+    });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private existing<M>(name: string): M | undefined {
+    return this.registry.getSingleMetric(name) as M | undefined;
   }
 }

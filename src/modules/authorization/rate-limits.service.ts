@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
-import { Limiter } from '../../core/http/rate-limit.js';
+import { Limiter, refusalCounter } from '../../core/http/rate-limit.js';
+import { Metrics } from '../../core/metrics/metrics.js';
 import { RedisHolder } from '../../core/redis/redis.js';
 
 /**
@@ -14,9 +15,11 @@ export class RateLimitsService {
   readonly publicRoutes: Limiter;
   readonly authFailures: Limiter;
 
-  constructor(config: AppConfig, redis: RedisHolder) {
-    this.api = new Limiter('api', config.get('TENANTFLOW_API_RATE_LIMIT'), 60, redis.client);
-    this.publicRoutes = new Limiter('public', config.get('TENANTFLOW_PUBLIC_RATE_LIMIT'), 60, redis.client);
-    this.authFailures = new Limiter('authfail', config.get('TENANTFLOW_AUTH_FAILURE_LIMIT'), 60, redis.client);
+  constructor(config: AppConfig, redis: RedisHolder, metrics: Metrics) {
+    const limit = (name: string, points: number) =>
+      new Limiter(name, points, 60, redis.client, refusalCounter(metrics, name));
+    this.api = limit('api', config.get('TENANTFLOW_API_RATE_LIMIT'));
+    this.publicRoutes = limit('public', config.get('TENANTFLOW_PUBLIC_RATE_LIMIT'));
+    this.authFailures = limit('authfail', config.get('TENANTFLOW_AUTH_FAILURE_LIMIT'));
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
 import { RedisHolder } from '../../core/redis/redis.js';
+import { Metrics } from '../../core/metrics/metrics.js';
+import { Tracing } from '../../core/tracing/tracing.js';
 import { ConnectionsModule, ConnectionsRuntime } from '../connections/index.js';
 import { FlowsModule, NodeTypeRegistry } from '../flows/index.js';
 import { PluginHost } from '../plugins/index.js';
@@ -38,6 +40,7 @@ import { RunWorker } from './runs/queue/run-worker.service.js';
 
 /** Runs execute in this process (`all`) or go through the BullMQ queue to `worker` processes (`api`, `worker`). */
 const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
+import { countSandboxFailures, RunTelemetry } from './telemetry/run-telemetry.js';
 
 @Module({
   imports: [FlowsModule, ConnectionsModule, SecretsModule],
@@ -46,8 +49,8 @@ const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
     { provide: INSTANCE_ID, useFactory: newInstanceId },
     {
       provide: SCRIPT_SANDBOX,
-      inject: [AppConfig],
-      useFactory: (c: AppConfig) =>
+      inject: [AppConfig, Metrics],
+      useFactory: (c: AppConfig, metrics: Metrics) =>
         new SandboxPoolAdapter(
           new SandboxPool({
             timeoutMs: c.get('TENANTFLOW_SANDBOX_TIMEOUT'),
@@ -55,6 +58,7 @@ const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
             hostProcesses: c.get('TENANTFLOW_SANDBOX_PROCESSES'),
             maxIsolatesPerOrg: c.get('TENANTFLOW_SANDBOX_ISOLATES_PER_ORG'),
             outputMaxBytes: c.get('TENANTFLOW_STEP_OUTPUT_LIMIT') * 8,
+            onRun: countSandboxFailures(metrics),
           }),
         ),
     },
@@ -75,14 +79,15 @@ const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
     },
     {
       provide: ENGINE,
-      inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime, SecretResolverService],
+      inject: [SCRIPT_SANDBOX, ExecutionHooks, NodeTypes, ConnectionsRuntime, SecretResolverService, Tracing],
       useFactory: (
         sandbox: ScriptSandbox,
         hooks: ExecutionHooks,
         nodeTypes: NodeTypes,
         connections: ConnectionsRuntime,
         secrets: SecretResolverService,
-      ) => new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets }),
+        tracing: Tracing,
+      ) => new FlowEngine({ sandbox, hooks, nodeTypes, connections, secrets, tracing }),
     },
     { provide: FLOW_SOURCE, useClass: FlowsRuntimeAdapter },
     // Org concurrency: counted in this process, or across every worker in Redis.
@@ -111,6 +116,7 @@ const queued = (c: AppConfig): boolean => c.get('TENANTFLOW_MODE') !== 'all';
     LocalRuns,
     RunAdmission,
     RunExecutor,
+    RunTelemetry,
     RunWriter,
     OrgRuntimeCache,
     ChangeRelay,

@@ -39,7 +39,7 @@ export class HealthController {
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  render(): string {
+  render(): Promise<string> {
     return this.metrics.render();
   }
 }

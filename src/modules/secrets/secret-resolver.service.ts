@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config.js';
-import { Metrics } from '../../core/metrics/metrics.js';
+import { Metrics, type Counter } from '../../core/metrics/metrics.js';
 import { ProviderFactory, type ProviderSpec } from './provider-factory.js';
 import type { ProviderType } from './provider-config.js';
 import type { SecretsProvider, SecretValue } from './providers/secrets-provider.base.js';
@@ -26,7 +26,7 @@ export class SecretResolverService implements OnModuleDestroy {
   private readonly values = new Map<string, Fetched & { expires: number }>();
   private readonly inflight = new Map<string, Promise<Fetched>>();
   private readonly clients = new Map<string, { version: string; provider: SecretsProvider }>();
-  private readonly count: (labels: Record<string, string>) => void;
+  private readonly resolutions: Counter<'provider' | 'outcome' | 'cache'>;
 
   constructor(
     private readonly config: AppConfig,
@@ -34,9 +34,10 @@ export class SecretResolverService implements OnModuleDestroy {
     private readonly factory: ProviderFactory,
     metrics: Metrics,
   ) {
-    this.count = metrics.counter(
+    this.resolutions = metrics.counter(
       'tenantflow_secret_resolutions_total',
       'Secret reference resolutions by provider type, outcome and cache hit.',
+      ['provider', 'outcome', 'cache'],
     );
   }
 
@@ -80,11 +81,11 @@ export class SecretResolverService implements OnModuleDestroy {
   private pick(ref: SecretRefInput, shown: string, fetched: Fetched, cache: 'hit' | 'miss'): string {
     try {
       const value = pickValue(fetched.value, ref.key);
-      this.count({ provider: fetched.type, outcome: 'success', cache });
+      this.resolutions.inc({ provider: fetched.type, outcome: 'success', cache });
       return value;
     } catch (e) {
       const reason = e instanceof ProviderFailure ? e.reason : 'unavailable';
-      this.count({ provider: fetched.type, outcome: reason, cache });
+      this.resolutions.inc({ provider: fetched.type, outcome: reason, cache });
       throw new SecretUnavailableError(ref.provider, shown, reason);
     }
   }
@@ -110,7 +111,7 @@ export class SecretResolverService implements OnModuleDestroy {
       return fetched;
     } catch (e) {
       const reason: SecretFailureReason = e instanceof ProviderFailure ? e.reason : 'unavailable';
-      this.count({ provider: type, outcome: reason, cache: 'miss' });
+      this.resolutions.inc({ provider: type, outcome: reason, cache: 'miss' });
       throw new SecretUnavailableError(ref.provider, shown, reason);
     } finally {
       clearTimeout(timer);

@@ -8,6 +8,7 @@ import type { TrustProxyFn } from '../../core/http/client-address.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { Metrics } from '../../core/metrics/metrics.js';
 import { RedisHolder } from '../../core/redis/redis.js';
+import { Tracing } from '../../core/tracing/tracing.js';
 import { ClusterBus } from '../../core/cluster/cluster-bus.js';
 import {
   ExecutionModule,
@@ -22,6 +23,7 @@ import { MemoryReplayCache, RedisReplayCache } from './inbound/auth/replay-cache
 import { WebhookFlowCache } from './inbound/webhook-flow-cache.js';
 import { WebhookHandler } from './inbound/webhook.handler.js';
 import { WebhookRateLimits } from './inbound/webhook-rate-limits.js';
+import { refusalCounter } from '../../core/http/rate-limit.js';
 import { WebhooksController } from './inbound/webhooks.controller.js';
 
 /**
@@ -37,6 +39,7 @@ export class WebhooksModule implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly tracing: Tracing,
     private readonly redis: RedisHolder,
     @Inject(RUN_LAUNCHER) private readonly launcher: RunLauncher,
     private readonly orgs: OrgRuntimeCache,
@@ -62,6 +65,7 @@ export class WebhooksModule implements OnApplicationBootstrap {
       config: this.config,
       log: this.log,
       metrics: this.metrics,
+      tracing: this.tracing,
       runs: this.launcher,
       orgs: this.orgs,
       flows: cache,
@@ -69,6 +73,7 @@ export class WebhooksModule implements OnApplicationBootstrap {
       rateLimits: new WebhookRateLimits(
         { requests: this.config.get('TENANTFLOW_WEBHOOK_RATE_LIMIT'), perSeconds: 60 },
         this.redis.client,
+        refusalCounter(this.metrics, 'webhook'),
       ),
       trustProxy: this.trustProxy(),
     });

@@ -1,3 +1,4 @@
+import type { Tracing } from '../../../core/tracing/tracing.js';
 import type { EdgeDefinition, FlowDefinition, NodeDefinition } from '../definition/flow-definition.js';
 import { TRIGGER_ID } from '../definition/flow-definition.js';
 import { ExecutionHooks } from './execution-hooks.js';
@@ -20,6 +21,8 @@ export interface FlowEngineDeps {
   http?: HttpClient;
   /** Applies `connectionId` on `http.request` nodes (the connections module's runtime). */
   connections?: ConnectionAuthPort;
+  /** One span per node step when tracing is on. */
+  tracing?: Tracing;
 }
 
 type LoopFrame = { index: number };
@@ -129,7 +132,15 @@ export class FlowEngine {
     const type = this.types.get(node.type);
     if (!type)
       throw Object.assign(new StepFailure('node_error', `Unknown node type "${node.type}"`), { nodeId: node.id });
-    const result = await this.runner.run(state, node, type.executor, scope, loop?.index);
+    const step = () => this.runner.run(state, node, type.executor, scope, loop?.index);
+    const tracing = this.deps.tracing;
+    const result = await (tracing?.enabled
+      ? tracing.startActiveSpan(
+          `node ${node.type}`,
+          { 'tenantflow.node.id': node.id, 'tenantflow.node.type': node.type },
+          step,
+        )
+      : step());
     const bodyHandle = plan.bodyHandles.get(node.id);
     if (bodyHandle === undefined) return result;
     // A type with a body output (loop): its output is the items, the body runs once per item.

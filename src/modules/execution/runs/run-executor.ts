@@ -10,6 +10,7 @@ import { FlowEngine } from '../engine/flow-engine.js';
 import type { RespondOutput } from '../engine/nodes/node-executor.js';
 import { storedValue, Redactor } from '../engine/redaction.js';
 import type { RunLimits, RunOutcome } from '../engine/run-types.js';
+import { RunTelemetry } from '../telemetry/run-telemetry.js';
 import { fastUuidv7 as uuidv7 } from './ids.js';
 import type { OrgRuntimeInfo } from './org-runtime.js';
 import type { LaunchRequest } from './run-launcher.port.js';
@@ -30,6 +31,7 @@ export class RunExecutor {
     private readonly events: DomainEventBus,
     @Inject(ENGINE) private readonly engine: FlowEngine,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly telemetry: RunTelemetry,
   ) {}
 
   limitsFor(org: OrgRuntimeInfo): RunLimits {
@@ -90,6 +92,25 @@ export class RunExecutor {
 
   /** Executes the run on the engine; the outcome's output obeys the step output limit wherever it goes. */
   async execute(
+    run: Pick<NewRun, 'id' | 'orgId' | 'projectId' | 'flowId'>,
+    req: LaunchRequest,
+    limits: RunLimits,
+    allowlist: string[],
+    signal: AbortSignal,
+    onRespond?: (r: RespondOutput) => void,
+  ): Promise<{ outcome: RunOutcome; end: RunEnd }> {
+    let end: RunEnd | undefined;
+    const tracked = { id: run.id, orgId: run.orgId, flowId: run.flowId, triggerType: req.triggerType };
+    // One `run` span (a child of the request or job that launched it) and the run counters, wherever it executes.
+    const outcome = await this.telemetry.track(tracked, async () => {
+      const r = await this.executeOnEngine(run, req, limits, allowlist, signal, onRespond);
+      end = r.end;
+      return r.outcome;
+    });
+    return { outcome, end: end! };
+  }
+
+  private async executeOnEngine(
     run: Pick<NewRun, 'id' | 'orgId' | 'projectId' | 'flowId'>,
     req: LaunchRequest,
     limits: RunLimits,

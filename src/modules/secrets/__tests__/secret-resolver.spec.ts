@@ -70,7 +70,7 @@ describe('SecretResolverService', () => {
     expect(await resolver.resolve(ORG_A, { provider: 'vault', path: 'stripe', key: 'n' })).toBe('1');
     expect(await resolver.resolve(ORG_A, { provider: 'vault', path: 'stripe' })).toBe('{"api_key":"sk_test_1","n":1}');
     expect(provider.calls).toBe(1);
-    const text = metrics.render();
+    const text = await metrics.render();
     expect(text).toContain('tenantflow_secret_resolutions_total{provider="vault",outcome="success",cache="miss"} 1');
     expect(text).toContain('tenantflow_secret_resolutions_total{provider="vault",outcome="success",cache="hit"} 2');
     expect(text).not.toContain('sk_test_1');

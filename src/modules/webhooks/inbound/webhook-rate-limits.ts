@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import { AppException } from '../../../core/errors/app.exception.js';
-import { Limiter, rateLimitHeaders } from '../../../core/http/rate-limit.js';
+import { Limiter, rateLimitHeaders, type RefusalCounter } from '../../../core/http/rate-limit.js';
 import { sendProblem } from './webhook-http.js';
 
 export class RateLimited extends Error {}
@@ -23,6 +23,8 @@ export class WebhookRateLimits {
   constructor(
     private readonly defaultLimit: WebhookLimit,
     private readonly redis?: Redis,
+    /** One series for every flow (`limiter="webhook"`), never a series per flow id. */
+    private readonly refusals?: RefusalCounter,
   ) {}
 
   async consume(res: ServerResponse, flowId: string, own: WebhookLimit | undefined): Promise<void> {
@@ -32,7 +34,7 @@ export class WebhookRateLimits {
     let limiter = this.limiters.get(name);
     if (!limiter) {
       if (this.limiters.size > 1000) this.limiters.clear();
-      limiter = new Limiter(name, limit.requests, limit.perSeconds, this.redis);
+      limiter = new Limiter(name, limit.requests, limit.perSeconds, this.redis, this.refusals);
       this.limiters.set(name, limiter);
     }
     try {

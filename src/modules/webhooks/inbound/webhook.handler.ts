@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../../core/config/app-config.js';
-import { RequestContextStore } from '../../../core/context/request-context.js';
 import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
 import { isUnavailableError, unavailableProblem } from '../../../core/errors/unavailable.js';
 import { clientAddress, type TrustProxyFn } from '../../../core/http/client-address.js';
-import { beginRequest } from '../../../core/http/middleware.js';
+import { runRequest, type RequestObserver } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
+import type { Tracing } from '../../../core/tracing/tracing.js';
 import {
   ExecutionException,
   type OrgRuntimeCache,
@@ -31,12 +31,14 @@ import { RateLimited, type WebhookRateLimits } from './webhook-rate-limits.js';
 import { secretValueReader } from './webhook-secrets.js';
 
 export const HOOK_PATH = /^\/hooks\/([0-9a-fA-F-]{36})\/?$/;
+const hookRoute = (): string => '/hooks/:flowId';
 const HIDDEN_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
 export interface WebhookHandlerDeps {
   config: AppConfig;
   log: Logger;
   metrics: Metrics;
+  tracing?: Tracing;
   runs: RunLauncher;
   orgs: Pick<OrgRuntimeCache, 'get'>;
   flows: WebhookFlowCache;
@@ -54,13 +56,15 @@ class Answered extends Error {}
  * non-webhook flows, and suspended orgs, all answer the same 404.
  */
 export class WebhookHandler {
-  constructor(private readonly d: WebhookHandlerDeps) {}
+  private readonly observer: RequestObserver;
+
+  constructor(private readonly d: WebhookHandlerDeps) {
+    this.observer = { log: d.log, metrics: d.metrics, production: d.config.isProduction, tracing: d.tracing };
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const observer = { log: this.d.log, metrics: this.d.metrics, production: this.d.config.isProduction };
     // This path bypasses Express: the client address is derived with Express's own trust-proxy check.
-    const ctx = beginRequest(req, res, observer, () => '/hooks/:flowId', clientAddress(req, this.d.trustProxy));
-    RequestContextStore.run(ctx, () => {
+    runRequest(req, res, this.observer, hookRoute, clientAddress(req, this.d.trustProxy), () => {
       this.serve(req, res).catch((e: unknown) => this.fail(res, e));
     });
   }

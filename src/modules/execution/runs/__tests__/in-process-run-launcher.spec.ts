@@ -4,6 +4,8 @@ import type { ClusterBus, ClusterChannel } from '../../../../core/cluster/cluste
 import type { AppConfig } from '../../../../core/config/app-config.js';
 import type { Database } from '../../../../core/database/database.js';
 import type { DomainEventBus } from '../../../../core/events/domain-events.js';
+import { Metrics } from '../../../../core/metrics/metrics.js';
+import { Tracing } from '../../../../core/tracing/tracing.js';
 import type { FlowEngine } from '../../engine/flow-engine.js';
 import type { EngineRun, RunOutcome } from '../../engine/run-types.js';
 import type { RunAdmission } from '../run-admission.js';
@@ -14,6 +16,7 @@ import { RUN_CANCEL_CHANNEL } from '../run-channels.js';
 import type { LaunchRequest } from '../run-launcher.port.js';
 import { InProcessRunSlots } from '../run-slots.js';
 import type { RunWriter } from '../run-writer.js';
+import { RunTelemetry } from '../../telemetry/run-telemetry.js';
 
 const ORG = '00000000-0000-7000-8000-000000000001';
 const settings: Record<string, number> = {
@@ -63,7 +66,14 @@ function launcherWith(engine: FlowEngine) {
     writer as unknown as RunWriter,
     orgs as unknown as OrgRuntimeCache,
     { admit: async () => undefined } as unknown as RunAdmission,
-    new RunExecutor({} as Database, config, {} as DomainEventBus, engine, log),
+    new RunExecutor(
+      {} as Database,
+      config,
+      {} as DomainEventBus,
+      engine,
+      log,
+      new RunTelemetry(new Metrics(), Tracing.disabled()),
+    ),
     new InProcessRunSlots(),
     'instance-1',
     log,

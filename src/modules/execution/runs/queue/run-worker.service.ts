@@ -35,6 +35,8 @@ const REQUEUE_AFTER_MS = 5000;
 @Injectable()
 export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private started = false;
+  /** How often each job found its org at its limit (its next delay doubles, up to 5 s). */
+  private readonly deferrals = new Map<string, number>();
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -81,10 +83,16 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const limit = org?.limits.maxConcurrent ?? this.config.get('TENANTFLOW_RUN_MAX_CONCURRENT');
     const release = org?.active ? await this.slots.tryAcquire(orgId, limit) : () => undefined;
     if (!release) {
-      // The org is at its concurrency limit across all workers: back in the queue shortly; other orgs go first.
-      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+      // The org is at its concurrency limit across all workers: back in the queue for a while (longer each time, so a
+      // large backlog does not spin); other orgs' jobs go first.
+      const n = this.deferrals.get(job.id!) ?? 0;
+      if (this.deferrals.size > 100_000) this.deferrals.clear();
+      this.deferrals.set(job.id!, n + 1);
+      const delay = Math.min(5000, 100 * 2 ** n) + Math.floor(Math.random() * 100);
+      await job.moveToDelayed(Date.now() + delay, token);
       throw new DelayedError();
     }
+    this.deferrals.delete(job.id!);
     try {
       const sealed = await this.db.withOrg(orgId, (em) => runStore.claim(em, orgId, runId, this.instanceId));
       await this.queue.release(orgId);

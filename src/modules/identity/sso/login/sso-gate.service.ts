@@ -3,8 +3,9 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppConfig } from '../../../../core/config/app-config.js';
 import { AppException } from '../../../../core/errors/app.exception.js';
-import { Limiter } from '../../../../core/http/rate-limit.js';
+import { Limiter, refusalCounter } from '../../../../core/http/rate-limit.js';
 import { LOGGER } from '../../../../core/logging/logger.js';
+import { Metrics } from '../../../../core/metrics/metrics.js';
 import { RedisHolder } from '../../../../core/redis/redis.js';
 import { OrgsService, type OrganizationEntity } from '../../../tenancy/index.js';
 import { SsoLoginFailure } from '../sso.exception.js';
@@ -39,10 +40,12 @@ export class SsoGate {
     private readonly urls: SsoUrls,
     private readonly signIn: SsoSignInService,
     @Inject(LOGGER) private readonly log: Logger,
+    metrics: Metrics,
   ) {
     // The API's failed-authentication budget, counted apart (same in memory and in Redis): a burst of refused
     // sign-ins from an address does not lock that address out of API-key access (break-glass), nor the reverse.
-    this.failures = new Limiter('ssofail', config.get('TENANTFLOW_AUTH_FAILURE_LIMIT'), 60, redis.client);
+    const limit = config.get('TENANTFLOW_AUTH_FAILURE_LIMIT');
+    this.failures = new Limiter('ssofail', limit, 60, redis.client, refusalCounter(metrics, 'ssofail'));
   }
 
   /** `limited: false` for routes that are not sign-in attempts (SP metadata). */
