@@ -66,6 +66,16 @@ export const executionSystemQueries = (db: Database) => ({
     );
   },
 
+  /** Runs `instanceId` claimed (their launch data still held) more than `olderThanMs` ago: in doubt if it does not run them. */
+  claimedNotStarted(instanceId: string, olderThanMs: number): Promise<{ id: string; org_id: string }[]> {
+    return db.systemQuery(
+      `SELECT id, org_id FROM run WHERE status = 'running' AND instance_id = $1 AND launch IS NOT NULL
+          AND started_at < now() - make_interval(secs => $2::double precision / 1000)
+        LIMIT 1000`,
+      [instanceId, olderThanMs],
+    );
+  },
+
   /** Fails the unfinished runs of a dead instance; returns the runs ended. */
   failRunsOfInstance(instanceId: string, type: string, message: string): Promise<string[]> {
     return fail(db, `instance_id = $1`, [instanceId], type, message);

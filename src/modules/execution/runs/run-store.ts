@@ -104,15 +104,18 @@ export const runStore = {
 
   /**
    * A worker takes a queued run: it becomes `running`, owned by `instanceId`, and its sealed launch data is handed
-   * over and cleared. Undefined when the run is no longer queued (taken by another worker, cancelled): exactly one
-   * worker executes a run.
+   * over (kept, sealed, until the run ends). Undefined when the run is not this worker's to take (taken by another
+   * worker, cancelled, ended): exactly one worker executes a run. A run this worker claimed whose answer it never got
+   * (the connection dropped at commit) is in doubt: claimed again by the same worker, it is handed over again; the
+   * caller makes sure it is not executing it already.
    */
   async claim(em: EntityManager, orgId: string, runId: string, instanceId: string): Promise<string | undefined> {
     const rows: { launch: string | null }[] = await em.query(
-      `WITH old AS (SELECT launch FROM run WHERE org_id = $1 AND id = $2 AND status = 'queued' FOR UPDATE),
-            u AS (UPDATE run SET status = 'running', started_at = now(), instance_id = $3, launch = NULL
-                   WHERE org_id = $1 AND id = $2 AND status = 'queued' RETURNING id)
-       SELECT old.launch FROM old, u`,
+      `WITH u AS (UPDATE run SET status = 'running', started_at = coalesce(started_at, now()), instance_id = $3
+                   WHERE org_id = $1 AND id = $2 AND launch IS NOT NULL
+                     AND (status = 'queued' OR (status = 'running' AND instance_id = $3))
+                 RETURNING launch)
+       SELECT launch FROM u`,
       [orgId, runId, instanceId],
     );
     return rows[0]?.launch ?? undefined;
@@ -141,7 +144,8 @@ export const runStore = {
     await em.query(
       `WITH u AS (
          UPDATE run SET status = CASE WHEN status = 'cancelled' THEN status ELSE $3 END, output = $4::jsonb, error_type = $5,
-                error_message = $6, error_node_id = $7, started_at = $8, finished_at = $9, instance_id = NULL
+                error_message = $6, error_node_id = $7, started_at = $8, finished_at = $9, instance_id = NULL,
+                launch = NULL
           WHERE org_id = $1 AND id = $2 RETURNING id)
        INSERT INTO step_run SELECT x.* FROM jsonb_to_recordset($10::jsonb) AS x(${STEP_COLUMNS}), u`,
       [

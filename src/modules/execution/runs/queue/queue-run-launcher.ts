@@ -5,6 +5,7 @@ import { AppConfig } from '../../../../core/config/app-config.js';
 import { SecretBox } from '../../../../core/crypto/secret-box.js';
 import { Database } from '../../../../core/database/database.js';
 import { LOGGER } from '../../../../core/logging/logger.js';
+import { Tracing } from '../../../../core/tracing/tracing.js';
 import { ExecutionException } from '../../execution.exception.js';
 import type { RunOutcome } from '../../engine/run-types.js';
 import { OrgRuntimeCache } from '../org-runtime.js';
@@ -16,7 +17,6 @@ import { runStore } from '../run-store.js';
 import { RunWaiters } from '../run-waiters.js';
 import { LocalRuns } from './local-runs.js';
 import { RunQueue } from './run-queue.js';
-import { injectTraceContext } from './trace-context.js';
 
 /** The sealed launch data of a queued run is bound to its org and run (GCM additional data). */
 export const launchContext = (orgId: string, runId: string): string => `run_launch|${orgId}|${runId}`;
@@ -44,6 +44,7 @@ export class QueueRunLauncher implements RunLauncher, OnApplicationBootstrap {
     private readonly local: LocalRuns,
     private readonly box: SecretBox,
     private readonly bus: ClusterBus,
+    private readonly tracing: Tracing,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
     bus.subscribe(RUN_EVENTS_CHANNEL, (e) => void this.onEvent(e));
@@ -76,7 +77,9 @@ export class QueueRunLauncher implements RunLauncher, OnApplicationBootstrap {
       this.awaitedOrg.set(run.id, orgId);
     }
     try {
-      await this.queue.add({ runId: run.id, orgId, trace: injectTraceContext() }, priority);
+      // The job carries the trace context (W3C traceparent): the worker's `run` span continues this request's trace.
+      const trace = this.tracing.injectTraceContext();
+      await this.queue.add({ runId: run.id, orgId, ...(trace.traceparent ? { trace } : {}) }, priority);
     } catch (e) {
       this.awaitedOrg.delete(run.id);
       await this.queue.release(orgId);

@@ -7,6 +7,8 @@ import { BACKGROUND_WORK } from '../../../../core/core.module.js';
 import { SecretBox } from '../../../../core/crypto/secret-box.js';
 import { Database } from '../../../../core/database/database.js';
 import { LOGGER } from '../../../../core/logging/logger.js';
+import { Metrics, type Histogram } from '../../../../core/metrics/metrics.js';
+import { Tracing } from '../../../../core/tracing/tracing.js';
 import type { RunOutcome } from '../../engine/run-types.js';
 import { executionSystemQueries } from '../../execution.system-queries.js';
 import { INSTANCE_ID } from '../instance.js';
@@ -19,7 +21,6 @@ import { runStore, type RunEnd } from '../run-store.js';
 import { LocalRuns } from './local-runs.js';
 import { launchContext } from './queue-run-launcher.js';
 import { RunQueue, type RunJob } from './run-queue.js';
-import { withTraceContext } from './trace-context.js';
 
 const STOPPED = 'The worker stopped before the run finished';
 /** Queued runs older than this with no job (Redis lost it) are queued again by the sweep. */
@@ -52,15 +53,39 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(RUN_SLOTS) private readonly slots: RunSlots,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly tracing: Tracing,
+    private readonly metrics: Metrics,
   ) {
     bus.subscribe(RUN_CANCEL_CHANNEL, (runId) => this.local.abort(runId));
+  }
+
+  private wait?: Histogram<never>;
+
+  /** Queue depth by state (read from Redis at scrape time) and how long jobs waited before a worker took them. */
+  private observeQueue(): void {
+    this.metrics.gauge(
+      'tenantflow_queue_jobs',
+      'Run queue jobs by state (waiting includes prioritized; delayed: their org at its concurrency limit).',
+      ['state'],
+      async (g) => {
+        const c = await this.queue.counts();
+        for (const [state, n] of Object.entries(c)) g.set({ state }, n);
+      },
+    );
+    this.wait = this.metrics.histogram(
+      'tenantflow_queue_wait_seconds',
+      'Time from queueing a run to a worker taking it.',
+      [],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    );
   }
 
   onApplicationBootstrap(): void {
     if (!this.background || this.config.get('TENANTFLOW_MODE') !== 'worker') return;
     this.started = true;
+    this.observeQueue();
     this.queue.startWorker(
-      (job, token) => withTraceContext(job.data.trace, () => this.process(job, token)),
+      (job, token) => this.tracing.withTraceContext(job.data.trace, () => this.process(job, token)),
       this.config.get('TENANTFLOW_WORKER_CONCURRENCY'),
       (e) => this.log.warn({ err: e.message }, 'run queue worker error'),
     );
@@ -93,7 +118,10 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
       throw new DelayedError();
     }
     this.deferrals.delete(job.id!);
+    this.wait?.observe((Date.now() - job.timestamp) / 1000);
     try {
+      // A job delivered again while its run executes here (a lock lost to a long pause) is already being served.
+      if (this.local.get(runId)) return;
       const sealed = await this.db.withOrg(orgId, (em) => runStore.claim(em, orgId, runId, this.instanceId));
       await this.queue.release(orgId);
       if (sealed === undefined) return; // taken by another worker, cancelled, or ended by run recovery
@@ -166,10 +194,17 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return row?.status === 'cancelled';
   }
 
-  /** Queued runs whose job is gone (Redis restarted without persistence) are queued again; a present job is kept. */
+  /**
+   * Queued runs whose job is gone (Redis restarted without persistence) are queued again, and so are runs this worker
+   * claimed without hearing the answer (the connection dropped at commit) and is not executing; a present job is kept.
+   */
   async requeueLost(): Promise<number> {
     try {
-      const lost = await executionSystemQueries(this.db).queuedRuns(REQUEUE_AFTER_MS, 1000);
+      const q = executionSystemQueries(this.db);
+      const lost = [
+        ...(await q.queuedRuns(REQUEUE_AFTER_MS, 1000)),
+        ...(await q.claimedNotStarted(this.instanceId, REQUEUE_AFTER_MS)).filter((r) => !this.local.get(r.id)),
+      ];
       for (const r of lost) await this.queue.add({ runId: r.id, orgId: r.org_id }, 1);
       return lost.length;
     } catch (e) {
