@@ -1,12 +1,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
+import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../src/core/config/app-config.js';
 import { assertEncryptionKeyConfigured, keyRingFromConfig } from '../../src/core/crypto/master-keys.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/core/database/embedded-postgres.js';
 import { startChildServer, type ChildServer } from '../utils/child-server.js';
-import { createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
+import { bearer, createTestApp, type TestApp, type TestOrg } from '../utils/test-app.js';
 
 /**
  * Issue 18's compose setup, proved without Docker (no daemon on the machines that run the tests): the top-level
@@ -136,6 +141,52 @@ describe('docker-compose.yml', () => {
       expect(out).toContain(`http://127.0.0.1:${port}`);
     }
   });
+});
+
+describe("the compose database's tenant login (config/compose/postgres-app-role.sh)", () => {
+  let dir: string;
+  let db: EmbeddedDatabase;
+  let t: TestApp | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tf-compose-pg-'));
+    chmodSync(dir, 0o711); // as root, PostgreSQL runs as 'postgres' and must traverse into it
+    db = await startEmbeddedPostgres(dir, pino({ level: 'silent' }));
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('made before the first migration, it carries every tenant query under row-level security', async () => {
+    // The script's SQL, run as the postgres image runs it on an empty volume: before any Tenantflow process.
+    const script = readFileSync('config/compose/postgres-app-role.sh', 'utf8');
+    const sql = /<<'SQL'\n([\s\S]*?)\nSQL\n/.exec(script)?.[1];
+    expect(sql).toContain(":'app_password'");
+    const password = randomBytes(24).toString('hex');
+    const owner = new pg.Client({ connectionString: db.url });
+    await owner.connect();
+    try {
+      await owner.query(sql!.replace(":'app_password'", `'${password}'`));
+    } finally {
+      await owner.end();
+    }
+    const appUrl = new URL(db.url);
+    appUrl.username = 'tenantflow_app';
+    appUrl.password = password;
+    // The first start migrates as the owner (the migration finds the role) and logs tenant queries in with it.
+    t = await createTestApp({ DATABASE_URL: db.url, TENANTFLOW_DATABASE_APP_URL: appUrl.href });
+    const [who] = (await t.server.deps.db.app.query('SELECT session_user AS login, current_user AS role')) as {
+      login: string;
+      role: string;
+    }[];
+    expect(who).toEqual({ login: 'tenantflow_app', role: 'tenantflow_app' });
+    const org = await t.createOrg();
+    await t.http().post('/api/v1/projects').set(bearer(org.ownerKey)).send({ name: 'p' }).expect(201);
+    expect((await t.http().get('/health/ready')).status).toBe(200);
+  }, 120_000);
 });
 
 const redisUrl = process.env.REDIS_URL;
