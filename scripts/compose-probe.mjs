@@ -15,7 +15,8 @@ const DEFAULT_WORKER = 'http://127.0.0.1:3011,http://127.0.0.1:3012';
 const USAGE = `Usage: node scripts/compose-probe.mjs [options]
   --api URL[,URL]      api processes (env PROBE_API_URLS; default ${DEFAULT_API})
   --worker URL[,URL]   worker processes (env PROBE_WORKER_URLS; default ${DEFAULT_WORKER})
-  --runs N             waiting and not-waiting webhooks sent through each api process (env PROBE_RUNS; default 3)
+  --runs N             waiting and not-waiting webhooks sent through each api process (env PROBE_RUNS; default 3;
+                       at most 200 per flow in all)
   --timeout MS         how long to wait for every process to be ready (env PROBE_READY_TIMEOUT; default 180000)
   --keep               keep the probe's project (default: deleted at the end)
 Env TENANTFLOW_OWNER_KEY: an owner (or admin) API key of an org; without it the webhook checks are skipped.
@@ -47,7 +48,9 @@ const workers = urls(args.worker ?? env.PROBE_WORKER_URLS ?? DEFAULT_WORKER);
 const runsPerApi = Number(args.runs ?? env.PROBE_RUNS ?? 3);
 const readyTimeoutMs = Number(args.timeout ?? env.PROBE_READY_TIMEOUT ?? 180_000);
 const ownerKey = env.TENANTFLOW_OWNER_KEY?.trim();
-if (!apis.length || !Number.isInteger(runsPerApi) || runsPerApi < 1 || !(readyTimeoutMs >= 0)) {
+// Each flow's runs are read in one page of at most 200.
+const runsOk = Number.isInteger(runsPerApi) && runsPerApi >= 1 && runsPerApi * apis.length <= 200;
+if (!apis.length || !runsOk || !(readyTimeoutMs >= 0)) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -200,22 +203,26 @@ async function sendWebhooks(base, flows, offset) {
   return runIds;
 }
 
-/** Polls every run (through the api processes in turn) until none is queued or running. */
-async function checkRunsSucceeded(runIds, expected) {
+/**
+ * Polls the two flows' run lists (through the api processes in turn) until none of the runs is queued or running:
+ * two requests a round whatever the number of runs, far below the API rate limit.
+ */
+async function checkRunsSucceeded(flows, runIds, expected) {
   const name = `all ${expected} runs ended succeeded`;
   const until = Date.now() + 120_000;
-  const status = new Map(runIds.map((id) => [id, 'queued']));
+  const status = new Map(runIds.map((id) => [id, 'not listed']));
   let turn = 0;
-  while (Date.now() < until) {
-    const open = [...status].filter(([, s]) => s === 'queued' || s === 'running').map(([id]) => id);
-    if (!open.length) break;
-    await Promise.all(
-      open.map(async (id) => {
-        const r = await call(apis[turn++ % apis.length], 'GET', `/api/v1/runs/${id}`, { key: ownerKey });
-        if (r.status === 200) status.set(id, r.body.status);
-      }),
-    );
-    await sleep(250);
+  for (;;) {
+    for (const flowId of Object.values(flows)) {
+      const base = apis[turn++ % apis.length];
+      const r = await call(base, 'GET', `/api/v1/flows/${flowId}/runs?limit=200`, { key: ownerKey });
+      for (const run of r.status === 200 ? (r.body?.items ?? []) : []) {
+        if (status.has(run.id)) status.set(run.id, run.status);
+      }
+    }
+    const open = [...status.values()].some((s) => s === 'not listed' || s === 'queued' || s === 'running');
+    if (!open || Date.now() >= until) break;
+    await sleep(500);
   }
   const byStatus = {};
   for (const s of status.values()) byStatus[s] = (byStatus[s] ?? 0) + 1;
@@ -242,7 +249,7 @@ async function checkRuns() {
   try {
     const runIds = [];
     for (const [i, base] of apis.entries()) runIds.push(...(await sendWebhooks(base, setup.flows, i * 100)));
-    await checkRunsSucceeded(runIds, 2 * runsPerApi * apis.length);
+    await checkRunsSucceeded(setup.flows, runIds, 2 * runsPerApi * apis.length);
   } finally {
     if (args.keep) skip('clean-up', `--keep: project ${setup.projectId} kept`);
     else {
