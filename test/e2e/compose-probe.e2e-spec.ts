@@ -202,8 +202,14 @@ describe.skipIf(!redisUrl)('scripts/compose-probe.mjs against an api and a worke
     // The test's own server (mode `all`) only hands out an org and its owner key, as a first start would print.
     t = await createTestApp({ REDIS_URL: redisUrl });
     org = await t.createOrg();
-    api = await startChildServer({ timeoutMs: 90_000, redisUrl, settings: { TENANTFLOW_MODE: 'api' } });
-    worker = await startChildServer({ timeoutMs: 90_000, redisUrl, settings: { TENANTFLOW_MODE: 'worker' } });
+    // A queue of their own (key prefix): no other test file's worker takes these runs.
+    const prefix = { TENANTFLOW_REDIS_KEY_PREFIX: `cp${process.pid}${Date.now().toString(36)}:` };
+    api = await startChildServer({ timeoutMs: 90_000, redisUrl, settings: { ...prefix, TENANTFLOW_MODE: 'api' } });
+    worker = await startChildServer({
+      timeoutMs: 90_000,
+      redisUrl,
+      settings: { ...prefix, TENANTFLOW_MODE: 'worker' },
+    });
   }, 240_000);
 
   afterAll(async () => {
