@@ -41,7 +41,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { url, firstStart } = server;
-  const lines = [`Tenantflow listening on ${url}`, `API documentation: ${url}/docs`];
+  const mode = server.deps.config.get('TENANTFLOW_MODE');
+  const lines =
+    mode === 'worker'
+      ? [`Tenantflow worker listening on ${url} (/health and /metrics only)`]
+      : [`Tenantflow listening on ${url}`, `API documentation: ${url}/docs`];
   if (firstStart) {
     lines.push(
       '',

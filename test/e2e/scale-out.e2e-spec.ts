@@ -328,6 +328,9 @@ describe.skipIf(!hasRedisServer)('scale-out: api and worker processes on BullMQ'
         times.push(performance.now() - began);
       }
       times.sort((a, b) => a - b);
+      console.log(
+        `${label}: p50 ${times[59].toFixed(1)} ms, p99 ${times[Math.ceil(times.length * 0.99) - 1].toFixed(1)} ms`,
+      );
       return times[Math.ceil(times.length * 0.99) - 1];
     };
     await p99('warm');

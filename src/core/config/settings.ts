@@ -74,7 +74,8 @@ export const SETTINGS = {
     group: 'server',
     default: '8000',
     min: 0,
-    description: 'How long SIGTERM waits for in-flight requests (ms).',
+    description:
+      'How long SIGTERM waits for in-flight requests, and a `worker` for its runs in progress (ms); runs still going then end `failed` with a reason.',
   },
   DATABASE_URL: {
     kind: 'url',
