@@ -153,12 +153,15 @@ export class RunExecutor {
    */
   async finish(orgId: string, runId: string, end: RunEnd): Promise<void> {
     const deadline = Date.now() + FINISH_RETRY_MS;
+    let otherErrors = 0;
     for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
       try {
         await this.db.withOrg(orgId, (em) => runStore.finish(em, orgId, runId, end));
         return;
       } catch (e) {
-        if (Date.now() + delay > deadline || !isUnavailableError(e)) {
+        // An outage is waited out; any other error is retried a few times (a connection error can look like one).
+        if (!isUnavailableError(e)) otherErrors++;
+        if (Date.now() + delay > deadline || otherErrors > 3) {
           this.log.error({ err: (e as Error).message, runId }, 'could not record the end of a run');
           return;
         }

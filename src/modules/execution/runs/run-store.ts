@@ -105,18 +105,24 @@ export const runStore = {
   /**
    * A worker takes a queued run: it becomes `running`, owned by `instanceId`, and its sealed launch data is handed
    * over (kept, sealed, until the run ends). Undefined when the run is not this worker's to take (taken by another
-   * worker, cancelled, ended): exactly one worker executes a run. A run this worker claimed whose answer it never got
-   * (the connection dropped at commit) is in doubt: claimed again by the same worker, it is handed over again; the
-   * caller makes sure it is not executing it already.
+   * worker, cancelled, ended): exactly one worker executes a run. `inDoubt`: this worker's earlier claim of the run
+   * failed without an answer (the connection dropped at commit), so the run may already be `running` under this
+   * worker without having started; it is handed over again. The caller passes it only for such runs.
    */
-  async claim(em: EntityManager, orgId: string, runId: string, instanceId: string): Promise<string | undefined> {
+  async claim(
+    em: EntityManager,
+    orgId: string,
+    runId: string,
+    instanceId: string,
+    inDoubt = false,
+  ): Promise<string | undefined> {
     const rows: { launch: string | null }[] = await em.query(
       `WITH u AS (UPDATE run SET status = 'running', started_at = coalesce(started_at, now()), instance_id = $3
                    WHERE org_id = $1 AND id = $2 AND launch IS NOT NULL
-                     AND (status = 'queued' OR (status = 'running' AND instance_id = $3))
+                     AND (status = 'queued' OR ($4 AND status = 'running' AND instance_id = $3))
                  RETURNING launch)
        SELECT launch FROM u`,
-      [orgId, runId, instanceId],
+      [orgId, runId, instanceId, inDoubt],
     );
     return rows[0]?.launch ?? undefined;
   },

@@ -36,6 +36,8 @@ const REQUEUE_AFTER_MS = 5000;
 @Injectable()
 export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private started = false;
+  /** Runs whose claim failed without an answer: only these may be claimed again while `running` under this worker. */
+  private readonly inDoubt = new Set<string>();
   /** How often each job found its org at its limit (its next delay doubles, up to 5 s). */
   private readonly deferrals = new Map<string, number>();
   private sweepTimer?: NodeJS.Timeout;
@@ -122,7 +124,16 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       // A job delivered again while its run executes here (a lock lost to a long pause) is already being served.
       if (this.local.get(runId)) return;
-      const sealed = await this.db.withOrg(orgId, (em) => runStore.claim(em, orgId, runId, this.instanceId));
+      const sealed = await this.db
+        .withOrg(orgId, (em) => runStore.claim(em, orgId, runId, this.instanceId, this.inDoubt.has(runId)))
+        .catch((e: unknown) => {
+          // The claim may have committed without our hearing it: this worker may take the run again (the job is
+          // retried, or the sweep re-queues it), and nobody else can.
+          if (this.inDoubt.size > 100_000) this.inDoubt.clear();
+          this.inDoubt.add(runId);
+          throw e;
+        });
+      this.inDoubt.delete(runId);
       await this.queue.release(orgId);
       if (sealed === undefined) return; // taken by another worker, cancelled, or ended by run recovery
       const req = JSON.parse(this.box.open(sealed, launchContext(orgId, runId))) as LaunchRequest;
@@ -195,15 +206,18 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Queued runs whose job is gone (Redis restarted without persistence) are queued again, and so are runs this worker
-   * claimed without hearing the answer (the connection dropped at commit) and is not executing; a present job is kept.
+   * Queued runs whose job is gone (Redis restarted without persistence) are queued again, and so are runs whose claim
+   * by this worker failed without an answer (in doubt) and never started; a present job is kept. A run that started is
+   * never queued again, even if its end could not be written (run recovery ends it).
    */
   async requeueLost(): Promise<number> {
     try {
       const q = executionSystemQueries(this.db);
       const lost = [
         ...(await q.queuedRuns(REQUEUE_AFTER_MS, 1000)),
-        ...(await q.claimedNotStarted(this.instanceId, REQUEUE_AFTER_MS)).filter((r) => !this.local.get(r.id)),
+        ...(await q.claimedNotStarted(this.instanceId, REQUEUE_AFTER_MS)).filter(
+          (r) => this.inDoubt.has(r.id) && !this.local.get(r.id),
+        ),
       ];
       for (const r of lost) await this.queue.add({ runId: r.id, orgId: r.org_id }, 1);
       return lost.length;
