@@ -50,6 +50,9 @@ export class Limiter {
           duration: durationSeconds,
           useRedisPackage: false,
           rejectIfRedisNotReady: true,
+          // Once a key is over its budget, this process refuses it from memory until the window ends: a flood is
+          // refused without a Redis round trip per request (the budget itself stays shared in Redis).
+          inMemoryBlockOnConsumed: points + 1,
         })
       : new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
   }
