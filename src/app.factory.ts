@@ -26,6 +26,7 @@ import { Metrics } from './core/metrics/metrics.js';
 import { RedisHolder } from './core/redis/redis.js';
 import { ENTITIES } from './entities.js';
 import { EmbedCors } from './modules/embed/index.js';
+import { ServiceDenials } from './modules/authorization/index.js';
 import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
 import { loadPlugins, pluginEntries, pluginMigrations, type LoadedPlugin } from './modules/plugins/index.js';
 import { setupOpenApi } from './openapi.setup.js';
@@ -115,7 +116,7 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.use(express.urlencoded({ limit, extended: false }));
   app.use(bodyShapeMiddleware());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new GlobalExceptionFilter(log));
+  app.useGlobalFilters(new GlobalExceptionFilter(log, app.get(ServiceDenials).observe));
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {

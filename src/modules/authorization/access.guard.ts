@@ -56,7 +56,10 @@ export class AccessGuard implements CanActivate {
 
     const platformRoute = this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false;
     if (platformRoute !== (principal.type === 'platform')) return this.deny(principal, req, 'wrong_principal_type');
-    if (platformRoute) return true;
+    if (platformRoute) {
+      ctx.admitted = {};
+      return true;
+    }
 
     const policy = this.reflector.get<PolicyMeta | undefined>(POLICY, context.getHandler());
     if (!policy) {
@@ -66,6 +69,7 @@ export class AccessGuard implements CanActivate {
     await this.authorize(principal, authority, policy, req);
     const veto = hooks ? await hooks.onAuthorize(req, principal, policy) : null;
     if (veto) return this.deny(principal, req, `plugin:${veto.by}:${veto.reason}`, policy);
+    ctx.admitted = { policy };
     return true;
   }
 
