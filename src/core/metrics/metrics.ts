@@ -25,11 +25,15 @@ export class Metrics {
   >();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
     const key = `${method} ${route} ${status}`;
     let s = this.durations.get(key);
     if (!s) {
-      s = { labels, counts: new Array<number>(BUCKETS.length).fill(0), sum: 0, count: 0 };
+      s = {
+        labels: { method, route, status: String(status) },
+        counts: new Array<number>(BUCKETS.length).fill(0),
+        sum: 0,
+        count: 0,
+      };
       this.durations.set(key, s);
     }
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) s.counts[i]++;

@@ -26,8 +26,17 @@ export const SESSION_TOKEN = Symbol('tenantflow:session-token');
  * request's ability, re-checks that an API key still lies within its creator's rights, and checks the route's
  * declared policy. Routes without `@Public()` or `@CheckPolicies()` are refused (fail closed).
  */
+interface RouteMeta {
+  isPublic: boolean;
+  isPlatform: boolean;
+  policy: PolicyMeta | undefined;
+}
+
 @Injectable()
 export class AccessGuard implements CanActivate {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  private readonly routes = new WeakMap<Function, WeakMap<Function, RouteMeta>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
@@ -39,8 +48,8 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const route = this.routeMeta(context);
+    if (route.isPublic) return true;
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
     const { principal, authority, sessionToken } = await this.authenticator.authenticate(req);
@@ -54,14 +63,14 @@ export class AccessGuard implements CanActivate {
     const limit = await this.limits.api.consume(`${principal.type}:${principal.id}`);
     res.set(rateLimitHeaders(limit));
 
-    const platformRoute = this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false;
+    const platformRoute = route.isPlatform;
     if (platformRoute !== (principal.type === 'platform')) return this.deny(principal, req, 'wrong_principal_type');
     if (platformRoute) {
       ctx.admitted = {};
       return true;
     }
 
-    const policy = this.reflector.get<PolicyMeta | undefined>(POLICY, context.getHandler());
+    const policy = route.policy;
     if (!policy) {
       this.log.error({ route: req.route?.path }, 'route has no declared policy; refusing');
       return this.deny(principal, req, 'no_policy');
@@ -71,6 +80,25 @@ export class AccessGuard implements CanActivate {
     if (veto) return this.deny(principal, req, `plugin:${veto.by}:${veto.reason}`, policy);
     ctx.admitted = { policy };
     return true;
+  }
+
+  /** A route's declarations, read once per handler (metadata is fixed once the application has started). */
+  private routeMeta(context: ExecutionContext): RouteMeta {
+    const handler = context.getHandler();
+    const cls = context.getClass();
+    let perClass = this.routes.get(handler);
+    if (!perClass) this.routes.set(handler, (perClass = new WeakMap()));
+    let meta = perClass.get(cls);
+    if (!meta) {
+      const targets = [handler, cls];
+      meta = {
+        isPublic: !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets),
+        isPlatform: this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false,
+        policy: this.reflector.get<PolicyMeta | undefined>(POLICY, handler),
+      };
+      perClass.set(cls, meta);
+    }
+    return meta;
   }
 
   /** `onRequest` hooks: answer early, refuse (fail closed on a hook's failure), or change request headers. */
