@@ -28,7 +28,10 @@ export class GlobalExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const pending = this.observe?.(exception, host.switchToHttp().getRequest<Request>());
     if (!pending) return this.answer(exception, host);
-    void pending.catch(() => undefined).then(() => this.answer(exception, host));
+    void pending
+      .catch(() => undefined)
+      .then(() => this.answer(exception, host))
+      .catch((err: Error) => this.log.error({ err: err.message }, 'could not answer an error'));
   }
 
   private answer(exception: unknown, host: ArgumentsHost): void {
