@@ -31,7 +31,10 @@ export interface RequestContext {
   ip?: string;
   userAgent?: string;
   principal?: Principal;
-  /** Set by the access guard when it lets an authenticated request through (the route's policy; none on platform routes). */
+  /**
+   * Set by the access guard when it lets an authenticated request through: the route's policy (none on platform
+   * routes). Errors raised after that are the services' (see the authorization module's `ServiceDenials`).
+   */
   admitted?: { policy?: PolicyMeta };
   /** The caller's CASL ability, built once per request by the access guard. */
   ability?: AppAbility;

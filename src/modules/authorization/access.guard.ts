@@ -21,17 +21,18 @@ import { RateLimitsService } from './rate-limits.service.js';
 /** Where the authenticated request keeps its session cookie value (for logout). */
 export const SESSION_TOKEN = Symbol('tenantflow:session-token');
 
-/**
- * The one global guard: authenticates (bearer key or session cookie + CSRF), applies rate limits, builds the
- * request's ability, re-checks that an API key still lies within its creator's rights, and checks the route's
- * declared policy. Routes without `@Public()` or `@CheckPolicies()` are refused (fail closed).
- */
+/** A route's declarations, as the guard reads them. */
 interface RouteMeta {
   isPublic: boolean;
   isPlatform: boolean;
   policy: PolicyMeta | undefined;
 }
 
+/**
+ * The one global guard: authenticates (bearer key or session cookie + CSRF), applies rate limits, builds the
+ * request's ability, re-checks that an API key still lies within its creator's rights, and checks the route's
+ * declared policy. Routes without `@Public()` or `@CheckPolicies()` are refused (fail closed).
+ */
 @Injectable()
 export class AccessGuard implements CanActivate {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
