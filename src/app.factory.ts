@@ -29,6 +29,7 @@ import { trustProxyValue } from './core/http/client-address.js';
 import { Tracing } from './core/tracing/tracing.js';
 import { ENTITIES } from './entities.js';
 import { EmbedCors } from './modules/embed/index.js';
+import { ServiceDenials } from './modules/authorization/index.js';
 import { BootstrapService, CredentialsService, type FirstStart } from './modules/identity/index.js';
 import { loadPlugins, pluginEntries, pluginMigrations, type LoadedPlugin } from './modules/plugins/index.js';
 import { setupOpenApi } from './openapi.setup.js';
@@ -120,7 +121,7 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.use(express.urlencoded({ limit, extended: false }));
   app.use(bodyShapeMiddleware());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new GlobalExceptionFilter(log));
+  app.useGlobalFilters(new GlobalExceptionFilter(log, app.get(ServiceDenials).observe));
 }
 
 const WORKER_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from 'typeorm';
 import type { AppAbility } from '../authz/ability.js';
+import type { PolicyMeta } from '../http/policies.js';
 
 export type PrincipalType = 'user' | 'api_key' | 'platform' | 'embed' | 'system';
 
@@ -30,6 +31,11 @@ export interface RequestContext {
   ip?: string;
   userAgent?: string;
   principal?: Principal;
+  /**
+   * Set by the access guard when it lets an authenticated request through: the route's policy (none on platform
+   * routes). Errors raised after that are the services' (see the authorization module's `ServiceDenials`).
+   */
+  admitted?: { policy?: PolicyMeta };
   /** The caller's CASL ability, built once per request by the access guard. */
   ability?: AppAbility;
   /** The open tenant transaction (set by `Database.withOrg`), reused by nested calls for the same org. */

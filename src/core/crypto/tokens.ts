@@ -1,13 +1,16 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** URL-safe random string with `bytes` bytes of entropy. */
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** Hash of a high-entropy secret (API keys, session tokens). Secrets carry >=256 bits, so a fast hash suffices. */
+/**
+ * Hash of a high-entropy secret (API keys, session tokens). Secrets carry >=256 bits, so a fast hash suffices.
+ * One-shot `hash`: every authenticated request pays this, and a `Hash` object costs several times the digest.
+ */
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Constant-time equality for hashes, tokens and signatures of possibly different lengths. */

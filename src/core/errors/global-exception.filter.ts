@@ -1,5 +1,5 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { EarlyAnswer } from '../http/early-answer.js';
 import { LOGGER } from '../logging/logger.js';
@@ -10,14 +10,32 @@ import { HTTP_CODES, problem, problemFromMiddlewareError, sendProblem, type Prob
 export { problemFromMiddlewareError };
 
 /**
+ * Told of an error before it is answered, inside the request's context. A returned promise holds the answer until
+ * it settles (its failure is not answered); the authorization module records the 403s services raise this way.
+ */
+export type ErrorObserver = (exception: unknown, req: Request) => Promise<void> | undefined;
+
+/**
  * The one place errors become responses: coded app exceptions keep their code and status; Nest HTTP errors and
  * middleware errors are mapped; everything else is a 500 with no detail (logged with the request id).
  */
 @Catch()
 export class GlobalExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly log: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly observe?: ErrorObserver,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    const pending = this.observe?.(exception, host.switchToHttp().getRequest<Request>());
+    if (!pending) return this.answer(exception, host);
+    void pending
+      .catch(() => undefined)
+      .then(() => this.answer(exception, host))
+      .catch((err: Error) => this.log.error({ err: err.message }, 'could not answer an error'));
+  }
+
+  private answer(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof EarlyAnswer) {
       res.status(exception.status).set(exception.headers);

@@ -21,6 +21,14 @@ import { RateLimitsService } from './rate-limits.service.js';
 /** Where the authenticated request keeps its session cookie value (for logout). */
 export const SESSION_TOKEN = Symbol('tenantflow:session-token');
 
+/** A route's declarations, as the guard reads them. */
+interface RouteMeta {
+  isPublic: boolean;
+  noRateLimit: boolean;
+  isPlatform: boolean;
+  policy: PolicyMeta | undefined;
+}
+
 /**
  * The one global guard: limits public routes per client address; authenticates (bearer key or session cookie +
  * CSRF) and applies the per-credential rate limit (`RateLimit-*` headers on every answer), builds the
@@ -29,6 +37,9 @@ export const SESSION_TOKEN = Symbol('tenantflow:session-token');
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  private readonly routes = new WeakMap<Function, WeakMap<Function, RouteMeta>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
@@ -40,11 +51,11 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
+    const route = this.routeMeta(context);
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
-      if (this.reflector.getAllAndOverride<boolean>(NO_RATE_LIMIT, targets)) return true;
+    if (route.isPublic) {
+      if (route.noRateLimit) return true;
       // No credential to count against: the client address (X-Forwarded-For only from a trusted proxy).
       res.set(rateLimitHeaders(await this.limits.publicRoutes.consume(`ip:${req.ip ?? 'unknown'}`)));
       return true;
@@ -60,11 +71,14 @@ export class AccessGuard implements CanActivate {
     const limit = await this.limits.api.consume(`${principal.type}:${principal.id}`);
     res.set(rateLimitHeaders(limit));
 
-    const platformRoute = this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false;
+    const platformRoute = route.isPlatform;
     if (platformRoute !== (principal.type === 'platform')) return this.deny(principal, req, 'wrong_principal_type');
-    if (platformRoute) return true;
+    if (platformRoute) {
+      ctx.admitted = {};
+      return true;
+    }
 
-    const policy = this.reflector.get<PolicyMeta | undefined>(POLICY, context.getHandler());
+    const policy = route.policy;
     if (!policy) {
       this.log.error({ route: req.route?.path }, 'route has no declared policy; refusing');
       return this.deny(principal, req, 'no_policy');
@@ -72,7 +86,28 @@ export class AccessGuard implements CanActivate {
     await this.authorize(principal, authority, policy, req);
     const veto = hooks ? await hooks.onAuthorize(req, principal, policy) : null;
     if (veto) return this.deny(principal, req, `plugin:${veto.by}:${veto.reason}`, policy);
+    ctx.admitted = { policy };
     return true;
+  }
+
+  /** A route's declarations, read once per handler (metadata is fixed once the application has started). */
+  private routeMeta(context: ExecutionContext): RouteMeta {
+    const handler = context.getHandler();
+    const cls = context.getClass();
+    let perClass = this.routes.get(handler);
+    if (!perClass) this.routes.set(handler, (perClass = new WeakMap()));
+    let meta = perClass.get(cls);
+    if (!meta) {
+      const targets = [handler, cls];
+      meta = {
+        isPublic: !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets),
+        noRateLimit: !!this.reflector.getAllAndOverride<boolean>(NO_RATE_LIMIT, targets),
+        isPlatform: this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false,
+        policy: this.reflector.get<PolicyMeta | undefined>(POLICY, handler),
+      };
+      perClass.set(cls, meta);
+    }
+    return meta;
   }
 
   /** `onRequest` hooks: answer early, refuse (fail closed on a hook's failure), or change request headers. */

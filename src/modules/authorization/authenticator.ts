@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
-import type { Principal } from '../../core/context/request-context.js';
+import { RequestContextStore, type Principal } from '../../core/context/request-context.js';
 import { safeEqual } from '../../core/crypto/tokens.js';
 import { Database } from '../../core/database/database.js';
 import { CommonException } from '../../core/errors/app.exception.js';
@@ -39,7 +39,8 @@ const COUNTED_FAILURES = new Set<AuthFailure['reason']>([
  * failures can lock the platform operator out (and platform-key guessing is still limited).
  */
 function failureBucket(req: Request): string {
-  const ip = req.ip ?? 'unknown';
+  // The address the request context resolved already (the same trust-proxy resolution, done once per request).
+  const ip = RequestContextStore.get()?.ip ?? req.ip ?? 'unknown';
   return /^Bearer\s+tfp_/.test(req.headers.authorization ?? '') ? `platform:${ip}` : ip;
 }
 

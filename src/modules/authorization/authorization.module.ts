@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { IdentityModule } from '../identity/index.js';
 import { TenancyModule } from '../tenancy/index.js';
 import { AbilityFactory } from './ability.factory.js';
@@ -11,7 +11,6 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { Authenticator } from './authenticator.js';
 import { AuthzCheckService } from './authz-check.service.js';
-import { DenialInterceptor } from './denial.interceptor.js';
 import { DenialRecorder } from './denials.js';
 import { GrantsService } from './grants.service.js';
 import { ProjectMembersAdminService } from './project-members-admin.service.js';
@@ -19,6 +18,7 @@ import { ProjectMembersController } from './project-members.controller.js';
 import { RateLimitsService } from './rate-limits.service.js';
 import { RolesAdminService } from './roles-admin.service.js';
 import { RolesController } from './roles.controller.js';
+import { ServiceDenials } from './service-denials.js';
 import { UsersAdminService } from './users-admin.service.js';
 import { UsersController } from './users.controller.js';
 
@@ -40,8 +40,8 @@ import { UsersController } from './users.controller.js';
     DenialRecorder,
     AccessHooks,
     { provide: APP_GUARD, useClass: AccessGuard },
-    { provide: APP_INTERCEPTOR, useClass: DenialInterceptor },
+    ServiceDenials,
   ],
-  exports: [AbilityFactory, RateLimitsService, GrantsService, AuthzCheckService, AccessHooks],
+  exports: [AbilityFactory, RateLimitsService, GrantsService, AuthzCheckService, AccessHooks, ServiceDenials],
 })
 export class AuthorizationModule {}

@@ -23,7 +23,7 @@ export function statusOf(e: unknown): number | undefined {
 
 /**
  * Every 403 answered to an authenticated principal is recorded as exactly one `authz.denied`: by whoever refuses
- * (the access guard, the escalation rules, the CSRF check), and by `DenialInterceptor` for the 403s services raise.
+ * (the access guard, the escalation rules, the CSRF check), and by `ServiceDenials` for the 403s services raise.
  * Each is written in a transaction of its own, after the refused change rolled back; the refusal is remembered so
  * that a 403 passing through several layers is recorded once. A failure to record is logged, never answered.
  */

@@ -5,6 +5,7 @@ export { GrantsService, type KeyGrant } from './grants.service.js';
 export { AuthzCheckService, type SubjectResolver } from './authz-check.service.js';
 export { BUILT_IN_ROLES, ROLE_MATRIX, ROLE_RANK, type BuiltInRole, type Grant } from './role-matrix.js';
 export { RateLimitsService } from './rate-limits.service.js';
+export { ServiceDenials } from './service-denials.js';
 export { uncoveredRule } from './coverage.js';
 export { parseScope } from './scopes.js';
 export {
