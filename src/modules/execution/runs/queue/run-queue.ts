@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job, type Processor } from 'bullmq';
+import { Job, Queue, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ExecutionException } from '../../execution.exception.js';
 
@@ -41,6 +41,10 @@ export class RunQueue {
 
   private backlogKey(orgId: string): string {
     return `${this.prefix}:backlog:${orgId}`;
+  }
+
+  private parkedKey(orgId: string): string {
+    return `${this.prefix}:parked:${orgId}`;
   }
 
   private get redis(): Redis {
@@ -105,6 +109,31 @@ export class RunQueue {
       removeOnComplete: true,
       removeOnFail: true,
     });
+  }
+
+  /**
+   * A job whose org is at its concurrency limit waits delayed for `ms` (a backstop) in its org's parked list; the
+   * next run of that org to end promotes it (`unpark`). Event-driven: a large backlog of one org costs nothing while
+   * it waits (no polling), so it does not slow the other orgs' runs.
+   */
+  async park(job: RunJob, token: string | undefined, ms: number): Promise<void> {
+    await job.moveToDelayed(Date.now() + ms, token);
+    const key = this.parkedKey(job.data.orgId);
+    await this.redis.multi().rpush(key, job.id!).pexpire(key, BACKLOG_TTL_MS).exec();
+  }
+
+  /** A run of the org ended: its oldest parked job goes back to the queue now. */
+  async unpark(orgId: string): Promise<void> {
+    for (;;) {
+      const id = await this.redis.lpop(this.parkedKey(orgId));
+      if (!id) return;
+      const job = await Job.fromId<RunJobData>(this.producer, id);
+      // Already promoted by its backstop delay, or gone: try the next one.
+      if (job && (await job.isDelayed())) {
+        await job.promote().catch(() => undefined);
+        return;
+      }
+    }
   }
 
   /** Jobs waiting (prioritized included), delayed (their org at its concurrency limit) and active. */

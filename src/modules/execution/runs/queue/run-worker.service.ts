@@ -25,6 +25,8 @@ import { RunQueue, type RunJob } from './run-queue.js';
 const STOPPED = 'The worker stopped before the run finished';
 /** Queued runs older than this with no job (Redis lost it) are queued again by the sweep. */
 const REQUEUE_AFTER_MS = 5000;
+/** How long a job whose org is at its limit waits at most before it is tried again (normally it is woken sooner). */
+const PARKED_MS = 10_000;
 
 /**
  * The worker side of the run queue (`TENANTFLOW_MODE=worker`): takes jobs, takes an org slot across all workers (an
@@ -38,8 +40,6 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private started = false;
   /** Runs whose claim failed without an answer: only these may be claimed again while `running` under this worker. */
   private readonly inDoubt = new Set<string>();
-  /** How often each job found its org at its limit (its next delay doubles, up to 5 s). */
-  private readonly deferrals = new Map<string, number>();
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -110,16 +110,11 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const limit = org?.limits.maxConcurrent ?? this.config.get('TENANTFLOW_RUN_MAX_CONCURRENT');
     const release = org?.active ? await this.slots.tryAcquire(orgId, limit) : () => undefined;
     if (!release) {
-      // The org is at its concurrency limit across all workers: back in the queue for a while (longer each time, so a
-      // large backlog does not spin); other orgs' jobs go first.
-      const n = this.deferrals.get(job.id!) ?? 0;
-      if (this.deferrals.size > 100_000) this.deferrals.clear();
-      this.deferrals.set(job.id!, n + 1);
-      const delay = Math.min(5000, 100 * 2 ** n) + Math.floor(Math.random() * 100);
-      await job.moveToDelayed(Date.now() + delay, token);
+      // The org is at its concurrency limit across all workers: the job is parked until one of the org's runs ends
+      // (10 s at most); other orgs' jobs go on meanwhile.
+      await this.queue.park(job, token, PARKED_MS + Math.floor(Math.random() * 1000));
       throw new DelayedError();
     }
-    this.deferrals.delete(job.id!);
     this.wait?.observe((Date.now() - job.timestamp) / 1000);
     try {
       // A job delivered again while its run executes here (a lock lost to a long pause) is already being served.
@@ -184,6 +179,8 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
     } finally {
       release();
+      // A slot of the org is free: wake its oldest parked job.
+      if (org?.active) await this.queue.unpark(orgId).catch(() => undefined);
     }
   }
 
