@@ -82,7 +82,10 @@ export class WebhookHandler {
       const u = unavailableProblem();
       return writeProblem(res, u.problem, u.headers);
     }
-    this.d.log.error({ err: e instanceof Error ? e.message : String(e) }, 'webhook request failed');
+    this.d.log.error(
+      { err: e instanceof Error ? e.message : String(e), type: e instanceof Error ? e.constructor.name : typeof e },
+      'webhook request failed',
+    );
     sendProblem(res, 500, 'internal_error', 'Internal server error');
   }
 
