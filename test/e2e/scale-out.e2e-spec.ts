@@ -1,10 +1,11 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/core/database/embedded-postgres.js';
@@ -318,30 +319,13 @@ describe.skipIf(!hasRedisServer)('scale-out: api and worker processes on BullMQ'
       quiet.ownerKey,
       hookFlow([{ id: 'answer', type: 'respond', params: { status: 200, body: { ok: true } } }]),
     );
-    // The flood comes from a process of its own (the measuring client must not share an event loop with it). Open
-    // loop while on: 100 webhooks a second, 50 times the org's allowance, whatever the answers (a client that does not
-    // slow down), up to 100 in flight. (The generator shares this machine's two cores with the servers it floods.)
-    const floodScript = `
-      const [a, b, flow] = process.argv.slice(2);
-      const statuses = {};
-      let seq = 0, inFlight = 0, on = false, stop = false;
-      process.on('message', (m) => { if (m === 'stop') stop = true; else on = m === 'on'; });
-      while (!stop) {
-        if (on && inFlight < 100) {
-          inFlight++;
-          fetch((seq % 2 ? b : a) + '/hooks/' + flow, { method: 'POST', headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ id: 'flood-' + seq++ }) })
-            .then(async (r) => { statuses[r.status] = (statuses[r.status] ?? 0) + 1; await r.arrayBuffer(); })
-            .catch(() => { statuses.error = (statuses.error ?? 0) + 1; })
-            .finally(() => inFlight--);
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
-      process.send(statuses, () => process.exit(0));
-    `;
-    writeFileSync(join(dir, 'flood.mjs'), floodScript);
-    const flooder$ = fork(join(dir, 'flood.mjs'), [apis[0].url, apis[1].url, floodFlow]);
+    // The flood comes from a process of its own (test/utils/flood.mjs): 100 webhooks a second while on, 50 times the
+    // org's allowance, whatever the answers.
+    const flooder$ = fork(fileURLToPath(new URL('../utils/flood.mjs', import.meta.url)), [
+      apis[0].url,
+      apis[1].url,
+      floodFlow,
+    ]);
     const quietRequests = async (label: string, n: number, into: number[]) => {
       for (let i = 0; i < n; i++) {
         const began = performance.now();

@@ -2,8 +2,10 @@ import { problem, type Problem } from './problem.js';
 
 const PG_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
 const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN', 'ENOENT']);
+// `already released`: TypeORM's answer when a transaction's connection died under it (its rollback then finds the
+// query runner released), which hides the connection error itself.
 const MESSAGES =
-  /Connection terminated|connection timeout|Client has encountered a connection error|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries per request|timeout exceeded when trying to connect|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)|terminating connection|not queryable|Connection is not open|ERR_STREAM_DESTROYED/i;
+  /Connection terminated|already released|connection timeout|Client has encountered a connection error|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries per request|timeout exceeded when trying to connect|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)|terminating connection|not queryable|Connection is not open|ERR_STREAM_DESTROYED/i;
 
 /**
  * Whether an error means a dependency (PostgreSQL, Redis) cannot be reached right now (refused, reset, restarting),

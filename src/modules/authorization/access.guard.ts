@@ -37,9 +37,6 @@ interface RouteMeta {
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  private readonly routes = new WeakMap<Function, WeakMap<Function, RouteMeta>>();
-
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
@@ -92,22 +89,16 @@ export class AccessGuard implements CanActivate {
 
   /** A route's declarations, read once per handler (metadata is fixed once the application has started). */
   private routeMeta(context: ExecutionContext): RouteMeta {
+    // Read on every request, never cached: what a route declares is what holds now (a route whose policy is
+    // missing is refused, even if it had one a moment ago).
     const handler = context.getHandler();
-    const cls = context.getClass();
-    let perClass = this.routes.get(handler);
-    if (!perClass) this.routes.set(handler, (perClass = new WeakMap()));
-    let meta = perClass.get(cls);
-    if (!meta) {
-      const targets = [handler, cls];
-      meta = {
-        isPublic: !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets),
-        noRateLimit: !!this.reflector.getAllAndOverride<boolean>(NO_RATE_LIMIT, targets),
-        isPlatform: this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false,
-        policy: this.reflector.get<PolicyMeta | undefined>(POLICY, handler),
-      };
-      perClass.set(cls, meta);
-    }
-    return meta;
+    const targets = [handler, context.getClass()];
+    return {
+      isPublic: !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets),
+      noRateLimit: !!this.reflector.getAllAndOverride<boolean>(NO_RATE_LIMIT, targets),
+      isPlatform: this.reflector.getAllAndOverride<boolean>(IS_PLATFORM, targets) ?? false,
+      policy: this.reflector.get<PolicyMeta | undefined>(POLICY, handler),
+    };
   }
 
   /** `onRequest` hooks: answer early, refuse (fail closed on a hook's failure), or change request headers. */
