@@ -2,6 +2,7 @@
 // queue in Redis) against one `all` process (runs in process), on the same PostgreSQL database and Redis, same flows,
 // same machine, measured one after the other in this run. Needs PostgreSQL (BENCH_DATABASE_URL, default the local
 // server) and Redis (REDIS_URL, default the local server). Alone: `npm run build && node --no-node-snapshot bench/scale-out.mjs`.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import { api, DURATION, ratio, rssMb, startTenantflow } from './lib.mjs';
@@ -91,7 +92,13 @@ export async function benchScaleOut() {
   await server.query(`CREATE DATABASE ${name}`);
   const databaseUrl = admin.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
   const db = new pg.Client({ connectionString: databaseUrl });
-  const shared = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, TENANTFLOW_REDIS_KEY_PREFIX: `${name}:` };
+  // Every process of one installation shares the master key (a worker opens what an api process sealed).
+  const shared = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    TENANTFLOW_REDIS_KEY_PREFIX: `${name}:`,
+    TENANTFLOW_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
   const results = {};
   let all;
   const procs = [];

@@ -25,6 +25,8 @@ export class RedisHolder {
         enableOfflineQueue: true,
         commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       });
+      // Every limiter on this shared client listens for its errors: more than Node's default ten.
+      this.client.setMaxListeners(100);
       // Connection errors surface on the commands that need Redis (503); the client reconnects by itself.
       this.client.on('error', onError ?? (() => undefined));
     }

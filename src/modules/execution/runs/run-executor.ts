@@ -103,9 +103,19 @@ export class RunExecutor {
     const tracked = { id: run.id, orgId: run.orgId, flowId: run.flowId, triggerType: req.triggerType };
     // One `run` span (a child of the request or job that launched it) and the run counters, wherever it executes.
     const outcome = await this.telemetry.track(tracked, async () => {
-      const r = await this.executeOnEngine(run, req, limits, allowlist, signal, onRespond);
-      end = r.end;
-      return r.outcome;
+      try {
+        const r = await this.executeOnEngine(run, req, limits, allowlist, signal, onRespond);
+        end = r.end;
+        return r.outcome;
+      } catch (e) {
+        // The engine reports a run's failures as its outcome; anything thrown is a fault of ours. The run still ends
+        // (`failed`), so it is never left `running`.
+        this.log.error({ err: (e as Error).message, runId: run.id }, 'run failed unexpectedly');
+        const now = new Date();
+        const error = { type: 'node_error' as const, message: 'The run failed unexpectedly' };
+        end = { status: 'failed', error, steps: [], startedAt: now, finishedAt: now };
+        return { ...end };
+      }
     });
     return { outcome, end: end! };
   }

@@ -23,6 +23,7 @@ import { launchContext } from './queue-run-launcher.js';
 import { RunQueue, type RunJob } from './run-queue.js';
 
 const STOPPED = 'The worker stopped before the run finished';
+const UNOPENABLE = 'The run could not be started on this worker (its launch data could not be opened)';
 /** Queued runs older than this with no job (Redis lost it) are queued again by the sweep. */
 const REQUEUE_AFTER_MS = 5000;
 /** How long a job whose org is at its limit waits at most before it is tried again (normally it is woken sooner). */
@@ -131,7 +132,24 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
       this.inDoubt.delete(runId);
       await this.queue.release(orgId);
       if (sealed === undefined) return; // taken by another worker, cancelled, or ended by run recovery
-      const req = JSON.parse(this.box.open(sealed, launchContext(orgId, runId))) as LaunchRequest;
+      let req: LaunchRequest;
+      try {
+        req = JSON.parse(this.box.open(sealed, launchContext(orgId, runId))) as LaunchRequest;
+      } catch (e) {
+        // Never left `running`: a launch sealed under another master key (processes configured with different
+        // TENANTFLOW_ENCRYPTION_KEY values) or altered cannot start.
+        this.log.error({ err: (e as Error).message, runId }, 'a queued run could not be opened');
+        const now = new Date();
+        const error = { type: 'node_error' as const, message: UNOPENABLE };
+        await this.executor.finish(orgId, runId, {
+          status: 'failed',
+          error,
+          steps: [],
+          startedAt: now,
+          finishedAt: now,
+        });
+        return void this.bus.publish(RUN_EVENTS_CHANNEL, { runId, kind: 'finished' });
+      }
       if (!org?.active) {
         const now = new Date();
         const error = { type: 'node_error' as const, message: 'The organization cannot run flows' };
