@@ -166,3 +166,25 @@ export function appDatabaseLogin(tf) {
 }
 
 export const ratio = (a, b) => `${((a / b) * 100).toFixed(1)}%`;
+
+/** Creates a project and a flow, saves `definition` as its draft, publishes and enables it; resolves with the flow id. */
+export async function publishDefinition(tf, definition, name = 'bench') {
+  const project = await api(tf.url, tf.ownerKey, 'POST', '/api/v1/projects', { name: `bench-${Date.now()}` });
+  const flow = await api(tf.url, tf.ownerKey, 'POST', `/api/v1/projects/${project.id}/flows`, { name });
+  const draft = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, {
+    headers: { authorization: `Bearer ${tf.ownerKey}` },
+  });
+  const put = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${tf.ownerKey}`,
+      'content-type': 'application/json',
+      'if-match': draft.headers.get('etag'),
+    },
+    body: JSON.stringify({ definition }),
+  });
+  if (!put.ok) throw new Error(`saving the draft answered ${put.status}: ${await put.text()}`);
+  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/publish`, {});
+  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/enable`);
+  return flow.id;
+}

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import autocannon from 'autocannon';
-import { api, DURATION, ratio, rssMb, startTenantflow } from './lib.mjs';
+import { DURATION, publishDefinition, ratio, rssMb, startTenantflow } from './lib.mjs';
 
 const BODY = JSON.stringify({ a: 2, b: 3 });
 const flow = (respond, withCode) => ({
@@ -29,27 +29,6 @@ const FLOWS = {
   'waiting, transform → code → respond': flow('wait', true),
   'not waiting (202), transform → code': flow('accepted', true),
 };
-
-async function publish(tf, definition) {
-  const project = await api(tf.url, tf.ownerKey, 'POST', '/api/v1/projects', { name: `bench-${Date.now()}` });
-  const f = await api(tf.url, tf.ownerKey, 'POST', `/api/v1/projects/${project.id}/flows`, { name: 'scale bench' });
-  const draft = await fetch(`${tf.url}/api/v1/flows/${f.id}/draft`, {
-    headers: { authorization: `Bearer ${tf.ownerKey}` },
-  });
-  const put = await fetch(`${tf.url}/api/v1/flows/${f.id}/draft`, {
-    method: 'PUT',
-    headers: {
-      authorization: `Bearer ${tf.ownerKey}`,
-      'content-type': 'application/json',
-      'if-match': draft.headers.get('etag'),
-    },
-    body: JSON.stringify({ definition }),
-  });
-  if (!put.ok) throw new Error(`saving the draft answered ${put.status}: ${await put.text()}`);
-  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${f.id}/publish`, {});
-  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${f.id}/enable`);
-  return f.id;
-}
 
 async function post(url, connections) {
   const r = await autocannon({
@@ -107,7 +86,7 @@ export async function benchScaleOut() {
     all = await startTenantflow({ ...shared, TENANTFLOW_MODE: 'all' });
     await db.connect();
     const ids = {};
-    for (const [label, def] of Object.entries(FLOWS)) ids[label] = await publish(all, def);
+    for (const [label, def] of Object.entries(FLOWS)) ids[label] = await publishDefinition(all, def, 'scale bench');
     for (const [label, id] of Object.entries(ids)) {
       await post(`${all.url}/hooks/${id}`, 10); // warm-up
       results[label] = { all: await post(`${all.url}/hooks/${id}`, 50) };

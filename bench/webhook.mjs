@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { api, DURATION, forkServer, ratio, restartTenantflow, rssMb, startTenantflow } from './lib.mjs';
+import { DURATION, forkServer, publishDefinition, ratio, restartTenantflow, rssMb, startTenantflow } from './lib.mjs';
 
 const FLOW = {
   schemaVersion: 1,
@@ -52,25 +52,7 @@ async function post(url, connections) {
 }
 
 async function publishFlow(tf, definition, expected) {
-  const project = await api(tf.url, tf.ownerKey, 'POST', '/api/v1/projects', { name: `bench-${Date.now()}` });
-  const flow = await api(tf.url, tf.ownerKey, 'POST', `/api/v1/projects/${project.id}/flows`, {
-    name: 'webhook bench',
-  });
-  const draft = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, {
-    headers: { authorization: `Bearer ${tf.ownerKey}` },
-  });
-  const put = await fetch(`${tf.url}/api/v1/flows/${flow.id}/draft`, {
-    method: 'PUT',
-    headers: {
-      authorization: `Bearer ${tf.ownerKey}`,
-      'content-type': 'application/json',
-      'if-match': draft.headers.get('etag'),
-    },
-    body: JSON.stringify({ definition }),
-  });
-  if (!put.ok) throw new Error(`saving the draft answered ${put.status}: ${await put.text()}`);
-  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/publish`, {});
-  await api(tf.url, tf.ownerKey, 'POST', `/api/v1/flows/${flow.id}/enable`);
+  const flow = { id: await publishDefinition(tf, definition, 'webhook bench') };
   const check = await fetch(`${tf.url}/hooks/${flow.id}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

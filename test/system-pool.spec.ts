@@ -37,7 +37,7 @@ const DEDICATED: Record<string, string> = {
 };
 
 const SYSTEM_CALL = /\b(systemQuery|withSystem|withSystemSession)\s*[<(]/;
-const DEDICATED_CALL = /\bdedicatedClient\s*\(/;
+const DEDICATED_CALL = /\b(dedicatedClient|withExclusiveSession)\s*\(/;
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

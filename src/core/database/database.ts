@@ -195,6 +195,33 @@ export class Database {
     return client;
   }
 
+  /**
+   * Runs `fn` on a dedicated connection (see above) while it holds the PostgreSQL advisory lock `lock` (a name, or a
+   * numeric key), so one process at a time does the work; null when another process holds the lock. Ending the
+   * session releases the lock. Callers are listed in `test/system-pool.spec.ts` like `dedicatedClient`'s.
+   */
+  async withExclusiveSession<T>(
+    applicationName: string,
+    lock: string | number,
+    fn: (client: pg.Client) => Promise<T>,
+    onConnectionError: (err: Error) => void = () => undefined,
+  ): Promise<T | null> {
+    const client = await this.dedicatedClient(applicationName);
+    client.on('error', onConnectionError);
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(
+        typeof lock === 'number'
+          ? 'SELECT pg_try_advisory_lock($1) AS locked'
+          : 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+        [lock],
+      );
+      if (!rows[0]?.locked) return null;
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   /** True when every known migration is applied. */
   async migrationsApplied(): Promise<boolean> {
     return !(await this.#system.showMigrations());

@@ -57,27 +57,23 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
   async runOnce(now = new Date()): Promise<PurgeResult[] | null> {
     // The lock lives on a connection of its own, outside the pools: the purge slices use the system pool, which
     // sign-ins share, and a session held from it for the whole pass would leave them one connection fewer.
-    const client = await this.db.dedicatedClient('tenantflow:audit-retention');
-    client.on('error', (err) => this.log.warn({ err: err.message }, 'audit retention connection lost'));
-    try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-        RETENTION_LOCK_KEY,
-      ]);
-      if (!rows[0]?.locked) return null;
-      const chains = await this.db.systemQuery<{ org_id: string; retention_days: number }>(
-        'SELECT org_id, retention_days FROM audit_chain ORDER BY org_id',
-      );
-      const results: PurgeResult[] = [];
-      for (const c of chains) {
-        const removed = await this.purgeChain(c.org_id, new Date(now.getTime() - c.retention_days * DAY_MS));
-        if (removed > 0) results.push({ orgId: c.org_id === PLATFORM_ORG_ID ? null : c.org_id, removed });
-      }
-      if (results.length) this.log.info({ chains: results.length }, 'audit retention purged old entries');
-      return results;
-    } finally {
-      // Ending the session releases the lock.
-      await client.end().catch(() => undefined);
-    }
+    return this.db.withExclusiveSession(
+      'tenantflow:audit-retention',
+      RETENTION_LOCK_KEY,
+      async () => {
+        const chains = await this.db.systemQuery<{ org_id: string; retention_days: number }>(
+          'SELECT org_id, retention_days FROM audit_chain ORDER BY org_id',
+        );
+        const results: PurgeResult[] = [];
+        for (const c of chains) {
+          const removed = await this.purgeChain(c.org_id, new Date(now.getTime() - c.retention_days * DAY_MS));
+          if (removed > 0) results.push({ orgId: c.org_id === PLATFORM_ORG_ID ? null : c.org_id, removed });
+        }
+        if (results.length) this.log.info({ chains: results.length }, 'audit retention purged old entries');
+        return results;
+      },
+      (err) => this.log.warn({ err: err.message }, 'audit retention connection lost'),
+    );
   }
 
   /**

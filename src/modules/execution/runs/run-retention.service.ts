@@ -63,31 +63,26 @@ export class RunRetentionService implements OnApplicationBootstrap, OnModuleDest
   /** One pass over every org; `null` when another process holds the lock. */
   async runOnce(now = new Date(), batch = BATCH): Promise<RunPurge[] | null> {
     // Not a pooled connection: the job may take a while, and the system pool serves sign-ins meanwhile.
-    const client = await this.db.dedicatedClient('tenantflow:retention');
-    client.on('error', (err) => this.log.warn({ err: err.message }, 'run retention connection lost'));
-    try {
-      const { rows } = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
-        [RUN_RETENTION_LOCK],
-      );
-      if (!rows[0]?.locked) return null;
-      const fallback = this.config.get('TENANTFLOW_RUN_RETENTION_DAYS');
-      const orgs = await client.query<{ id: string; settings: Record<string, unknown> | null }>(
-        'SELECT id, settings FROM organization ORDER BY id',
-      );
-      const results: RunPurge[] = [];
-      for (const org of orgs.rows) {
-        if (this.stopping) break;
-        const days = readPlatformSettings(org.settings).runRetentionDays ?? fallback;
-        const removed = await this.purgeOrg(client, org.id, new Date(now.getTime() - days * DAY_MS), batch);
-        if (removed > 0) results.push({ orgId: org.id, removed });
-      }
-      if (results.length) this.log.info({ orgs: results.length }, 'run retention deleted old runs');
-      return results;
-    } finally {
-      // Ending the session releases the lock too.
-      await client.end().catch(() => undefined);
-    }
+    return this.db.withExclusiveSession(
+      'tenantflow:retention',
+      RUN_RETENTION_LOCK,
+      async (client) => {
+        const fallback = this.config.get('TENANTFLOW_RUN_RETENTION_DAYS');
+        const orgs = await client.query<{ id: string; settings: Record<string, unknown> | null }>(
+          'SELECT id, settings FROM organization ORDER BY id',
+        );
+        const results: RunPurge[] = [];
+        for (const org of orgs.rows) {
+          if (this.stopping) break;
+          const days = readPlatformSettings(org.settings).runRetentionDays ?? fallback;
+          const removed = await this.purgeOrg(client, org.id, new Date(now.getTime() - days * DAY_MS), batch);
+          if (removed > 0) results.push({ orgId: org.id, removed });
+        }
+        if (results.length) this.log.info({ orgs: results.length }, 'run retention deleted old runs');
+        return results;
+      },
+      (err) => this.log.warn({ err: err.message }, 'run retention connection lost'),
+    );
   }
 
   /** Deletes `orgId`'s runs that ended before `before`, `batch` per statement; returns how many. */
