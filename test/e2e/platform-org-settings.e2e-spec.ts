@@ -99,6 +99,9 @@ describe('PATCH /api/v1/platform/orgs/:orgId settings', () => {
     ['int32 overflow', { limits: { maxSteps: 2147483648 } }],
     ['1e300', { limits: { maxDurationMs: 1e300 } }],
     ['string number', { limits: { maxConcurrent: '5' } }],
+    ['zero runs a minute', { limits: { maxRunsPerMinute: 0 } }],
+    ['runs a minute as text', { limits: { maxRunsPerMinute: 'lots' } }],
+    ['runs a minute too high', { limits: { maxRunsPerMinute: 10_000_001 } }],
     ['unknown limit', { limits: { maxMemory: 5 } }],
     ['limits not an object', { limits: 5 }],
     ['unknown setting', { auditRetentionDays: 1 }],
@@ -147,5 +150,21 @@ describe('PATCH /api/v1/platform/orgs/:orgId settings', () => {
     const limited = await t.http().post(`/hooks/${flowId}`).send({});
     expect(limited.status).toBe(502);
     expect(limited.body.error.type).toBe('limit');
+  });
+
+  it('runs per minute: an org’s budget is counted per org, answered 429 with Retry-After, and other orgs run on', async () => {
+    const c = await t.createOrg();
+    const d = await t.createOrg();
+    const answer = hookFlow([{ id: 'r', type: 'respond', params: { status: 200, body: { ok: true } } }]);
+    const flowC = await publishedFlow(t, c.ownerKey, answer);
+    const flowD = await publishedFlow(t, d.ownerKey, answer);
+    await patch(c, { settings: { limits: { maxRunsPerMinute: 2 } } }).expect(200);
+    expect((await orgView(c.ownerKey)).settings.limits).toEqual({ maxRunsPerMinute: 2 });
+    // A twelfth of the minute's budget (at least one run) in any 5 s: the second run at once is refused.
+    expect((await t.http().post(`/hooks/${flowC}`).send({})).status).toBe(200);
+    const refused = await t.http().post(`/hooks/${flowC}`).send({});
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 429, code: 'run_limit_reached' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await t.http().post(`/hooks/${flowD}`).send({})).status).toBe(200);
   });
 });

@@ -110,7 +110,8 @@ export class RunExecutor {
       } catch (e) {
         // The engine reports a run's failures as its outcome; anything thrown is a fault of ours. The run still ends
         // (`failed`), so it is never left `running`.
-        this.log.error({ err: (e as Error).message, runId: run.id }, 'run failed unexpectedly');
+        // Its type only: a fault inside a run may carry the run's data (resolved secrets) in its message.
+        this.log.error({ type: (e as Error)?.constructor?.name ?? typeof e, runId: run.id }, 'run failed unexpectedly');
         const now = new Date();
         const error = { type: 'node_error' as const, message: 'The run failed unexpectedly' };
         end = { status: 'failed', error, steps: [], startedAt: now, finishedAt: now };

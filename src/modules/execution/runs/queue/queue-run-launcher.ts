@@ -74,6 +74,8 @@ export class QueueRunLauncher implements RunLauncher, OnApplicationBootstrap {
     }
     if (req.awaited) {
       this.waiters.expect(run.id);
+      // Bounded: an end that never arrives (a lost pub/sub message) must not grow it for ever.
+      if (this.awaitedOrg.size > 100_000) this.awaitedOrg.clear();
       this.awaitedOrg.set(run.id, orgId);
     }
     try {
