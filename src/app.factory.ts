@@ -19,8 +19,7 @@ import { problem, sendProblem } from './core/errors/problem.js';
 import { DomainEventBus } from './core/events/domain-events.js';
 import { Readiness } from './core/health/readiness.js';
 import { requestContextMiddleware } from './core/http/middleware.js';
-import { assertJsonDepth } from './core/http/json-depth.js';
-import { bodyEncodingMiddleware, bodyShapeMiddleware } from './core/http/body.js';
+import { bodyMiddleware } from './core/http/body.js';
 import { createValidationPipe } from './core/http/validation-pipe.js';
 import { createLogger } from './core/logging/logger.js';
 import { Metrics } from './core/metrics/metrics.js';
@@ -105,21 +104,8 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.use(requestContextMiddleware({ log, metrics, tracing, production: config.isProduction, hsts: httpsPublicUrl }));
   // A worker serves only its probes and metrics; the API and webhooks are the `api` processes' business.
   if (config.get('TENANTFLOW_MODE') === 'worker') app.use(workerRoutesOnly());
-  const limit = config.get('TENANTFLOW_BODY_LIMIT');
-  // Raw bytes are kept for signature checks (webhook HMAC); parsing is strict JSON.
-  app.use(bodyEncodingMiddleware());
-  app.use(
-    express.json({
-      limit,
-      type: ['application/json', 'application/*+json'],
-      verify: (req, _res, buf) => {
-        assertJsonDepth(buf);
-        (req as { rawBody?: Buffer }).rawBody = buf;
-      },
-    }),
-  );
-  app.use(express.urlencoded({ limit, extended: false }));
-  app.use(bodyShapeMiddleware());
+  // One body stage: codings and charsets checked, bodies parsed (raw bytes kept for webhook HMACs), shapes bounded.
+  app.use(bodyMiddleware(config.get('TENANTFLOW_BODY_LIMIT')));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new GlobalExceptionFilter(log, app.get(ServiceDenials).observe));
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { assertJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 
 /**
@@ -126,26 +126,41 @@ export function parseJsonBody(raw: Buffer): unknown {
   return value;
 }
 
-/** Express: refuse unsupported codings and charsets before the body parsers run. */
-export function bodyEncodingMiddleware() {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+/**
+ * Express: the whole body stage as one middleware. Unsupported codings and charsets are refused before a byte is
+ * read; a request that declares no body (no Content-Length, no Transfer-Encoding: body-parser's own test) goes on
+ * at once, without passing through the parsers; otherwise strict JSON (raw bytes kept for signature checks, the
+ * depth bound checked before parsing) or a URL-encoded form, then the shape bounds on what was parsed.
+ */
+export function bodyMiddleware(limit: number) {
+  const json = express.json({
+    limit,
+    type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buf) => {
+      assertJsonDepth(buf);
+      (req as { rawBody?: Buffer }).rawBody = buf;
+    },
+  });
+  const form = express.urlencoded({ limit, extended: false });
+  return (req: Request, res: Response, next: NextFunction): void => {
     try {
       assertBodyEncoding(req.headers);
-      next();
     } catch (e) {
-      next(e);
+      return next(e);
     }
-  };
-}
-
-/** Express: the shape bounds on whatever the body parsers produced. */
-export function bodyShapeMiddleware() {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    try {
-      if (req.body !== null && typeof req.body === 'object') assertJsonShape(req.body);
-      next();
-    } catch (e) {
-      next(e);
-    }
+    if (req.headers['transfer-encoding'] === undefined && Number.isNaN(Number(req.headers['content-length'])))
+      return next();
+    json(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      form(req, res, (err2?: unknown) => {
+        if (err2) return next(err2);
+        try {
+          if (req.body !== null && typeof req.body === 'object') assertJsonShape(req.body);
+        } catch (e) {
+          return next(e);
+        }
+        next();
+      });
+    });
   };
 }
