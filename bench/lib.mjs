@@ -50,10 +50,14 @@ export function startTenantflow(extraEnv = {}, { firstStart = true } = {}) {
     ...extraEnv,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--no-node-snapshot', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -86,10 +90,14 @@ export function startTenantflow(extraEnv = {}, { firstStart = true } = {}) {
  */
 export async function restartTenantflow(previous, ready) {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--no-node-snapshot', 'dist/src/main.js'], {
-    env: previous.env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--no-node-snapshot', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'],
+    {
+      env: previous.env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const exited = new Promise((_, reject) =>
     child.once('exit', (code) => reject(new Error(`server exited with ${code} while restarting`))),
   );

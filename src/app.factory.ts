@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import express from 'express';
+import type express from 'express';
 import type { Logger } from 'pino';
 import { MIGRATIONS } from '../migrations/index.js';
 import { AppModule } from './app.module.js';
