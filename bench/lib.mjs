@@ -29,10 +29,22 @@ export function forkServer(script, args = [], env = {}) {
 }
 
 /**
- * Starts the real server (`dist/src/main.js`) on a free port; resolves with its URL and first-start keys (with
- * `{firstStart: false}`, a server on a database already set up: with its URL only).
+ * The server's Node arguments exactly as `npm start` has them (flags, then the entry), with extra flags (and
+ * BENCH_NODE_FLAGS, space-separated, for experiments) before the entry; a later V8 flag overrides an earlier one.
  */
-export function startTenantflow(extraEnv = {}, { firstStart = true } = {}) {
+function serverArgs(nodeFlags = []) {
+  const start = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start;
+  const [, ...args] = start.trim().split(/\s+/);
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  return [...args.slice(0, -1), ...nodeFlags, ...extra, args.at(-1)];
+}
+
+/**
+ * Starts the real server (`dist/src/main.js`, as `npm start` does) on a free port; resolves with its URL and
+ * first-start keys (with `{firstStart: false}`, a server on a database already set up: with its URL only).
+ * `nodeFlags`: extra Node/V8 flags for this server.
+ */
+export function startTenantflow(extraEnv = {}, { firstStart = true, nodeFlags = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tenantflow-bench-'));
   chmodSync(dataDir, 0o711);
   const env = {
@@ -50,14 +62,10 @@ export function startTenantflow(extraEnv = {}, { firstStart = true } = {}) {
     ...extraEnv,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--no-node-snapshot', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(process.execPath, serverArgs(nodeFlags), {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -71,6 +79,7 @@ export function startTenantflow(extraEnv = {}, { firstStart = true } = {}) {
           platformKey: platform,
           dataDir,
           env,
+          nodeFlags,
           pid: child.pid,
           /** Stops the server; `keepData` leaves the data directory for a restart (`restartTenantflow`). */
           stop: async ({ keepData = false } = {}) => {
@@ -90,14 +99,10 @@ export function startTenantflow(extraEnv = {}, { firstStart = true } = {}) {
  */
 export async function restartTenantflow(previous, ready) {
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    ['--no-node-snapshot', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'],
-    {
-      env: previous.env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, serverArgs(previous.nodeFlags), {
+    env: previous.env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const exited = new Promise((_, reject) =>
     child.once('exit', (code) => reject(new Error(`server exited with ${code} while restarting`))),
   );
