@@ -147,7 +147,8 @@ async function piece(p: Piece, env: RenderEnv, cur: Cursor): Promise<unknown> {
     );
   if (cur.decided.has(p)) {
     const v = cur.decided.get(p);
-    return v === undefined ? undefined : structuredClone(v);
+    // Objects are copied (the scope's own must not be shared into the output); primitives are values already.
+    return v !== null && typeof v === 'object' ? structuredClone(v) : v;
   }
   return cur.values[cur.next++];
 }

@@ -74,6 +74,14 @@ describe('renderValue: typing rules', () => {
     });
   });
 
+  it("gives a host-decided object as a copy of the scope's own (a node changing its input changes nothing else)", async () => {
+    const items = (await render('{{ nodes.fetch.output.items }}')) as number[];
+    expect(items).toEqual([1, 2, 3]);
+    expect(items).not.toBe((scope.nodes as { fetch: { output: { items: number[] } } }).fetch.output.items);
+    items.push(4);
+    expect(await render('{{ nodes.fetch.output.items }}')).toEqual([1, 2, 3]);
+  });
+
   it('never evaluates {{ }} that comes from data', async () => {
     const tree = {
       whole: '{{ input.text }}',
