@@ -50,7 +50,11 @@ export class RunWriter {
   private async write(batch: Item[]): Promise<void> {
     if (!batch.length) return;
     const byOrg = new Map<string, Item[]>();
-    for (const item of batch) byOrg.set(item.run.orgId, [...(byOrg.get(item.run.orgId) ?? []), item]);
+    for (const item of batch) {
+      const items = byOrg.get(item.run.orgId);
+      if (items) items.push(item);
+      else byOrg.set(item.run.orgId, [item]);
+    }
     for (const [orgId, items] of byOrg) {
       try {
         await this.db.withOrg(orgId, (em) => runStore.insertFinished(em, items));
