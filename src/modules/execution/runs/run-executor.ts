@@ -14,7 +14,7 @@ import { RunTelemetry } from '../telemetry/run-telemetry.js';
 import { fastUuidv7 as uuidv7 } from './ids.js';
 import type { OrgRuntimeInfo } from './org-runtime.js';
 import type { LaunchRequest } from './run-launcher.port.js';
-import { runStore, type NewRun, type RunEnd } from './run-store.js';
+import { failedEnd, runStore, type NewRun, type RunEnd } from './run-store.js';
 
 /** How long the end of a durable run is retried while PostgreSQL is unreachable (a restart, a failover). */
 const FINISH_RETRY_MS = 120_000;
@@ -112,9 +112,7 @@ export class RunExecutor {
         // (`failed`), so it is never left `running`.
         // Its type only: a fault inside a run may carry the run's data (resolved secrets) in its message.
         this.log.error({ type: (e as Error)?.constructor?.name ?? typeof e, runId: run.id }, 'run failed unexpectedly');
-        const now = new Date();
-        const error = { type: 'node_error' as const, message: 'The run failed unexpectedly' };
-        end = { status: 'failed', error, steps: [], startedAt: now, finishedAt: now };
+        end = failedEnd('The run failed unexpectedly');
         return { ...end };
       }
     });

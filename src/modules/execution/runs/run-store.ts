@@ -34,6 +34,12 @@ export interface RunEnd {
   finishedAt: Date;
 }
 
+/** The end of a run that failed before or outside the engine (no steps; started and finished now). */
+export function failedEnd(message: string): RunEnd {
+  const now = new Date();
+  return { status: 'failed', error: { type: 'node_error', message }, steps: [], startedAt: now, finishedAt: now };
+}
+
 const RUN_COLUMNS = `id uuid, org_id uuid, project_id uuid, flow_id uuid, flow_version integer, trigger_type text, status text, input jsonb,
   output jsonb, error_type text, error_message text, error_node_id text, idempotency_key text, request_hash text, instance_id text,
   created_by_type text, created_by_id uuid, created_at timestamptz, started_at timestamptz, finished_at timestamptz`;

@@ -146,6 +146,24 @@ describe('InProcessRunLauncher behind the RunLauncher port', () => {
     expect(await waiting).toMatchObject({ kind: 'finished', outcome: { output: { truncated: true, bytes: 5002 } } });
   });
 
+  it('ends a run `failed` when the engine throws (a fault of ours), never carrying the text of the fault', async () => {
+    const engine = {
+      execute: async () => {
+        throw new Error('boom with s3cr3t-value inside');
+      },
+    } as unknown as FlowEngine;
+    const { launcher, written } = launcherWith(engine);
+    const { runId } = await launcher.launch(request({ awaited: true }));
+    const ended = await launcher.awaitOutcome(runId, { timeoutMs: 1000 });
+    expect(ended).toMatchObject({
+      kind: 'finished',
+      outcome: { status: 'failed', error: { type: 'node_error', message: 'The run failed unexpectedly' }, steps: [] },
+    });
+    expect(JSON.stringify(ended)).not.toContain('s3cr3t');
+    expect(written).toContain(runId);
+    expect(await launcher.isActive(runId)).toBeNull();
+  });
+
   it('refuses a run past the org concurrency limit with 429', async () => {
     const { engine } = fakeEngine();
     const { launcher } = launcherWith(engine);

@@ -17,7 +17,7 @@ import { RUN_CANCEL_CHANNEL, RUN_EVENTS_CHANNEL } from '../run-channels.js';
 import { RunExecutor } from '../run-executor.js';
 import type { LaunchRequest } from '../run-launcher.port.js';
 import { RUN_SLOTS, type RunSlots } from '../run-slots.js';
-import { runStore, type RunEnd } from '../run-store.js';
+import { failedEnd, runStore, type RunEnd } from '../run-store.js';
 import { LocalRuns } from './local-runs.js';
 import { launchContext } from './queue-run-launcher.js';
 import { RunQueue, type RunJob } from './run-queue.js';
@@ -139,22 +139,10 @@ export class RunWorker implements OnApplicationBootstrap, OnModuleDestroy {
         // Never left `running`: a launch sealed under another master key (processes configured with different
         // TENANTFLOW_ENCRYPTION_KEY values) or altered cannot start.
         this.log.error({ err: (e as Error).message, runId }, 'a queued run could not be opened');
-        const now = new Date();
-        const error = { type: 'node_error' as const, message: UNOPENABLE };
-        await this.executor.finish(orgId, runId, {
-          status: 'failed',
-          error,
-          steps: [],
-          startedAt: now,
-          finishedAt: now,
-        });
+        await this.executor.finish(orgId, runId, failedEnd(UNOPENABLE));
         return void this.bus.publish(RUN_EVENTS_CHANNEL, { runId, kind: 'finished' });
       }
-      if (!org?.active) {
-        const now = new Date();
-        const error = { type: 'node_error' as const, message: 'The organization cannot run flows' };
-        return this.end(orgId, runId, req, { status: 'failed', error, steps: [], startedAt: now, finishedAt: now });
-      }
+      if (!org?.active) return this.end(orgId, runId, req, failedEnd('The organization cannot run flows'));
       const controller = new AbortController();
       this.local.add(
         runId,
