@@ -1,6 +1,7 @@
 import { BACKGROUND_WORK } from '../../core/core.module.js';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { PeriodicJob } from '../../core/background/periodic-job.js';
 import { Database } from '../../core/database/database.js';
 import { LOGGER } from '../../core/logging/logger.js';
 import { buildEntry } from './audit-entry.js';
@@ -24,33 +25,26 @@ export interface PurgeResult {
  */
 @Injectable()
 export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timers: NodeJS.Timeout[] = [];
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
 
   constructor(
     @Inject(BACKGROUND_WORK) private readonly background: boolean,
     private readonly db: Database,
     @Inject(LOGGER) private readonly log: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.background) return;
-    this.timers.push(
-      setTimeout(() => this.tick(), FIRST_RUN_MS).unref(),
-      setInterval(() => this.tick(), INTERVAL_MS).unref(),
+  ) {
+    this.job = new PeriodicJob(
+      { name: 'audit retention run', firstMs: FIRST_RUN_MS, intervalMs: INTERVAL_MS },
+      () => this.runOnce(),
+      log,
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    await this.running;
+  onApplicationBootstrap(): void {
+    if (this.background) this.job.start();
   }
 
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .catch((err: Error) => this.log.error({ err: err.message }, 'audit retention run failed'))
-      .finally(() => (this.running = undefined));
+  async onModuleDestroy(): Promise<void> {
+    await this.job.stop();
   }
 
   /** One pass over every chain; `null` when another instance holds the lock. */

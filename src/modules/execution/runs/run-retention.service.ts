@@ -2,6 +2,7 @@ import { BACKGROUND_WORK } from '../../../core/core.module.js';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { PeriodicJob } from '../../../core/background/periodic-job.js';
 import { AppConfig } from '../../../core/config/app-config.js';
 import { Database } from '../../../core/database/database.js';
 import { LOGGER } from '../../../core/logging/logger.js';
@@ -28,8 +29,7 @@ export interface RunPurge {
  */
 @Injectable()
 export class RunRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timers: NodeJS.Timeout[] = [];
-  private running?: Promise<unknown>;
+  private readonly job: PeriodicJob;
   private stopping = false;
 
   constructor(
@@ -37,27 +37,21 @@ export class RunRetentionService implements OnApplicationBootstrap, OnModuleDest
     private readonly db: Database,
     private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(
+      { name: 'run retention', firstMs: FIRST_RUN_MS, intervalMs: INTERVAL_MS },
+      () => this.runOnce(),
+      log,
+    );
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.background) return;
-    this.timers.push(
-      setTimeout(() => this.tick(), FIRST_RUN_MS).unref(),
-      setInterval(() => this.tick(), INTERVAL_MS).unref(),
-    );
+    if (this.background) this.job.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    for (const t of this.timers) clearTimeout(t);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .catch((err: Error) => this.log.error({ err: err.message }, 'run retention failed'))
-      .finally(() => (this.running = undefined));
+    await this.job.stop();
   }
 
   /** One pass over every org; `null` when another process holds the lock. */
