@@ -62,7 +62,10 @@ export class Tracing {
     const headers = parseKeyPairsIntoRecord(config.optional('OTEL_EXPORTER_OTLP_HEADERS'));
     const exporter = new OTLPTraceExporter({ url, headers, timeoutMillis: 5000 });
     const tracing = Tracing.withExporter(exporter, config.get('OTEL_SERVICE_NAME'));
-    reportExportErrors(log);
+    // The collector's credentials (header values, a password in the URL) never reach the log, whatever an error says.
+    const { username, password } = new URL(url);
+    const inUrl = [password, username].flatMap((v) => [v, safeDecode(v)]);
+    reportExportErrors(log, [...Object.values(headers), ...inUrl]);
     log.info({ endpoint: new URL(url).origin }, 'tracing: spans are exported over OTLP/HTTP');
     return tracing;
   }
@@ -181,13 +184,31 @@ const defaultSetter = {
   },
 };
 
+/**
+ * What an export failure may say in the log: its message with every configured credential value replaced (redacted
+ * by value, so however the exporter words its error), cut to 200 characters.
+ */
+export function exportErrorText(e: unknown, secrets: readonly string[]): string {
+  let text = e instanceof Error ? e.message : String(e);
+  for (const secret of secrets) if (secret) text = text.split(secret).join('[REDACTED]');
+  return text.slice(0, 200);
+}
+
+const safeDecode = (v: string): string => {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+};
+
 let lastErrorLog = 0;
-/** Export failures (collector down) are logged as warnings, at most once a minute, without their payload. */
-function reportExportErrors(log: Logger): void {
+/** Export failures (collector down) are logged as warnings, at most once a minute, without payload or credentials. */
+function reportExportErrors(log: Logger, secrets: readonly string[]): void {
   setGlobalErrorHandler((e) => {
     const now = Date.now();
     if (now - lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
     lastErrorLog = now;
-    log.warn({ err: (e instanceof Error ? e.message : String(e)).slice(0, 200) }, 'tracing: could not export spans');
+    log.warn({ err: exportErrorText(e, secrets) }, 'tracing: could not export spans');
   });
 }

@@ -1,7 +1,7 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppConfig } from '../../config/app-config.js';
-import { Tracing, tracesEndpoint } from '../tracing.js';
+import { exportErrorText, Tracing, tracesEndpoint } from '../tracing.js';
 
 const exporter = new InMemorySpanExporter();
 const tracing = Tracing.withExporter(exporter, 'tenantflow-test');
@@ -96,5 +96,18 @@ describe('Tracing', () => {
         }),
       ),
     ).toBe('http://other:4318/custom');
+  });
+
+  it('logs an export failure without the collector credentials, whatever the error says', () => {
+    const text = exportErrorText(new Error('401 for Authorization: Bearer otlp-s3cret at https://u:p%40ss@x'), [
+      'Bearer otlp-s3cret',
+      'p%40ss',
+      'p@ss',
+      '',
+    ]);
+    expect(text).not.toContain('otlp-s3cret');
+    expect(text).not.toContain('p%40ss');
+    expect(text).toContain('[REDACTED]');
+    expect(exportErrorText('x'.repeat(500), [])).toHaveLength(200);
   });
 });
