@@ -87,10 +87,11 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  /** A route's declarations, read once per handler (metadata is fixed once the application has started). */
+  /**
+   * A route's declarations, read on every request, never cached: what a route declares is what holds now (a route
+   * whose policy is missing is refused, even if it had one a moment ago).
+   */
   private routeMeta(context: ExecutionContext): RouteMeta {
-    // Read on every request, never cached: what a route declares is what holds now (a route whose policy is
-    // missing is refused, even if it had one a moment ago).
     const handler = context.getHandler();
     const targets = [handler, context.getClass()];
     return {
