@@ -18,7 +18,7 @@ import { GlobalExceptionFilter } from './core/errors/global-exception.filter.js'
 import { problem, sendProblem } from './core/errors/problem.js';
 import { DomainEventBus } from './core/events/domain-events.js';
 import { Readiness } from './core/health/readiness.js';
-import { requestContextMiddleware } from './core/http/middleware.js';
+import { requestContextMiddleware, requestObserver } from './core/http/middleware.js';
 import { bodyMiddleware } from './core/http/body.js';
 import { createValidationPipe } from './core/http/validation-pipe.js';
 import { createLogger } from './core/logging/logger.js';
@@ -100,8 +100,7 @@ function configureHttp(app: NestExpressApplication, deps: CoreDeps): void {
   app.set('etag', false);
   // Embedded pages' CORS preflights, answered before the router (they carry no credential).
   app.use(app.get(EmbedCors).preflight());
-  const httpsPublicUrl = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
-  app.use(requestContextMiddleware({ log, metrics, tracing, production: config.isProduction, hsts: httpsPublicUrl }));
+  app.use(requestContextMiddleware(requestObserver(config, log, metrics, tracing)));
   // A worker serves only its probes and metrics; the API and webhooks are the `api` processes' business.
   if (config.get('TENANTFLOW_MODE') === 'worker') app.use(workerRoutesOnly());
   // One body stage: codings and charsets checked, bodies parsed (raw bytes kept for webhook HMACs), shapes bounded.

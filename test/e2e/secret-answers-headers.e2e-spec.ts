@@ -52,7 +52,8 @@ describe('caching and transport headers', () => {
     try {
       // The public URL names the deployment's https front; the test talks to the listener directly.
       const port = (https.server.app.getHttpServer().address() as AddressInfo).port;
-      for (const path of ['/health/live', '/api/v1/org', '/docs']) {
+      // `/hooks` is served by its own lean handler, outside Express: the same header.
+      for (const path of ['/health/live', '/api/v1/org', '/docs', '/hooks/00000000-0000-7000-8000-000000000000']) {
         const res = await request(`http://127.0.0.1:${port}`).get(path);
         expect(res.headers['strict-transport-security'], path).toBe('max-age=31536000; includeSubDomains');
       }

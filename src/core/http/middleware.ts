@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config.js';
 import { RequestContextStore, type RequestContext } from '../context/request-context.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Tracing } from '../tracing/tracing.js';
@@ -25,6 +26,12 @@ export interface RequestObserver {
   hsts?: boolean;
   /** One server span per request when tracing is on. */
   tracing?: Tracing;
+}
+
+/** The observer every request path uses (Express and the lean `/hooks` handler), from the server's settings. */
+export function requestObserver(config: AppConfig, log: Logger, metrics: Metrics, tracing?: Tracing): RequestObserver {
+  const hsts = (config.optional('TENANTFLOW_PUBLIC_URL') ?? '').startsWith('https:');
+  return { log, metrics, tracing, production: config.isProduction, hsts };
 }
 
 /**

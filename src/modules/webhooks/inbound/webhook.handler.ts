@@ -4,7 +4,7 @@ import type { AppConfig } from '../../../core/config/app-config.js';
 import { sendProblem as writeProblem } from '../../../core/errors/problem.js';
 import { isUnavailableError, unavailableProblem } from '../../../core/errors/unavailable.js';
 import { clientAddress, type TrustProxyFn } from '../../../core/http/client-address.js';
-import { runRequest, type RequestObserver } from '../../../core/http/middleware.js';
+import { requestObserver, runRequest, type RequestObserver } from '../../../core/http/middleware.js';
 import type { Metrics } from '../../../core/metrics/metrics.js';
 import type { Tracing } from '../../../core/tracing/tracing.js';
 import {
@@ -59,7 +59,7 @@ export class WebhookHandler {
   private readonly observer: RequestObserver;
 
   constructor(private readonly d: WebhookHandlerDeps) {
-    this.observer = { log: d.log, metrics: d.metrics, production: d.config.isProduction, tracing: d.tracing };
+    this.observer = requestObserver(d.config, d.log, d.metrics, d.tracing);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
