@@ -23,7 +23,8 @@ describe('SecretBox', () => {
     expect(b.open(sealed, 'sso:oidc:org-a')).toBe('client-secret');
     expect(() => b.open(sealed, 'sso:oidc:org-b')).toThrow(/authenticate/);
     const parts = sealed.split(':');
-    parts[4] = Buffer.from('x').toString('base64url') + parts[4].slice(2);
+    // Another first character of the ciphertext, always (a fixed replacement equals the original 1 time in 4,096).
+    parts[4] = (parts[4][0] === 'A' ? 'B' : 'A') + parts[4].slice(1);
     expect(() => b.open(parts.join(':'), 'sso:oidc:org-a')).toThrow();
     expect(b.seal('same', 'c')).not.toBe(b.seal('same', 'c'));
   });
