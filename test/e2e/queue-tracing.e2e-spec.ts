@@ -52,15 +52,17 @@ describe.skipIf(!TEST_REDIS_URL)('tracing across the run queue', () => {
       body: '{}',
     });
     expect(res.status).toBe(200);
+    // The two processes export in their own batches: wait until both the worker's run span and the api's request
+    // span have arrived (either may come first).
     let run;
-    for (let i = 0; i < 100 && !run; i++) {
+    let request;
+    for (let i = 0; i < 100 && !(run && request); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      run = receiver.spans().find((s) => s.name === 'run' && attr(s, 'tenantflow.flow.id') === flowId);
+      const spans = receiver.spans();
+      run = spans.find((s) => s.name === 'run' && attr(s, 'tenantflow.flow.id') === flowId);
+      request = run && ancestry(run, spans).find((s) => s.kind === 2 /* SERVER */);
     }
     expect(run).toBeDefined();
-    const spans = receiver.spans();
-    const chain = ancestry(run!, spans);
-    const request = chain.find((s) => s.kind === 2 /* SERVER */);
     expect(request?.name).toContain('/hooks/:flowId');
     expect(request?.traceId).toBe(run!.traceId);
   });
